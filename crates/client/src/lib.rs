@@ -1,0 +1,17 @@
+//! Zakupka on the device: the local SQLite store of visits, its schema migrations and the
+//! outbox that sync drains.
+//!
+//! The same code runs on desktop (files in the platform data directory) and in the browser
+//! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
+
+mod error;
+mod schema;
+mod store;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::StoreError;
+pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
+pub use store::{
+    MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Store, VisitSummary, photo_type,
+};

@@ -1,0 +1,148 @@
+//! One connection initializer: pragmas, then the schema brought up to date step by step
+//! through `PRAGMA user_version`, each step in its own transaction.
+//!
+//! Photos live in a second database attached as `media`: answers are written on every tap
+//! and must stay small to persist quickly (the web build copies the whole database to
+//! IndexedDB after each write), while photos are large and change rarely.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Steps for the main database; step N brings `user_version` from N to N+1. Never edit a
+/// released step: append a new one.
+const MAIN_STEPS: &[&str] = &[r#"
+CREATE TABLE templates (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE directory (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE visits (
+    id TEXT PRIMARY KEY,
+    template_id TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    office_id TEXT NOT NULL,
+    auditor TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    waiting_seconds INTEGER,
+    timer_started_at TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('draft', 'submitted')),
+    revision INTEGER NOT NULL DEFAULT 1,
+    position TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    FOREIGN KEY (template_id, template_version) REFERENCES templates (id, version)
+);
+CREATE TABLE answers (
+    visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL,
+    value TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (visit_id, item_id)
+);
+CREATE TABLE outbox (
+    visit_id TEXT NOT NULL REFERENCES visits (id),
+    revision INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (visit_id, revision)
+);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- A submitted visit is evidence: the database itself refuses to change its answers, so no
+-- code path, present or future, can alter one by mistake.
+CREATE TRIGGER answers_frozen_insert BEFORE INSERT ON answers
+WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) <> 'draft'
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+CREATE TRIGGER answers_frozen_update BEFORE UPDATE ON answers
+WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) <> 'draft'
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+CREATE TRIGGER answers_frozen_delete BEFORE DELETE ON answers
+WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) <> 'draft'
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+CREATE TRIGGER visits_frozen BEFORE UPDATE OF
+    template_id, template_version, office_id, auditor, scenario, started_at, finished_at,
+    waiting_seconds, comment ON visits
+WHEN OLD.status <> 'draft'
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+CREATE TRIGGER visits_frozen_delete BEFORE DELETE ON visits
+WHEN OLD.status <> 'draft'
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+"#];
+
+const MEDIA_STEPS: &[&str] = &[r#"
+CREATE TABLE media.photos (
+    visit_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (visit_id, item_id, sha256)
+);
+"#];
+
+pub const MAIN_SCHEMA_VERSION: i64 = MAIN_STEPS.len() as i64;
+pub const MEDIA_SCHEMA_VERSION: i64 = MEDIA_STEPS.len() as i64;
+
+/// Applies the pragmas every connection needs. `durable_files` is false for in-memory
+/// databases (the web build), where WAL does not apply.
+pub(crate) fn configure(conn: &Connection, durable_files: bool) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if durable_files {
+        for schema in ["main", "media"] {
+            conn.pragma_update(Some(schema), "journal_mode", "WAL")?;
+            // FULL: a commit is on disk before we tell the auditor "saved", even if the
+            // phone loses power right after.
+            conn.pragma_update(Some(schema), "synchronous", "FULL")?;
+        }
+    }
+    Ok(())
+}
+
+fn upgrade(
+    conn: &mut Connection,
+    schema: &str,
+    steps: &[&str],
+    path: &str,
+) -> Result<(), StoreError> {
+    let found: i64 = conn.pragma_query_value(Some(schema), "user_version", |r| r.get(0))?;
+    let supported = steps.len() as i64;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported,
+        });
+    }
+    for (n, step) in steps.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(Some(schema), "user_version", n as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Brings both databases to the current schema.
+pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
+    upgrade(conn, "main", MAIN_STEPS, path)?;
+    upgrade(conn, "media", MEDIA_STEPS, path)?;
+    Ok(())
+}

@@ -1,0 +1,349 @@
+mod common;
+
+use chrono::Duration;
+use common::*;
+use zakupka_client::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Store, StoreError};
+use zakupka_core::{AnswerValue, VisitStatus};
+
+#[test]
+fn answers_survive_closing_and_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let id = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let v = store.start_visit(&new_visit(), t0()).unwrap();
+        store
+            .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+            .unwrap();
+        store
+            .set_answer(v.id, "polite", &AnswerValue::Scale(4), t0())
+            .unwrap();
+        store
+            .set_item_comment(v.id, "polite", "улыбалась", t0())
+            .unwrap();
+        store.set_position(v.id, "speech", t0()).unwrap();
+        v.id
+    };
+    let store = Store::open(&path).unwrap();
+    let v = store.visit(id).unwrap();
+    assert_eq!(v.status, VisitStatus::Draft);
+    assert_eq!(v.answers["clean"].value, Some(AnswerValue::Yes));
+    assert_eq!(v.answers["polite"].value, Some(AnswerValue::Scale(4)));
+    assert_eq!(v.answers["polite"].comment, "улыбалась");
+    assert_eq!(
+        store.position(id).unwrap(),
+        "speech",
+        "the visit reopens on the section it was left on"
+    );
+    assert_eq!(store.visits().unwrap()[0].answered, 2);
+}
+
+#[test]
+fn a_wrong_answer_is_refused_and_changes_nothing() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    store
+        .set_answer(v.id, "polite", &AnswerValue::Scale(4), t0())
+        .unwrap();
+    let err = store
+        .set_answer(v.id, "polite", &AnswerValue::Scale(9), t0())
+        .unwrap_err();
+    assert_eq!(err.to_string(), "item `polite`: 9 is outside 1..=5");
+    let err = store
+        .set_answer(v.id, "clean", &AnswerValue::NotApplicable, t0())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "item `clean` does not allow \"not applicable\""
+    );
+    assert!(matches!(
+        store.set_answer(v.id, "nope", &AnswerValue::Yes, t0()),
+        Err(StoreError::Answer(_))
+    ));
+    let after = store.visit(v.id).unwrap();
+    assert_eq!(after.answers.len(), 1);
+    assert_eq!(after.answers["polite"].value, Some(AnswerValue::Scale(4)));
+}
+
+#[test]
+fn unknown_office_or_scenario_cannot_start_a_visit() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let mut bad = new_visit();
+    bad.office_id = "moon-1".into();
+    assert_eq!(
+        store.start_visit(&bad, t0()).unwrap_err().to_string(),
+        "office `moon-1` is not in the directory"
+    );
+    let mut bad = new_visit();
+    bad.scenario = "weather".into();
+    assert_eq!(
+        store.start_visit(&bad, t0()).unwrap_err().to_string(),
+        "scenario `weather` is not in this checklist"
+    );
+    assert!(store.visits().unwrap().is_empty());
+}
+
+#[test]
+fn submit_needs_every_required_item_then_freezes_the_visit_into_the_outbox() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
+    let err = store.submit(v.id, t0()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "required items are not answered yet: wait, polite"
+    );
+    assert!(store.outbox().unwrap().is_empty());
+    assert_eq!(store.visit(v.id).unwrap().status, VisitStatus::Draft);
+
+    store
+        .set_answer(v.id, "wait", &AnswerValue::NotApplicable, t0())
+        .unwrap();
+    store
+        .set_answer(v.id, "polite", &AnswerValue::Scale(5), t0())
+        .unwrap();
+    let done = t0() + Duration::minutes(20);
+    let submitted = store.submit(v.id, done).unwrap();
+    assert_eq!(submitted.status, VisitStatus::Submitted);
+    assert_eq!(submitted.finished_at, Some(done));
+
+    let outbox = store.outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!((outbox[0].visit_id, outbox[0].revision), (v.id, 1));
+    let sent: zakupka_core::Visit = serde_json::from_str(&outbox[0].payload).unwrap();
+    assert_eq!(
+        sent,
+        store.visit(v.id).unwrap(),
+        "the outbox holds the visit exactly as stored"
+    );
+
+    for result in [
+        store.set_answer(v.id, "clean", &AnswerValue::No, t0()),
+        store.set_item_comment(v.id, "clean", "later", t0()),
+        store.set_visit_comment(v.id, "later", t0()),
+        store.delete_draft(v.id),
+        store.submit(v.id, t0()).map(|_| ()),
+    ] {
+        assert!(
+            matches!(result, Err(StoreError::VisitNotEditable(_))),
+            "{result:?}"
+        );
+    }
+    assert_eq!(store.visit(v.id).unwrap(), submitted);
+}
+
+#[test]
+fn the_database_itself_refuses_to_change_a_submitted_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let store = Store::open(&path).unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    for (item, value) in [
+        ("clean", AnswerValue::Yes),
+        ("wait", AnswerValue::Number(3.0)),
+        ("polite", AnswerValue::Scale(2)),
+    ] {
+        store.set_answer(v.id, item, &value, t0()).unwrap();
+    }
+    store.submit(v.id, t0()).unwrap();
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let id = v.id.to_string();
+    for sql in [
+        "UPDATE answers SET value = '{\"type\":\"no\"}' WHERE visit_id = ?1",
+        "DELETE FROM answers WHERE visit_id = ?1",
+        "INSERT INTO answers (visit_id, item_id, value, updated_at) VALUES (?1, 'extra', NULL, 'x')",
+        "UPDATE visits SET office_id = 'elsewhere' WHERE id = ?1",
+        "DELETE FROM visits WHERE id = ?1",
+    ] {
+        let err = raw.execute(sql, [&id]).unwrap_err();
+        assert!(
+            err.to_string().contains("visit is submitted"),
+            "{sql}: {err}"
+        );
+    }
+}
+
+#[test]
+fn photos_are_checked_deduplicated_and_limited() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    let p = store
+        .add_photo(v.id, "clean", "hall.jpg", &jpeg(1000, 1), t0())
+        .unwrap();
+    assert_eq!((p.mime.as_str(), p.size), ("image/jpeg", 1000));
+    store
+        .add_photo(v.id, "clean", "again.jpg", &jpeg(1000, 1), t0())
+        .unwrap();
+    assert_eq!(
+        store.visit(v.id).unwrap().answers["clean"].photos.len(),
+        1,
+        "the same photo twice is kept once"
+    );
+    assert_eq!(store.photo(&p.sha256).unwrap().unwrap().1, jpeg(1000, 1));
+
+    assert_eq!(
+        store
+            .add_photo(v.id, "clean", "notes.txt", b"hello world", t0())
+            .unwrap_err()
+            .to_string(),
+        "notes.txt is not a JPEG, PNG or WebP photo"
+    );
+    assert!(matches!(
+        store.add_photo(
+            v.id,
+            "clean",
+            "huge.jpg",
+            &jpeg(MAX_PHOTO_BYTES + 1, 2),
+            t0()
+        ),
+        Err(StoreError::PhotoTooLarge { .. })
+    ));
+    assert!(matches!(
+        store.add_photo(v.id, "polite", "x.jpg", &jpeg(10, 3), t0()),
+        Err(StoreError::PhotosNotAllowed(_))
+    ));
+    for n in 1..MAX_PHOTOS_PER_ITEM as u8 {
+        store
+            .add_photo(v.id, "clean", "x.jpg", &jpeg(100, 10 + n), t0())
+            .unwrap();
+    }
+    assert!(matches!(
+        store.add_photo(v.id, "clean", "x.jpg", &jpeg(100, 99), t0()),
+        Err(StoreError::TooManyPhotos { .. })
+    ));
+    store.remove_photo(v.id, "clean", &p.sha256, t0()).unwrap();
+    assert_eq!(
+        store.visit(v.id).unwrap().answers["clean"].photos.len(),
+        MAX_PHOTOS_PER_ITEM - 1
+    );
+    store.delete_draft(v.id).unwrap();
+    assert!(
+        store.photo(&p.sha256).unwrap().is_none(),
+        "deleting a draft deletes its photos"
+    );
+}
+
+#[test]
+fn the_stopwatch_fills_the_waiting_time_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let store = Store::open(&path).unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    store.start_timer(v.id, t0()).unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timer_started_at(v.id).unwrap(), Some(t0()));
+    let minutes = store
+        .stop_timer(v.id, "wait", t0() + Duration::seconds(12 * 60 + 5))
+        .unwrap();
+    assert_eq!(minutes, 13, "a started minute counts");
+    let visit = store.visit(v.id).unwrap();
+    assert_eq!(visit.waiting_seconds, Some(12 * 60 + 5));
+    assert_eq!(visit.answers["wait"].value, Some(AnswerValue::Number(13.0)));
+    assert_eq!(store.timer_started_at(v.id).unwrap(), None);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let junk =
+        b"this is not a database, it is a shopping list: milk, bread, eggs and a lot more text"
+            .repeat(100);
+    std::fs::write(&path, &junk).unwrap();
+    let err = Store::open(&path).err().expect("opening junk must fail");
+    assert!(matches!(err, StoreError::Open { .. }), "{err}");
+    assert!(err.to_string().contains("z.db"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), junk, "never a silent reset");
+}
+
+#[test]
+fn a_database_from_a_newer_app_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    drop(Store::open(&path).unwrap());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", 99).unwrap();
+    drop(raw);
+    let err = Store::open(&path).err().unwrap();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("update the app"));
+}
+
+#[test]
+fn an_empty_database_is_upgraded_step_by_step_to_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 0;")
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    seeded(&store);
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, zakupka_client::MAIN_SCHEMA_VERSION);
+    let mode: String = raw
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // Opening again applies nothing twice.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok", "ok"]);
+}
+
+#[test]
+fn a_template_version_cannot_be_rewritten() {
+    let store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    store.import_template(&template()).unwrap();
+    let mut changed = template();
+    changed.sections[0].items[0].weight = 9.0;
+    assert!(matches!(
+        store.import_template(&changed),
+        Err(StoreError::TemplateConflict { .. })
+    ));
+    changed.version = 2;
+    store.import_template(&changed).unwrap();
+    assert_eq!(store.latest_template("t").unwrap().version, 2);
+    assert_eq!(store.template("t", 1).unwrap(), template());
+}
+
+#[test]
+fn snapshots_carry_the_whole_store_as_the_web_build_keeps_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
+    let photo = store
+        .add_photo(v.id, "clean", "a.jpg", &jpeg(500, 7), t0())
+        .unwrap();
+    let main = store.snapshot(false).unwrap();
+    let media = store.snapshot(true).unwrap();
+    let restored = Store::from_snapshots(Some(main), Some(media)).unwrap();
+    assert_eq!(restored.visit(v.id).unwrap(), store.visit(v.id).unwrap());
+    assert_eq!(
+        restored.photo(&photo.sha256).unwrap().unwrap().1,
+        jpeg(500, 7)
+    );
+    let junk = Store::from_snapshots(Some(b"garbage garbage garbage".repeat(50)), None);
+    assert!(matches!(junk, Err(StoreError::Open { .. })));
+}

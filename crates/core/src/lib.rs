@@ -1,0 +1,19 @@
+//! Zakupka's domain: checklist templates, visits, scoring and the office directory.
+//!
+//! Everything here is pure: parsers take text, scoring takes values. The store, the
+//! network and the UI live in other crates so that this one can be tested exhaustively
+//! and shared by the app, the client store and the server.
+
+pub mod directory;
+pub mod label;
+pub mod scoring;
+pub mod seed;
+pub mod template;
+pub mod visit;
+
+pub use directory::{Branch, Directory, League, Office};
+pub use label::{Label, Lang};
+pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
+pub use seed::SeedError;
+pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
+pub use visit::{Answer, AnswerValue, PhotoRef, Visit, VisitStatus};

@@ -1,0 +1,592 @@
+//! Reading the seed files: checklist templates (TOML) and the office directory (CSV).
+//!
+//! Seeds are written by people, so every mistake is reported with the file, the line and
+//! the field, and a file with any mistake yields nothing at all.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::directory::{Branch, Directory, Office};
+use crate::label::Label;
+use crate::template::{Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SeedError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Result<T, SeedError> {
+        Err(SeedError {
+            file: self.file.to_owned(),
+            line: Some(line_of(self.text, span.start)),
+            field: Some(field.to_owned()),
+            message: message.into(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabel {
+    ru: String,
+    #[serde(default)]
+    en: String,
+}
+
+impl From<RawLabel> for Label {
+    fn from(raw: RawLabel) -> Self {
+        Label {
+            ru: raw.ru.trim().to_owned(),
+            en: raw.en.trim().to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    id: Spanned<String>,
+    version: Spanned<i64>,
+    title: Spanned<RawLabel>,
+    #[serde(default)]
+    scenarios: Vec<RawScenario>,
+    sections: Spanned<Vec<RawSection>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    id: Spanned<String>,
+    label: Spanned<RawLabel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    id: Spanned<String>,
+    title: Spanned<RawLabel>,
+    items: Spanned<Vec<RawItem>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: Spanned<String>,
+    label: Spanned<RawLabel>,
+    hint: Option<RawLabel>,
+    kind: Spanned<String>,
+    weight: Spanned<f64>,
+    #[serde(default)]
+    critical: bool,
+    #[serde(default)]
+    allow_na: bool,
+    #[serde(default = "yes")]
+    required: bool,
+    #[serde(default = "yes")]
+    comment: bool,
+    #[serde(default)]
+    photo: bool,
+    timer: Option<Spanned<bool>>,
+    unit: Option<RawLabel>,
+    bands: Option<Spanned<Vec<RawBand>>>,
+    options: Option<Spanned<Vec<RawOption>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBand {
+    max: Spanned<f64>,
+    score: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    id: Spanned<String>,
+    label: RawLabel,
+    score: Spanned<f64>,
+}
+
+/// Ids end up in URLs, file names and the wire format: keep them plain.
+fn check_id(ctx: &Ctx, id: &Spanned<String>, field: &str) -> Result<String, SeedError> {
+    let value = id.get_ref();
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok {
+        Ok(value.clone())
+    } else {
+        ctx.err(
+            id.span(),
+            field,
+            format!("`{value}` is not a valid id: use 1-64 of a-z, 0-9, `.`, `_`, `-`"),
+        )
+    }
+}
+
+fn check_label(ctx: &Ctx, label: Spanned<RawLabel>, field: &str) -> Result<Label, SeedError> {
+    let span = label.span();
+    let label: Label = label.into_inner().into();
+    if label.ru.is_empty() {
+        return ctx.err(
+            span,
+            &format!("{field}.ru"),
+            "the Russian text must not be empty",
+        );
+    }
+    Ok(label)
+}
+
+fn check_share(ctx: &Ctx, value: &Spanned<f64>, field: &str) -> Result<f64, SeedError> {
+    let v = *value.get_ref();
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        ctx.err(value.span(), field, format!("{v} must be between 0 and 1"))
+    }
+}
+
+/// Parses and validates a checklist template. `file` names the source in errors.
+pub fn parse_template(file: &str, text: &str) -> Result<Template, SeedError> {
+    let ctx = Ctx { file, text };
+    let raw: RawTemplate = toml::from_str(text).map_err(|e| SeedError {
+        file: file.to_owned(),
+        line: e.span().map(|s| line_of(text, s.start)),
+        field: None,
+        message: e.message().trim().to_owned(),
+    })?;
+
+    let id = check_id(&ctx, &raw.id, "id")?;
+    let version = *raw.version.get_ref();
+    let version = match u32::try_from(version) {
+        Ok(v) if v >= 1 => v,
+        _ => {
+            return ctx.err(
+                raw.version.span(),
+                "version",
+                format!("{version} must be a whole number from 1"),
+            );
+        }
+    };
+    let title = check_label(&ctx, raw.title, "title")?;
+
+    let mut scenarios = Vec::new();
+    let mut scenario_ids = HashSet::new();
+    for s in raw.scenarios {
+        let sid = check_id(&ctx, &s.id, "scenarios.id")?;
+        if !scenario_ids.insert(sid.clone()) {
+            return ctx.err(
+                s.id.span(),
+                "scenarios.id",
+                format!("scenario `{sid}` is defined twice"),
+            );
+        }
+        scenarios.push(Scenario {
+            id: sid,
+            label: check_label(&ctx, s.label, "scenarios.label")?,
+        });
+    }
+
+    let sections_span = raw.sections.span();
+    let raw_sections = raw.sections.into_inner();
+    if raw_sections.is_empty() {
+        return ctx.err(
+            sections_span,
+            "sections",
+            "a checklist needs at least one section",
+        );
+    }
+    let mut section_ids = HashSet::new();
+    let mut item_ids = HashSet::new();
+    let mut sections = Vec::new();
+    for rs in raw_sections {
+        let sid = check_id(&ctx, &rs.id, "sections.id")?;
+        if !section_ids.insert(sid.clone()) {
+            return ctx.err(
+                rs.id.span(),
+                "sections.id",
+                format!("section `{sid}` is defined twice"),
+            );
+        }
+        let title = check_label(&ctx, rs.title, "sections.title")?;
+        let items_span = rs.items.span();
+        let raw_items = rs.items.into_inner();
+        if raw_items.is_empty() {
+            return ctx.err(
+                items_span,
+                "sections.items",
+                format!("section `{sid}` has no items"),
+            );
+        }
+        let mut items = Vec::new();
+        for ri in raw_items {
+            let id_span = ri.id.span();
+            let item = parse_item(&ctx, ri)?;
+            if !item_ids.insert(item.id.clone()) {
+                return ctx.err(
+                    id_span,
+                    "items.id",
+                    format!("item `{}` is defined twice", item.id),
+                );
+            }
+            items.push(item);
+        }
+        sections.push(Section {
+            id: sid,
+            title,
+            items,
+        });
+    }
+    Ok(Template {
+        id,
+        version,
+        title,
+        sections,
+        scenarios,
+    })
+}
+
+fn parse_item(ctx: &Ctx, ri: RawItem) -> Result<Item, SeedError> {
+    let id = check_id(ctx, &ri.id, "items.id")?;
+    let label = check_label(ctx, ri.label, "items.label")?;
+    let weight = *ri.weight.get_ref();
+    if !(weight.is_finite() && weight > 0.0 && weight <= 1000.0) {
+        return ctx.err(
+            ri.weight.span(),
+            "weight",
+            format!("{weight} must be greater than 0 and at most 1000"),
+        );
+    }
+    let kind_span = ri.kind.span();
+    let kind = match ri.kind.get_ref().as_str() {
+        "yes_no" | "scale" => {
+            if let Some(b) = &ri.bands {
+                return ctx.err(b.span(), "bands", "only `number` items have bands");
+            }
+            if let Some(o) = &ri.options {
+                return ctx.err(o.span(), "options", "only `choice` items have options");
+            }
+            if ri.kind.get_ref() == "yes_no" {
+                ItemKind::YesNo
+            } else {
+                ItemKind::Scale
+            }
+        }
+        "number" => {
+            let Some(bands) = ri.bands else {
+                return ctx.err(
+                    kind_span,
+                    "bands",
+                    format!("number item `{id}` needs `bands`"),
+                );
+            };
+            let unit = ri.unit.map(Label::from).unwrap_or_default();
+            let span = bands.span();
+            let mut out: Vec<Band> = Vec::new();
+            for b in bands.into_inner() {
+                let max = *b.max.get_ref();
+                if !max.is_finite() || max < 0.0 {
+                    return ctx.err(
+                        b.max.span(),
+                        "bands.max",
+                        format!("{max} must be a number from 0"),
+                    );
+                }
+                if out.last().is_some_and(|prev| prev.max >= max) {
+                    return ctx.err(
+                        b.max.span(),
+                        "bands.max",
+                        "bands must be in increasing order of `max`",
+                    );
+                }
+                out.push(Band {
+                    max,
+                    score: check_share(ctx, &b.score, "bands.score")?,
+                });
+            }
+            if out.is_empty() {
+                return ctx.err(span, "bands", "at least one band is needed");
+            }
+            ItemKind::Number { unit, bands: out }
+        }
+        "choice" => {
+            let Some(options) = ri.options else {
+                return ctx.err(
+                    kind_span,
+                    "options",
+                    format!("choice item `{id}` needs `options`"),
+                );
+            };
+            let span = options.span();
+            let mut out: Vec<ChoiceOption> = Vec::new();
+            for o in options.into_inner() {
+                let oid = check_id(ctx, &o.id, "options.id")?;
+                if out.iter().any(|p| p.id == oid) {
+                    return ctx.err(
+                        o.id.span(),
+                        "options.id",
+                        format!("option `{oid}` is defined twice"),
+                    );
+                }
+                let label: Label = o.label.into();
+                if label.ru.is_empty() {
+                    return ctx.err(
+                        o.id.span(),
+                        "options.label.ru",
+                        "the Russian text must not be empty",
+                    );
+                }
+                out.push(ChoiceOption {
+                    id: oid,
+                    label,
+                    score: check_share(ctx, &o.score, "options.score")?,
+                });
+            }
+            if out.len() < 2 {
+                return ctx.err(span, "options", "a choice needs at least two options");
+            }
+            ItemKind::Choice { options: out }
+        }
+        other => {
+            return ctx.err(
+                kind_span,
+                "kind",
+                format!("unknown kind `{other}`: use yes_no, scale, number or choice"),
+            );
+        }
+    };
+    let timer = ri.timer.as_ref().is_some_and(|t| *t.get_ref());
+    if let Some(t) = ri
+        .timer
+        .filter(|_| timer && !matches!(kind, ItemKind::Number { .. }))
+    {
+        return ctx.err(
+            t.span(),
+            "timer",
+            "only `number` items can be filled by the timer",
+        );
+    }
+    Ok(Item {
+        id,
+        label,
+        hint: ri.hint.map(Label::from),
+        kind,
+        weight,
+        critical: ri.critical,
+        allow_na: ri.allow_na,
+        required: ri.required,
+        allow_comment: ri.comment,
+        allow_photo: ri.photo,
+        timer,
+    })
+}
+
+#[derive(Deserialize)]
+struct RawBranch {
+    id: String,
+    name_ru: String,
+    #[serde(default)]
+    name_en: String,
+    district: String,
+    accounts: u32,
+}
+
+#[derive(Deserialize)]
+struct RawOffice {
+    id: String,
+    branch_id: String,
+    name_ru: String,
+    #[serde(default)]
+    name_en: String,
+    district: String,
+    address: String,
+}
+
+/// Reads CSV rows of `T`, reporting the line and column name of the first bad value.
+fn read_csv<T: for<'de> Deserialize<'de>>(
+    file: &str,
+    text: &str,
+) -> Result<Vec<(usize, T)>, SeedError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().cloned().map_err(|e| SeedError {
+        file: file.to_owned(),
+        line: Some(1),
+        field: None,
+        message: e.to_string(),
+    })?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| SeedError {
+            file: file.to_owned(),
+            line: e.position().map(|p| p.line() as usize),
+            field: None,
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => {
+                    format!("{len} values where the header has {expected_len}")
+                }
+                _ => e.to_string(),
+            },
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let row: T = record.deserialize(Some(&headers)).map_err(|e| {
+            let (field, message) = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => (
+                    err.field()
+                        .and_then(|i| headers.get(i as usize))
+                        .map(str::to_owned),
+                    match err.kind() {
+                        csv::DeserializeErrorKind::ParseInt(_) => {
+                            "expected a whole number".to_owned()
+                        }
+                        other => other.to_string(),
+                    },
+                ),
+                _ => (None, e.to_string()),
+            };
+            SeedError {
+                file: file.to_owned(),
+                line: Some(line),
+                field,
+                message,
+            }
+        })?;
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+fn row_err<T>(
+    file: &str,
+    line: usize,
+    field: &str,
+    message: impl Into<String>,
+) -> Result<T, SeedError> {
+    Err(SeedError {
+        file: file.to_owned(),
+        line: Some(line),
+        field: Some(field.to_owned()),
+        message: message.into(),
+    })
+}
+
+/// Parses and validates the directory: the branches file, then the offices file.
+pub fn parse_directory(
+    branches_file: &str,
+    branches_text: &str,
+    offices_file: &str,
+    offices_text: &str,
+) -> Result<Directory, SeedError> {
+    let mut branches: Vec<Branch> = Vec::new();
+    for (line, b) in read_csv::<RawBranch>(branches_file, branches_text)? {
+        if b.id.is_empty() {
+            return row_err(branches_file, line, "id", "must not be empty");
+        }
+        if branches.iter().any(|x| x.id == b.id) {
+            return row_err(
+                branches_file,
+                line,
+                "id",
+                format!("branch `{}` is listed twice", b.id),
+            );
+        }
+        if b.name_ru.is_empty() {
+            return row_err(branches_file, line, "name_ru", "must not be empty");
+        }
+        if b.accounts == 0 {
+            return row_err(
+                branches_file,
+                line,
+                "accounts",
+                "a branch serves at least one account",
+            );
+        }
+        branches.push(Branch {
+            id: b.id,
+            name: Label::new(b.name_ru, b.name_en),
+            district: b.district,
+            accounts: b.accounts,
+        });
+    }
+    let mut offices: Vec<Office> = Vec::new();
+    for (line, o) in read_csv::<RawOffice>(offices_file, offices_text)? {
+        if o.id.is_empty() {
+            return row_err(offices_file, line, "id", "must not be empty");
+        }
+        if offices.iter().any(|x| x.id == o.id) {
+            return row_err(
+                offices_file,
+                line,
+                "id",
+                format!("office `{}` is listed twice", o.id),
+            );
+        }
+        if !branches.iter().any(|b| b.id == o.branch_id) {
+            return row_err(
+                offices_file,
+                line,
+                "branch_id",
+                format!("no branch `{}` in {branches_file}", o.branch_id),
+            );
+        }
+        if o.name_ru.is_empty() {
+            return row_err(offices_file, line, "name_ru", "must not be empty");
+        }
+        offices.push(Office {
+            id: o.id,
+            branch_id: o.branch_id,
+            name: Label::new(o.name_ru, o.name_en),
+            district: o.district,
+            address: o.address,
+        });
+    }
+    Ok(Directory { branches, offices })
+}

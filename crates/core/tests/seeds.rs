@@ -1,0 +1,205 @@
+//! The seed files people edit: the shipped ones load, and mistakes are reported with the
+//! file, the line and the field.
+
+use zakupka_core::seed::{parse_directory, parse_template};
+use zakupka_core::{ItemKind, League};
+
+const CHECKLIST: &str = include_str!("../../../seeds/checklist.toml");
+const BRANCHES: &str = include_str!("../../../seeds/branches.csv");
+const OFFICES: &str = include_str!("../../../seeds/offices.csv");
+
+#[test]
+fn the_shipped_checklist_covers_the_five_areas() {
+    let t = parse_template("seeds/checklist.toml", CHECKLIST).unwrap();
+    let sections: Vec<&str> = t.sections.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        sections,
+        ["office", "standards", "politeness", "competence", "speech"]
+    );
+    assert!(t.items().count() >= 30, "{} items", t.items().count());
+    assert!(
+        t.items()
+            .all(|i| !i.label.ru.is_empty() && !i.label.en.is_empty()),
+        "every item has both languages"
+    );
+    assert!(
+        t.items()
+            .any(|i| i.timer && matches!(i.kind, ItemKind::Number { .. })),
+        "a waiting-time item"
+    );
+    assert!(t.items().any(|i| i.critical));
+    assert!(!t.scenarios.is_empty());
+}
+
+#[test]
+fn the_shipped_directory_has_48_branches_and_134_offices() {
+    let d = parse_directory("seeds/branches.csv", BRANCHES, "seeds/offices.csv", OFFICES).unwrap();
+    assert_eq!(d.branches.len(), 48);
+    assert_eq!(d.offices.len(), 134);
+    assert!(
+        d.branches
+            .iter()
+            .all(|b| d.offices.iter().any(|o| o.branch_id == b.id)),
+        "every branch has an office"
+    );
+    for name in ["Клин", "Серпухов", "Балашиха", "Шатура", "Можайск"]
+    {
+        assert!(d.branches.iter().any(|b| b.name.ru == name), "{name}");
+    }
+    assert!(d.branches.iter().any(|b| b.league() == League::Large));
+    assert!(d.branches.iter().any(|b| b.league() == League::Small));
+}
+
+#[test]
+fn league_boundary_is_more_than_60000() {
+    assert_eq!(League::of(60_000), League::Small);
+    assert_eq!(League::of(60_001), League::Large);
+}
+
+#[test]
+fn directory_search_finds_offices_by_name_branch_or_district() {
+    let d = parse_directory("seeds/branches.csv", BRANCHES, "seeds/offices.csv", OFFICES).unwrap();
+    let klin = d.search("клин", zakupka_core::Lang::Ru);
+    assert!(!klin.is_empty());
+    assert!(klin.iter().all(|o| o.branch_id == "klin"
+        || o.name.ru.to_lowercase().contains("клин")
+        || o.district.to_lowercase().contains("клин")
+        || o.address.to_lowercase().contains("клин")));
+    assert_eq!(d.search("", zakupka_core::Lang::Ru).len(), 134);
+    assert!(
+        d.search("KOROLYOV", zakupka_core::Lang::En).len()
+            + d.search("королев", zakupka_core::Lang::Ru).len()
+            > 0,
+        "case and ё are ignored"
+    );
+    assert!(
+        d.search("нет-такого-офиса", zakupka_core::Lang::Ru)
+            .is_empty()
+    );
+}
+
+const GOOD: &str = r#"
+id = "t"
+version = 1
+title = { ru = "Проверка", en = "Check" }
+
+[[scenarios]]
+id = "bill"
+label = { ru = "Счёт", en = "Bill" }
+
+[[sections]]
+id = "office"
+title = { ru = "Офис", en = "Office" }
+
+[[sections.items]]
+id = "office.clean"
+label = { ru = "Чисто", en = "Clean" }
+kind = "yes_no"
+weight = 2
+
+[[sections.items]]
+id = "office.wait"
+label = { ru = "Ожидание", en = "Waiting" }
+kind = "number"
+weight = 1
+timer = true
+bands = [{ max = 15, score = 1.0 }]
+"#;
+
+fn error(text: &str) -> String {
+    parse_template("seeds/checklist.toml", text)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn a_good_template_parses() {
+    let t = parse_template("x.toml", GOOD).unwrap();
+    assert_eq!(t.items().count(), 2);
+}
+
+#[test]
+fn template_errors_name_the_file_line_and_field() {
+    assert_eq!(
+        error(&GOOD.replace("weight = 2", "weight = -2")),
+        "seeds/checklist.toml, line 18, field `weight`: -2 must be greater than 0 and at most 1000"
+    );
+    assert_eq!(
+        error(&GOOD.replace("kind = \"yes_no\"", "kind = \"stars\"")),
+        "seeds/checklist.toml, line 17, field `kind`: unknown kind `stars`: use yes_no, scale, number or choice"
+    );
+    assert_eq!(
+        error(&GOOD.replace("score = 1.0 }]", "score = 1.5 }]")),
+        "seeds/checklist.toml, line 26, field `bands.score`: 1.5 must be between 0 and 1"
+    );
+    assert_eq!(
+        error(&GOOD.replace("id = \"office.wait\"", "id = \"office.clean\"")),
+        "seeds/checklist.toml, line 21, field `items.id`: item `office.clean` is defined twice"
+    );
+    assert_eq!(
+        error(&GOOD.replace("id = \"office.wait\"", "id = \"Office Wait\"")),
+        "seeds/checklist.toml, line 21, field `items.id`: `Office Wait` is not a valid id: use 1-64 of a-z, 0-9, `.`, `_`, `-`"
+    );
+    assert_eq!(
+        error(&GOOD.replace("version = 1", "version = 0")),
+        "seeds/checklist.toml, line 3, field `version`: 0 must be a whole number from 1"
+    );
+    assert_eq!(
+        error(&GOOD.replace(
+            "weight = 1\ntimer = true",
+            "weight = 1\nmax = 3\ntimer = true"
+        )),
+        "seeds/checklist.toml, line 25: unknown field `max`, expected one of `id`, `label`, `hint`, `kind`, `weight`, `critical`, `allow_na`, `required`, `comment`, `photo`, `timer`, `unit`, `bands`, `options`"
+    );
+    let missing = error(&GOOD.replace("weight = 2\n", ""));
+    assert!(
+        missing.starts_with("seeds/checklist.toml, line 14")
+            && missing.contains("missing field `weight`"),
+        "{missing}"
+    );
+    let syntax = error(&GOOD.replace("kind = \"yes_no\"", "kind = yes_no"));
+    assert!(
+        syntax.starts_with("seeds/checklist.toml, line 17"),
+        "{syntax}"
+    );
+    assert!(
+        error(&GOOD.replace("kind = \"yes_no\"", "kind = \"yes_no\"\ntimer = true"))
+            .contains("field `timer`: only `number` items")
+    );
+}
+
+#[test]
+fn directory_errors_name_the_file_line_and_field() {
+    let branches = "id,name_ru,name_en,district,accounts\nklin,Клин,Klin,г.о. Клин,58000\nshatura,Шатура,Shatura,г.о. Шатура,много\n";
+    let offices =
+        "id,branch_id,name_ru,name_en,district,address\nklin-1,klin,Офис,Office,Клин,ул. Ленина\n";
+    assert_eq!(
+        parse_directory("b.csv", branches, "o.csv", offices)
+            .unwrap_err()
+            .to_string(),
+        "b.csv, line 3, field `accounts`: expected a whole number"
+    );
+    let branches =
+        "# illustrative\nid,name_ru,name_en,district,accounts\nklin,Клин,Klin,г.о. Клин,58000\n";
+    let bad_office = "id,branch_id,name_ru,name_en,district,address\nklin-1,klin,Офис,Office,Клин,ул. Ленина\nx-1,nowhere,Офис,Office,Х,ул. Мира\n";
+    assert_eq!(
+        parse_directory("b.csv", branches, "o.csv", bad_office)
+            .unwrap_err()
+            .to_string(),
+        "o.csv, line 3, field `branch_id`: no branch `nowhere` in b.csv"
+    );
+    let short = "id,branch_id,name_ru,name_en,district,address\nklin-1,klin,Офис\n";
+    assert_eq!(
+        parse_directory("b.csv", branches, "o.csv", short)
+            .unwrap_err()
+            .to_string(),
+        "o.csv, line 2: 3 values where the header has 6"
+    );
+    let twice = "id,branch_id,name_ru,name_en,district,address\nk,klin,А,A,К,ул\nk,klin,Б,B,К,ул\n";
+    assert_eq!(
+        parse_directory("b.csv", branches, "o.csv", twice)
+            .unwrap_err()
+            .to_string(),
+        "o.csv, line 3, field `id`: office `k` is listed twice"
+    );
+}

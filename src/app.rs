@@ -1,0 +1,122 @@
+//! The root: open the store, then show the screen the user left, or why it cannot open.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+use zakupka_client::Store as LocalStore;
+use zakupka_core::Lang;
+
+use crate::i18n;
+use crate::platform::{self, OpenFailure};
+use crate::seeds;
+use crate::state::{AppState, Screen};
+use crate::ui;
+
+const CSS: &str = include_str!("../assets/style.css");
+
+/// The opened store, handed once to [`Ready`], which owns it from then on.
+#[derive(Clone)]
+pub struct Opened(Rc<RefCell<Option<LocalStore>>>);
+
+impl PartialEq for Opened {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+async fn open() -> Result<Opened, OpenFailure> {
+    let store = platform::open().await?;
+    Ok(Opened(Rc::new(RefCell::new(Some(store)))))
+}
+
+#[component]
+pub fn App() -> Element {
+    let opened = use_resource(open);
+    #[cfg(feature = "desktop")]
+    use_future(|| async {
+        if let Some(rx) = TERMINATE.lock().ok().and_then(|mut r| r.take()) {
+            if rx.await.is_ok() {
+                tracing::info!("terminate signal: closing the window");
+                dioxus::desktop::window().close();
+            }
+        }
+    });
+    let body = match &*opened.read() {
+        None => rsx! { p { class: "loading", "{i18n::LOADING.get(Lang::Ru)}" } },
+        Some(Ok(o)) => rsx! { Ready { opened: o.clone() } },
+        Some(Err(f)) => {
+            rsx! { ui::DatabaseError { failure: f.clone(), on_reset: move |_| opened.clone().restart() } }
+        }
+    };
+    rsx! {
+        document::Style { {CSS} }
+        document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, viewport-fit=cover" }
+        {body}
+    }
+}
+
+#[component]
+fn Ready(opened: Opened) -> Element {
+    let state = use_hook(|| {
+        let store = opened
+            .0
+            .borrow_mut()
+            .take()
+            .ok_or("the store was already taken")?;
+        let template = seeds::checklist().map_err(|e| e.to_string())?;
+        let directory = seeds::directory().map_err(|e| e.to_string())?;
+        AppState::new(store, template, directory).map_err(|e| e.to_string())
+    });
+    match state {
+        Err(message) => rsx! { ui::Fatal { title: i18n::SEED_ERROR_TITLE.get(Lang::Ru), message } },
+        Ok(state) => {
+            use_context_provider(|| state);
+            rsx! { Shell {} }
+        }
+    }
+}
+
+#[component]
+fn Shell() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    tracing::debug!("render {:?}", (state.screen)());
+    let screen = match (state.screen)() {
+        Screen::Home => rsx! { ui::Home {} },
+        Screen::Start => rsx! { ui::StartVisit {} },
+        Screen::Checklist(id) => rsx! { ui::Checklist { visit_id: id } },
+        Screen::Summary(id) => rsx! { ui::Summary { visit_id: id } },
+    };
+    rsx! {
+        div { class: "app", lang: lang.code(),
+            {screen}
+            ui::Notice {}
+        }
+    }
+}
+
+#[cfg(feature = "desktop")]
+static TERMINATE: std::sync::Mutex<Option<futures_channel::oneshot::Receiver<()>>> =
+    std::sync::Mutex::new(None);
+
+/// SIGTERM or SIGINT close the window like the close button would, so a shutdown of the
+/// computer ends the app cleanly rather than killing it mid-frame.
+#[cfg(feature = "desktop")]
+pub fn quit_on_terminate_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let (tx, rx) = futures_channel::oneshot::channel();
+    if let Ok(mut slot) = TERMINATE.lock() {
+        *slot = Some(rx);
+    }
+    match signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    let _ = tx.send(());
+                }
+            });
+        }
+        Err(e) => tracing::warn!("cannot listen for terminate signals: {e}"),
+    }
+}

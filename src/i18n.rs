@@ -1,0 +1,93 @@
+//! Interface texts in Russian (the default) and English. Texts from seeds carry their own
+//! translations; these are the app's own words.
+
+use zakupka_core::Lang;
+
+#[derive(Clone, Copy)]
+pub struct Tr {
+    pub ru: &'static str,
+    pub en: &'static str,
+}
+
+impl Tr {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.ru,
+            Lang::En => self.en,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($name:ident = $ru:literal, $en:literal;)*) => {
+        $(pub const $name: Tr = Tr { ru: $ru, en: $en };)*
+    };
+}
+
+texts! {
+    APP_NAME = "Контрольная закупка", "Mystery shopper";
+    START_VISIT = "Начать проверку", "Start a visit";
+    DRAFTS = "Черновики", "Drafts";
+    SUBMITTED = "Отправленные", "Submitted";
+    NO_VISITS = "Проверок пока нет. Нажмите «Начать проверку», когда будете в офисе.", "No visits yet. Tap “Start a visit” when you are at the office.";
+    ANSWERED = "отвечено", "answered";
+    WAITING_SYNC = "ожидает синхронизации", "waiting to sync";
+    BACK = "Назад", "Back";
+    NEXT = "Далее", "Next";
+    HOME = "На главную", "Home";
+    TO_SUMMARY = "К итогам", "To summary";
+    SEARCH_OFFICE = "Офис: название, управление или округ", "Office: name, branch or district";
+    OFFICES_FOUND = "Найдено офисов", "Offices found";
+    CHOOSE_OFFICE = "Выберите офис", "Choose an office";
+    SCENARIO = "Сценарий: о чём спросить", "Scenario: what to ask about";
+    AUDITOR = "Проверяющий", "Auditor";
+    AUDITOR_PLACEHOLDER = "Ваше имя или логин", "Your name or login";
+    BEGIN = "Начать", "Begin";
+    NEED_OFFICE_SCENARIO = "Выберите офис и сценарий и укажите проверяющего", "Choose an office and a scenario and enter the auditor";
+    YES = "Да", "Yes";
+    NO = "Нет", "No";
+    NA = "Не применимо", "N/A";
+    CRITICAL = "Критичный пункт", "Critical item";
+    REQUIRED = "обязательный", "required";
+    COMMENT = "Комментарий", "Comment";
+    PHOTO = "Фото", "Photo";
+    ADD_PHOTO = "Добавить фото", "Add photo";
+    REMOVE = "Удалить", "Remove";
+    TIMER_START = "Засечь ожидание", "Start timer";
+    TIMER_STOP = "Остановить", "Stop";
+    TIMER_RUNNING = "Идёт ожидание", "Waiting";
+    CLEAR = "Сбросить ответ", "Clear answer";
+    SAVED = "Сохранено", "Saved";
+    SAVING = "Сохранение…", "Saving…";
+    SAVE_FAILED = "Не сохранено", "Not saved";
+    SECTION = "Раздел", "Section";
+    SUMMARY = "Итоги проверки", "Visit summary";
+    SCORE = "Оценка", "Score";
+    NO_SCORE = "нет оценки", "no score";
+    MISSING = "Не отвечены обязательные пункты", "Required items not answered";
+    ALL_ANSWERED = "Все обязательные пункты отвечены", "All required items are answered";
+    SECTION_ZEROED = "Раздел обнулён: не выполнен критичный пункт", "Section zeroed: a critical item failed";
+    POINTS = "баллы", "points";
+    BREAKDOWN = "Откуда баллы", "Where the points come from";
+    NOT_ANSWERED = "нет ответа", "not answered";
+    VISIT_COMMENT = "Комментарий к проверке", "Visit comment";
+    SUBMIT = "Отправить проверку", "Submit the visit";
+    SUBMIT_CONFIRM = "После отправки изменить ответы будет нельзя. Отправить?", "Answers cannot be changed after submitting. Submit?";
+    CANCEL = "Отмена", "Cancel";
+    SUBMITTED_NOTE = "Проверка отправлена и ждёт синхронизации с сервером. Изменить её нельзя.", "The visit is submitted and waits to sync with the server. It can no longer be changed.";
+    DELETE_DRAFT = "Удалить черновик", "Delete draft";
+    DELETE_CONFIRM = "Удалить черновик со всеми ответами?", "Delete the draft with all its answers?";
+    STARTED = "Начата", "Started";
+    FINISHED = "Завершена", "Finished";
+    WAITING_TIME = "Ожидание", "Waiting";
+    MINUTES = "мин", "min";
+    LOADING = "Открываем базу проверок…", "Opening the visits database…";
+    DB_ERROR_TITLE = "Не удалось открыть базу проверок", "The visits database cannot be opened";
+    DB_ERROR_TEXT = "Ваши данные не удалены. Сохраните копию файла базы, чтобы передать её в поддержку, затем можно начать с пустой базой.", "Your data has not been deleted. Save a copy of the database file to hand to support; then you can start with an empty database.";
+    SAVE_COPY = "Сохранить копию", "Save a copy";
+    COPY_SAVED = "Копия сохранена", "Copy saved";
+    START_EMPTY = "Начать с пустой базой", "Start with an empty database";
+    SEED_ERROR_TITLE = "Ошибка в файле методики", "Error in a methodology file";
+    DISMISS = "Закрыть", "Dismiss";
+    LANGUAGE = "English", "Русский";
+}

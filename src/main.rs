@@ -1,0 +1,24 @@
+//! Zakupka, the auditor's app: one Dioxus codebase for desktop, the browser and phones.
+
+mod app;
+mod i18n;
+mod platform;
+mod seeds;
+mod state;
+mod ui;
+
+fn main() {
+    #[cfg(feature = "desktop")]
+    {
+        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+        app::quit_on_terminate_signal();
+        let window = WindowBuilder::new()
+            .with_title("Zakupka — контрольная закупка")
+            .with_inner_size(LogicalSize::new(420.0, 860.0));
+        dioxus::LaunchBuilder::desktop()
+            .with_cfg(Config::new().with_window(window).with_menu(None))
+            .launch(app::App);
+    }
+    #[cfg(all(not(feature = "desktop"), any(feature = "web", feature = "mobile")))]
+    dioxus::launch(app::App);
+}

@@ -1,0 +1,150 @@
+//! What differs between desktop and the browser: where the store lives, how a write is
+//! made durable, and how a copy of a broken database is saved.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use zakupka_client::{Store, StoreError};
+
+/// Why the store could not be opened, with what is needed to save a copy of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenFailure {
+    pub message: String,
+    /// Where the data lives, shown to the user.
+    pub location: String,
+}
+
+pub type Durable = Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// `ZAKUPKA_DATA_DIR` overrides the platform data directory (for several auditors on
+    /// one computer, and for tests).
+    pub fn data_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("ZAKUPKA_DATA_DIR") {
+            return PathBuf::from(dir);
+        }
+        directories::ProjectDirs::from("ru", "Zakupka", "Zakupka")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("zakupka-data"))
+    }
+
+    fn db_path() -> PathBuf {
+        data_dir().join("zakupka.db")
+    }
+
+    pub async fn open() -> Result<Store, OpenFailure> {
+        let path = db_path();
+        let failure = |message: String| OpenFailure {
+            message,
+            location: path.display().to_string(),
+        };
+        std::fs::create_dir_all(data_dir())
+            .map_err(|e| failure(format!("{}: {e}", data_dir().display())))?;
+        Store::open(&path).map_err(|e| failure(e.to_string()))
+    }
+
+    /// On desktop a commit is already on disk (WAL, synchronous=FULL).
+    pub fn persist(_store: &mut Store, _media: bool) -> Result<Durable, StoreError> {
+        Ok(Box::pin(async { Ok(()) }))
+    }
+
+    fn stamp() -> String {
+        chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string()
+    }
+
+    fn siblings() -> Vec<PathBuf> {
+        let main = db_path();
+        ["", "-wal", "-shm", "-media", "-media-wal", "-media-shm"]
+            .iter()
+            .map(|suffix| {
+                let mut p = main.clone().into_os_string();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+            .filter(|p| p.exists())
+            .collect()
+    }
+
+    /// Copies every file of the store into a new folder beside it; returns that folder.
+    pub async fn save_copy() -> Result<String, String> {
+        let dir = data_dir().join(format!("copy-{}", stamp()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for file in siblings() {
+            let target = dir.join(file.file_name().unwrap_or_default());
+            std::fs::copy(&file, &target).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        Ok(dir.display().to_string())
+    }
+
+    /// Moves the broken files aside (never deletes them) so a fresh store can be made.
+    pub async fn set_aside() -> Result<(), String> {
+        let stamp = stamp();
+        for file in siblings() {
+            let mut aside = file.clone().into_os_string();
+            aside.push(format!(".broken-{stamp}"));
+            std::fs::rename(&file, &aside).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use super::*;
+    use wasm_bindgen::JsCast;
+    use zakupka_client::web;
+
+    pub async fn open() -> Result<Store, OpenFailure> {
+        let failure = |message: String| OpenFailure {
+            message,
+            location: "IndexedDB «zakupka»".into(),
+        };
+        let snapshots = web::load().await.map_err(failure)?;
+        web::open(&snapshots).map_err(|e| failure(e.to_string()))
+    }
+
+    pub fn persist(store: &mut Store, media: bool) -> Result<Durable, StoreError> {
+        Ok(Box::pin(web::persist(store, media)?))
+    }
+
+    fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
+        let js = |e: wasm_bindgen::JsValue| format!("{e:?}");
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js)?;
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        let a: web_sys::HtmlAnchorElement =
+            document.create_element("a").map_err(js)?.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+        web_sys::Url::revoke_object_url(&url).map_err(js)?;
+        Ok(())
+    }
+
+    /// Offers the stored bytes as downloads, exactly as the browser kept them.
+    pub async fn save_copy() -> Result<String, String> {
+        let snapshots = web::load().await?;
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        if let Some(main) = &snapshots.main {
+            download(&format!("zakupka-{stamp}.db"), main)?;
+        }
+        if let Some(media) = &snapshots.media {
+            download(&format!("zakupka-{stamp}-media.db"), media)?;
+        }
+        Ok("Downloads".into())
+    }
+
+    pub async fn set_aside() -> Result<(), String> {
+        web::clear().await
+    }
+}
+
+pub use imp::*;

@@ -1,0 +1,300 @@
+//! The app's state: the local store behind domain methods, and the few signals the screens
+//! share. Screens call these methods; none of them touches SQL or the platform.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chrono::Utc;
+use dioxus::prelude::*;
+use uuid::Uuid;
+use zakupka_client::{NewVisit, Store as LocalStore, StoreError, VisitSummary};
+use zakupka_core::{AnswerValue, Directory, Lang, Template, Visit};
+
+use crate::platform;
+
+/// Which screen is open. Persisted, so a reload or restart comes back to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Screen {
+    Home,
+    Start,
+    Checklist(Uuid),
+    Summary(Uuid),
+}
+
+impl Screen {
+    fn encode(self) -> String {
+        match self {
+            Screen::Home => "home".into(),
+            Screen::Start => "start".into(),
+            Screen::Checklist(id) => format!("checklist:{id}"),
+            Screen::Summary(id) => format!("summary:{id}"),
+        }
+    }
+
+    fn decode(s: &str) -> Screen {
+        let (kind, id) = s.split_once(':').unwrap_or((s, ""));
+        match (kind, Uuid::parse_str(id)) {
+            ("start", _) => Screen::Start,
+            ("checklist", Ok(id)) => Screen::Checklist(id),
+            ("summary", Ok(id)) => Screen::Summary(id),
+            _ => Screen::Home,
+        }
+    }
+}
+
+/// The "saved" indicator. It turns to `Saved` only when every write made so far is durable.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Idle,
+    Saving,
+    Saved,
+    Failed(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    store: Signal<Rc<RefCell<LocalStore>>>,
+    /// Bumped after every write; readers subscribe to it instead of to the store.
+    data_version: Signal<u64>,
+    pending_writes: Signal<u32>,
+    pub save: Signal<SaveState>,
+    pub lang: Signal<Lang>,
+    pub screen: Signal<Screen>,
+    /// A message for the user about the last thing that went wrong.
+    pub notice: Signal<Option<String>>,
+    pub directory: Signal<Rc<Directory>>,
+    template: Signal<Rc<Template>>,
+}
+
+const LANG_KEY: &str = "lang";
+const SCREEN_KEY: &str = "screen";
+const AUDITOR_KEY: &str = "auditor";
+
+impl AppState {
+    /// Wraps an opened store: brings the shipped seeds into it and restores the language
+    /// and the screen the user left.
+    pub fn new(
+        store: LocalStore,
+        template: Template,
+        directory: Directory,
+    ) -> Result<AppState, StoreError> {
+        store.import_template(&template)?;
+        if store.directory()?.as_ref() != Some(&directory) {
+            store.set_directory(&directory, Utc::now())?;
+        }
+        let lang = store
+            .setting(LANG_KEY)?
+            .and_then(|c| Lang::from_code(&c))
+            .unwrap_or_default();
+        let mut screen = store
+            .setting(SCREEN_KEY)?
+            .map(|s| Screen::decode(&s))
+            .unwrap_or(Screen::Home);
+        if let Screen::Checklist(id) | Screen::Summary(id) = screen {
+            if store.visit(id).is_err() {
+                screen = Screen::Home;
+            }
+        }
+        Ok(AppState {
+            store: Signal::new(Rc::new(RefCell::new(store))),
+            data_version: Signal::new(0),
+            pending_writes: Signal::new(0),
+            save: Signal::new(SaveState::Idle),
+            lang: Signal::new(lang),
+            screen: Signal::new(screen),
+            notice: Signal::new(None),
+            directory: Signal::new(Rc::new(directory)),
+            template: Signal::new(Rc::new(template)),
+        })
+    }
+
+    /// Reads from the store and re-renders the caller when data changes.
+    fn read<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Option<R> {
+        let _subscribe = self.data_version.read();
+        let store = self.store.peek().clone();
+        let result = f(&store.borrow());
+        match result {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let mut notice = self.notice;
+                notice.set(Some(e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// Runs one write; the indicator says "saved" only once it is durable. A refused write
+    /// changes nothing and explains itself in the notice.
+    fn write<R>(
+        &self,
+        media: bool,
+        f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
+    ) -> Option<R> {
+        let store = self.store.peek().clone();
+        let result = f(&store.borrow());
+        let (mut notice, mut version) = (self.notice, self.data_version);
+        match result {
+            Err(e) => {
+                notice.set(Some(e.to_string()));
+                None
+            }
+            Ok(r) => {
+                notice.set(None);
+                *version.write() += 1;
+                self.persist(&store, media);
+                Some(r)
+            }
+        }
+    }
+
+    fn persist(&self, store: &Rc<RefCell<LocalStore>>, media: bool) {
+        let (mut save, mut pending) = (self.save, self.pending_writes);
+        let durable = platform::persist(&mut store.borrow_mut(), media);
+        match durable {
+            Err(e) => save.set(SaveState::Failed(e.to_string())),
+            Ok(durable) => {
+                *pending.write() += 1;
+                save.set(SaveState::Saving);
+                spawn(async move {
+                    let result = durable.await;
+                    *pending.write() -= 1;
+                    match result {
+                        Err(e) => save.set(SaveState::Failed(e)),
+                        Ok(())
+                            if pending() == 0 && !matches!(*save.peek(), SaveState::Failed(_)) =>
+                        {
+                            save.set(SaveState::Saved)
+                        }
+                        Ok(()) => {}
+                    }
+                });
+            }
+        }
+    }
+
+    // --- navigation and preferences -------------------------------------------------
+
+    pub fn go(&self, screen: Screen) {
+        let mut s = self.screen;
+        s.set(screen);
+        self.write(false, |store| {
+            store.set_setting(SCREEN_KEY, &screen.encode())
+        });
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        let mut l = self.lang;
+        l.set(lang);
+        self.write(false, |store| store.set_setting(LANG_KEY, lang.code()));
+    }
+
+    pub fn auditor(&self) -> String {
+        self.read(|s| s.setting(AUDITOR_KEY))
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    pub fn dismiss_notice(&self) {
+        let mut n = self.notice;
+        n.set(None);
+    }
+
+    // --- visits -----------------------------------------------------------------------
+
+    pub fn template_for(&self, visit: &Visit) -> Option<Rc<Template>> {
+        let current = self.template.peek().clone();
+        if current.id == visit.template_id && current.version == visit.template_version {
+            return Some(current);
+        }
+        self.read(|s| s.template(&visit.template_id, visit.template_version))
+            .map(Rc::new)
+    }
+
+    pub fn template(&self) -> Rc<Template> {
+        self.template.read().clone()
+    }
+
+    pub fn visits(&self) -> Vec<VisitSummary> {
+        self.read(|s| s.visits()).unwrap_or_default()
+    }
+
+    pub fn visit(&self, id: Uuid) -> Option<Visit> {
+        self.read(|s| s.visit(id))
+    }
+
+    pub fn position(&self, id: Uuid) -> String {
+        self.read(|s| s.position(id)).unwrap_or_default()
+    }
+
+    pub fn timer_started_at(&self, id: Uuid) -> Option<chrono::DateTime<Utc>> {
+        self.read(|s| s.timer_started_at(id)).flatten()
+    }
+
+    pub fn start_visit(&self, office_id: &str, scenario: &str, auditor: &str) {
+        let template = self.template.peek().clone();
+        let new = NewVisit {
+            template_id: template.id.clone(),
+            template_version: template.version,
+            office_id: office_id.to_owned(),
+            auditor: auditor.trim().to_owned(),
+            scenario: scenario.to_owned(),
+        };
+        let started = self.write(false, |s| {
+            s.set_setting(AUDITOR_KEY, &new.auditor)?;
+            s.start_visit(&new, Utc::now())
+        });
+        if let Some(visit) = started {
+            self.go(Screen::Checklist(visit.id));
+        }
+    }
+
+    pub fn answer(&self, visit: Uuid, item: &str, value: AnswerValue) {
+        self.write(false, |s| s.set_answer(visit, item, &value, Utc::now()));
+    }
+
+    pub fn clear_answer(&self, visit: Uuid, item: &str) {
+        self.write(false, |s| s.clear_answer(visit, item, Utc::now()));
+    }
+
+    pub fn comment(&self, visit: Uuid, item: &str, text: &str) {
+        self.write(false, |s| s.set_item_comment(visit, item, text, Utc::now()));
+    }
+
+    pub fn visit_comment(&self, visit: Uuid, text: &str) {
+        self.write(false, |s| s.set_visit_comment(visit, text, Utc::now()));
+    }
+
+    pub fn set_position(&self, visit: Uuid, section: &str) {
+        self.write(false, |s| s.set_position(visit, section, Utc::now()));
+    }
+
+    pub fn start_timer(&self, visit: Uuid) {
+        self.write(false, |s| s.start_timer(visit, Utc::now()));
+    }
+
+    pub fn stop_timer(&self, visit: Uuid, item: &str) {
+        self.write(false, |s| s.stop_timer(visit, item, Utc::now()));
+    }
+
+    pub fn add_photo(&self, visit: Uuid, item: &str, name: &str, bytes: &[u8]) {
+        self.write(true, |s| s.add_photo(visit, item, name, bytes, Utc::now()));
+    }
+
+    pub fn remove_photo(&self, visit: Uuid, item: &str, sha256: &str) {
+        self.write(true, |s| s.remove_photo(visit, item, sha256, Utc::now()));
+    }
+
+    pub fn photo(&self, sha256: &str) -> Option<(String, Vec<u8>)> {
+        self.read(|s| s.photo(sha256)).flatten()
+    }
+
+    pub fn submit(&self, visit: Uuid) -> bool {
+        self.write(false, |s| s.submit(visit, Utc::now())).is_some()
+    }
+
+    pub fn delete_draft(&self, visit: Uuid) {
+        if self.write(true, |s| s.delete_draft(visit)).is_some() {
+            self.go(Screen::Home);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+use base64::Engine;
+use dioxus::prelude::*;
+use uuid::Uuid;
+use zakupka_core::{Answer, AnswerValue, Item, ItemKind, Lang, VisitStatus};
+
+use super::{SaveIndicator, Summary};
+use crate::i18n;
+use crate::state::{AppState, Screen};
+
+/// One section of the checklist at a time, with the answers saved as they are tapped.
+#[component]
+pub fn Checklist(visit_id: Uuid) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let Some(visit) = state.visit(visit_id) else {
+        return rsx! { p { class: "loading", "…" } };
+    };
+    if visit.status != VisitStatus::Draft {
+        return rsx! { Summary { visit_id } };
+    }
+    let Some(template) = state.template_for(&visit) else {
+        return rsx! { p { class: "failed", "…" } };
+    };
+    let position = state.position(visit_id);
+    let index = template
+        .sections
+        .iter()
+        .position(|s| s.id == position)
+        .unwrap_or(0);
+    let section = template.sections[index].clone();
+    let sections = template.sections.len();
+    let total = template.items().count();
+    let answered = template
+        .items()
+        .filter(|i| visit.answers.get(&i.id).is_some_and(|a| a.value.is_some()))
+        .count();
+    let progress = if total == 0 {
+        0
+    } else {
+        answered * 100 / total
+    };
+    let directory = (state.directory)();
+    let office = directory
+        .office(&visit.office_id)
+        .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+    let timer = state.timer_started_at(visit_id);
+    let prev = index
+        .checked_sub(1)
+        .map(|i| template.sections[i].id.clone());
+    let next = template.sections.get(index + 1).map(|s| s.id.clone());
+
+    rsx! {
+        main { class: "screen checklist", "data-testid": "checklist", "data-section": "{section.id}",
+            header { class: "bar",
+                button { class: "ghost", "data-testid": "home-button", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
+                span { class: "office", "{office}" }
+                SaveIndicator {}
+            }
+            div { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "{total}",
+                "aria-valuenow": "{answered}", "data-testid": "progress",
+                div { class: "fill", style: "width: {progress}%" }
+            }
+            p { class: "muted", "{i18n::SECTION.get(lang)} {index + 1} / {sections} · {answered} / {total} {i18n::ANSWERED.get(lang)}" }
+            h2 { "{section.title.get(lang)}" }
+            for item in section.items.iter() {
+                ItemCard {
+                    key: "{item.id}",
+                    visit_id,
+                    item: item.clone(),
+                    answer: visit.answers.get(&item.id).cloned(),
+                    timer_running: item.timer && timer.is_some(),
+                    timer_since: timer.map(super::local_time).unwrap_or_default(),
+                }
+            }
+            footer { class: "actions nav",
+                if let Some(p) = prev {
+                    button { class: "secondary big", "data-testid": "prev",
+                        onclick: move |_| { state.set_position(visit_id, &p); scroll_top(); },
+                        "← {i18n::BACK.get(lang)}"
+                    }
+                }
+                match next {
+                    Some(n) => rsx! {
+                        button { class: "primary big", "data-testid": "next",
+                            onclick: move |_| { state.set_position(visit_id, &n); scroll_top(); },
+                            "{i18n::NEXT.get(lang)} →"
+                        }
+                    },
+                    None => rsx! {
+                        button { class: "primary big", "data-testid": "to-summary",
+                            onclick: move |_| state.go(Screen::Summary(visit_id)),
+                            "{i18n::TO_SUMMARY.get(lang)} →"
+                        }
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn scroll_top() {
+    document::eval("window.scrollTo(0, 0)");
+}
+
+#[component]
+fn ItemCard(
+    visit_id: Uuid,
+    item: Item,
+    answer: Option<Answer>,
+    timer_running: bool,
+    timer_since: String,
+) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let value = answer.as_ref().and_then(|a| a.value.clone());
+    let comment = answer
+        .as_ref()
+        .map(|a| a.comment.clone())
+        .unwrap_or_default();
+    let photos = answer
+        .as_ref()
+        .map(|a| a.photos.clone())
+        .unwrap_or_default();
+    let mut comment_open = use_signal(|| false);
+    let show_comment = comment_open() || !comment.is_empty();
+    let id = item.id.clone();
+    let answered = value.is_some();
+
+    rsx! {
+        article { class: if answered { "item answered" } else { "item" }, "data-item": "{item.id}",
+            div { class: "label",
+                "{item.label.get(lang)}"
+                if item.required { span { class: "req", title: "{i18n::REQUIRED.get(lang)}", " *" } }
+            }
+            if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
+            if let Some(hint) = &item.hint { p { class: "hint", "{hint.get(lang)}" } }
+            AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
+            div { class: "tools",
+                if item.allow_na {
+                    AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::NotApplicable,
+                        selected: value == Some(AnswerValue::NotApplicable), label: i18n::NA.get(lang).to_owned(), class: "na" }
+                }
+                if item.allow_comment {
+                    button { class: "ghost", "aria-expanded": "{show_comment}", onclick: move |_| comment_open.toggle(),
+                        "✎ {i18n::COMMENT.get(lang)}"
+                    }
+                }
+                if answered {
+                    button { class: "ghost", "data-testid": "clear",
+                        onclick: { let id = id.clone(); move |_| state.clear_answer(visit_id, &id) },
+                        "{i18n::CLEAR.get(lang)}"
+                    }
+                }
+            }
+            if item.allow_comment && show_comment {
+                textarea { class: "comment", rows: "2", "aria-label": "{i18n::COMMENT.get(lang)}", value: "{comment}",
+                    oninput: { let id = id.clone(); move |e: FormEvent| state.comment(visit_id, &id, &e.value()) }
+                }
+            }
+            if item.allow_photo {
+                Photos { visit_id, item_id: id.clone(), photos }
+            }
+        }
+    }
+}
+
+#[component]
+fn AnswerButton(
+    visit_id: Uuid,
+    item_id: String,
+    value: AnswerValue,
+    selected: bool,
+    label: String,
+    class: String,
+) -> Element {
+    let state = use_context::<AppState>();
+    let tag = match &value {
+        AnswerValue::Yes => "yes".to_owned(),
+        AnswerValue::No => "no".to_owned(),
+        AnswerValue::Scale(n) => n.to_string(),
+        AnswerValue::Number(n) => n.to_string(),
+        AnswerValue::Choice(c) => c.clone(),
+        AnswerValue::NotApplicable => "na".to_owned(),
+    };
+    rsx! {
+        button {
+            class: if selected { format!("answer {class} selected") } else { format!("answer {class}") },
+            "aria-pressed": "{selected}",
+            "data-value": "{tag}",
+            onclick: move |_| state.answer(visit_id, &item_id, value.clone()),
+            "{label}"
+        }
+    }
+}
+
+#[component]
+fn AnswerInput(
+    visit_id: Uuid,
+    item: Item,
+    value: Option<AnswerValue>,
+    timer_running: bool,
+    timer_since: String,
+) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let id = item.id.clone();
+    match &item.kind {
+        ItemKind::YesNo => rsx! {
+            div { class: "answers two",
+                AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::Yes, selected: value == Some(AnswerValue::Yes),
+                    label: i18n::YES.get(lang).to_owned(), class: "yes" }
+                AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::No, selected: value == Some(AnswerValue::No),
+                    label: i18n::NO.get(lang).to_owned(), class: "no" }
+            }
+        },
+        ItemKind::Scale => rsx! {
+            div { class: "answers five",
+                for n in 1u8..=5 {
+                    AnswerButton { key: "{n}", visit_id, item_id: id.clone(), value: AnswerValue::Scale(n),
+                        selected: value == Some(AnswerValue::Scale(n)), label: n.to_string(), class: "mark" }
+                }
+            }
+        },
+        ItemKind::Choice { options } => rsx! {
+            div { class: "answers column",
+                for o in options.iter() {
+                    AnswerButton { key: "{o.id}", visit_id, item_id: id.clone(), value: AnswerValue::Choice(o.id.clone()),
+                        selected: value == Some(AnswerValue::Choice(o.id.clone())), label: o.label.get(lang).to_owned(), class: "option" }
+                }
+            }
+        },
+        ItemKind::Number { unit, .. } => {
+            let shown = match &value {
+                Some(AnswerValue::Number(n)) => super::points(*n),
+                _ => String::new(),
+            };
+            let unit = unit.get(lang).to_owned();
+            rsx! {
+                div { class: "number",
+                    input { r#type: "number", inputmode: "decimal", min: "0", step: "any", value: "{shown}",
+                        "aria-label": "{item.label.get(lang)}", "data-testid": "number",
+                        onchange: {
+                            let id = id.clone();
+                            move |e: FormEvent| number_changed(state, visit_id, &id, &e.value(), lang)
+                        }
+                    }
+                    span { class: "unit", "{unit}" }
+                    if item.timer {
+                        if timer_running {
+                            button { class: "timer running", "data-testid": "timer",
+                                onclick: { let id = id.clone(); move |_| state.stop_timer(visit_id, &id) },
+                                "■ {i18n::TIMER_STOP.get(lang)} ({i18n::TIMER_RUNNING.get(lang)} · {timer_since})"
+                            }
+                        } else {
+                            button { class: "timer", "data-testid": "timer", onclick: move |_| state.start_timer(visit_id),
+                                "⏱ {i18n::TIMER_START.get(lang)}"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn number_changed(state: AppState, visit_id: Uuid, item: &str, text: &str, lang: Lang) {
+    let text = text.trim().replace(',', ".");
+    if text.is_empty() {
+        state.clear_answer(visit_id, item);
+        return;
+    }
+    match text.parse::<f64>() {
+        Ok(n) => state.answer(visit_id, item, AnswerValue::Number(n)),
+        Err(_) => {
+            let mut notice = state.notice;
+            notice.set(Some(match lang {
+                Lang::Ru => format!("«{text}» — не число"),
+                Lang::En => format!("“{text}” is not a number"),
+            }));
+        }
+    }
+}
+
+#[component]
+fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    rsx! {
+        div { class: "photos",
+            for p in photos.iter() {
+                figure { key: "{p.sha256}",
+                    if let Some(src) = photo_url(state, &p.sha256) {
+                        img { alt: "{i18n::PHOTO.get(lang)}", src }
+                    }
+                    button { class: "ghost",
+                        onclick: { let (item, sha) = (item_id.clone(), p.sha256.clone()); move |_| state.remove_photo(visit_id, &item, &sha) },
+                        "{i18n::REMOVE.get(lang)}"
+                    }
+                }
+            }
+            label { class: "secondary photo-add",
+                "📷 {i18n::ADD_PHOTO.get(lang)}"
+                input { r#type: "file", accept: "image/jpeg,image/png,image/webp", "capture": "environment", class: "hidden-input",
+                    onchange: {
+                        let item = item_id.clone();
+                        move |e: FormEvent| {
+                            let item = item.clone();
+                            async move {
+                                for file in e.files() {
+                                    match file.read_bytes().await {
+                                        Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
+                                        Err(err) => {
+                                            let mut notice = state.notice;
+                                            notice.set(Some(format!("{}: {err}", file.name())));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn photo_url(state: AppState, sha256: &str) -> Option<String> {
+    let (mime, bytes) = state.photo(sha256)?;
+    Some(format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}

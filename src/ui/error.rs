@@ -1,0 +1,51 @@
+use dioxus::prelude::*;
+use zakupka_core::Lang;
+
+use crate::i18n;
+use crate::platform::{self, OpenFailure};
+
+/// The store would not open. Nothing is reset silently: the user saves a copy first, and
+/// only then may start over, with the broken files moved aside rather than deleted.
+#[component]
+pub fn DatabaseError(failure: OpenFailure, on_reset: EventHandler<()>) -> Element {
+    let mut copied = use_signal(|| None::<Result<String, String>>);
+    let lang = Lang::Ru;
+    rsx! {
+        main { class: "screen error-screen", "data-testid": "db-error",
+            h1 { "{i18n::DB_ERROR_TITLE.get(lang)}" }
+            p { class: "muted", "{i18n::DB_ERROR_TITLE.get(Lang::En)}" }
+            p { "{i18n::DB_ERROR_TEXT.get(lang)}" }
+            pre { class: "error-detail", "{failure.location}\n{failure.message}" }
+            button { class: "primary big",
+                onclick: move |_| async move { copied.set(Some(platform::save_copy().await)); },
+                "{i18n::SAVE_COPY.get(lang)}"
+            }
+            match copied() {
+                Some(Ok(place)) => rsx! {
+                    p { class: "ok", "{i18n::COPY_SAVED.get(lang)}: {place}" }
+                    button { class: "danger big",
+                        onclick: move |_| async move {
+                            match platform::set_aside().await {
+                                Ok(()) => on_reset.call(()),
+                                Err(e) => copied.set(Some(Err(e))),
+                            }
+                        },
+                        "{i18n::START_EMPTY.get(lang)}"
+                    }
+                },
+                Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+                None => rsx! {},
+            }
+        }
+    }
+}
+
+#[component]
+pub fn Fatal(title: String, message: String) -> Element {
+    rsx! {
+        main { class: "screen error-screen", "data-testid": "fatal",
+            h1 { "{title}" }
+            pre { class: "error-detail", "{message}" }
+        }
+    }
+}

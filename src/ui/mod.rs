@@ -1,0 +1,86 @@
+//! Screens and the small pieces they share. Components take owned props and call
+//! [`AppState`](crate::state::AppState) methods; they hold no domain logic.
+
+mod checklist;
+mod error;
+mod home;
+mod start;
+mod summary;
+
+pub use checklist::Checklist;
+pub use error::{DatabaseError, Fatal};
+pub use home::Home;
+pub use start::StartVisit;
+pub use summary::Summary;
+
+use dioxus::prelude::*;
+use zakupka_core::Lang;
+
+use crate::i18n;
+use crate::state::{AppState, SaveState};
+
+/// "62,5 %" in Russian, "62.5%" in English; the figure is rounded to one decimal place.
+pub fn percent(lang: Lang, value: Option<f64>) -> String {
+    match value {
+        None => i18n::NO_SCORE.get(lang).to_owned(),
+        Some(v) => match lang {
+            Lang::Ru => format!("{} %", format!("{v:.1}").replace('.', ",")),
+            Lang::En => format!("{v:.1}%"),
+        },
+    }
+}
+
+pub fn points(value: f64) -> String {
+    let s = format!("{value:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+#[component]
+pub fn SaveIndicator() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let (class, text) = match (state.save)() {
+        SaveState::Idle => ("save idle", String::new()),
+        SaveState::Saving => ("save saving", i18n::SAVING.get(lang).to_owned()),
+        SaveState::Saved => ("save saved", format!("✓ {}", i18n::SAVED.get(lang))),
+        SaveState::Failed(e) => (
+            "save failed",
+            format!("{}: {e}", i18n::SAVE_FAILED.get(lang)),
+        ),
+    };
+    rsx! { span { class, role: "status", "aria-live": "polite", "data-testid": "save-state", "{text}" } }
+}
+
+#[component]
+pub fn LangSwitch() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let other = if lang == Lang::Ru { Lang::En } else { Lang::Ru };
+    rsx! {
+        button { class: "lang", "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
+            "{i18n::LANGUAGE.get(lang)}"
+        }
+    }
+}
+
+/// The last refused action, explained. Stays until dismissed or the next successful write.
+#[component]
+pub fn Notice() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    match (state.notice)() {
+        None => rsx! {},
+        Some(message) => rsx! {
+            div { class: "notice", role: "alert", "data-testid": "notice",
+                span { "{message}" }
+                button { class: "ghost", onclick: move |_| state.dismiss_notice(), "{i18n::DISMISS.get(lang)}" }
+            }
+        },
+    }
+}
