@@ -35,11 +35,11 @@ pub fn App() -> Element {
     let opened = use_resource(open);
     #[cfg(feature = "desktop")]
     use_future(|| async {
-        if let Some(rx) = TERMINATE.lock().ok().and_then(|mut r| r.take()) {
-            if rx.await.is_ok() {
-                tracing::info!("terminate signal: closing the window");
-                dioxus::desktop::window().close();
-            }
+        if let Some(rx) = TERMINATE.lock().ok().and_then(|mut r| r.take())
+            && rx.await.is_ok()
+        {
+            tracing::info!("terminate signal: closing the window");
+            dioxus::desktop::window().close();
         }
     });
     let body = match &*opened.read() {
@@ -50,9 +50,17 @@ pub fn App() -> Element {
         }
     };
     rsx! {
+        Head {}
+        {body}
+    }
+}
+
+/// Propless, so it renders once: the document head cannot be updated in place.
+#[component]
+fn Head() -> Element {
+    rsx! {
         document::Style { {CSS} }
         document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, viewport-fit=cover" }
-        {body}
     }
 }
 
@@ -81,7 +89,6 @@ fn Ready(opened: Opened) -> Element {
 fn Shell() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    tracing::debug!("render {:?}", (state.screen)());
     let screen = match (state.screen)() {
         Screen::Home => rsx! { ui::Home {} },
         Screen::Start => rsx! { ui::StartVisit {} },

@@ -91,3 +91,46 @@ texts! {
     DISMISS = "Закрыть", "Dismiss";
     LANGUAGE = "English", "Русский";
 }
+
+/// A refused action explained in the interface language. The store's own messages are in
+/// English for logs and support; the auditor reads these.
+pub fn explain(lang: Lang, error: &zakupka_client::StoreError) -> String {
+    use zakupka_client::StoreError as E;
+    use zakupka_core::AnswerError as A;
+    let ru = lang == Lang::Ru;
+    match error {
+        E::VisitNotEditable(_) if ru => "Проверка уже отправлена, изменить её нельзя.".into(),
+        E::MissingRequired(items) if ru => {
+            format!("Не отвечены обязательные пункты: {}", items.len())
+        }
+        E::PhotoTooLarge { size, max } if ru => {
+            format!(
+                "Фото слишком большое: {:.1} МБ, можно до {} МБ.",
+                *size as f64 / 1048576.0,
+                max / 1048576
+            )
+        }
+        E::PhotoTooLarge { size, max } => {
+            format!(
+                "The photo is too large: {:.1} MB, the limit is {} MB.",
+                *size as f64 / 1048576.0,
+                max / 1048576
+            )
+        }
+        E::UnsupportedPhoto(name) if ru => {
+            format!("«{name}» — не фото: подходят JPEG, PNG и WebP.")
+        }
+        E::TooManyPhotos { max, .. } if ru => {
+            format!("К пункту можно приложить не больше {max} фото.")
+        }
+        E::PhotosNotAllowed(_) if ru => "К этому пункту фото не прикладываются.".into(),
+        E::Answer(A::NotApplicableNotAllowed { .. }) if ru => {
+            "Для этого пункта нельзя ответить «не применимо».".into()
+        }
+        E::Answer(A::OutOfRange {
+            value, min, max, ..
+        }) if ru => format!("{value} — вне допустимого диапазона {min}–{max}."),
+        E::Answer(_) if ru => "Такой ответ не подходит к этому пункту.".into(),
+        other => other.to_string(),
+    }
+}

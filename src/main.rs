@@ -19,6 +19,8 @@ fn main() {
             .with_cfg(Config::new().with_window(window).with_menu(None))
             .launch(app::App);
     }
+    #[cfg(target_arch = "wasm32")]
+    console_error_panic_hook::set_once();
     #[cfg(all(not(feature = "desktop"), any(feature = "web", feature = "mobile")))]
     dioxus::launch(app::App);
 }

@@ -90,10 +90,10 @@ impl AppState {
             .setting(SCREEN_KEY)?
             .map(|s| Screen::decode(&s))
             .unwrap_or(Screen::Home);
-        if let Screen::Checklist(id) | Screen::Summary(id) = screen {
-            if store.visit(id).is_err() {
-                screen = Screen::Home;
-            }
+        if let Screen::Checklist(id) | Screen::Summary(id) = screen
+            && store.visit(id).is_err()
+        {
+            screen = Screen::Home;
         }
         Ok(AppState {
             store: Signal::new(Rc::new(RefCell::new(store))),
@@ -117,7 +117,7 @@ impl AppState {
             Ok(r) => Some(r),
             Err(e) => {
                 let mut notice = self.notice;
-                notice.set(Some(e.to_string()));
+                notice.set(Some(crate::i18n::explain(*self.lang.peek(), &e)));
                 None
             }
         }
@@ -135,7 +135,7 @@ impl AppState {
         let (mut notice, mut version) = (self.notice, self.data_version);
         match result {
             Err(e) => {
-                notice.set(Some(e.to_string()));
+                notice.set(Some(crate::i18n::explain(*self.lang.peek(), &e)));
                 None
             }
             Ok(r) => {
@@ -155,7 +155,9 @@ impl AppState {
             Ok(durable) => {
                 *pending.write() += 1;
                 save.set(SaveState::Saving);
-                spawn(async move {
+                // Not `spawn`: that task would die with the screen that made the write
+                // (starting a visit leaves the start screen), and "saved" would never come.
+                dioxus::core::spawn_forever(async move {
                     let result = durable.await;
                     *pending.write() -= 1;
                     match result {

@@ -34,11 +34,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
         .items()
         .filter(|i| visit.answers.get(&i.id).is_some_and(|a| a.value.is_some()))
         .count();
-    let progress = if total == 0 {
-        0
-    } else {
-        answered * 100 / total
-    };
+    let progress = (answered * 100).checked_div(total).unwrap_or(0);
     let directory = (state.directory)();
     let office = directory
         .office(&visit.office_id)
@@ -299,7 +295,7 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
                 }
             }
             label { class: "secondary photo-add",
-                "📷 {i18n::ADD_PHOTO.get(lang)}"
+                "+ {i18n::ADD_PHOTO.get(lang)}"
                 input { r#type: "file", accept: "image/jpeg,image/png,image/webp", "capture": "environment", class: "hidden-input",
                     onchange: {
                         let item = item_id.clone();

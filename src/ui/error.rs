@@ -16,14 +16,14 @@ pub fn DatabaseError(failure: OpenFailure, on_reset: EventHandler<()>) -> Elemen
             p { class: "muted", "{i18n::DB_ERROR_TITLE.get(Lang::En)}" }
             p { "{i18n::DB_ERROR_TEXT.get(lang)}" }
             pre { class: "error-detail", "{failure.location}\n{failure.message}" }
-            button { class: "primary big",
+            button { class: "primary big", "data-testid": "save-copy",
                 onclick: move |_| async move { copied.set(Some(platform::save_copy().await)); },
                 "{i18n::SAVE_COPY.get(lang)}"
             }
             match copied() {
                 Some(Ok(place)) => rsx! {
                     p { class: "ok", "{i18n::COPY_SAVED.get(lang)}: {place}" }
-                    button { class: "danger big",
+                    button { class: "danger big", "data-testid": "start-empty",
                         onclick: move |_| async move {
                             match platform::set_aside().await {
                                 Ok(()) => on_reset.call(()),

@@ -2,13 +2,14 @@ use dioxus::prelude::*;
 use zakupka_client::VisitSummary;
 use zakupka_core::VisitStatus;
 
-use super::{LangSwitch, local_time};
+use super::{LangSwitch, SaveIndicator, local_time};
 use crate::i18n;
 use crate::state::{AppState, Screen};
 
 #[component]
 pub fn Home() -> Element {
     let state = use_context::<AppState>();
+    use_hook(|| tracing::info!("home screen shown"));
     let lang = (state.lang)();
     let visits = state.visits();
     let (drafts, submitted): (Vec<_>, Vec<_>) = visits
@@ -18,6 +19,7 @@ pub fn Home() -> Element {
         main { class: "screen home", "data-testid": "home",
             header { class: "bar",
                 h1 { "{i18n::APP_NAME.get(lang)}" }
+                SaveIndicator {}
                 LangSwitch {}
             }
             if drafts.is_empty() && submitted.is_empty() {

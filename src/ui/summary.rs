@@ -68,12 +68,15 @@ pub fn Summary(visit_id: Uuid) -> Element {
             for (section, s) in template.sections.iter().zip(result.sections.iter()) {
                 details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
                     summary {
-                        span { class: "title", "{section.title.get(lang)}" }
-                        span { class: "value", "{percent(lang, s.percent)}" }
-                    }
-                    if let Some(failed) = &s.critical_failure {
-                        p { class: "critical-note", "data-testid": "critical-failure",
-                            "⚠ {i18n::SECTION_ZEROED.get(lang)}: «{template.item(failed).map_or(failed.as_str(), |i| i.label.get(lang))}»"
+                        div { class: "head",
+                            span { class: "title", "{section.title.get(lang)}" }
+                            span { class: "value", "{percent(lang, s.percent)}" }
+                        }
+                        // Outside the folded part: a zeroed section must explain itself at a glance.
+                        if let Some(failed) = &s.critical_failure {
+                            p { class: "critical-note", "data-testid": "critical-failure",
+                                "⚠ {i18n::SECTION_ZEROED.get(lang)}: «{template.item(failed).map_or(failed.as_str(), |i| i.label.get(lang))}»"
+                            }
                         }
                     }
                     ul { class: "breakdown",

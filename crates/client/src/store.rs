@@ -342,10 +342,10 @@ impl Store {
         if template.scenario(&new.scenario).is_none() {
             return Err(StoreError::UnknownScenario(new.scenario.clone()));
         }
-        if let Some(directory) = self.directory()? {
-            if directory.office(&new.office_id).is_none() {
-                return Err(StoreError::UnknownOffice(new.office_id.clone()));
-            }
+        if let Some(directory) = self.directory()?
+            && directory.office(&new.office_id).is_none()
+        {
+            return Err(StoreError::UnknownOffice(new.office_id.clone()));
         }
         let id = Uuid::now_v7();
         let first_section = template
@@ -588,7 +588,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
         let started = self.timer_started_at(visit_id)?.unwrap_or(now);
-        let seconds = u32::try_from((now - started).num_seconds().max(0)).unwrap_or(u32::MAX);
+        // Rounded up: a stopwatch that ran at all ran for at least a second, and a minute.
+        let millis = (now - started).num_milliseconds().max(0);
+        let seconds = u32::try_from((millis as u64).div_ceil(1000)).unwrap_or(u32::MAX);
         let minutes = seconds.div_ceil(60);
         let tx = self.tx()?;
         let template = self.draft_template(&tx, visit_id)?;

@@ -347,3 +347,31 @@ fn snapshots_carry_the_whole_store_as_the_web_build_keeps_it() {
     let junk = Store::from_snapshots(Some(b"garbage garbage garbage".repeat(50)), None);
     assert!(matches!(junk, Err(StoreError::Open { .. })));
 }
+
+#[test]
+fn damaged_stored_answers_are_reported_by_item_not_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let store = Store::open(&path).unwrap();
+    seeded(&store);
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "UPDATE answers SET value = '{\"type\":\"maybe\"}' WHERE item_id = 'clean'",
+        [],
+    )
+    .unwrap();
+    drop(raw);
+    let store = Store::open(&path).unwrap();
+    let err = store.visit(v.id).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("stored answer to clean is damaged"),
+        "{err}"
+    );
+}
