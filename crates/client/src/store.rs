@@ -9,7 +9,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-use zakupka_core::{Answer, AnswerValue, Directory, PhotoRef, Template, Visit, VisitStatus};
+use zakupka_core::{
+    Answer, AnswerValue, Directory, PhotoRef, Template, Visit, VisitStatus, photo_type,
+};
 
 use crate::StoreError;
 use crate::schema;
@@ -18,29 +20,6 @@ use crate::schema;
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_PHOTOS_PER_ITEM: usize = 5;
 
-/// The type of a JPEG, PNG or WebP image from its first bytes; `None` for anything else.
-pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => Some("image/webp"),
-        _ => None,
-    }
-}
 
 pub struct Store {
     conn: Connection,

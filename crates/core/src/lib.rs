@@ -10,10 +10,11 @@ pub mod scoring;
 pub mod seed;
 pub mod template;
 pub mod visit;
+pub mod wire;
 
 pub use directory::{Branch, Directory, League, Office};
 pub use label::{Label, Lang};
 pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
 pub use seed::SeedError;
 pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
-pub use visit::{Answer, AnswerValue, PhotoRef, Visit, VisitStatus};
+pub use visit::{Answer, AnswerValue, InvalidVisit, PhotoRef, Visit, VisitStatus, photo_type};

@@ -1,0 +1,201 @@
+//! The sync protocol's messages, shared by the client and the server. Golden tests in
+//! `tests/wire.rs` freeze their JSON: change them only with a new protocol version.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::directory::Directory;
+use crate::template::Template;
+use crate::visit::Visit;
+
+/// Every request carries this header; a server that speaks another version refuses the
+/// request with [`ErrorCode::ProtocolOutdated`] instead of misreading it.
+pub const PROTOCOL_HEADER: &str = "x-zakupka-protocol";
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const API_PREFIX: &str = "/api/v1";
+/// The most visits one push may carry.
+pub const MAX_PUSH_BATCH: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Auditor,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Auditor => "auditor",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "auditor" => Some(Role::Auditor),
+            "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Supervisors and admins read everyone's visits; auditors only their own.
+    pub fn reads_all_visits(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+    /// Made once on the device; a token belongs to one device.
+    pub device_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub login: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub visits: Vec<Visit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Stored now.
+    Accepted,
+    /// This (visit, revision) was stored before: nothing changed.
+    Duplicate,
+    /// Not stored; `reason` says why. The device keeps the visit and shows the reason.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub visit_id: Uuid,
+    pub revision: u32,
+    pub status: PushStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Photos of the visit the server does not have yet (SHA-256, hex).
+    #[serde(default)]
+    pub missing_photos: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+}
+
+/// Where a visit stands on the server, as its auditor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Received, waiting for a supervisor.
+    Submitted,
+    Returned,
+    Approved,
+    Rejected,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Submitted => "submitted",
+            ReviewState::Returned => "returned",
+            ReviewState::Approved => "approved",
+            ReviewState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        match s {
+            "submitted" => Some(ReviewState::Submitted),
+            "returned" => Some(ReviewState::Returned),
+            "approved" => Some(ReviewState::Approved),
+            "rejected" => Some(ReviewState::Rejected),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitUpdate {
+    pub visit_id: Uuid,
+    pub revision: u32,
+    pub state: ReviewState,
+    #[serde(default)]
+    pub comment: String,
+    /// Supervisor comments on single items, by item id.
+    #[serde(default)]
+    pub item_comments: std::collections::BTreeMap<String, String>,
+}
+
+/// What changed for this device since `cursor`; the device stores `next_cursor` only after
+/// applying everything, so an interrupted pull is simply repeated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub next_cursor: u64,
+    /// More changes wait after `next_cursor`: pull again.
+    #[serde(default)]
+    pub more: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<Directory>,
+    #[serde(default)]
+    pub templates: Vec<Template>,
+    #[serde(default)]
+    pub visits: Vec<VisitUpdate>,
+}
+
+/// A visit as the server holds it, in lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerVisit {
+    pub visit_id: Uuid,
+    pub revision: u32,
+    pub auditor: String,
+    pub office_id: String,
+    pub state: ReviewState,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One visit in full: its latest revision, where it stands, and photos still to upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitDetail {
+    pub visit: Visit,
+    pub state: ReviewState,
+    pub missing_photos: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    TooManyAttempts,
+    ProtocolOutdated,
+    Internal,
+}
+
+/// The body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    pub message: String,
+    /// The request field at fault, where there is one (`visits[3].answers.wait`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}

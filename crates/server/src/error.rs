@@ -1,0 +1,92 @@
+//! One error type for every handler. Clients get a JSON [`ErrorBody`] naming what is
+//! wrong; internal failures are logged here and reach the client only as "internal error".
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use zakupka_core::wire::{ErrorBody, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    BadRequest { message: String, field: Option<String> },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("too many failed logins; try again in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
+    #[error("this app speaks protocol {got}, the server {want}: update the app")]
+    ProtocolOutdated { got: String, want: u32 },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::BadRequest { message: message.into(), field: Some(field.into()) }
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge("the request body is too large".into());
+        }
+        // axum reports "…target type: visits[0].status: unknown variant `x`…": the part
+        // before the second colon is the path of the field at fault.
+        let text = rejection.body_text();
+        let detail = text.split_once("target type: ").map_or(text.as_str(), |(_, d)| d);
+        let field = detail
+            .split_once(": ")
+            .map(|(f, _)| f.to_owned())
+            .filter(|f| !f.contains(' ') && !f.is_empty() && f != ".");
+        AppError::BadRequest { message: detail.to_owned(), field }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::BadRequest { message: rejection.body_text(), field: None }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            AppError::BadRequest { .. } => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+            AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
+            AppError::ProtocolOutdated { .. } => (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated),
+            AppError::Internal(detail) => {
+                tracing::error!("internal error: {detail}");
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
+        };
+        let field = match &self {
+            AppError::BadRequest { field, .. } => field.clone(),
+            _ => None,
+        };
+        let mut response = (status, Json(ErrorBody { error: code, message: self.to_string(), field })).into_response();
+        if let AppError::TooManyAttempts { retry_after } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,274 @@
+//! The API handlers. Each checks who is asking, then does its work in one database call.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::Utc;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use zakupka_core::wire::{
+    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushRequest, PushResponse, ReviewState, Role, ServerVisit,
+    VisitDetail, VisitUpdate,
+};
+use zakupka_core::{Template, Visit, photo_type};
+
+use crate::auth::{self, AuthUser};
+use crate::error::AppError;
+use crate::{AppState, MAX_JSON_BYTES, ingest};
+
+/// The largest photo the server keeps; the same limit as on the device.
+pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+/// How many changes one pull returns at most.
+const PULL_PAGE: i64 = 500;
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/pull", get(pull))
+        .route("/push", post(push).layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .route("/photos/{sha256}", put(put_photo))
+        .route("/visits", get(list_visits))
+        .route("/visits/{id}", get(visit_detail))
+}
+
+pub async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+}
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+async fn login(State(state): State<AppState>, body: Body<LoginRequest>) -> Result<Json<LoginResponse>, AppError> {
+    let Json(req) = body?;
+    let now = Utc::now();
+    let login = req.login.trim().to_owned();
+    let l = login.clone();
+    let issued = state.db.call(move |conn| auth::login(conn, &l, &req.password, req.device_id, now)).await?;
+    Ok(Json(LoginResponse { token: issued.token, expires_at: issued.expires_at, login, role: issued.role }))
+}
+
+async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, AppError> {
+    let now = Utc::now();
+    state.db.call(move |conn| auth::revoke(conn, &user.token, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Cursor {
+    #[serde(default)]
+    cursor: u64,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<Cursor>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, AppError> {
+    let Query(Cursor { cursor }) = query?;
+    let cursor = i64::try_from(cursor).map_err(|_| AppError::bad("cursor", "too large"))?;
+    let response = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let rows: Vec<(i64, String, String)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT seq, kind, ref FROM changes WHERE seq > ?1 AND (auditor IS NULL OR auditor = ?2)
+                     ORDER BY seq LIMIT ?3",
+                )?;
+                stmt.query_map(params![cursor, user.login, PULL_PAGE], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            let more = rows.len() as i64 == PULL_PAGE;
+            // A full page ends at its last row; otherwise everything this device may see
+            // up to the newest change has been returned.
+            let next = if more {
+                rows.last().map_or(cursor, |r| r.0)
+            } else {
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get::<_, i64>(0))?.max(cursor)
+            };
+            let directory = if rows.iter().any(|r| r.1 == "directory") { Some(ingest::directory(&tx)?) } else { None };
+            let mut templates: Vec<Template> = Vec::new();
+            let mut visits: Vec<VisitUpdate> = Vec::new();
+            for (_, kind, key) in &rows {
+                match kind.as_str() {
+                    "template" => {
+                        let (id, version) = key.rsplit_once(':').unwrap_or((key, "0"));
+                        let version: u32 = version.parse().unwrap_or(0);
+                        if !templates.iter().any(|t| t.id == id && t.version == version) {
+                            templates.extend(ingest::template(&tx, id, version)?);
+                        }
+                    }
+                    "visit" if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
+                        visits.extend(visit_update(&tx, key)?);
+                    }
+                    _ => {}
+                }
+            }
+            Ok(PullResponse { next_cursor: next as u64, more, directory, templates, visits })
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+fn visit_update(conn: &rusqlite::Connection, id: &str) -> Result<Option<VisitUpdate>, AppError> {
+    let row: Option<(u32, String, String, String)> = conn
+        .query_row("SELECT revision, state, comment, item_comments FROM reviews WHERE visit_id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((revision, state, comment, items)) = row else { return Ok(None) };
+    Ok(Some(VisitUpdate {
+        visit_id: Uuid::parse_str(id).map_err(|e| AppError::Internal(format!("visit id {id}: {e}")))?,
+        revision,
+        state: ReviewState::parse(&state).ok_or_else(|| AppError::Internal(format!("review state {state}")))?,
+        comment,
+        item_comments: serde_json::from_str(&items).map_err(|e| AppError::Internal(format!("item comments: {e}")))?,
+    }))
+}
+
+async fn push(State(state): State<AppState>, user: AuthUser, body: Body<PushRequest>) -> Result<Json<PushResponse>, AppError> {
+    let Json(req) = body?;
+    if user.role != Role::Auditor {
+        return Err(AppError::Forbidden("only auditors push visits".into()));
+    }
+    if req.visits.len() > MAX_PUSH_BATCH {
+        return Err(AppError::bad("visits", format!("at most {MAX_PUSH_BATCH} visits per push")));
+    }
+    let now = Utc::now();
+    let results = state
+        .db
+        .call(move |conn| {
+            ingest::validate(conn, &user.login, &req.visits)?;
+            // One transaction for the batch: each visit is whole or absent, and the device
+            // hears "accepted" only after the commit.
+            let tx = conn.transaction()?;
+            let mut results = Vec::with_capacity(req.visits.len());
+            for visit in &req.visits {
+                results.push(ingest::store(&tx, visit, &user.device_id, now)?);
+            }
+            tx.commit()?;
+            Ok(results)
+        })
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+async fn put_photo(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sha256): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+        return Err(AppError::bad("sha256", "must be 64 lowercase hex digits"));
+    }
+    if body.len() > MAX_PHOTO_BYTES {
+        return Err(AppError::TooLarge(format!("a photo may be at most {MAX_PHOTO_BYTES} bytes")));
+    }
+    if format!("{:x}", Sha256::digest(&body)) != sha256 {
+        return Err(AppError::bad("body", "the bytes do not match the SHA-256 in the address"));
+    }
+    let mime = photo_type(&body).ok_or_else(|| AppError::bad("body", "not a JPEG, PNG or WebP image"))?;
+    let now = Utc::now();
+    state
+        .db
+        .call(move |conn| {
+            let referenced: bool = conn
+                .prepare_cached(
+                    "SELECT 1 FROM visit_photos p JOIN visits v ON v.id = p.visit_id AND v.revision = p.revision
+                     WHERE p.sha256 = ?1 AND v.auditor = ?2 LIMIT 1",
+                )?
+                .exists(params![sha256, user.login])?;
+            if !referenced {
+                return Err(AppError::NotFound("no visit of yours has this photo: push the visit first".into()));
+            }
+            let inserted = conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, mime, size, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sha256, mime, body.len() as i64, body.as_ref(), now.to_rfc3339()],
+            )?;
+            Ok(if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK })
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct VisitFilter {
+    auditor: Option<String>,
+}
+
+async fn list_visits(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<VisitFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<ServerVisit>>, AppError> {
+    let Query(filter) = query?;
+    // Auditors see their own visits whatever they ask for.
+    let auditor = if user.role.reads_all_visits() { filter.auditor } else { Some(user.login.clone()) };
+    let list = state
+        .db
+        .call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at
+                 FROM visits v JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+                 WHERE ?1 IS NULL OR v.auditor = ?1 ORDER BY v.received_at DESC, v.id LIMIT 5000",
+            )?;
+            let rows = stmt.query_map([auditor], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, revision, auditor, office_id, state, received) = row?;
+                out.push(ServerVisit {
+                    visit_id: Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.to_string()))?,
+                    revision,
+                    auditor,
+                    office_id,
+                    state: ReviewState::parse(&state).ok_or_else(|| AppError::Internal(state.clone()))?,
+                    received_at: chrono::DateTime::parse_from_rfc3339(&received)
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .with_timezone(&Utc),
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+async fn visit_detail(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<VisitDetail>, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad("id", "not a visit id"))?.to_string();
+    let detail = state
+        .db
+        .call(move |conn| {
+            let row: Option<(String, String)> = conn
+                .query_row(
+                    "SELECT auditor, payload FROM visits WHERE id = ?1 ORDER BY revision DESC LIMIT 1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            // Someone else's visit is "not found": its existence is not the asker's business.
+            let (_, payload) = row
+                .filter(|(auditor, _)| user.role.reads_all_visits() || *auditor == user.login)
+                .ok_or_else(|| AppError::NotFound(format!("no visit {id}")))?;
+            let visit: Visit = serde_json::from_str(&payload).map_err(|e| AppError::Internal(e.to_string()))?;
+            let update = visit_update(conn, &id)?.ok_or_else(|| AppError::Internal(format!("no review row for {id}")))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT p.sha256 FROM visit_photos p WHERE p.visit_id = ?1 AND p.revision = ?2
+                 AND p.sha256 NOT IN (SELECT sha256 FROM photos) ORDER BY p.sha256",
+            )?;
+            let missing = stmt.query_map(params![id, visit.revision], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(VisitDetail { visit, state: update.state, missing_photos: missing })
+        })
+        .await?;
+    Ok(Json(detail))
+}
