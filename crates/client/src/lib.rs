@@ -5,13 +5,14 @@
 //! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
 
 mod error;
+mod remote;
 mod schema;
 mod store;
+pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
 pub use error::StoreError;
+pub use remote::{PushOutcome, SyncState, plan_incoming};
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
-pub use store::{
-    MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Store, VisitSummary,
-};
+pub use store::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Store, VisitSummary};

@@ -11,7 +11,8 @@ use crate::StoreError;
 
 /// Steps for the main database; step N brings `user_version` from N to N+1. Never edit a
 /// released step: append a new one.
-const MAIN_STEPS: &[&str] = &[r#"
+const MAIN_STEPS: &[&str] = &[
+    r#"
 CREATE TABLE templates (
     id TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -82,7 +83,20 @@ BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
 CREATE TRIGGER visits_frozen_delete BEFORE DELETE ON visits
 WHEN OLD.status <> 'draft'
 BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
-"#];
+"#,
+    r#"
+-- Sync: what the server said about each outbox entry, and where each visit stands there.
+ALTER TABLE outbox ADD COLUMN rejected_reason TEXT;
+CREATE TABLE remote (
+    visit_id TEXT PRIMARY KEY REFERENCES visits (id),
+    revision INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('submitted', 'returned', 'approved', 'rejected')),
+    comment TEXT NOT NULL DEFAULT '',
+    item_comments TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+);
+"#,
+];
 
 const MEDIA_STEPS: &[&str] = &[r#"
 CREATE TABLE media.photos (

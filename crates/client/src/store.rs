@@ -20,9 +20,8 @@ use crate::schema;
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_PHOTOS_PER_ITEM: usize = 5;
 
-
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     /// Where the database lives, for error messages.
     path: String,
 }
@@ -62,11 +61,11 @@ pub struct OutboxEntry {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn parse_ts(what: &str, s: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(what: &str, s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt {
@@ -75,7 +74,7 @@ fn parse_ts(what: &str, s: &str) -> Result<DateTime<Utc>, StoreError> {
         })
 }
 
-fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: what.into(),
         detail: e.to_string(),
@@ -697,7 +696,7 @@ impl Store {
     pub fn submit(&self, visit_id: Uuid, now: DateTime<Utc>) -> Result<Visit, StoreError> {
         let tx = self.tx()?;
         let template = self.draft_template(&tx, visit_id)?;
-        let mut visit = load_visit(&tx, visit_id)?;
+        let visit = load_visit(&tx, visit_id)?;
         let missing = template.missing_required(&visit.values());
         if !missing.is_empty() {
             return Err(StoreError::MissingRequired(missing));
@@ -711,8 +710,9 @@ impl Store {
             "UPDATE visits SET status = 'submitted' WHERE id = ?1",
             [visit_id.to_string()],
         )?;
-        visit.finished_at = Some(finished);
-        visit.status = VisitStatus::Submitted;
+        // Read back rather than patch in memory: the payload must be exactly what is
+        // stored (times are kept to the millisecond), or a resend would look different.
+        let visit = load_visit(&tx, visit_id)?;
         let payload = serde_json::to_string(&visit).map_err(|e| corrupt("visit", e))?;
         tx.execute(
             "INSERT INTO outbox (visit_id, revision, payload, queued_at) VALUES (?1, ?2, ?3, ?4)",
@@ -722,11 +722,11 @@ impl Store {
         Ok(visit)
     }
 
-    /// Outbox entries not yet acknowledged by the server, oldest first.
+    /// Outbox entries the server has neither acknowledged nor refused, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT visit_id, revision, payload, queued_at, attempts, last_error, sent_at
-             FROM outbox WHERE sent_at IS NULL ORDER BY queued_at, visit_id",
+             FROM outbox WHERE sent_at IS NULL AND rejected_reason IS NULL ORDER BY queued_at, visit_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((

@@ -375,3 +375,44 @@ fn damaged_stored_answers_are_reported_by_item_not_hidden() {
         "{err}"
     );
 }
+
+#[test]
+fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let id = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let v = store.start_visit(&new_visit(), t0()).unwrap();
+        for (item, value) in [
+            ("clean", AnswerValue::Yes),
+            ("wait", AnswerValue::Number(3.0)),
+            ("polite", AnswerValue::Scale(2)),
+        ] {
+            store.set_answer(v.id, item, &value, t0()).unwrap();
+        }
+        store.submit(v.id, t0()).unwrap();
+        v.id
+    };
+    // Take the file back to schema 1, as the first release left it: no sync tables.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    drop(raw);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.outbox().unwrap().len(),
+        1,
+        "the queued visit still waits to be sent"
+    );
+    assert!(matches!(
+        store.sync_states().unwrap()[&id],
+        zakupka_client::SyncState::Waiting { .. }
+    ));
+    assert_eq!(store.visit(id).unwrap().answers.len(), 3);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, zakupka_client::MAIN_SCHEMA_VERSION);
+}

@@ -108,10 +108,22 @@ impl Visit {
     /// Checks a submitted visit against the template it names and the directory: what a
     /// server must verify before storing it. Times are not judged here: a device clock can
     /// be wrong, and such visits are flagged for review, not refused.
-    pub fn validate(&self, template: &crate::Template, directory: &crate::Directory) -> Result<(), InvalidVisit> {
-        let bad = |field: &str, message: String| Err(InvalidVisit { field: field.to_owned(), message });
+    pub fn validate(
+        &self,
+        template: &crate::Template,
+        directory: &crate::Directory,
+    ) -> Result<(), InvalidVisit> {
+        let bad = |field: &str, message: String| {
+            Err(InvalidVisit {
+                field: field.to_owned(),
+                message,
+            })
+        };
         if self.template_id != template.id || self.template_version != template.version {
-            return bad("template_version", format!("expected {} v{}", template.id, template.version));
+            return bad(
+                "template_version",
+                format!("expected {} v{}", template.id, template.version),
+            );
         }
         if self.status != VisitStatus::Submitted {
             return bad("status", "only submitted visits are accepted".into());
@@ -123,13 +135,19 @@ impl Visit {
             return bad("office_id", format!("no office `{}`", self.office_id));
         }
         if template.scenario(&self.scenario).is_none() {
-            return bad("scenario", format!("no scenario `{}` in the checklist", self.scenario));
+            return bad(
+                "scenario",
+                format!("no scenario `{}` in the checklist", self.scenario),
+            );
         }
         if self.auditor.trim().is_empty() {
             return bad("auditor", "must not be empty".into());
         }
         if self.comment.chars().count() > MAX_COMMENT_CHARS {
-            return bad("comment", format!("longer than {MAX_COMMENT_CHARS} characters"));
+            return bad(
+                "comment",
+                format!("longer than {MAX_COMMENT_CHARS} characters"),
+            );
         }
         for (item_id, answer) in &self.answers {
             let field = format!("answers.{item_id}");
@@ -142,23 +160,41 @@ impl Visit {
                 }
             }
             if answer.comment.chars().count() > MAX_COMMENT_CHARS {
-                return bad(&format!("{field}.comment"), format!("longer than {MAX_COMMENT_CHARS} characters"));
+                return bad(
+                    &format!("{field}.comment"),
+                    format!("longer than {MAX_COMMENT_CHARS} characters"),
+                );
             }
             if !answer.photos.is_empty() && !item.allow_photo {
-                return bad(&format!("{field}.photos"), "this item takes no photos".into());
+                return bad(
+                    &format!("{field}.photos"),
+                    "this item takes no photos".into(),
+                );
             }
             if answer.photos.len() > MAX_PHOTOS_PER_ANSWER {
-                return bad(&format!("{field}.photos"), format!("more than {MAX_PHOTOS_PER_ANSWER} photos"));
+                return bad(
+                    &format!("{field}.photos"),
+                    format!("more than {MAX_PHOTOS_PER_ANSWER} photos"),
+                );
             }
             for p in &answer.photos {
-                let hex = p.sha256.len() == 64 && p.sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+                let hex = p.sha256.len() == 64
+                    && p.sha256
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
                 if !hex {
-                    return bad(&format!("{field}.photos"), format!("`{}` is not a SHA-256 in lowercase hex", p.sha256));
+                    return bad(
+                        &format!("{field}.photos"),
+                        format!("`{}` is not a SHA-256 in lowercase hex", p.sha256),
+                    );
                 }
             }
         }
         if let Some(missing) = template.missing_required(&self.values()).first() {
-            return bad(&format!("answers.{missing}"), "a required item is not answered".into());
+            return bad(
+                &format!("answers.{missing}"),
+                "a required item is not answered".into(),
+            );
         }
         Ok(())
     }
@@ -170,7 +206,21 @@ pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
         [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
         _ => None,
     }
 }

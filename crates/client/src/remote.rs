@@ -1,0 +1,218 @@
+//! What the store keeps about sync: which outbox entries the server has, which it refused
+//! and why, where each visit stands in review, and the pull cursor.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use uuid::Uuid;
+use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
+
+use crate::StoreError;
+use crate::store::{Store, corrupt, parse_ts, ts};
+
+const CURSOR_KEY: &str = "sync.cursor";
+const LAST_SYNC_KEY: &str = "sync.last";
+
+/// Where a visit stands, as the auditor's home screen shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncState {
+    Draft,
+    /// Submitted on the device, not yet on the server.
+    Waiting {
+        attempts: u32,
+        last_error: Option<String>,
+    },
+    /// The server refused it; the reason is the server's.
+    Refused(String),
+    /// On the server, waiting for review.
+    Synced,
+    Returned {
+        comment: String,
+    },
+    Approved,
+    Rejected {
+        comment: String,
+    },
+}
+
+/// What happened to one outbox entry in a push.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushOutcome {
+    /// The server has it (accepted now or before).
+    Stored,
+    Refused(String),
+    /// Not sent or not answered: try again later.
+    Retry(String),
+}
+
+impl Store {
+    pub fn sync_cursor(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .setting(CURSOR_KEY)?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    pub fn last_sync(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.setting(LAST_SYNC_KEY)?
+            .map(|s| parse_ts("last sync", &s))
+            .transpose()
+    }
+
+    pub fn set_last_sync(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.set_setting(LAST_SYNC_KEY, &ts(at))
+    }
+
+    /// Records the outcome of pushing the entries; all in one commit.
+    pub fn record_push(
+        &self,
+        outcomes: &[(Uuid, u32, PushOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (id, revision, outcome) in outcomes {
+            match outcome {
+                PushOutcome::Stored => {
+                    tx.execute(
+                        "UPDATE outbox SET sent_at = ?3 WHERE visit_id = ?1 AND revision = ?2",
+                        params![id.to_string(), revision, ts(now)],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO remote (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
+                         ON CONFLICT (visit_id) DO NOTHING",
+                        params![id.to_string(), revision, ts(now)],
+                    )?;
+                }
+                PushOutcome::Refused(reason) => {
+                    tx.execute(
+                        "UPDATE outbox SET rejected_reason = ?3, attempts = attempts + 1 WHERE visit_id = ?1 AND revision = ?2",
+                        params![id.to_string(), revision, reason],
+                    )?;
+                }
+                PushOutcome::Retry(error) => {
+                    tx.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE visit_id = ?1 AND revision = ?2",
+                        params![id.to_string(), revision, error],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a pull in one commit: templates, directory, review states of this device's
+    /// visits, and the cursor last, so an interrupted pull is simply repeated.
+    pub fn apply_pull(&self, pull: &PullResponse, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let plan = plan_incoming(&self.visit_ids()?, pull);
+        let tx = self.conn.unchecked_transaction()?;
+        for template in &pull.templates {
+            match self.import_template(template) {
+                Ok(()) => {}
+                // A server that changed a published version is wrong; keep what visits used.
+                Err(StoreError::TemplateConflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(directory) = &pull.directory {
+            self.set_directory(directory, now)?;
+        }
+        for update in plan {
+            tx.execute(
+                "INSERT INTO remote (visit_id, revision, state, comment, item_comments, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, state = excluded.state,
+                     comment = excluded.comment, item_comments = excluded.item_comments, updated_at = excluded.updated_at",
+                params![
+                    update.visit_id.to_string(),
+                    update.revision,
+                    update.state.as_str(),
+                    update.comment,
+                    serde_json::to_string(&update.item_comments).map_err(|e| corrupt("item comments", e))?,
+                    ts(now)
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![CURSOR_KEY, pull.next_cursor.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn visit_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM visits")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.iter()
+            .map(|s| Uuid::parse_str(s).map_err(|e| corrupt("visit id", e)))
+            .collect()
+    }
+
+    /// Every visit's sync state, for the home screen.
+    pub fn sync_states(&self) -> Result<HashMap<Uuid, SyncState>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.id, v.status,
+                    (SELECT o.attempts FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
+                    (SELECT o.last_error FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
+                    (SELECT o.rejected_reason FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
+                    (SELECT o.sent_at FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
+                    r.state, r.comment
+             FROM visits v LEFT JOIN remote r ON r.visit_id = v.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, status, attempts, last_error, refused, sent, remote, comment) = row?;
+            let id = Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?;
+            let state = match (
+                status.as_str(),
+                refused,
+                sent,
+                remote.as_deref().and_then(ReviewState::parse),
+            ) {
+                ("draft", ..) => SyncState::Draft,
+                (_, Some(reason), _, _) => SyncState::Refused(reason),
+                (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
+                    comment: comment.unwrap_or_default(),
+                },
+                (_, None, _, Some(ReviewState::Approved)) => SyncState::Approved,
+                (_, None, _, Some(ReviewState::Rejected)) => SyncState::Rejected {
+                    comment: comment.unwrap_or_default(),
+                },
+                (_, None, Some(_), _) | (_, None, None, Some(ReviewState::Submitted)) => {
+                    SyncState::Synced
+                }
+                (_, None, None, None) => SyncState::Waiting {
+                    attempts: attempts.unwrap_or(0),
+                    last_error,
+                },
+            };
+            out.insert(id, state);
+        }
+        Ok(out)
+    }
+}
+
+/// Which review updates of a pull concern visits on this device. Pure, so it is tested
+/// without a network or a database.
+pub fn plan_incoming<'a>(local: &[Uuid], pull: &'a PullResponse) -> Vec<&'a VisitUpdate> {
+    pull.visits
+        .iter()
+        .filter(|u| local.contains(&u.visit_id))
+        .collect()
+}

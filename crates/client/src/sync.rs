@@ -1,0 +1,325 @@
+//! The sync engine: push the outbox, upload photos the server lacks, pull what changed.
+//!
+//! Deciding is kept apart from doing: [`push_outcomes`] and [`backoff`] are pure and tested
+//! without a network; [`sync_once`] only moves data between the [`Api`] and the store. The
+//! store is reached through [`StoreAccess`] and never held across an await, so the same
+//! engine runs in the desktop app, in the browser and in tests.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use zakupka_core::Visit;
+use zakupka_core::wire::{
+    API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus,
+};
+
+use crate::remote::PushOutcome;
+use crate::{OutboxEntry, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No answer from the server (offline, timeout, connection cut): try again later.
+    #[error("no connection to the server: {0}")]
+    Offline(String),
+    #[error("log in again: {0}")]
+    Unauthorized(String),
+    #[error("update the app: {0}")]
+    Outdated(String),
+    #[error("the server answered {status}: {message}")]
+    Server {
+        status: u16,
+        message: String,
+        field: Option<String>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Worth trying again by itself later; the others need a person.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Offline(_) => true,
+            SyncError::Server { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// The server's API, as the device calls it.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    /// `base` is the server's address, e.g. `http://192.168.1.10:8080`.
+    pub fn new(base: &str, token: Option<String>) -> Api {
+        #[cfg(not(target_arch = "wasm32"))]
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
+        #[cfg(target_arch = "wasm32")]
+        let http = reqwest::Client::new();
+        Api {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{API_PREFIX}{path}", self.base)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self
+            .http
+            .request(method, self.url(path))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(token) = &self.token {
+            r = r.bearer_auth(token);
+        }
+        r
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if status.is_success() {
+            let body = if bytes.is_empty() {
+                &b"null"[..]
+            } else {
+                &bytes[..]
+            };
+            return serde_json::from_slice(body).map_err(|e| SyncError::Server {
+                status: status.as_u16(),
+                message: format!("unreadable answer: {e}"),
+                field: None,
+            });
+        }
+        let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        let message = error.as_ref().map_or_else(
+            || String::from_utf8_lossy(&bytes).into_owned(),
+            |e| e.message.clone(),
+        );
+        Err(match error.as_ref().map(|e| e.error) {
+            Some(ErrorCode::Unauthorized) => SyncError::Unauthorized(message),
+            Some(ErrorCode::ProtocolOutdated) => SyncError::Outdated(message),
+            _ => SyncError::Server {
+                status: status.as_u16(),
+                message,
+                field: error.and_then(|e| e.field),
+            },
+        })
+    }
+
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        device_id: Uuid,
+    ) -> Result<LoginResponse, SyncError> {
+        let body = LoginRequest {
+            login: login.to_owned(),
+            password: password.to_owned(),
+            device_id,
+        };
+        Self::send(self.request(reqwest::Method::POST, "/login").json(&body)).await
+    }
+
+    pub async fn pull(&self, cursor: u64) -> Result<PullResponse, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/pull?cursor={cursor}"))).await
+    }
+
+    pub async fn push(&self, visits: &[Visit]) -> Result<PushResponse, SyncError> {
+        let body = PushRequest {
+            visits: visits.to_vec(),
+        };
+        Self::send(self.request(reqwest::Method::POST, "/push").json(&body)).await
+    }
+
+    pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {
+        let request = self
+            .request(reqwest::Method::PUT, &format!("/photos/{sha256}"))
+            .body(bytes);
+        Self::send::<serde_json::Value>(request).await.map(|_| ())
+    }
+}
+
+/// How the engine reaches the store: briefly, never across an await. `write` is where the
+/// app makes a write durable (the web build copies the database to IndexedDB).
+pub trait StoreAccess {
+    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
+    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
+}
+
+/// Decides each entry's fate from the server's answer to pushing `batch`. A 400 naming
+/// `visits[i]` refuses entry `i` alone; other failures leave the whole batch for later.
+pub fn push_outcomes(
+    batch: &[OutboxEntry],
+    answer: &Result<PushResponse, SyncError>,
+) -> Vec<PushOutcome> {
+    match answer {
+        Ok(response) => batch
+            .iter()
+            .map(|entry| {
+                let result = response
+                    .results
+                    .iter()
+                    .find(|r| r.visit_id == entry.visit_id && r.revision == entry.revision);
+                match result {
+                    Some(r) if matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate) => {
+                        PushOutcome::Stored
+                    }
+                    Some(r) => PushOutcome::Refused(
+                        r.reason
+                            .clone()
+                            .unwrap_or_else(|| "refused by the server".into()),
+                    ),
+                    None => PushOutcome::Retry("the server did not answer for this visit".into()),
+                }
+            })
+            .collect(),
+        Err(SyncError::Server {
+            status: 400,
+            message,
+            field: Some(field),
+        }) => {
+            let index = field
+                .strip_prefix("visits[")
+                .and_then(|f| f.split(']').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            batch
+                .iter()
+                .enumerate()
+                .map(|(n, _)| match index {
+                    Some(i) if i == n => PushOutcome::Refused(format!("{field}: {message}")),
+                    Some(_) => PushOutcome::Retry("sent again without the refused visit".into()),
+                    None => PushOutcome::Refused(format!("{field}: {message}")),
+                })
+                .collect()
+        }
+        Err(e) => batch
+            .iter()
+            .map(|_| PushOutcome::Retry(e.to_string()))
+            .collect(),
+    }
+}
+
+/// Delay before retry number `attempt` (0-based): exponential from 2 s, capped at 5 min,
+/// with full jitter from `unit` (uniform in [0, 1)) so devices do not retry in step.
+pub fn backoff(attempt: u32, unit: f64) -> Duration {
+    let cap = (2u64 << attempt.min(16)).min(300);
+    Duration::from_millis((cap as f64 * 1000.0 * unit.clamp(0.0, 1.0)).max(500.0) as u64)
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub refused: usize,
+    pub photos: usize,
+    pub updates: usize,
+    /// Photos that could not be uploaded this time; the visits themselves are on the server.
+    pub photo_errors: Vec<String>,
+}
+
+/// One round: push every waiting visit (data first), upload the photos the server lacks,
+/// then pull. Safe to interrupt anywhere and to repeat: the server deduplicates by (visit
+/// id, revision) and the cursor moves only after a pull is applied.
+pub async fn sync_once(
+    store: &impl StoreAccess,
+    api: &Api,
+    now: impl Fn() -> DateTime<Utc>,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let mut photos: Vec<String> = Vec::new();
+    loop {
+        let pending = store.read(|s| s.outbox())?;
+        if pending.is_empty() {
+            break;
+        }
+        let batch: Vec<OutboxEntry> = pending.into_iter().take(MAX_PUSH_BATCH).collect();
+        let visits: Vec<Visit> = batch
+            .iter()
+            .map(|e| {
+                serde_json::from_str(&e.payload)
+                    .map_err(|err| crate::store::corrupt("outbox payload", err))
+            })
+            .collect::<Result<_, _>>()?;
+        let answer = api.push(&visits).await;
+        let outcomes = push_outcomes(&batch, &answer);
+        if let Ok(response) = &answer {
+            photos.extend(
+                response
+                    .results
+                    .iter()
+                    .flat_map(|r| r.missing_photos.iter().cloned()),
+            );
+        }
+        let recorded: Vec<(Uuid, u32, PushOutcome)> = batch
+            .iter()
+            .zip(outcomes.iter())
+            .map(|(e, o)| (e.visit_id, e.revision, o.clone()))
+            .collect();
+        store.write(|s| s.record_push(&recorded, now()))?;
+        report.pushed += outcomes
+            .iter()
+            .filter(|o| **o == PushOutcome::Stored)
+            .count();
+        report.refused += outcomes
+            .iter()
+            .filter(|o| matches!(o, PushOutcome::Refused(_)))
+            .count();
+        if let Err(e) = answer {
+            // A refused visit is set aside and the rest go again; anything else waits.
+            if !matches!(
+                e,
+                SyncError::Server {
+                    status: 400,
+                    field: Some(_),
+                    ..
+                }
+            ) {
+                return Err(e);
+            }
+        }
+    }
+    photos.dedup();
+    for sha in photos {
+        let Some((_, bytes)) = store.read(|s| s.photo(&sha))? else {
+            continue;
+        };
+        match api.put_photo(&sha, bytes).await {
+            Ok(()) => report.photos += 1,
+            Err(e) if e.is_transient() => return Err(e),
+            Err(e) => report.photo_errors.push(format!("{sha}: {e}")),
+        }
+    }
+    loop {
+        let cursor = store.read(|s| s.sync_cursor())?;
+        let pull = api.pull(cursor).await?;
+        report.updates += pull.visits.len();
+        store.write(|s| s.apply_pull(&pull, now()))?;
+        if !pull.more {
+            break;
+        }
+    }
+    store.write(|s| s.set_last_sync(now()))?;
+    Ok(report)
+}

@@ -1,0 +1,394 @@
+//! The sync engine against the real server on a loopback port: visits reach the server
+//! exactly once, refused visits stay on the device with the reason, photos follow the
+//! visit, and an unreachable server changes nothing but the retry count.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::Utc;
+use uuid::Uuid;
+use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, push_outcomes, sync_once};
+use zakupka_client::{NewVisit, OutboxEntry, PushOutcome, Store, StoreError, SyncState};
+use zakupka_core::wire::{PushResponse, PushResult, PushStatus, Role};
+use zakupka_core::{AnswerValue, Directory, ItemKind, Template};
+use zakupka_server::{Db, auth, demo};
+
+struct Local(Mutex<Store>);
+
+impl StoreAccess for Local {
+    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&self.0.lock().unwrap())
+    }
+    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&self.0.lock().unwrap())
+    }
+}
+
+fn seeds() -> (Template, Directory) {
+    demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap()
+}
+
+/// The real server on 127.0.0.1:0 with the seeds and two auditors; returns its address.
+async fn server() -> (String, Db) {
+    let db = Db::open_in_memory().unwrap();
+    let (t, d) = seeds();
+    db.blocking(|c| {
+        demo::publish(c, &t, &d)?;
+        auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())?;
+        auth::add_user(c, "auditor2", Role::Auditor, "secret2", Utc::now())
+    })
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = zakupka_server::app(db.clone(), None);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), db)
+}
+
+fn server_visits(db: &Db) -> (i64, i64) {
+    db.blocking(|c| {
+        Ok(
+            c.query_row("SELECT count(*), count(DISTINCT id) FROM visits", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?,
+        )
+    })
+    .unwrap()
+}
+
+async fn logged_in(base: &str, login: &str, password: &str) -> Api {
+    let token = Api::new(base, None)
+        .login(login, password, Uuid::now_v7())
+        .await
+        .unwrap()
+        .token;
+    Api::new(base, Some(token))
+}
+
+/// A device that has pulled once: the checklist and directory come from the server.
+async fn device(api: &Api) -> Local {
+    let local = Local(Mutex::new(Store::open_in_memory().unwrap()));
+    sync_once(&local, api, Utc::now).await.unwrap();
+    local
+}
+
+/// Fills and submits a visit with every required item answered.
+fn submit_visit(store: &Store, auditor: &str, office: &str) -> Uuid {
+    let t = store.latest_template("office-visit").unwrap();
+    let new = NewVisit {
+        template_id: t.id.clone(),
+        template_version: t.version,
+        office_id: office.into(),
+        auditor: auditor.into(),
+        scenario: t.scenarios[0].id.clone(),
+    };
+    let v = store.start_visit(&new, Utc::now()).unwrap();
+    for item in t.items() {
+        let value = match &item.kind {
+            ItemKind::YesNo => AnswerValue::Yes,
+            ItemKind::Scale => AnswerValue::Scale(4),
+            ItemKind::Number { .. } => AnswerValue::Number(9.0),
+            ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
+        };
+        store
+            .set_answer(v.id, &item.id, &value, Utc::now())
+            .unwrap();
+    }
+    store.submit(v.id, Utc::now()).unwrap();
+    v.id
+}
+
+#[tokio::test]
+async fn submitted_visits_reach_the_server_exactly_once() {
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let local = device(&api).await;
+    assert_eq!(
+        local
+            .read(|s| s.directory())
+            .unwrap()
+            .unwrap()
+            .offices
+            .len(),
+        134,
+        "the directory came by pull"
+    );
+    let ids: Vec<Uuid> = {
+        let s = local.0.lock().unwrap();
+        (0..3)
+            .map(|_| submit_visit(&s, "auditor1", "klin-1"))
+            .collect()
+    };
+    assert!(ids.iter().all(|id| matches!(
+        local.0.lock().unwrap().sync_states().unwrap()[id],
+        SyncState::Waiting { .. }
+    )));
+
+    let report = sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!(report.pushed, 3);
+    assert_eq!(server_visits(&db), (3, 3));
+    let states = local.0.lock().unwrap().sync_states().unwrap();
+    assert!(
+        ids.iter().all(|id| states[id] == SyncState::Synced),
+        "{states:?}"
+    );
+    assert!(local.0.lock().unwrap().last_sync().unwrap().is_some());
+
+    // Again, and as if the acknowledgement had been lost: the server keeps one of each.
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    let entries: Vec<OutboxEntry> = {
+        let s = local.0.lock().unwrap();
+        s.record_push(
+            &ids.iter()
+                .map(|id| (*id, 1, PushOutcome::Retry("lost".into())))
+                .collect::<Vec<_>>(),
+            Utc::now(),
+        )
+        .unwrap();
+        s.outbox().unwrap()
+    };
+    assert!(
+        entries.is_empty(),
+        "acknowledged entries are not sent again"
+    );
+    let payloads: Vec<zakupka_core::Visit> = ids
+        .iter()
+        .map(|id| local.0.lock().unwrap().visit(*id).unwrap())
+        .collect();
+    let again = api.push(&payloads).await.unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.status == PushStatus::Duplicate)
+    );
+    assert_eq!(server_visits(&db), (3, 3));
+}
+
+#[tokio::test]
+async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_through() {
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let local = device(&api).await;
+    {
+        let s = local.0.lock().unwrap();
+        // An office the device knows but the server does not (a stale directory).
+        let mut d = s.directory().unwrap().unwrap();
+        let mut ghost = d.offices[0].clone();
+        ghost.id = "ghost-1".into();
+        d.offices.push(ghost);
+        s.set_directory(&d, Utc::now()).unwrap();
+    }
+    let (good, bad) = {
+        let s = local.0.lock().unwrap();
+        (
+            submit_visit(&s, "auditor1", "klin-1"),
+            submit_visit(&s, "auditor1", "ghost-1"),
+        )
+    };
+    let report = sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!((report.pushed, report.refused), (1, 1));
+    assert_eq!(server_visits(&db), (1, 1));
+    let states = local.0.lock().unwrap().sync_states().unwrap();
+    assert_eq!(states[&good], SyncState::Synced);
+    match &states[&bad] {
+        SyncState::Refused(reason) => assert!(
+            reason.contains("office_id") && reason.contains("ghost-1"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        local.0.lock().unwrap().visit(bad).is_ok(),
+        "the refused visit is still on the device"
+    );
+}
+
+#[tokio::test]
+async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let local = device(&api).await;
+    let png = {
+        let mut p = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        p.extend_from_slice(&[7; 2000]);
+        p
+    };
+    let id = {
+        let s = local.0.lock().unwrap();
+        let t = s.latest_template("office-visit").unwrap();
+        let item = t.items().find(|i| i.allow_photo).unwrap().id.clone();
+        let new = NewVisit {
+            template_id: t.id.clone(),
+            template_version: t.version,
+            office_id: "klin-1".into(),
+            auditor: "auditor1".into(),
+            scenario: t.scenarios[0].id.clone(),
+        };
+        let v = s.start_visit(&new, Utc::now()).unwrap();
+        s.add_photo(v.id, &item, "stand.png", &png, Utc::now())
+            .unwrap();
+        drop(s);
+        let s = local.0.lock().unwrap();
+        for item in t.items() {
+            let value = match &item.kind {
+                ItemKind::YesNo => AnswerValue::Yes,
+                ItemKind::Scale => AnswerValue::Scale(5),
+                ItemKind::Number { .. } => AnswerValue::Number(3.0),
+                ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
+            };
+            s.set_answer(v.id, &item.id, &value, Utc::now()).unwrap();
+        }
+        s.submit(v.id, Utc::now()).unwrap();
+        v.id
+    };
+    let report = sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!((report.pushed, report.photos), (1, 1));
+    let stored: i64 = db
+        .blocking(|c| Ok(c.query_row("SELECT count(*) FROM photos", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    let other = logged_in(&base, "auditor2", "secret2").await;
+    let theirs = device(&other).await;
+    let pulled = other.pull(0).await.unwrap();
+    assert!(
+        pulled.visits.iter().all(|u| u.visit_id != id),
+        "auditor2 is not told about auditor1's visit"
+    );
+    assert!(theirs.read(|s| s.visits()).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_changes_nothing_but_the_retry_count() {
+    let (base, _db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let local = device(&api).await;
+    let id = submit_visit(&local.0.lock().unwrap(), "auditor1", "klin-1");
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let offline = Api::new(&format!("http://{closed}"), Some("t".into()));
+    let err = sync_once(&local, &offline, Utc::now).await.unwrap_err();
+    assert!(
+        matches!(err, SyncError::Offline(_)) && err.is_transient(),
+        "{err}"
+    );
+    let outbox = local.0.lock().unwrap().outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].attempts, 1);
+    assert_eq!(
+        local.0.lock().unwrap().sync_states().unwrap()[&id],
+        SyncState::Waiting {
+            attempts: 1,
+            last_error: outbox[0].last_error.clone()
+        }
+    );
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!(
+        local.0.lock().unwrap().sync_states().unwrap()[&id],
+        SyncState::Synced
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_a_revoked_token_asks_to_log_in_again() {
+    let (base, _db) = server().await;
+    let err = Api::new(&base, None)
+        .login("auditor1", "wrong", Uuid::now_v7())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+    let stale = Api::new(&base, Some("no-such-token".into()));
+    let local = Local(Mutex::new(Store::open_in_memory().unwrap()));
+    let err = sync_once(&local, &stale, Utc::now).await.unwrap_err();
+    assert!(
+        matches!(err, SyncError::Unauthorized(_)) && !err.is_transient(),
+        "{err}"
+    );
+}
+
+// --- the pure parts -------------------------------------------------------------------
+
+fn entry(n: u128) -> OutboxEntry {
+    OutboxEntry {
+        visit_id: Uuid::from_u128(n),
+        revision: 1,
+        payload: String::new(),
+        queued_at: Utc::now(),
+        attempts: 0,
+        last_error: None,
+        sent_at: None,
+    }
+}
+
+#[test]
+fn push_outcomes_follow_the_server_answer() {
+    let batch = [entry(1), entry(2), entry(3)];
+    let result = |n, status| PushResult {
+        visit_id: Uuid::from_u128(n),
+        revision: 1,
+        status,
+        reason: Some("r".into()),
+        missing_photos: vec![],
+    };
+    let answer = Ok(PushResponse {
+        results: vec![
+            result(1, PushStatus::Accepted),
+            result(2, PushStatus::Duplicate),
+            result(3, PushStatus::Rejected),
+        ],
+    });
+    assert_eq!(
+        push_outcomes(&batch, &answer),
+        [
+            PushOutcome::Stored,
+            PushOutcome::Stored,
+            PushOutcome::Refused("r".into())
+        ]
+    );
+
+    let bad = Err(SyncError::Server {
+        status: 400,
+        message: "no office".into(),
+        field: Some("visits[1].office_id".into()),
+    });
+    let outcomes = push_outcomes(&batch, &bad);
+    assert!(matches!(outcomes[0], PushOutcome::Retry(_)));
+    assert_eq!(
+        outcomes[1],
+        PushOutcome::Refused("visits[1].office_id: no office".into())
+    );
+    assert!(matches!(outcomes[2], PushOutcome::Retry(_)));
+
+    let down = Err(SyncError::Offline("refused".into()));
+    assert!(
+        push_outcomes(&batch, &down)
+            .iter()
+            .all(|o| matches!(o, PushOutcome::Retry(_)))
+    );
+    let missing = Ok(PushResponse { results: vec![] });
+    assert!(
+        push_outcomes(&batch, &missing)
+            .iter()
+            .all(|o| matches!(o, PushOutcome::Retry(_))),
+        "no answer is no acknowledgement"
+    );
+}
+
+#[test]
+fn backoff_grows_is_capped_and_jittered() {
+    assert!(backoff(0, 0.99) <= std::time::Duration::from_secs(2));
+    assert!(backoff(3, 0.99) > backoff(1, 0.99));
+    assert!(
+        backoff(40, 0.99) <= std::time::Duration::from_secs(300),
+        "capped at five minutes"
+    );
+    assert!(
+        backoff(10, 0.1) < backoff(10, 0.9),
+        "jitter spreads devices out"
+    );
+    assert!(backoff(5, 0.0) >= std::time::Duration::from_millis(500));
+}
