@@ -88,12 +88,14 @@ fn Ready(opened: Opened) -> Element {
 #[component]
 fn Shell() -> Element {
     let state = use_context::<AppState>();
+    use_hook(|| state.start_sync());
     let lang = (state.lang)();
     let screen = match (state.screen)() {
         Screen::Home => rsx! { ui::Home {} },
         Screen::Start => rsx! { ui::StartVisit {} },
         Screen::Checklist(id) => rsx! { ui::Checklist { visit_id: id } },
         Screen::Summary(id) => rsx! { ui::Summary { visit_id: id } },
+        Screen::Account => rsx! { ui::AccountScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -31,7 +31,6 @@ texts! {
     SUBMITTED = "Отправленные", "Submitted";
     NO_VISITS = "Проверок пока нет. Нажмите «Начать проверку», когда будете в офисе.", "No visits yet. Tap “Start a visit” when you are at the office.";
     ANSWERED = "отвечено", "answered";
-    WAITING_SYNC = "ожидает синхронизации", "waiting to sync";
     BACK = "Назад", "Back";
     NEXT = "Далее", "Next";
     HOME = "На главную", "Home";
@@ -90,6 +89,26 @@ texts! {
     SEED_ERROR_TITLE = "Ошибка в файле методики", "Error in a methodology file";
     DISMISS = "Закрыть", "Dismiss";
     LANGUAGE = "English", "Русский";
+    ACCOUNT = "Вход для синхронизации", "Sign in to sync";
+    SERVER = "Сервер", "Server";
+    LOGIN = "Логин", "Login";
+    PASSWORD = "Пароль", "Password";
+    SIGN_IN = "Войти", "Sign in";
+    SIGN_OUT = "Выйти", "Sign out";
+    SIGNING_IN = "Вход…", "Signing in…";
+    SYNC_NOW = "Синхронизировать", "Sync now";
+    SYNCING = "Синхронизация…", "Syncing…";
+    LAST_SYNC = "Синхронизация", "Last sync";
+    NEVER = "ещё не было", "never";
+    NOT_SIGNED_IN = "Проверки хранятся на устройстве. Войдите, чтобы отправлять их на сервер.", "Visits are kept on this device. Sign in to send them to the server.";
+    SYNC_FAILED = "Не удалось синхронизировать", "Sync failed";
+    STATE_DRAFT = "черновик", "draft";
+    STATE_WAITING = "ожидает отправки", "waiting to sync";
+    STATE_SYNCED = "на сервере", "synced";
+    STATE_REFUSED = "не принята сервером", "refused by the server";
+    STATE_RETURNED = "возвращена на доработку", "returned for correction";
+    STATE_APPROVED = "принята", "approved";
+    STATE_REJECTED = "отклонена", "rejected";
 }
 
 /// A refused action explained in the interface language. The store's own messages are in

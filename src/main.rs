@@ -5,6 +5,7 @@ mod i18n;
 mod platform;
 mod seeds;
 mod state;
+mod sync;
 mod ui;
 
 fn main() {

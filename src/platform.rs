@@ -48,6 +48,14 @@ mod imp {
         Store::open(&path).map_err(|e| failure(e.to_string()))
     }
 
+    /// `ZAKUPKA_SERVER`, or a server on this computer.
+    pub fn default_server() -> String {
+        std::env::var("ZAKUPKA_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into())
+    }
+
+    /// The desktop has no reliable "online" event; the sync loop's retries cover it.
+    pub fn on_network_back(_f: impl Fn() + 'static) {}
+
     /// On desktop a commit is already on disk (WAL, synchronous=FULL).
     pub fn persist(_store: &mut Store, _media: bool) -> Result<Durable, StoreError> {
         Ok(Box::pin(async { Ok(()) }))
@@ -110,6 +118,21 @@ mod imp {
 
     pub fn persist(store: &mut Store, media: bool) -> Result<Durable, StoreError> {
         Ok(Box::pin(web::persist(store, media)?))
+    }
+
+    /// The server that served this page.
+    pub fn default_server() -> String {
+        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    }
+
+    /// Calls `f` whenever the browser reports the network back.
+    pub fn on_network_back(f: impl Fn() + 'static) {
+        let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("online", closure.as_ref().unchecked_ref());
+        }
+        // Lives as long as the page.
+        closure.forget();
     }
 
     fn download(name: &str, bytes: &[u8]) -> Result<(), String> {

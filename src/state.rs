@@ -11,6 +11,7 @@ use zakupka_client::{NewVisit, Store as LocalStore, StoreError, VisitSummary};
 use zakupka_core::{AnswerValue, Directory, Lang, Template, Visit};
 
 use crate::platform;
+use crate::sync::{self, Account, AppStore, SyncStatus, Trigger};
 
 /// Which screen is open. Persisted, so a reload or restart comes back to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,6 +20,7 @@ pub enum Screen {
     Start,
     Checklist(Uuid),
     Summary(Uuid),
+    Account,
 }
 
 impl Screen {
@@ -26,6 +28,7 @@ impl Screen {
         match self {
             Screen::Home => "home".into(),
             Screen::Start => "start".into(),
+            Screen::Account => "account".into(),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
         }
@@ -35,6 +38,7 @@ impl Screen {
         let (kind, id) = s.split_once(':').unwrap_or((s, ""));
         match (kind, Uuid::parse_str(id)) {
             ("start", _) => Screen::Start,
+            ("account", _) => Screen::Account,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,
@@ -64,6 +68,8 @@ pub struct AppState {
     pub notice: Signal<Option<String>>,
     pub directory: Signal<Rc<Directory>>,
     template: Signal<Rc<Template>>,
+    pub sync_status: Signal<SyncStatus>,
+    trigger: Signal<Option<Trigger>>,
 }
 
 const LANG_KEY: &str = "lang";
@@ -105,6 +111,8 @@ impl AppState {
             notice: Signal::new(None),
             directory: Signal::new(Rc::new(directory)),
             template: Signal::new(Rc::new(template)),
+            sync_status: Signal::new(SyncStatus::Idle),
+            trigger: Signal::new(None),
         })
     }
 
@@ -172,6 +180,64 @@ impl AppState {
                 });
             }
         }
+    }
+
+    // --- sync -------------------------------------------------------------------------
+
+    fn access(&self) -> AppStore {
+        let version = self.data_version;
+        AppStore {
+            store: self.store.peek().clone(),
+            on_write: Rc::new(move || {
+                let mut v = version;
+                *v.write() += 1;
+            }),
+        }
+    }
+
+    /// Starts the background sync loop; called once, when the app shell mounts.
+    pub fn start_sync(&self) {
+        let (trigger, wake) = sync::channel();
+        let mut slot = self.trigger;
+        slot.set(Some(trigger.clone()));
+        let access = self.access();
+        dioxus::core::spawn_forever(sync::run(access, wake, self.sync_status));
+        platform::on_network_back(move || trigger.fire());
+    }
+
+    pub fn sync_now(&self) {
+        if let Some(t) = self.trigger.peek().as_ref() {
+            t.fire();
+        }
+    }
+
+    pub fn account(&self) -> Option<Account> {
+        self.read(|s| Ok(sync::account(s))).flatten()
+    }
+
+    pub fn default_server(&self) -> String {
+        self.read(|s| Ok(sync::default_server(s))).unwrap_or_default()
+    }
+
+    pub async fn log_in(&self, server: String, login: String, password: String) -> Result<(), String> {
+        sync::log_in(&self.access(), &server, &login, &password).await?;
+        self.sync_now();
+        Ok(())
+    }
+
+    pub fn log_out(&self) {
+        if let Err(e) = sync::log_out(&self.access()) {
+            let mut n = self.notice;
+            n.set(Some(e.to_string()));
+        }
+    }
+
+    pub fn sync_states(&self) -> std::collections::HashMap<Uuid, zakupka_client::SyncState> {
+        self.read(|s| s.sync_states()).unwrap_or_default()
+    }
+
+    pub fn last_sync(&self) -> Option<chrono::DateTime<Utc>> {
+        self.read(|s| s.last_sync()).flatten()
     }
 
     // --- navigation and preferences -------------------------------------------------
@@ -291,7 +357,11 @@ impl AppState {
     }
 
     pub fn submit(&self, visit: Uuid) -> bool {
-        self.write(false, |s| s.submit(visit, Utc::now())).is_some()
+        let done = self.write(false, |s| s.submit(visit, Utc::now())).is_some();
+        if done {
+            self.sync_now();
+        }
+        done
     }
 
     pub fn delete_draft(&self, visit: Uuid) {

@@ -1,10 +1,11 @@
 use dioxus::prelude::*;
-use zakupka_client::VisitSummary;
-use zakupka_core::VisitStatus;
+use zakupka_client::{SyncState, VisitSummary};
+use zakupka_core::{Lang, VisitStatus};
 
 use super::{LangSwitch, SaveIndicator, local_time};
 use crate::i18n;
 use crate::state::{AppState, Screen};
+use crate::sync::SyncStatus;
 
 #[component]
 pub fn Home() -> Element {
@@ -12,6 +13,7 @@ pub fn Home() -> Element {
     use_hook(|| tracing::info!("home screen shown"));
     let lang = (state.lang)();
     let visits = state.visits();
+    let states = state.sync_states();
     let (drafts, submitted): (Vec<_>, Vec<_>) = visits
         .into_iter()
         .partition(|v| v.status == VisitStatus::Draft);
@@ -22,19 +24,22 @@ pub fn Home() -> Element {
                 SaveIndicator {}
                 LangSwitch {}
             }
+            SyncBar {}
             if drafts.is_empty() && submitted.is_empty() {
                 p { class: "empty", "{i18n::NO_VISITS.get(lang)}" }
             }
             if !drafts.is_empty() {
                 h2 { "{i18n::DRAFTS.get(lang)}" }
                 ul { class: "visits", "data-testid": "drafts",
-                    for v in drafts { VisitRow { key: "{v.id}", visit: v } }
+                    for v in drafts { VisitRow { key: "{v.id}", visit: v, sync: SyncState::Draft } }
                 }
             }
             if !submitted.is_empty() {
                 h2 { "{i18n::SUBMITTED.get(lang)}" }
                 ul { class: "visits", "data-testid": "submitted",
-                    for v in submitted { VisitRow { key: "{v.id}", visit: v } }
+                    for v in submitted {
+                        VisitRow { key: "{v.id}", sync: states.get(&v.id).cloned().unwrap_or(SyncState::Draft), visit: v }
+                    }
                 }
             }
             footer { class: "actions",
@@ -46,8 +51,56 @@ pub fn Home() -> Element {
     }
 }
 
+/// Who is signed in, when the last sync was, and a button to sync now.
 #[component]
-fn VisitRow(visit: VisitSummary) -> Element {
+fn SyncBar() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let status = (state.sync_status)();
+    let Some(account) = state.account() else {
+        return rsx! {
+            div { class: "sync-bar", "data-testid": "sync-bar",
+                p { class: "muted", "{i18n::NOT_SIGNED_IN.get(lang)}" }
+                button { class: "secondary", "data-testid": "to-account", onclick: move |_| state.go(Screen::Account),
+                    "{i18n::SIGN_IN.get(lang)}"
+                }
+            }
+        };
+    };
+    let last = state.last_sync().map_or(i18n::NEVER.get(lang).to_owned(), local_time);
+    let running = status == SyncStatus::Running;
+    rsx! {
+        div { class: "sync-bar", "data-testid": "sync-bar",
+            div { class: "who",
+                button { class: "ghost", onclick: move |_| state.go(Screen::Account), "{account.login}" }
+                span { class: "muted", "data-testid": "last-sync", "{i18n::LAST_SYNC.get(lang)}: {last}" }
+                if let SyncStatus::Failed(e) = &status {
+                    span { class: "failed", "data-testid": "sync-error", "{i18n::SYNC_FAILED.get(lang)}: {e}" }
+                }
+            }
+            button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
+                if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }
+            }
+        }
+    }
+}
+
+fn sync_label(lang: Lang, sync: &SyncState) -> String {
+    match sync {
+        SyncState::Draft => i18n::STATE_DRAFT.get(lang).to_owned(),
+        SyncState::Waiting { .. } => i18n::STATE_WAITING.get(lang).to_owned(),
+        SyncState::Synced => i18n::STATE_SYNCED.get(lang).to_owned(),
+        SyncState::Refused(reason) => format!("{}: {reason}", i18n::STATE_REFUSED.get(lang)),
+        SyncState::Returned { comment } if comment.is_empty() => i18n::STATE_RETURNED.get(lang).to_owned(),
+        SyncState::Returned { comment } => format!("{}: {comment}", i18n::STATE_RETURNED.get(lang)),
+        SyncState::Approved => i18n::STATE_APPROVED.get(lang).to_owned(),
+        SyncState::Rejected { comment } if comment.is_empty() => i18n::STATE_REJECTED.get(lang).to_owned(),
+        SyncState::Rejected { comment } => format!("{}: {comment}", i18n::STATE_REJECTED.get(lang)),
+    }
+}
+
+#[component]
+fn VisitRow(visit: VisitSummary, sync: SyncState) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let directory = (state.directory)();
@@ -61,16 +114,29 @@ fn VisitRow(visit: VisitSummary) -> Element {
             Screen::Checklist(visit.id),
         ),
         VisitStatus::Submitted => (
-            i18n::WAITING_SYNC.get(lang).to_owned(),
+            sync_label(lang, &sync),
             Screen::Summary(visit.id),
         ),
     };
     rsx! {
         li {
-            button { class: "row", "data-visit": "{visit.id}", onclick: move |_| state.go(target),
+            button { class: "row", "data-visit": "{visit.id}", "data-sync": "{sync_tag(&sync)}", onclick: move |_| state.go(target),
                 span { class: "title", "{office}" }
                 span { class: "meta", "{local_time(visit.started_at)} · {status}" }
             }
         }
+    }
+}
+
+/// A stable name of the state, for tests and styling.
+fn sync_tag(sync: &SyncState) -> &'static str {
+    match sync {
+        SyncState::Draft => "draft",
+        SyncState::Waiting { .. } => "waiting",
+        SyncState::Synced => "synced",
+        SyncState::Refused(_) => "refused",
+        SyncState::Returned { .. } => "returned",
+        SyncState::Approved => "approved",
+        SyncState::Rejected { .. } => "rejected",
     }
 }

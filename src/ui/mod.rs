@@ -1,12 +1,14 @@
 //! Screens and the small pieces they share. Components take owned props and call
 //! [`AppState`](crate::state::AppState) methods; they hold no domain logic.
 
+mod account;
 mod checklist;
 mod error;
 mod home;
 mod start;
 mod summary;
 
+pub use account::AccountScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal};
 pub use home::Home;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SHOTS, serveDist, phone } from './harness.mjs';
+import { ROOT, SHOTS, serveDist, phone, answerAllItems } from './harness.mjs';
 
 let server, browser, page;
 let errors = [];
@@ -33,38 +33,7 @@ afterEach(async () => {
 });
 
 const saved = () => page.waitForSelector('[data-testid="save-state"].saved');
-
-/** Answers every item of the open section; returns the answers in the core's JSON form. */
-async function answerSection(n) {
-  const answers = {};
-  const items = await page.$$('article[data-item]');
-  for (const [i, card] of items.entries()) {
-    const id = await card.getAttribute('data-item');
-    if (await card.$('button[data-value="yes"]')) {
-      // Mostly "yes", a "no" now and then, so points are lost and the score is not trivial.
-      const v = (i + n) % 4 === 3 ? 'no' : 'yes';
-      await (await card.$(`button[data-value="${v}"]`)).click();
-      answers[id] = { type: v };
-    } else if (await card.$('button[data-value="4"]')) {
-      await (await card.$('button[data-value="4"]')).click();
-      answers[id] = { type: 'scale', value: 4 };
-    } else if (await card.$('input[data-testid="number"]')) {
-      await card.$eval('input[data-testid="number"]', (e) => e.focus());
-      await page.keyboard.type('18');
-      await page.keyboard.press('Enter');
-      await card.$eval('input[data-testid="number"]', (e) => e.blur());
-      answers[id] = { type: 'number', value: 18 };
-    } else {
-      const option = await card.$('button.answer.option:nth-of-type(2)');
-      const value = await option.getAttribute('data-value');
-      await option.click();
-      answers[id] = { type: 'choice', value };
-    }
-    await page.waitForSelector(`article[data-item="${id}"].answered`);
-  }
-  await saved();
-  return answers;
-}
+const answerSection = (n) => answerAllItems(page, n);
 
 async function pressedValues() {
   return page.$$eval('article[data-item]', (cards) => Object.fromEntries(cards.map((c) => [

@@ -323,3 +323,11 @@ pub async fn sync_once(
     store.write(|s| s.set_last_sync(now()))?;
     Ok(report)
 }
+
+/// Waits without blocking the UI thread, on desktop and in the browser.
+pub async fn sleep(duration: Duration) {
+    #[cfg(not(target_arch = "wasm32"))]
+    tokio::time::sleep(duration).await;
+    #[cfg(target_arch = "wasm32")]
+    gloo_timers::future::sleep(duration).await;
+}

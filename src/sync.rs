@@ -1,0 +1,166 @@
+//! Sync in the app: the account (server, login, token), and a background loop that runs
+//! the engine after a submit, when the network comes back, on demand, and again with
+//! backoff after a failure.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dioxus::prelude::*;
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::{FutureExt, StreamExt, select};
+use uuid::Uuid;
+use zakupka_client::sync::{Api, StoreAccess, backoff, sleep, sync_once};
+use zakupka_client::{Store as LocalStore, StoreError};
+
+use crate::platform;
+
+const SERVER_KEY: &str = "account.server";
+const LOGIN_KEY: &str = "account.login";
+const TOKEN_KEY: &str = "account.token";
+const DEVICE_KEY: &str = "account.device";
+/// While visits wait to be sent and nothing failed, look again this often.
+const IDLE_RETRY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncStatus {
+    Idle,
+    Running,
+    Done(DateTime<Utc>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub server: String,
+    pub login: String,
+    token: String,
+}
+
+/// The store as the engine reaches it from the app: writes are persisted like the UI's.
+#[derive(Clone)]
+pub struct AppStore {
+    pub store: Rc<RefCell<LocalStore>>,
+    pub on_write: Rc<dyn Fn()>,
+}
+
+impl StoreAccess for AppStore {
+    fn read<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&self.store.borrow())
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        let r = f(&self.store.borrow())?;
+        // Not awaited: sync's own writes can be redone (a resend is deduplicated, a pull
+        // repeated), so they need not hold up the engine.
+        if let Ok(durable) = platform::persist(&mut self.store.borrow_mut(), false) {
+            dioxus::core::spawn_forever(async move {
+                if let Err(e) = durable.await {
+                    tracing::warn!("sync write not persisted: {e}");
+                }
+            });
+        }
+        (self.on_write)();
+        Ok(r)
+    }
+}
+
+pub fn account(store: &LocalStore) -> Option<Account> {
+    let get = |k| store.setting(k).ok().flatten().filter(|v: &String| !v.is_empty());
+    Some(Account { server: get(SERVER_KEY)?, login: get(LOGIN_KEY)?, token: get(TOKEN_KEY)? })
+}
+
+/// The server this app talks to unless told otherwise: the one that served the web app,
+/// or a local one for the desktop app.
+pub fn default_server(store: &LocalStore) -> String {
+    if let Some(s) = store.setting(SERVER_KEY).ok().flatten() {
+        return s;
+    }
+    platform::default_server()
+}
+
+fn device_id(store: &LocalStore) -> Result<Uuid, StoreError> {
+    if let Some(id) = store.setting(DEVICE_KEY)?.and_then(|s| Uuid::parse_str(&s).ok()) {
+        return Ok(id);
+    }
+    let id = Uuid::now_v7();
+    store.set_setting(DEVICE_KEY, &id.to_string())?;
+    Ok(id)
+}
+
+/// Logs in and keeps the token. Errors are for the login form.
+pub async fn log_in(access: &AppStore, server: &str, login: &str, password: &str) -> Result<(), String> {
+    let device = access.read(device_id).map_err(|e| e.to_string())?;
+    let server = server.trim().trim_end_matches('/').to_owned();
+    let answer = Api::new(&server, None).login(login.trim(), password, device).await.map_err(|e| e.to_string())?;
+    access
+        .write(|s| {
+            s.set_setting(SERVER_KEY, &server)?;
+            s.set_setting(LOGIN_KEY, &answer.login)?;
+            s.set_setting(TOKEN_KEY, &answer.token)
+        })
+        .map_err(|e| e.to_string())
+}
+
+pub fn log_out(access: &AppStore) -> Result<(), StoreError> {
+    access.write(|s| s.set_setting(TOKEN_KEY, ""))
+}
+
+/// A handle to wake the sync loop.
+#[derive(Clone)]
+pub struct Trigger(UnboundedSender<()>);
+
+impl Trigger {
+    pub fn fire(&self) {
+        let _ = self.0.unbounded_send(());
+    }
+}
+
+pub fn channel() -> (Trigger, UnboundedReceiver<()>) {
+    let (tx, rx) = unbounded();
+    (Trigger(tx), rx)
+}
+
+/// Runs for the life of the app.
+pub async fn run(access: AppStore, mut wake: UnboundedReceiver<()>, mut status: Signal<SyncStatus>) {
+    let mut failures = 0u32;
+    let mut delay: Option<Duration> = Some(Duration::ZERO);
+    loop {
+        let timer = async {
+            match delay {
+                Some(d) => sleep(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        select! {
+            _ = timer.fuse() => {},
+            woke = wake.next().fuse() => if woke.is_none() { return },
+        }
+        let Some(account) = access.read(|s| Ok(account(s))).ok().flatten() else {
+            delay = None;
+            continue;
+        };
+        status.set(SyncStatus::Running);
+        let api = Api::new(&account.server, Some(account.token.clone()));
+        match sync_once(&access, &api, Utc::now).await {
+            Ok(_) => {
+                failures = 0;
+                status.set(SyncStatus::Done(Utc::now()));
+                let waiting = access.read(|s| s.outbox()).map(|o| !o.is_empty()).unwrap_or(false);
+                delay = waiting.then_some(IDLE_RETRY);
+            }
+            Err(e) => {
+                status.set(SyncStatus::Failed(e.to_string()));
+                delay = if e.is_transient() {
+                    failures += 1;
+                    let unit = f64::from(Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0;
+                    Some(backoff(failures, unit))
+                } else {
+                    None
+                };
+            }
+        }
+        (access.on_write)();
+    }
+}

@@ -1,0 +1,65 @@
+use dioxus::prelude::*;
+
+use crate::i18n;
+use crate::state::{AppState, Screen};
+
+/// Sign in once, online; from then on the app syncs by itself whenever it can.
+#[component]
+pub fn AccountScreen() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let mut server = use_signal(|| state.default_server());
+    let mut login = use_signal(|| state.auditor());
+    let mut password = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let account = state.account();
+    rsx! {
+        main { class: "screen account", "data-testid": "account",
+            header { class: "bar",
+                button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
+                h1 { "{i18n::ACCOUNT.get(lang)}" }
+            }
+            if let Some(a) = account {
+                p { "{a.login} · {a.server}" }
+                button { class: "secondary big", "data-testid": "sign-out",
+                    onclick: move |_| state.log_out(), "{i18n::SIGN_OUT.get(lang)}"
+                }
+            } else {
+                form {
+                    onsubmit: move |e| async move {
+                        e.prevent_default();
+                        busy.set(true);
+                        error.set(None);
+                        match state.log_in(server(), login(), password()).await {
+                            Ok(()) => {
+                                password.set(String::new());
+                                state.go(Screen::Home);
+                            }
+                            Err(e) => error.set(Some(e)),
+                        }
+                        busy.set(false);
+                    },
+                    label { class: "field",
+                        span { "{i18n::SERVER.get(lang)}" }
+                        input { r#type: "url", "data-testid": "server", value: "{server}", oninput: move |e| server.set(e.value()) }
+                    }
+                    label { class: "field",
+                        span { "{i18n::LOGIN.get(lang)}" }
+                        input { r#type: "text", autocomplete: "username", "data-testid": "login", value: "{login}",
+                            oninput: move |e| login.set(e.value()) }
+                    }
+                    label { class: "field",
+                        span { "{i18n::PASSWORD.get(lang)}" }
+                        input { r#type: "password", autocomplete: "current-password", "data-testid": "password", value: "{password}",
+                            oninput: move |e| password.set(e.value()) }
+                    }
+                    if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "login-error", "{e}" } }
+                    button { class: "primary big", r#type: "submit", disabled: busy(), "data-testid": "sign-in",
+                        if busy() { "{i18n::SIGNING_IN.get(lang)}" } else { "{i18n::SIGN_IN.get(lang)}" }
+                    }
+                }
+            }
+        }
+    }
+}

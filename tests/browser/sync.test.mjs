@@ -1,0 +1,84 @@
+// Offline-first, end to end: sign in online, lose the network, complete and submit a visit,
+// reload with no network, get the network back, and the visit is on the server, once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
+
+let server, browser, context, page;
+
+before(async () => {
+  server = await startServer();
+  ({ browser, context } = await phone());
+  page = await context.newPage();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function visitsOf(login) {
+  const token = await server.login('supervisor');
+  const { body } = await server.api('GET', `/visits?auditor=${login}`, token);
+  return body.filter((v) => v.auditor === login);
+}
+
+test('a visit made offline reaches the server once when the network returns', async () => {
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="home"]');
+  // The app shell must be cached before the network goes, as on a phone used the day before.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+
+  await page.click('[data-testid="to-account"]');
+  assert.equal(await page.inputValue('[data-testid="server"]'), server.url.replace(/\/$/, ''), 'the server that served the app');
+  await page.fill('[data-testid="login"]', 'auditor1');
+  await page.fill('[data-testid="password"]', 'wrong');
+  await page.click('[data-testid="sign-in"]');
+  assert.match(await (await page.waitForSelector('[data-testid="login-error"]')).textContent(), /wrong login or password/);
+  await page.fill('[data-testid="password"]', 'demo');
+  await page.click('[data-testid="sign-in"]');
+  await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="last-sync"]').textContent.includes('ещё не было'));
+  const before = (await visitsOf('auditor1')).length;
+
+  // No network: the phone is offline and the server is out of reach.
+  await server.stop();
+  await context.setOffline(true);
+  await page.click('[data-testid="start-visit"]');
+  await page.fill('[data-testid="office-search"]', 'Клин');
+  await page.click('[data-office]');
+  await page.click('[data-scenario]');
+  await page.fill('[data-testid="auditor"]', 'auditor1');
+  await page.click('[data-testid="begin"]');
+  await page.waitForSelector('[data-testid="checklist"]');
+  for (let n = 0; ; n++) {
+    await answerAllItems(page, n);
+    if (!(await page.$('[data-testid="next"]'))) break;
+    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
+    await page.click('[data-testid="next"]');
+    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
+  }
+  await page.click('[data-testid="to-summary"]');
+  await page.click('[data-testid="submit"]');
+  await page.click('[data-testid="confirm-submit"]');
+  await page.waitForSelector('[data-testid="submitted"] [data-sync="waiting"]');
+  await page.waitForSelector('[data-testid="save-state"].saved');
+
+  await page.reload();
+  await page.waitForSelector('[data-testid="submitted"] [data-sync="waiting"]');
+  await page.screenshot({ path: join(SHOTS, 'home-offline.png') });
+  await server.start();
+
+  await context.setOffline(false);
+  await page.waitForSelector('[data-testid="submitted"] [data-sync="synced"]', { timeout: 60000 });
+  const after = await visitsOf('auditor1');
+  assert.equal(after.length, before + 1, 'the visit is on the server exactly once');
+  const id = await page.getAttribute('[data-testid="submitted"] [data-visit]', 'data-visit');
+  assert.ok(after.some((v) => v.visit_id === id && v.state === 'submitted'));
+  await page.screenshot({ path: join(SHOTS, 'home-synced.png') });
+
+  // Syncing again sends nothing twice.
+  await page.click('[data-testid="sync-now"]');
+  await page.waitForSelector('[data-testid="sync-now"]:not([disabled])');
+  assert.equal((await visitsOf('auditor1')).length, before + 1);
+});
