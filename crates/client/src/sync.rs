@@ -60,7 +60,10 @@ impl Api {
     /// `base` is the server's address, e.g. `http://192.168.1.10:8080`.
     pub fn new(base: &str, token: Option<String>) -> Api {
         #[cfg(not(target_arch = "wasm32"))]
+        // No pooled connections: a sync is a few large requests, and a connection kept
+        // from before may have been dropped silently by a mobile network.
         let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()
