@@ -122,7 +122,9 @@ mod imp {
 
     /// The server that served this page.
     pub fn default_server() -> String {
-        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
     }
 
     /// Calls `f` whenever the browser reports the network back.

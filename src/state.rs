@@ -216,10 +216,16 @@ impl AppState {
     }
 
     pub fn default_server(&self) -> String {
-        self.read(|s| Ok(sync::default_server(s))).unwrap_or_default()
+        self.read(|s| Ok(sync::default_server(s)))
+            .unwrap_or_default()
     }
 
-    pub async fn log_in(&self, server: String, login: String, password: String) -> Result<(), String> {
+    pub async fn log_in(
+        &self,
+        server: String,
+        login: String,
+        password: String,
+    ) -> Result<(), String> {
         sync::log_in(&self.access(), &server, &login, &password).await?;
         self.sync_now();
         Ok(())

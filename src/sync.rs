@@ -46,11 +46,17 @@ pub struct AppStore {
 }
 
 impl StoreAccess for AppStore {
-    fn read<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Result<R, StoreError> {
+    fn read<R>(
+        &self,
+        f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         f(&self.store.borrow())
     }
 
-    fn write<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Result<R, StoreError> {
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let r = f(&self.store.borrow())?;
         // Not awaited: sync's own writes can be redone (a resend is deduplicated, a pull
         // repeated), so they need not hold up the engine.
@@ -67,8 +73,18 @@ impl StoreAccess for AppStore {
 }
 
 pub fn account(store: &LocalStore) -> Option<Account> {
-    let get = |k| store.setting(k).ok().flatten().filter(|v: &String| !v.is_empty());
-    Some(Account { server: get(SERVER_KEY)?, login: get(LOGIN_KEY)?, token: get(TOKEN_KEY)? })
+    let get = |k| {
+        store
+            .setting(k)
+            .ok()
+            .flatten()
+            .filter(|v: &String| !v.is_empty())
+    };
+    Some(Account {
+        server: get(SERVER_KEY)?,
+        login: get(LOGIN_KEY)?,
+        token: get(TOKEN_KEY)?,
+    })
 }
 
 /// The server this app talks to unless told otherwise: the one that served the web app,
@@ -81,7 +97,10 @@ pub fn default_server(store: &LocalStore) -> String {
 }
 
 fn device_id(store: &LocalStore) -> Result<Uuid, StoreError> {
-    if let Some(id) = store.setting(DEVICE_KEY)?.and_then(|s| Uuid::parse_str(&s).ok()) {
+    if let Some(id) = store
+        .setting(DEVICE_KEY)?
+        .and_then(|s| Uuid::parse_str(&s).ok())
+    {
         return Ok(id);
     }
     let id = Uuid::now_v7();
@@ -90,10 +109,18 @@ fn device_id(store: &LocalStore) -> Result<Uuid, StoreError> {
 }
 
 /// Logs in and keeps the token. Errors are for the login form.
-pub async fn log_in(access: &AppStore, server: &str, login: &str, password: &str) -> Result<(), String> {
+pub async fn log_in(
+    access: &AppStore,
+    server: &str,
+    login: &str,
+    password: &str,
+) -> Result<(), String> {
     let device = access.read(device_id).map_err(|e| e.to_string())?;
     let server = server.trim().trim_end_matches('/').to_owned();
-    let answer = Api::new(&server, None).login(login.trim(), password, device).await.map_err(|e| e.to_string())?;
+    let answer = Api::new(&server, None)
+        .login(login.trim(), password, device)
+        .await
+        .map_err(|e| e.to_string())?;
     access
         .write(|s| {
             s.set_setting(SERVER_KEY, &server)?;
@@ -123,7 +150,11 @@ pub fn channel() -> (Trigger, UnboundedReceiver<()>) {
 }
 
 /// Runs for the life of the app.
-pub async fn run(access: AppStore, mut wake: UnboundedReceiver<()>, mut status: Signal<SyncStatus>) {
+pub async fn run(
+    access: AppStore,
+    mut wake: UnboundedReceiver<()>,
+    mut status: Signal<SyncStatus>,
+) {
     let mut failures = 0u32;
     let mut delay: Option<Duration> = Some(Duration::ZERO);
     loop {
@@ -147,7 +178,10 @@ pub async fn run(access: AppStore, mut wake: UnboundedReceiver<()>, mut status: 
             Ok(_) => {
                 failures = 0;
                 status.set(SyncStatus::Done(Utc::now()));
-                let waiting = access.read(|s| s.outbox()).map(|o| !o.is_empty()).unwrap_or(false);
+                let waiting = access
+                    .read(|s| s.outbox())
+                    .map(|o| !o.is_empty())
+                    .unwrap_or(false);
                 delay = waiting.then_some(IDLE_RETRY);
             }
             Err(e) => {

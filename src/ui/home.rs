@@ -67,7 +67,9 @@ fn SyncBar() -> Element {
             }
         };
     };
-    let last = state.last_sync().map_or(i18n::NEVER.get(lang).to_owned(), local_time);
+    let last = state
+        .last_sync()
+        .map_or(i18n::NEVER.get(lang).to_owned(), local_time);
     let running = status == SyncStatus::Running;
     rsx! {
         div { class: "sync-bar", "data-testid": "sync-bar",
@@ -91,10 +93,14 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
         SyncState::Waiting { .. } => i18n::STATE_WAITING.get(lang).to_owned(),
         SyncState::Synced => i18n::STATE_SYNCED.get(lang).to_owned(),
         SyncState::Refused(reason) => format!("{}: {reason}", i18n::STATE_REFUSED.get(lang)),
-        SyncState::Returned { comment } if comment.is_empty() => i18n::STATE_RETURNED.get(lang).to_owned(),
+        SyncState::Returned { comment } if comment.is_empty() => {
+            i18n::STATE_RETURNED.get(lang).to_owned()
+        }
         SyncState::Returned { comment } => format!("{}: {comment}", i18n::STATE_RETURNED.get(lang)),
         SyncState::Approved => i18n::STATE_APPROVED.get(lang).to_owned(),
-        SyncState::Rejected { comment } if comment.is_empty() => i18n::STATE_REJECTED.get(lang).to_owned(),
+        SyncState::Rejected { comment } if comment.is_empty() => {
+            i18n::STATE_REJECTED.get(lang).to_owned()
+        }
         SyncState::Rejected { comment } => format!("{}: {comment}", i18n::STATE_REJECTED.get(lang)),
     }
 }
@@ -113,10 +119,7 @@ fn VisitRow(visit: VisitSummary, sync: SyncState) -> Element {
             format!("{} / {total} {}", visit.answered, i18n::ANSWERED.get(lang)),
             Screen::Checklist(visit.id),
         ),
-        VisitStatus::Submitted => (
-            sync_label(lang, &sync),
-            Screen::Summary(visit.id),
-        ),
+        VisitStatus::Submitted => (sync_label(lang, &sync), Screen::Summary(visit.id)),
     };
     rsx! {
         li {

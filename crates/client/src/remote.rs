@@ -74,25 +74,22 @@ impl Store {
         for (id, revision, outcome) in outcomes {
             match outcome {
                 PushOutcome::Stored => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE outbox SET sent_at = ?3 WHERE visit_id = ?1 AND revision = ?2",
-                        params![id.to_string(), revision, ts(now)],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO remote (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
-                         ON CONFLICT (visit_id) DO NOTHING",
+                    )?
+                    .execute(params![id.to_string(), revision, ts(now)])?;
+                    tx.prepare_cached("INSERT INTO remote (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
+                         ON CONFLICT (visit_id) DO NOTHING")?.execute(
                         params![id.to_string(), revision, ts(now)],
                     )?;
                 }
                 PushOutcome::Refused(reason) => {
-                    tx.execute(
-                        "UPDATE outbox SET rejected_reason = ?3, attempts = attempts + 1 WHERE visit_id = ?1 AND revision = ?2",
+                    tx.prepare_cached("UPDATE outbox SET rejected_reason = ?3, attempts = attempts + 1 WHERE visit_id = ?1 AND revision = ?2")?.execute(
                         params![id.to_string(), revision, reason],
                     )?;
                 }
                 PushOutcome::Retry(error) => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE visit_id = ?1 AND revision = ?2",
+                    tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE visit_id = ?1 AND revision = ?2")?.execute(
                         params![id.to_string(), revision, error],
                     )?;
                 }
@@ -119,11 +116,10 @@ impl Store {
             self.set_directory(directory, now)?;
         }
         for update in plan {
-            tx.execute(
-                "INSERT INTO remote (visit_id, revision, state, comment, item_comments, updated_at)
+            tx.prepare_cached("INSERT INTO remote (visit_id, revision, state, comment, item_comments, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, state = excluded.state,
-                     comment = excluded.comment, item_comments = excluded.item_comments, updated_at = excluded.updated_at",
+                     comment = excluded.comment, item_comments = excluded.item_comments, updated_at = excluded.updated_at")?.execute(
                 params![
                     update.visit_id.to_string(),
                     update.revision,
@@ -134,15 +130,14 @@ impl Store {
                 ],
             )?;
         }
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(
             params![CURSOR_KEY, pull.next_cursor.to_string()],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    fn visit_ids(&self) -> Result<Vec<Uuid>, StoreError> {
+    fn visit_ids(&self) -> Result<std::collections::HashSet<Uuid>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT id FROM visits")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, String>(0))?
@@ -210,7 +205,10 @@ impl Store {
 
 /// Which review updates of a pull concern visits on this device. Pure, so it is tested
 /// without a network or a database.
-pub fn plan_incoming<'a>(local: &[Uuid], pull: &'a PullResponse) -> Vec<&'a VisitUpdate> {
+pub fn plan_incoming<'a>(
+    local: &std::collections::HashSet<Uuid>,
+    pull: &'a PullResponse,
+) -> Vec<&'a VisitUpdate> {
     pull.visits
         .iter()
         .filter(|u| local.contains(&u.visit_id))

@@ -252,12 +252,9 @@ pub async fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut photos: Vec<String> = Vec::new();
-    loop {
-        let pending = store.read(|s| s.outbox())?;
-        if pending.is_empty() {
-            break;
-        }
-        let batch: Vec<OutboxEntry> = pending.into_iter().take(MAX_PUSH_BATCH).collect();
+    let mut pending = store.read(|s| s.outbox())?;
+    while !pending.is_empty() {
+        let batch: Vec<OutboxEntry> = pending.drain(..pending.len().min(MAX_PUSH_BATCH)).collect();
         let visits: Vec<Visit> = batch
             .iter()
             .map(|e| {
@@ -289,18 +286,23 @@ pub async fn sync_once(
             .iter()
             .filter(|o| matches!(o, PushOutcome::Refused(_)))
             .count();
-        if let Err(e) = answer {
-            // A refused visit is set aside and the rest go again; anything else waits.
-            if !matches!(
-                e,
-                SyncError::Server {
-                    status: 400,
-                    field: Some(_),
-                    ..
-                }
-            ) {
-                return Err(e);
+        match answer {
+            Ok(_) => {}
+            // One visit refused by name: the others of its batch go again, at once.
+            Err(SyncError::Server {
+                status: 400,
+                field: Some(_),
+                ..
+            }) => {
+                let retry = batch
+                    .into_iter()
+                    .zip(outcomes)
+                    .filter(|(_, o)| matches!(o, PushOutcome::Retry(_)));
+                let mut again: Vec<OutboxEntry> = retry.map(|(e, _)| e).collect();
+                again.append(&mut pending);
+                pending = again;
             }
+            Err(e) => return Err(e),
         }
     }
     photos.dedup();

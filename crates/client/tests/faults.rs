@@ -34,7 +34,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -52,7 +55,9 @@ enum Fault {
 }
 
 async fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
-    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+    let Ok(mut server) = TcpStream::connect(upstream).await else {
+        return;
+    };
     match fault {
         Fault::Error500 => {
             let mut buf = [0u8; 1024];
@@ -104,7 +109,9 @@ async fn faulty_proxy(upstream: SocketAddr, seed: u64) -> SocketAddr {
     tokio::spawn(async move {
         let mut rng = Lcg(seed);
         loop {
-            let Ok((client, _)) = listener.accept().await else { return };
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
             let fault = match rng.next(100) {
                 0..40 => Fault::Pass,
                 40..55 => Fault::Delay(20 + rng.next(200)),
@@ -131,12 +138,22 @@ fn submit_visit(store: &Store, rng: &mut Lcg) -> Uuid {
     let v = store.start_visit(&new, Utc::now()).unwrap();
     for item in t.items() {
         let value = match &item.kind {
-            ItemKind::YesNo => if rng.next(4) == 0 { AnswerValue::No } else { AnswerValue::Yes },
+            ItemKind::YesNo => {
+                if rng.next(4) == 0 {
+                    AnswerValue::No
+                } else {
+                    AnswerValue::Yes
+                }
+            }
             ItemKind::Scale => AnswerValue::Scale(1 + rng.next(5) as u8),
             ItemKind::Number { .. } => AnswerValue::Number(rng.next(40) as f64),
-            ItemKind::Choice { options } => AnswerValue::Choice(options[rng.next(options.len() as u64) as usize].id.clone()),
+            ItemKind::Choice { options } => {
+                AnswerValue::Choice(options[rng.next(options.len() as u64) as usize].id.clone())
+            }
         };
-        store.set_answer(v.id, &item.id, &value, Utc::now()).unwrap();
+        store
+            .set_answer(v.id, &item.id, &value, Utc::now())
+            .unwrap();
     }
     store.submit(v.id, Utc::now()).unwrap();
     v.id
@@ -144,9 +161,13 @@ fn submit_visit(store: &Store, rng: &mut Lcg) -> Uuid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
-    let rounds: usize = std::env::var("ZAKUPKA_FAULT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(40);
+    let rounds: usize = std::env::var("ZAKUPKA_FAULT_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(40);
     let db = Db::open_in_memory().unwrap();
-    let (t, d) = demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap();
+    let (t, d) =
+        demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap();
     db.blocking(|c| {
         demo::publish(c, &t, &d)?;
         auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())
@@ -157,7 +178,11 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
     let app = zakupka_server::app(db.clone(), None);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let token = Api::new(&format!("http://{direct}"), None).login("auditor1", "secret1", Uuid::now_v7()).await.unwrap().token;
+    let token = Api::new(&format!("http://{direct}"), None)
+        .login("auditor1", "secret1", Uuid::now_v7())
+        .await
+        .unwrap()
+        .token;
     let clean = Api::new(&format!("http://{direct}"), Some(token.clone()));
     let proxy = faulty_proxy(direct, 42).await;
     let flaky = Api::new(&format!("http://{proxy}"), Some(token));
@@ -180,12 +205,24 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
     }
     // What the faults left behind goes over a clean network, as when the phone finds Wi-Fi.
     sync_once(&local, &clean, Utc::now).await.unwrap();
-    println!("fault rounds: {rounds}, sync attempts ok {ok}, failed {failed}, visits {}", submitted.len());
-    assert!(failed > rounds / 2, "the proxy did inject faults ({failed} failed attempts)");
+    println!(
+        "fault rounds: {rounds}, sync attempts ok {ok}, failed {failed}, visits {}",
+        submitted.len()
+    );
+    assert!(
+        failed > rounds / 2,
+        "the proxy did inject faults ({failed} failed attempts)"
+    );
 
-    let (rows, distinct): (i64, i64) =
-        db.blocking(|c| Ok(c.query_row("SELECT count(*), count(DISTINCT id) FROM visits", [], |r| Ok((r.get(0)?, r.get(1)?)))?))
-            .unwrap();
+    let (rows, distinct): (i64, i64) = db
+        .blocking(|c| {
+            Ok(
+                c.query_row("SELECT count(*), count(DISTINCT id) FROM visits", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?,
+            )
+        })
+        .unwrap();
     assert_eq!(rows, submitted.len() as i64, "every visit once");
     assert_eq!(distinct, submitted.len() as i64);
     let store = local.0.lock().unwrap();
@@ -196,10 +233,20 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
         let on_server: String = db
             .blocking({
                 let id = id.to_string();
-                move |c| Ok(c.query_row("SELECT payload FROM visits WHERE id = ?1", [id], |r| r.get(0))?)
+                move |c| {
+                    Ok(
+                        c.query_row("SELECT payload FROM visits WHERE id = ?1", [id], |r| {
+                            r.get(0)
+                        })?,
+                    )
+                }
             })
             .unwrap();
         let on_server: zakupka_core::Visit = serde_json::from_str(&on_server).unwrap();
-        assert_eq!(on_server, store.visit(*id).unwrap(), "the server holds the visit as the device made it");
+        assert_eq!(
+            on_server,
+            store.visit(*id).unwrap(),
+            "the server holds the visit as the device made it"
+        );
     }
 }

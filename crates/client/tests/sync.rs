@@ -392,3 +392,26 @@ fn backoff_grows_is_capped_and_jittered() {
     );
     assert!(backoff(5, 0.0) >= std::time::Duration::from_millis(500));
 }
+
+#[test]
+fn only_updates_of_visits_on_this_device_are_applied() {
+    use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
+    let mine = Uuid::from_u128(1);
+    let update = |n| VisitUpdate {
+        visit_id: Uuid::from_u128(n),
+        revision: 1,
+        state: ReviewState::Approved,
+        comment: String::new(),
+        item_comments: Default::default(),
+    };
+    let pull = PullResponse {
+        next_cursor: 9,
+        more: false,
+        directory: None,
+        templates: vec![],
+        visits: vec![update(1), update(2)],
+    };
+    let plan = zakupka_client::plan_incoming(&[mine].into_iter().collect(), &pull);
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].visit_id, mine);
+}

@@ -1,8 +1,10 @@
 //! Users, passwords and bearer tokens. Passwords are hashed with Argon2; tokens are 32
 //! random bytes, handed out once and stored only as their SHA-256.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -31,7 +33,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> String {
@@ -43,15 +49,28 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
-pub fn add_user(conn: &Connection, login: &str, role: Role, password: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn add_user(
+    conn: &Connection,
+    login: &str,
+    role: Role,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let valid = !login.is_empty()
         && login.len() <= 64
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !valid {
-        return Err(AppError::bad("login", "use 1-64 of a-z, A-Z, 0-9, `.`, `_`, `-`, `@`"));
+        return Err(AppError::bad(
+            "login",
+            "use 1-64 of a-z, A-Z, 0-9, `.`, `_`, `-`, `@`",
+        ));
     }
     if password.chars().count() < 4 {
         return Err(AppError::bad("password", "at least 4 characters"));
@@ -63,7 +82,10 @@ pub fn add_user(conn: &Connection, login: &str, role: Role, password: &str, now:
         params![login, role.as_str(), hash, ts(now)],
     )?;
     if inserted == 0 {
-        return Err(AppError::bad("login", format!("user `{login}` already exists")));
+        return Err(AppError::bad(
+            "login",
+            format!("user `{login}` already exists"),
+        ));
     }
     Ok(())
 }
@@ -76,7 +98,13 @@ pub struct Issued {
 
 /// Checks a password and issues a token for the device. After a few failures each further
 /// attempt for that login must wait, doubling up to a quarter of an hour.
-pub fn login(conn: &Connection, login: &str, password: &str, device: Uuid, now: DateTime<Utc>) -> Result<Issued, AppError> {
+pub fn login(
+    conn: &Connection,
+    login: &str,
+    password: &str,
+    device: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Issued, AppError> {
     let wrong = || AppError::Unauthorized("wrong login or password".into());
     let user: Option<(String, String, i64, Option<String>)> = conn
         .query_row(
@@ -92,21 +120,34 @@ pub fn login(conn: &Connection, login: &str, password: &str, device: Uuid, now: 
         verify_password(password, dummy);
         return Err(wrong());
     };
-    if let Some(until) = locked_until.as_deref().and_then(parse_ts).filter(|u| *u > now) {
-        return Err(AppError::TooManyAttempts { retry_after: (until - now).num_seconds().max(1) as u64 });
+    if let Some(until) = locked_until
+        .as_deref()
+        .and_then(parse_ts)
+        .filter(|u| *u > now)
+    {
+        return Err(AppError::TooManyAttempts {
+            retry_after: (until - now).num_seconds().max(1) as u64,
+        });
     }
     if !verify_password(password, &hash) {
         let failures = failures + 1;
-        let lock = (failures >= FREE_FAILURES)
-            .then(|| now + Duration::seconds((1i64 << (failures - FREE_FAILURES).min(12)).min(MAX_LOCK_SECONDS)));
+        let lock = (failures >= FREE_FAILURES).then(|| {
+            now + Duration::seconds(
+                (1i64 << (failures - FREE_FAILURES).min(12)).min(MAX_LOCK_SECONDS),
+            )
+        });
         conn.execute(
             "UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE login = ?1",
             params![login, failures, lock.map(ts)],
         )?;
         return Err(wrong());
     }
-    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE login = ?1", [login])?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("user {login} has role {role}")))?;
+    conn.execute(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE login = ?1",
+        [login],
+    )?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::Internal(format!("user {login} has role {role}")))?;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random: {e}")))?;
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -115,11 +156,18 @@ pub fn login(conn: &Connection, login: &str, password: &str, device: Uuid, now: 
         "INSERT INTO tokens (hash, login, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![token_hash(&token), login, device.to_string(), ts(now), ts(expires_at)],
     )?;
-    Ok(Issued { token, expires_at, role })
+    Ok(Issued {
+        token,
+        expires_at,
+        role,
+    })
 }
 
 pub fn revoke(conn: &Connection, token: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    conn.execute("UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL", params![token_hash(token), ts(now)])?;
+    conn.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
+        params![token_hash(token), ts(now)],
+    )?;
     Ok(())
 }
 
@@ -135,7 +183,10 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -158,16 +209,26 @@ impl FromRequestParts<AppState> for AuthUser {
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                     )
                     .optional()?;
-                let (login, role, device_id, expires, revoked) =
-                    row.ok_or_else(|| AppError::Unauthorized("unknown token: log in again".into()))?;
+                let (login, role, device_id, expires, revoked) = row
+                    .ok_or_else(|| AppError::Unauthorized("unknown token: log in again".into()))?;
                 if revoked.is_some() {
-                    return Err(AppError::Unauthorized("this token was revoked: log in again".into()));
+                    return Err(AppError::Unauthorized(
+                        "this token was revoked: log in again".into(),
+                    ));
                 }
                 if parse_ts(&expires).is_none_or(|e| e <= now) {
-                    return Err(AppError::Unauthorized("this token has expired: log in again".into()));
+                    return Err(AppError::Unauthorized(
+                        "this token has expired: log in again".into(),
+                    ));
                 }
-                let role = Role::parse(&role).ok_or_else(|| AppError::Internal(format!("role {role}")))?;
-                Ok(AuthUser { login, role, device_id, token })
+                let role =
+                    Role::parse(&role).ok_or_else(|| AppError::Internal(format!("role {role}")))?;
+                Ok(AuthUser {
+                    login,
+                    role,
+                    device_id,
+                    token,
+                })
             })
             .await
     }

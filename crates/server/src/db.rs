@@ -129,7 +129,9 @@ impl Db {
             tx.pragma_update(None, "user_version", n as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` with the connection on a blocking thread.
@@ -140,7 +142,9 @@ impl Db {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| AppError::Internal("database lock poisoned".into()))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| AppError::Internal("database lock poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -148,8 +152,14 @@ impl Db {
     }
 
     /// The same, for command-line tools that are not inside a request.
-    pub fn blocking<R>(&self, f: impl FnOnce(&mut Connection) -> Result<R, AppError>) -> Result<R, AppError> {
-        let mut guard = self.conn.lock().map_err(|_| AppError::Internal("database lock poisoned".into()))?;
+    pub fn blocking<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, AppError>,
+    ) -> Result<R, AppError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| AppError::Internal("database lock poisoned".into()))?;
         f(&mut guard)
     }
 }

@@ -15,8 +15,11 @@ use crate::error::AppError;
 use crate::ingest;
 
 pub const DEMO_PASSWORD: &str = "demo";
-pub const DEMO_USERS: &[(&str, Role)] =
-    &[("auditor1", Role::Auditor), ("auditor2", Role::Auditor), ("supervisor", Role::Supervisor)];
+pub const DEMO_USERS: &[(&str, Role)] = &[
+    ("auditor1", Role::Auditor),
+    ("auditor2", Role::Auditor),
+    ("supervisor", Role::Supervisor),
+];
 
 /// Reads and validates the seed files of `dir` (checklist.toml, branches.csv, offices.csv).
 pub fn read_seeds(dir: &Path) -> anyhow::Result<(Template, Directory)> {
@@ -26,14 +29,22 @@ pub fn read_seeds(dir: &Path) -> anyhow::Result<(Template, Directory)> {
     };
     let name = |f: &str| dir.join(f).display().to_string();
     let template = parse_template(&name("checklist.toml"), &read("checklist.toml")?)?;
-    let directory =
-        parse_directory(&name("branches.csv"), &read("branches.csv")?, &name("offices.csv"), &read("offices.csv")?)?;
+    let directory = parse_directory(
+        &name("branches.csv"),
+        &read("branches.csv")?,
+        &name("offices.csv"),
+        &read("offices.csv")?,
+    )?;
     Ok((template, directory))
 }
 
 /// Publishes a template version and the directory to devices. A template version is
 /// immutable: the same one again is a no-op, a different body under it an error.
-pub fn publish(conn: &mut Connection, template: &Template, directory: &Directory) -> Result<(), AppError> {
+pub fn publish(
+    conn: &mut Connection,
+    template: &Template,
+    directory: &Directory,
+) -> Result<(), AppError> {
     let tx = conn.transaction()?;
     let body = serde_json::to_string(template).map_err(|e| AppError::Internal(e.to_string()))?;
     match ingest::template(&tx, &template.id, template.version)? {
@@ -41,11 +52,17 @@ pub fn publish(conn: &mut Connection, template: &Template, directory: &Directory
         Some(_) => {
             return Err(AppError::bad(
                 "version",
-                format!("checklist {} version {} already exists with other content", template.id, template.version),
+                format!(
+                    "checklist {} version {} already exists with other content",
+                    template.id, template.version
+                ),
             ));
         }
         None => {
-            tx.execute("INSERT INTO templates (id, version, body) VALUES (?1, ?2, ?3)", params![template.id, template.version, body])?;
+            tx.execute(
+                "INSERT INTO templates (id, version, body) VALUES (?1, ?2, ?3)",
+                params![template.id, template.version, body],
+            )?;
             tx.execute(
                 "INSERT INTO changes (kind, ref) VALUES ('template', ?1)",
                 [format!("{}:{}", template.id, template.version)],
@@ -53,27 +70,43 @@ pub fn publish(conn: &mut Connection, template: &Template, directory: &Directory
         }
     }
     let body = serde_json::to_string(directory).map_err(|e| AppError::Internal(e.to_string()))?;
-    let old: Option<String> = tx.query_row("SELECT body FROM directory", [], |r| r.get(0)).optional()?;
+    let old: Option<String> = tx
+        .query_row("SELECT body FROM directory", [], |r| r.get(0))
+        .optional()?;
     if old.as_deref() != Some(body.as_str()) {
         tx.execute(
             "INSERT INTO directory (singleton, body) VALUES (1, ?1) ON CONFLICT (singleton) DO UPDATE SET body = excluded.body",
             [&body],
         )?;
-        tx.execute("INSERT INTO changes (kind, ref) VALUES ('directory', 'directory')", [])?;
+        tx.execute(
+            "INSERT INTO changes (kind, ref) VALUES ('directory', 'directory')",
+            [],
+        )?;
     }
     tx.commit()?;
     Ok(())
 }
 
 /// Creates the demo users (password `demo`) and, once, a set of generated visits.
-pub fn load_demo(conn: &mut Connection, template: &Template, directory: &Directory, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub fn load_demo(
+    conn: &mut Connection,
+    template: &Template,
+    directory: &Directory,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
     for (login, role) in DEMO_USERS {
-        let exists: bool = conn.prepare("SELECT 1 FROM users WHERE login = ?1")?.exists([login])?;
+        let exists: bool = conn
+            .prepare("SELECT 1 FROM users WHERE login = ?1")?
+            .exists([login])?;
         if !exists {
             auth::add_user(conn, login, *role, DEMO_PASSWORD, now)?;
         }
     }
-    let have: i64 = conn.query_row("SELECT count(*) FROM visits WHERE device_id = 'demo'", [], |r| r.get(0))?;
+    let have: i64 = conn.query_row(
+        "SELECT count(*) FROM visits WHERE device_id = 'demo'",
+        [],
+        |r| r.get(0),
+    )?;
     if have > 0 {
         return Ok(0);
     }
@@ -91,14 +124,22 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
 }
 
 /// Plausible submitted visits: mostly good answers, some lapses, every required item
 /// answered, spread over the last weeks and the offices of the directory.
-pub fn generate_visits(template: &Template, directory: &Directory, count: usize, now: DateTime<Utc>) -> Vec<Visit> {
+pub fn generate_visits(
+    template: &Template,
+    directory: &Directory,
+    count: usize,
+    now: DateTime<Utc>,
+) -> Vec<Visit> {
     let mut rng = Lcg(7);
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
@@ -112,15 +153,41 @@ pub fn generate_visits(template: &Template, directory: &Directory, count: usize,
             let good = rng.next(100) < quality;
             let value = match &item.kind {
                 _ if item.allow_na && rng.next(100) < 5 => AnswerValue::NotApplicable,
-                ItemKind::YesNo => if good || item.critical && rng.next(100) < 90 { AnswerValue::Yes } else { AnswerValue::No },
-                ItemKind::Scale => AnswerValue::Scale(if good { 4 + rng.next(2) as u8 } else { 2 + rng.next(2) as u8 }),
-                ItemKind::Number { .. } => AnswerValue::Number(if good { 3 + rng.next(12) } else { 14 + rng.next(20) } as f64),
+                ItemKind::YesNo => {
+                    if good || item.critical && rng.next(100) < 90 {
+                        AnswerValue::Yes
+                    } else {
+                        AnswerValue::No
+                    }
+                }
+                ItemKind::Scale => AnswerValue::Scale(if good {
+                    4 + rng.next(2) as u8
+                } else {
+                    2 + rng.next(2) as u8
+                }),
+                ItemKind::Number { .. } => AnswerValue::Number(if good {
+                    3 + rng.next(12)
+                } else {
+                    14 + rng.next(20)
+                } as f64),
                 ItemKind::Choice { options } => {
-                    let pick = if good { 0 } else { rng.next(options.len() as u64) as usize };
+                    let pick = if good {
+                        0
+                    } else {
+                        rng.next(options.len() as u64) as usize
+                    };
                     AnswerValue::Choice(options[pick].id.clone())
                 }
             };
-            answers.insert(item.id.clone(), Answer { value: Some(value), comment: String::new(), photos: vec![], updated_at: finished });
+            answers.insert(
+                item.id.clone(),
+                Answer {
+                    value: Some(value),
+                    comment: String::new(),
+                    photos: vec![],
+                    updated_at: finished,
+                },
+            );
         }
         // v7 ids from the visit's own time, as a device would have made them.
         let ts = uuid::Timestamp::from_unix(uuid::NoContext, started.timestamp() as u64, n as u32);
@@ -130,7 +197,9 @@ pub fn generate_visits(template: &Template, directory: &Directory, count: usize,
             template_version: template.version,
             office_id: office.id.clone(),
             auditor: if n % 2 == 0 { "auditor1" } else { "auditor2" }.into(),
-            scenario: template.scenarios[rng.next(template.scenarios.len() as u64) as usize].id.clone(),
+            scenario: template.scenarios[rng.next(template.scenarios.len() as u64) as usize]
+                .id
+                .clone(),
             started_at: started,
             finished_at: Some(finished),
             waiting_seconds: None,

@@ -2,7 +2,7 @@
 //! wrong; internal failures are logged here and reach the client only as "internal error".
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use zakupka_core::wire::{ErrorBody, ErrorCode};
@@ -10,7 +10,10 @@ use zakupka_core::wire::{ErrorBody, ErrorCode};
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -29,7 +32,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad(field: impl Into<String>, message: impl Into<String>) -> AppError {
-        AppError::BadRequest { message: message.into(), field: Some(field.into()) }
+        AppError::BadRequest {
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 }
 
@@ -47,18 +53,39 @@ impl From<JsonRejection> for AppError {
         // axum reports "…target type: visits[0].status: unknown variant `x`…": the part
         // before the second colon is the path of the field at fault.
         let text = rejection.body_text();
-        let detail = text.split_once("target type: ").map_or(text.as_str(), |(_, d)| d);
+        let detail = text
+            .split_once("target type: ")
+            .map_or(text.as_str(), |(_, d)| d);
         let field = detail
             .split_once(": ")
             .map(|(f, _)| f.to_owned())
             .filter(|f| !f.contains(' ') && !f.is_empty() && f != ".");
-        AppError::BadRequest { message: detail.to_owned(), field }
+        AppError::BadRequest {
+            message: detail.to_owned(),
+            field,
+        }
+    }
+}
+
+/// A raw body (a photo) that could not be read: over the size limit, or cut off.
+impl From<BytesRejection> for AppError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge("the request body is too large".into());
+        }
+        AppError::BadRequest {
+            message: rejection.body_text(),
+            field: None,
+        }
     }
 }
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
-        AppError::BadRequest { message: rejection.body_text(), field: None }
+        AppError::BadRequest {
+            message: rejection.body_text(),
+            field: None,
+        }
     }
 }
 
@@ -70,8 +97,12 @@ impl IntoResponse for AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
-            AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
-            AppError::ProtocolOutdated { .. } => (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated),
+            AppError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
+            }
+            AppError::ProtocolOutdated { .. } => {
+                (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated)
+            }
             AppError::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
@@ -81,7 +112,15 @@ impl IntoResponse for AppError {
             AppError::BadRequest { field, .. } => field.clone(),
             _ => None,
         };
-        let mut response = (status, Json(ErrorBody { error: code, message: self.to_string(), field })).into_response();
+        let mut response = (
+            status,
+            Json(ErrorBody {
+                error: code,
+                message: self.to_string(),
+                field,
+            }),
+        )
+            .into_response();
         if let AppError::TooManyAttempts { retry_after } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);

@@ -41,7 +41,10 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
     let mut router = Router::new()
         .nest(API_PREFIX, api)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route(&format!("{API_PREFIX}/openapi.json"), axum::routing::get(routes::openapi));
+        .route(
+            &format!("{API_PREFIX}/openapi.json"),
+            axum::routing::get(routes::openapi),
+        );
     if let Some(dir) = web_dir {
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
@@ -52,12 +55,21 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
 /// Refuses requests of another protocol version with a clear "update the app" before any
 /// body is parsed.
 async fn protocol(request: Request, next: Next) -> Response {
-    let got = request.headers().get(PROTOCOL_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let got = request
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if got.as_deref() != Some(&PROTOCOL_VERSION.to_string()) {
-        return AppError::ProtocolOutdated { got: got.unwrap_or_else(|| "none".into()), want: PROTOCOL_VERSION }
-            .into_response();
+        return AppError::ProtocolOutdated {
+            got: got.unwrap_or_else(|| "none".into()),
+            want: PROTOCOL_VERSION,
+        }
+        .into_response();
     }
     let mut response = next.run(request).await;
-    response.headers_mut().insert(PROTOCOL_HEADER, header::HeaderValue::from(PROTOCOL_VERSION));
+    response
+        .headers_mut()
+        .insert(PROTOCOL_HEADER, header::HeaderValue::from(PROTOCOL_VERSION));
     response
 }

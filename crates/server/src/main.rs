@@ -10,7 +10,11 @@ use zakupka_core::wire::Role;
 use zakupka_server::{Db, app, auth, demo};
 
 #[derive(Parser)]
-#[command(name = "zakupka-server", version, about = "Zakupka sync server: visits in, review states out, the web app")]
+#[command(
+    name = "zakupka-server",
+    version,
+    about = "Zakupka sync server: visits in, review states out, the web app"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -73,21 +77,38 @@ impl From<RoleArg> for Role {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     match Cli::parse().command {
-        Command::Serve { db, listen, web, seeds, demo: with_demo } => {
+        Command::Serve {
+            db,
+            listen,
+            web,
+            seeds,
+            demo: with_demo,
+        } => {
             let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let (template, directory) = demo::read_seeds(&seeds)?;
             database.blocking(|conn| demo::publish(conn, &template, &directory))?;
             if with_demo {
-                let made = database.blocking(|conn| demo::load_demo(conn, &template, &directory, chrono::Utc::now()))?;
-                tracing::info!("demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated");
+                let made = database.blocking(|conn| {
+                    demo::load_demo(conn, &template, &directory, chrono::Utc::now())
+                })?;
+                tracing::info!(
+                    "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
+                );
             }
             if !web.join("index.html").exists() {
-                tracing::warn!("no web app in {} (run scripts/build-web); serving the API only", web.display());
+                tracing::warn!(
+                    "no web app in {} (run scripts/build-web); serving the API only",
+                    web.display()
+                );
             }
-            let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
             tracing::info!("Zakupka serves http://{}/", listener.local_addr()?);
             axum::serve(listener, app(database, Some(web)))
                 .with_graceful_shutdown(async {
@@ -95,12 +116,16 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?;
         }
-        Command::User { command: UserCommand::Add { login, role, db } } => {
+        Command::User {
+            command: UserCommand::Add { login, role, db },
+        } => {
             let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            database.blocking(|conn| auth::add_user(conn, &login, role.into(), password, chrono::Utc::now()))?;
+            database.blocking(|conn| {
+                auth::add_user(conn, &login, role.into(), password, chrono::Utc::now())
+            })?;
             println!("user {login} added");
         }
     }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zakupka_core::wire::{
-    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushRequest, PushResponse, ReviewState, Role, ServerVisit,
-    VisitDetail, VisitUpdate,
+    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushRequest, PushResponse,
+    ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Template, Visit, photo_type};
 
@@ -31,30 +31,50 @@ pub fn api() -> Router<AppState> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/pull", get(pull))
-        .route("/push", post(push).layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .route(
+            "/push",
+            post(push).layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/photos/{sha256}", put(put_photo))
         .route("/visits", get(list_visits))
         .route("/visits/{id}", get(visit_detail))
 }
 
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
 }
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
-async fn login(State(state): State<AppState>, body: Body<LoginRequest>) -> Result<Json<LoginResponse>, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    body: Body<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
     let Json(req) = body?;
     let now = Utc::now();
     let login = req.login.trim().to_owned();
     let l = login.clone();
-    let issued = state.db.call(move |conn| auth::login(conn, &l, &req.password, req.device_id, now)).await?;
-    Ok(Json(LoginResponse { token: issued.token, expires_at: issued.expires_at, login, role: issued.role }))
+    let issued = state
+        .db
+        .call(move |conn| auth::login(conn, &l, &req.password, req.device_id, now))
+        .await?;
+    Ok(Json(LoginResponse {
+        token: issued.token,
+        expires_at: issued.expires_at,
+        login,
+        role: issued.role,
+    }))
 }
 
 async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, AppError> {
     let now = Utc::now();
-    state.db.call(move |conn| auth::revoke(conn, &user.token, now)).await?;
+    state
+        .db
+        .call(move |conn| auth::revoke(conn, &user.token, now))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,27 +137,41 @@ async fn pull(
 
 fn visit_update(conn: &rusqlite::Connection, id: &str) -> Result<Option<VisitUpdate>, AppError> {
     let row: Option<(u32, String, String, String)> = conn
-        .query_row("SELECT revision, state, comment, item_comments FROM reviews WHERE visit_id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        .query_row(
+            "SELECT revision, state, comment, item_comments FROM reviews WHERE visit_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .optional()?;
-    let Some((revision, state, comment, items)) = row else { return Ok(None) };
+    let Some((revision, state, comment, items)) = row else {
+        return Ok(None);
+    };
     Ok(Some(VisitUpdate {
-        visit_id: Uuid::parse_str(id).map_err(|e| AppError::Internal(format!("visit id {id}: {e}")))?,
+        visit_id: Uuid::parse_str(id)
+            .map_err(|e| AppError::Internal(format!("visit id {id}: {e}")))?,
         revision,
-        state: ReviewState::parse(&state).ok_or_else(|| AppError::Internal(format!("review state {state}")))?,
+        state: ReviewState::parse(&state)
+            .ok_or_else(|| AppError::Internal(format!("review state {state}")))?,
         comment,
-        item_comments: serde_json::from_str(&items).map_err(|e| AppError::Internal(format!("item comments: {e}")))?,
+        item_comments: serde_json::from_str(&items)
+            .map_err(|e| AppError::Internal(format!("item comments: {e}")))?,
     }))
 }
 
-async fn push(State(state): State<AppState>, user: AuthUser, body: Body<PushRequest>) -> Result<Json<PushResponse>, AppError> {
+async fn push(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Body<PushRequest>,
+) -> Result<Json<PushResponse>, AppError> {
     let Json(req) = body?;
     if user.role != Role::Auditor {
         return Err(AppError::Forbidden("only auditors push visits".into()));
     }
     if req.visits.len() > MAX_PUSH_BATCH {
-        return Err(AppError::bad("visits", format!("at most {MAX_PUSH_BATCH} visits per push")));
+        return Err(AppError::bad(
+            "visits",
+            format!("at most {MAX_PUSH_BATCH} visits per push"),
+        ));
     }
     let now = Utc::now();
     let results = state
@@ -162,18 +196,30 @@ async fn put_photo(
     State(state): State<AppState>,
     user: AuthUser,
     Path(sha256): Path<String>,
-    body: Bytes,
+    // Not a bare `Bytes`: its rejection (over the body limit) would answer in plain text.
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<StatusCode, AppError> {
-    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+    if sha256.len() != 64
+        || !sha256
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
         return Err(AppError::bad("sha256", "must be 64 lowercase hex digits"));
     }
+    let body = body?;
     if body.len() > MAX_PHOTO_BYTES {
-        return Err(AppError::TooLarge(format!("a photo may be at most {MAX_PHOTO_BYTES} bytes")));
+        return Err(AppError::TooLarge(format!(
+            "a photo may be at most {MAX_PHOTO_BYTES} bytes"
+        )));
     }
     if format!("{:x}", Sha256::digest(&body)) != sha256 {
-        return Err(AppError::bad("body", "the bytes do not match the SHA-256 in the address"));
+        return Err(AppError::bad(
+            "body",
+            "the bytes do not match the SHA-256 in the address",
+        ));
     }
-    let mime = photo_type(&body).ok_or_else(|| AppError::bad("body", "not a JPEG, PNG or WebP image"))?;
+    let mime =
+        photo_type(&body).ok_or_else(|| AppError::bad("body", "not a JPEG, PNG or WebP image"))?;
     let now = Utc::now();
     state
         .db
@@ -208,7 +254,11 @@ async fn list_visits(
 ) -> Result<Json<Vec<ServerVisit>>, AppError> {
     let Query(filter) = query?;
     // Auditors see their own visits whatever they ask for.
-    let auditor = if user.role.reads_all_visits() { filter.auditor } else { Some(user.login.clone()) };
+    let auditor = if user.role.reads_all_visits() {
+        filter.auditor
+    } else {
+        Some(user.login.clone())
+    };
     let list = state
         .db
         .call(move |conn| {
@@ -218,17 +268,26 @@ async fn list_visits(
                  WHERE ?1 IS NULL OR v.auditor = ?1 ORDER BY v.received_at DESC, v.id LIMIT 5000",
             )?;
             let rows = stmt.query_map([auditor], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (id, revision, auditor, office_id, state, received) = row?;
                 out.push(ServerVisit {
-                    visit_id: Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.to_string()))?,
+                    visit_id: Uuid::parse_str(&id)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
                     revision,
                     auditor,
                     office_id,
-                    state: ReviewState::parse(&state).ok_or_else(|| AppError::Internal(state.clone()))?,
+                    state: ReviewState::parse(&state)
+                        .ok_or_else(|| AppError::Internal(state.clone()))?,
                     received_at: chrono::DateTime::parse_from_rfc3339(&received)
                         .map_err(|e| AppError::Internal(e.to_string()))?
                         .with_timezone(&Utc),
@@ -245,7 +304,9 @@ async fn visit_detail(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<VisitDetail>, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad("id", "not a visit id"))?.to_string();
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| AppError::bad("id", "not a visit id"))?
+        .to_string();
     let detail = state
         .db
         .call(move |conn| {

@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 use zakupka_core::Visit;
-use zakupka_core::wire::{LoginRequest, LoginResponse, PROTOCOL_HEADER, PushRequest, PushResponse, PushStatus};
+use zakupka_core::wire::{
+    LoginRequest, LoginResponse, PROTOCOL_HEADER, PushRequest, PushResponse, PushStatus,
+};
 use zakupka_server::demo;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zakupka-server");
@@ -35,7 +37,10 @@ fn serve(db: &Path) -> (Child, String) {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("the server stopped before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("the server stopped before listening")
+            .unwrap();
         if let Some(rest) = line.split("serves http://").nth(1) {
             break rest.trim_end_matches('/').to_owned();
         }
@@ -46,16 +51,33 @@ fn serve(db: &Path) -> (Child, String) {
 }
 
 async fn login(http: &reqwest::Client, base: &str) -> String {
-    let body = LoginRequest { login: "auditor1".into(), password: "secret1".into(), device_id: Uuid::now_v7() };
-    let r = http.post(format!("{base}/api/v1/login")).header(PROTOCOL_HEADER, "1").json(&body).send().await.unwrap();
+    let body = LoginRequest {
+        login: "auditor1".into(),
+        password: "secret1".into(),
+        device_id: Uuid::now_v7(),
+    };
+    let r = http
+        .post(format!("{base}/api/v1/login"))
+        .header(PROTOCOL_HEADER, "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     r.json::<LoginResponse>().await.unwrap().token
 }
 
-async fn push(http: &reqwest::Client, base: &str, token: &str, visits: &[Visit]) -> Result<PushResponse, reqwest::Error> {
+async fn push(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    visits: &[Visit],
+) -> Result<PushResponse, reqwest::Error> {
     http.post(format!("{base}/api/v1/push"))
         .header(PROTOCOL_HEADER, "1")
         .bearer_auth(token)
-        .json(&PushRequest { visits: visits.to_vec() })
+        .json(&PushRequest {
+            visits: visits.to_vec(),
+        })
         .send()
         .await?
         .error_for_status()?
@@ -67,7 +89,12 @@ async fn push(http: &reqwest::Client, base: &str, token: &str, visits: &[Visit])
 async fn visits_acknowledged_before_a_kill_survive_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("zakupka.db");
-    let mut add = Command::new(BIN).args(["user", "add", "auditor1", "--role", "auditor", "--db"]).arg(&db).stdin(Stdio::piped()).spawn().unwrap();
+    let mut add = Command::new(BIN)
+        .args(["user", "add", "auditor1", "--role", "auditor", "--db"])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
     add.stdin.take().unwrap().write_all(b"secret1\n").unwrap();
     assert!(add.wait().unwrap().success());
 
@@ -77,7 +104,10 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         v.auditor = "auditor1".into();
         v.id = Uuid::now_v7();
     }
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
 
     let mut acknowledged: Vec<Uuid> = Vec::new();
     for round in 0..3u64 {
@@ -86,7 +116,8 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         // Push batches concurrently and kill the server while they are in flight.
         let mut tasks = Vec::new();
         for (n, batch) in visits.chunks(20).enumerate() {
-            let (http, base, token, batch) = (http.clone(), base.clone(), token.clone(), batch.to_vec());
+            let (http, base, token, batch) =
+                (http.clone(), base.clone(), token.clone(), batch.to_vec());
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(n as u64 * 7)).await;
                 push(&http, &base, &token, &batch).await
@@ -98,20 +129,31 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         for task in tasks {
             if let Ok(Ok(response)) = task.await {
                 for r in response.results {
-                    assert!(matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate), "{r:?}");
+                    assert!(
+                        matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate),
+                        "{r:?}"
+                    );
                     acknowledged.push(r.visit_id);
                 }
             }
         }
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok", "round {round}");
         let mut present = conn.prepare("SELECT 1 FROM visits WHERE id = ?1").unwrap();
         for id in &acknowledged {
-            assert!(present.exists([id.to_string()]).unwrap(), "round {round}: acknowledged visit {id} lost");
+            assert!(
+                present.exists([id.to_string()]).unwrap(),
+                "round {round}: acknowledged visit {id} lost"
+            );
         }
     }
-    assert!(!acknowledged.is_empty(), "some pushes were acknowledged before the kills");
+    assert!(
+        !acknowledged.is_empty(),
+        "some pushes were acknowledged before the kills"
+    );
 
     // After the crashes, the device sends everything again: nothing twice, nothing missing.
     let (mut server, base) = serve(&db);
@@ -122,8 +164,15 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
     server.kill().unwrap();
     server.wait().unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let (rows, distinct): (i64, i64) =
-        conn.query_row("SELECT count(*), count(DISTINCT id) FROM visits", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (rows, distinct): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT id) FROM visits", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
     assert_eq!((rows, distinct), (visits.len() as i64, visits.len() as i64));
-    println!("kill: {} visits acknowledged before three SIGKILLs, all present; {} stored once in the end", acknowledged.len(), rows);
+    println!(
+        "kill: {} visits acknowledged before three SIGKILLs, all present; {} stored once in the end",
+        acknowledged.len(),
+        rows
+    );
 }

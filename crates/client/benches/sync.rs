@@ -1,0 +1,201 @@
+//! Sync throughput: 1,000 submitted visits of 40 answers pushed from a client store to a
+//! local server over loopback and durably stored, against a baseline measured in the same
+//! run: the same request bytes POSTed to a bare endpoint that inserts each visit's JSON
+//! into SQLite with the same pragmas, without auth, validation or idempotency.
+//!
+//! Run: cargo bench -p zakupka-client --bench sync
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use chrono::Utc;
+use uuid::Uuid;
+use zakupka_client::sync::{Api, StoreAccess, sync_once};
+use zakupka_client::{NewVisit, Store, StoreError};
+use zakupka_core::wire::{MAX_PUSH_BATCH, PushRequest, Role};
+use zakupka_core::{AnswerValue, ItemKind};
+use zakupka_server::{Db, auth, demo};
+
+const VISITS: usize = 1000;
+
+struct Local(Mutex<Store>);
+
+impl StoreAccess for Local {
+    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&self.0.lock().unwrap())
+    }
+    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&self.0.lock().unwrap())
+    }
+}
+
+fn durable(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn
+}
+
+/// The baseline endpoint: split the batch and insert each visit's JSON as it came.
+async fn raw_insert(
+    State(conn): State<Arc<Mutex<rusqlite::Connection>>>,
+    body: Bytes,
+) -> &'static str {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        visits: Vec<&'a serde_json::value::RawValue>,
+    }
+    tokio::task::spawn_blocking(move || {
+        let raw: Raw = serde_json::from_slice(&body).unwrap();
+        let mut conn = conn.lock().unwrap();
+        let tx = conn.transaction().unwrap();
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT INTO raw (payload) VALUES (?1)")
+                .unwrap();
+            for v in raw.visits {
+                stmt.execute([v.get()]).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    })
+    .await
+    .unwrap();
+    "ok"
+}
+
+async fn listen(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let (template, directory) =
+        demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap();
+    assert!(template.items().count() >= 40, "40 answers per visit");
+
+    // The device: 1,000 submitted visits waiting in the outbox (not timed).
+    let store = Store::open(&dir.path().join("device.db")).unwrap();
+    store.import_template(&template).unwrap();
+    store.set_directory(&directory, Utc::now()).unwrap();
+    for n in 0..VISITS {
+        let new = NewVisit {
+            template_id: template.id.clone(),
+            template_version: template.version,
+            office_id: directory.offices[n % directory.offices.len()].id.clone(),
+            auditor: "auditor1".into(),
+            scenario: template.scenarios[n % template.scenarios.len()].id.clone(),
+        };
+        let v = store.start_visit(&new, Utc::now()).unwrap();
+        for (i, item) in template.items().enumerate() {
+            let value = match &item.kind {
+                ItemKind::YesNo => {
+                    if (n + i) % 5 == 0 {
+                        AnswerValue::No
+                    } else {
+                        AnswerValue::Yes
+                    }
+                }
+                ItemKind::Scale => AnswerValue::Scale(1 + ((n + i) % 5) as u8),
+                ItemKind::Number { .. } => AnswerValue::Number(((n + i) % 30) as f64),
+                ItemKind::Choice { options } => {
+                    AnswerValue::Choice(options[(n + i) % options.len()].id.clone())
+                }
+            };
+            store
+                .set_answer(v.id, &item.id, &value, Utc::now())
+                .unwrap();
+        }
+        store.submit(v.id, Utc::now()).unwrap();
+    }
+    let batches: Vec<Vec<u8>> = store
+        .outbox()
+        .unwrap()
+        .chunks(MAX_PUSH_BATCH)
+        .map(|chunk| {
+            let visits = chunk
+                .iter()
+                .map(|e| serde_json::from_str(&e.payload).unwrap())
+                .collect();
+            serde_json::to_vec(&PushRequest { visits }).unwrap()
+        })
+        .collect();
+    let bytes: usize = batches.iter().map(Vec::len).sum();
+
+    // Baseline: the same bytes, POSTed and inserted.
+    let raw = durable(&dir.path().join("baseline.db"));
+    raw.execute_batch("CREATE TABLE raw (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        .unwrap();
+    let base = listen(
+        axum::Router::new()
+            .route("/raw", post(raw_insert))
+            .with_state(Arc::new(Mutex::new(raw))),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    for body in &batches {
+        let r = http
+            .post(format!("{base}/raw"))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+    let baseline = started.elapsed();
+
+    // Zakupka: the sync engine against the real server, on files with the same pragmas.
+    let db = Db::open(&dir.path().join("server.db")).unwrap();
+    db.blocking(|c| {
+        demo::publish(c, &template, &directory)?;
+        auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())
+    })
+    .unwrap();
+    let url = listen(zakupka_server::app(db.clone(), None)).await;
+    let token = Api::new(&url, None)
+        .login("auditor1", "secret1", Uuid::now_v7())
+        .await
+        .unwrap()
+        .token;
+    let api = Api::new(&url, Some(token));
+    let local = Local(Mutex::new(store));
+    let started = Instant::now();
+    let report = sync_once(&local, &api, Utc::now).await.unwrap();
+    let synced = started.elapsed();
+    assert_eq!(report.pushed, VISITS);
+    let stored: i64 = db
+        .blocking(|c| Ok(c.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(stored, VISITS as i64);
+
+    let rate = |d: std::time::Duration| VISITS as f64 / d.as_secs_f64();
+    println!(
+        "sync bench: {VISITS} visits x {} answers, {:.1} MB of JSON",
+        template.items().count(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  zakupka sync : {:>8.0} visits/s ({:.0} ms, incl. pull and outbox bookkeeping)",
+        rate(synced),
+        synced.as_secs_f64() * 1e3
+    );
+    println!(
+        "  baseline     : {:>8.0} visits/s ({:.0} ms, same bytes POSTed and inserted raw)",
+        rate(baseline),
+        baseline.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio        : {:.2} of baseline (target >= 0.5); target >= 5000 visits/s",
+        rate(synced) / rate(baseline)
+    );
+}

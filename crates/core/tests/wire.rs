@@ -1,0 +1,449 @@
+//! Golden tests for the sync protocol's JSON. Each message is built here, serialized with
+//! `serde_json::to_string_pretty` and compared byte for byte with `tests/golden/<name>.json`;
+//! each golden file is also read back and must give the same value. A failure here means
+//! the wire format changed: devices in the field still speak the old one, so such a change
+//! needs a new `PROTOCOL_VERSION`, not a new golden file.
+//!
+//! To rewrite the golden files after a deliberate change, run
+//!
+//! ```text
+//! UPDATE_GOLDEN=1 cargo test -p zakupka-core --test wire
+//! ```
+//!
+//! and review the diff of `crates/core/tests/golden/` like any other code.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+use zakupka_core::wire::{
+    API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, ReviewState,
+    Role, ServerVisit, VisitDetail, VisitUpdate,
+};
+use zakupka_core::{
+    Answer, AnswerValue, Band, Branch, ChoiceOption, Directory, Item, ItemKind, Label, Office,
+    PhotoRef, Scenario, Section, Template, Visit, VisitStatus,
+};
+
+const VISIT_ID: &str = "01912f3a-7b40-7c1e-9a52-3f6d2b8e4c10";
+const DEVICE_ID: &str = "0190f1c2-5e11-7a3b-8c44-1d2e3f405162";
+const PHOTO_SHA256: &str = "3f0a1c4b9e2d7a6f5c8b1e4d0a9f2c7b6e5d4a3f2c1b0e9d8a7f6c5b4e3d2a10";
+
+fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, h, m, s).unwrap()
+}
+
+fn visit_id() -> Uuid {
+    Uuid::parse_str(VISIT_ID).unwrap()
+}
+
+fn answer(value: Option<AnswerValue>, updated_at: DateTime<Utc>) -> Answer {
+    Answer {
+        value,
+        comment: String::new(),
+        photos: vec![],
+        updated_at,
+    }
+}
+
+/// A submitted visit with one answer of every kind, an answer with a photo and a comment,
+/// and an item commented on but left unanswered.
+fn visit() -> Visit {
+    let mut answers = BTreeMap::new();
+    answers.insert(
+        "office.signage".to_owned(),
+        Answer {
+            value: Some(AnswerValue::No),
+            comment: "Вывеска закрыта строительными лесами".to_owned(),
+            photos: vec![PhotoRef {
+                sha256: PHOTO_SHA256.to_owned(),
+                mime: "image/jpeg".to_owned(),
+                size: 482_113,
+            }],
+            updated_at: at(9, 12, 5),
+        },
+    );
+    answers.insert(
+        "office.open-hours".to_owned(),
+        answer(Some(AnswerValue::Yes), at(9, 10, 0)),
+    );
+    answers.insert(
+        "office.accessibility".to_owned(),
+        answer(Some(AnswerValue::NotApplicable), at(9, 13, 30)),
+    );
+    answers.insert(
+        "standards.wait-time".to_owned(),
+        answer(Some(AnswerValue::Number(17.5)), at(9, 31, 0)),
+    );
+    answers.insert(
+        "standards.confirmation".to_owned(),
+        answer(Some(AnswerValue::Choice("verbal".into())), at(9, 44, 10)),
+    );
+    answers.insert(
+        "politeness.friendliness".to_owned(),
+        answer(Some(AnswerValue::Scale(4)), at(9, 45, 0)),
+    );
+    answers.insert(
+        "office.seating".to_owned(),
+        Answer {
+            value: None,
+            comment: "Не успел проверить".to_owned(),
+            photos: vec![],
+            updated_at: at(9, 14, 0),
+        },
+    );
+    Visit {
+        id: visit_id(),
+        template_id: "office-visit".to_owned(),
+        template_version: 1,
+        office_id: "balashikha-1".to_owned(),
+        auditor: "auditor1".to_owned(),
+        scenario: "meter-readings".to_owned(),
+        started_at: at(9, 5, 0),
+        finished_at: Some(at(9, 47, 30)),
+        waiting_seconds: Some(1050),
+        comment: "Очередь из 6 человек, работало одно окно из трёх".to_owned(),
+        status: VisitStatus::Submitted,
+        revision: 2,
+        answers,
+    }
+}
+
+/// A small checklist with an item of every kind.
+fn template() -> Template {
+    let item = |id: &str, ru: &str, en: &str, kind: ItemKind| Item {
+        id: id.to_owned(),
+        label: Label::new(ru, en),
+        hint: None,
+        kind,
+        weight: 1.0,
+        critical: false,
+        allow_na: false,
+        required: true,
+        allow_comment: true,
+        allow_photo: false,
+        timer: false,
+    };
+    let mut signage = item(
+        "office.signage",
+        "Вывеска видна и исправна",
+        "The sign is visible and intact",
+        ItemKind::YesNo,
+    );
+    signage.allow_photo = true;
+    signage.hint = Some(Label::new("Смотрите с улицы", "Look from the street"));
+    let mut wait = item(
+        "standards.wait-time",
+        "Время ожидания в очереди",
+        "Waiting time in the queue",
+        ItemKind::Number {
+            unit: Label::new("мин", "min"),
+            bands: vec![
+                Band {
+                    max: 15.0,
+                    score: 1.0,
+                },
+                Band {
+                    max: 25.0,
+                    score: 0.5,
+                },
+            ],
+        },
+    );
+    wait.weight = 3.0;
+    wait.timer = true;
+    let mut confirmation = item(
+        "standards.confirmation",
+        "Результат обращения зафиксирован",
+        "The outcome was recorded",
+        ItemKind::Choice {
+            options: vec![
+                ChoiceOption {
+                    id: "document".into(),
+                    label: Label::new("Выдал документ", "Gave a document"),
+                    score: 1.0,
+                },
+                ChoiceOption {
+                    id: "verbal".into(),
+                    label: Label::new("Устно", "Verbally"),
+                    score: 0.5,
+                },
+            ],
+        },
+    );
+    confirmation.critical = true;
+    let mut friendliness = item(
+        "politeness.friendliness",
+        "Доброжелательность",
+        "Friendliness",
+        ItemKind::Scale,
+    );
+    friendliness.required = false;
+    friendliness.allow_na = true;
+    Template {
+        id: "office-visit".to_owned(),
+        version: 1,
+        title: Label::new("Проверка клиентского офиса", "Client office visit"),
+        sections: vec![Section {
+            id: "office".to_owned(),
+            title: Label::new("Порядок и удобство офиса", "Office order and convenience"),
+            items: vec![signage, wait, confirmation, friendliness],
+        }],
+        scenarios: vec![Scenario {
+            id: "meter-readings".to_owned(),
+            label: Label::new(
+                "Передача показаний приборов учёта",
+                "Submitting meter readings",
+            ),
+        }],
+    }
+}
+
+fn directory() -> Directory {
+    Directory {
+        branches: vec![Branch {
+            id: "balashikha".to_owned(),
+            name: Label::new("Балашихинское управление", "Balashikha branch"),
+            district: "городской округ Балашиха".to_owned(),
+            accounts: 182_400,
+        }],
+        offices: vec![Office {
+            id: "balashikha-1".to_owned(),
+            branch_id: "balashikha".to_owned(),
+            name: Label::new(
+                "Клиентский офис «Балашиха, Центральный»",
+                "Balashikha, Central client office",
+            ),
+            district: "городской округ Балашиха".to_owned(),
+            address: "г. Балашиха, пр-т Ленина, д. 32".to_owned(),
+        }],
+    }
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"))
+}
+
+/// Compares `value`'s pretty JSON with the golden file `name`, then reads the file back and
+/// compares the value. With `UPDATE_GOLDEN=1` the file is rewritten first.
+fn check_golden<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value: &T) {
+    let path = golden_path(name);
+    let json = serde_json::to_string_pretty(value).unwrap() + "\n";
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &json).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_GOLDEN=1 to write it)",
+            path.display()
+        )
+    });
+    assert!(
+        json == golden,
+        "the JSON of `{name}` differs from {}: the wire format changed.\n--- now ---\n{json}\n--- golden ---\n{golden}",
+        path.display()
+    );
+    let back: T =
+        serde_json::from_str(&golden).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        &back,
+        value,
+        "{} does not read back as the value it was written from",
+        path.display()
+    );
+}
+
+#[test]
+fn protocol_constants_are_frozen() {
+    assert_eq!(PROTOCOL_VERSION, 1);
+    assert_eq!(API_PREFIX, "/api/v1");
+    assert_eq!(PROTOCOL_HEADER, "x-zakupka-protocol");
+}
+
+#[test]
+fn login_request() {
+    check_golden(
+        "login_request",
+        &LoginRequest {
+            login: "auditor1".to_owned(),
+            password: "correct horse".to_owned(),
+            device_id: Uuid::parse_str(DEVICE_ID).unwrap(),
+        },
+    );
+}
+
+#[test]
+fn login_response() {
+    check_golden(
+        "login_response",
+        &LoginResponse {
+            token: "q1Vb0u3mJ4xX2r9c8p7o6n5m4l3k2j1i0h9g8f7e6d5".to_owned(),
+            expires_at: Utc.with_ymd_and_hms(2025, 4, 13, 9, 0, 0).unwrap(),
+            login: "auditor1".to_owned(),
+            role: Role::Auditor,
+        },
+    );
+}
+
+#[test]
+fn push_request_with_every_kind_of_answer() {
+    check_golden(
+        "push_request",
+        &PushRequest {
+            visits: vec![visit()],
+        },
+    );
+}
+
+#[test]
+fn push_response_with_every_status() {
+    let other = |s: &str| Uuid::parse_str(s).unwrap();
+    check_golden(
+        "push_response",
+        &PushResponse {
+            results: vec![
+                PushResult {
+                    visit_id: visit_id(),
+                    revision: 2,
+                    status: PushStatus::Accepted,
+                    reason: None,
+                    missing_photos: vec![PHOTO_SHA256.to_owned()],
+                },
+                PushResult {
+                    visit_id: other("01912f10-0a00-7d2c-8b1a-5e6f7a8b9c0d"),
+                    revision: 1,
+                    status: PushStatus::Duplicate,
+                    reason: None,
+                    missing_photos: vec![],
+                },
+                PushResult {
+                    visit_id: other("01912f20-3c00-7e4d-9f2a-6b7c8d9e0f1a"),
+                    revision: 1,
+                    status: PushStatus::Rejected,
+                    reason: Some(
+                        "revision 1 of this visit was already received with other content"
+                            .to_owned(),
+                    ),
+                    missing_photos: vec![],
+                },
+            ],
+        },
+    );
+}
+
+#[test]
+fn pull_response_with_directory_template_and_review() {
+    check_golden(
+        "pull_response",
+        &PullResponse {
+            next_cursor: 42,
+            more: false,
+            directory: Some(directory()),
+            templates: vec![template()],
+            visits: vec![VisitUpdate {
+                visit_id: visit_id(),
+                revision: 2,
+                state: ReviewState::Returned,
+                comment: "Уточните время ожидания".to_owned(),
+                item_comments: BTreeMap::from([(
+                    "standards.wait-time".to_owned(),
+                    "По талону было 12 минут?".to_owned(),
+                )]),
+            }],
+        },
+    );
+}
+
+#[test]
+fn pull_response_with_nothing_new() {
+    // No directory: the field is left out, not null.
+    check_golden(
+        "pull_response_empty",
+        &PullResponse {
+            next_cursor: 42,
+            more: false,
+            directory: None,
+            templates: vec![],
+            visits: vec![],
+        },
+    );
+}
+
+#[test]
+fn server_visit() {
+    check_golden(
+        "server_visit",
+        &ServerVisit {
+            visit_id: visit_id(),
+            revision: 2,
+            auditor: "auditor1".to_owned(),
+            office_id: "balashikha-1".to_owned(),
+            state: ReviewState::Submitted,
+            received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap()
+                + chrono::Duration::milliseconds(345),
+        },
+    );
+}
+
+#[test]
+fn visit_detail() {
+    check_golden(
+        "visit_detail",
+        &VisitDetail {
+            visit: visit(),
+            state: ReviewState::Approved,
+            missing_photos: vec![PHOTO_SHA256.to_owned()],
+        },
+    );
+}
+
+#[test]
+fn error_body_with_field() {
+    check_golden(
+        "error_body",
+        &ErrorBody {
+            error: ErrorCode::BadRequest,
+            message: "item `politeness.friendliness`: 9 is outside 1..=5".to_owned(),
+            field: Some("visits[0].answers.politeness.friendliness".to_owned()),
+        },
+    );
+}
+
+#[test]
+fn error_body_without_field() {
+    check_golden(
+        "error_body_no_field",
+        &ErrorBody {
+            error: ErrorCode::ProtocolOutdated,
+            message: "this app speaks protocol 0, the server 1: update the app".to_owned(),
+            field: None,
+        },
+    );
+}
+
+/// Every error code as it is spelled on the wire; clients match on these strings.
+#[test]
+fn error_codes_are_snake_case() {
+    let codes = [
+        (ErrorCode::BadRequest, "bad_request"),
+        (ErrorCode::Unauthorized, "unauthorized"),
+        (ErrorCode::Forbidden, "forbidden"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::Conflict, "conflict"),
+        (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::TooManyAttempts, "too_many_attempts"),
+        (ErrorCode::ProtocolOutdated, "protocol_outdated"),
+        (ErrorCode::Internal, "internal"),
+    ];
+    for (code, text) in codes {
+        assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(text));
+    }
+}
