@@ -96,29 +96,22 @@ pub struct Issued {
     pub role: Role,
 }
 
-/// Checks a password and issues a token for the device. After a few failures each further
-/// attempt for that login must wait, doubling up to a quarter of an hour.
-pub fn login(
+/// Step 1 of a login, under the database lock: refuses a locked-out login, else returns
+/// the stored hash (`None` for an unknown login).
+pub fn check_lock(
     conn: &Connection,
     login: &str,
-    password: &str,
-    device: Uuid,
     now: DateTime<Utc>,
-) -> Result<Issued, AppError> {
-    let wrong = || AppError::Unauthorized("wrong login or password".into());
-    let user: Option<(String, String, i64, Option<String>)> = conn
+) -> Result<Option<String>, AppError> {
+    let user: Option<(String, Option<String>)> = conn
         .query_row(
-            "SELECT role, password_hash, failed_logins, locked_until FROM users WHERE login = ?1",
+            "SELECT password_hash, locked_until FROM users WHERE login = ?1",
             [login],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some((role, hash, failures, locked_until)) = user else {
-        // Spend the same time as a real check, so timing does not tell which logins exist.
-        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let dummy = DUMMY.get_or_init(|| hash_password("not a password").unwrap_or_default());
-        verify_password(password, dummy);
-        return Err(wrong());
+    let Some((hash, locked_until)) = user else {
+        return Ok(None);
     };
     if let Some(until) = locked_until
         .as_deref()
@@ -129,7 +122,45 @@ pub fn login(
             retry_after: (until - now).num_seconds().max(1) as u64,
         });
     }
-    if !verify_password(password, &hash) {
+    Ok(Some(hash))
+}
+
+/// Step 2, outside the lock: Argon2 is slow on purpose and must not hold up other requests.
+/// An unknown login is checked against a dummy hash, so timing does not reveal which
+/// logins exist.
+pub fn verify(password: &str, hash: Option<&str>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match hash {
+        Some(h) => verify_password(password, h),
+        None => {
+            let dummy = DUMMY.get_or_init(|| hash_password("not a password").unwrap_or_default());
+            verify_password(password, dummy);
+            false
+        }
+    }
+}
+
+/// Step 3, under the lock again: counts a failure (after a few, each further attempt must
+/// wait, doubling up to a quarter of an hour) or issues a token for the device.
+pub fn record(
+    conn: &Connection,
+    login: &str,
+    ok: bool,
+    device: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Issued, AppError> {
+    let wrong = || AppError::Unauthorized("wrong login or password".into());
+    let user: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT role, failed_logins FROM users WHERE login = ?1",
+            [login],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((role, failures)) = user else {
+        return Err(wrong());
+    };
+    if !ok {
         let failures = failures + 1;
         let lock = (failures >= FREE_FAILURES).then(|| {
             now + Duration::seconds(
@@ -161,6 +192,19 @@ pub fn login(
         expires_at,
         role,
     })
+}
+
+/// The three steps at once, for tools and tests that hold the connection anyway.
+pub fn login(
+    conn: &Connection,
+    login: &str,
+    password: &str,
+    device: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Issued, AppError> {
+    let hash = check_lock(conn, login, now)?;
+    let ok = verify(password, hash.as_deref());
+    record(conn, login, ok, device, now)
 }
 
 pub fn revoke(conn: &Connection, token: &str, now: DateTime<Utc>) -> Result<(), AppError> {

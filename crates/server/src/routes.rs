@@ -54,12 +54,20 @@ async fn login(
     body: Body<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let Json(req) = body?;
-    let now = Utc::now();
     let login = req.login.trim().to_owned();
+    let l = login.clone();
+    let hash = state
+        .db
+        .call(move |conn| auth::check_lock(conn, &l, Utc::now()))
+        .await?;
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify(&password, hash.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     let l = login.clone();
     let issued = state
         .db
-        .call(move |conn| auth::login(conn, &l, &req.password, req.device_id, now))
+        .call(move |conn| auth::record(conn, &l, ok, req.device_id, Utc::now()))
         .await?;
     Ok(Json(LoginResponse {
         token: issued.token,
