@@ -157,6 +157,25 @@ impl Api {
         Self::send(self.request(reqwest::Method::POST, "/push").json(&body)).await
     }
 
+    /// Pushes outbox payloads as they are stored: each is already a visit's JSON, so the
+    /// request is put together without parsing them again.
+    pub async fn push_payloads(&self, payloads: &[&str]) -> Result<PushResponse, SyncError> {
+        let mut body =
+            String::with_capacity(payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 16);
+        body.push_str("{\"visits\":[");
+        for (n, p) in payloads.iter().enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(p);
+        }
+        body.push_str("]}");
+        let request = self
+            .request(reqwest::Method::POST, "/push")
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        Self::send(request.body(body)).await
+    }
+
     pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {
         let request = self
             .request(reqwest::Method::PUT, &format!("/photos/{sha256}"))
@@ -164,6 +183,9 @@ impl Api {
         Self::send::<serde_json::Value>(request).await.map(|_| ())
     }
 }
+
+/// Push requests sent at once.
+const IN_FLIGHT: usize = 2;
 
 /// How the engine reaches the store: briefly, never across an await. `write` is where the
 /// app makes a write durable (the web build copies the database to IndexedDB).
@@ -254,55 +276,62 @@ pub async fn sync_once(
     let mut photos: Vec<String> = Vec::new();
     let mut pending = store.read(|s| s.outbox())?;
     while !pending.is_empty() {
-        let batch: Vec<OutboxEntry> = pending.drain(..pending.len().min(MAX_PUSH_BATCH)).collect();
-        let visits: Vec<Visit> = batch
-            .iter()
-            .map(|e| {
-                serde_json::from_str(&e.payload)
-                    .map_err(|err| crate::store::corrupt("outbox payload", err))
-            })
-            .collect::<Result<_, _>>()?;
-        let answer = api.push(&visits).await;
-        let outcomes = push_outcomes(&batch, &answer);
-        if let Ok(response) = &answer {
-            photos.extend(
-                response
-                    .results
-                    .iter()
-                    .flat_map(|r| r.missing_photos.iter().cloned()),
-            );
+        // Two batches in flight: the server checks one while it stores the other.
+        let mut round: Vec<Vec<OutboxEntry>> = Vec::new();
+        while round.len() < IN_FLIGHT && !pending.is_empty() {
+            round.push(pending.drain(..pending.len().min(MAX_PUSH_BATCH)).collect());
         }
-        let recorded: Vec<(Uuid, u32, PushOutcome)> = batch
-            .iter()
-            .zip(outcomes.iter())
-            .map(|(e, o)| (e.visit_id, e.revision, o.clone()))
-            .collect();
-        store.write(|s| s.record_push(&recorded, now()))?;
-        report.pushed += outcomes
-            .iter()
-            .filter(|o| **o == PushOutcome::Stored)
-            .count();
-        report.refused += outcomes
-            .iter()
-            .filter(|o| matches!(o, PushOutcome::Refused(_)))
-            .count();
-        match answer {
-            Ok(_) => {}
-            // One visit refused by name: the others of its batch go again, at once.
-            Err(SyncError::Server {
-                status: 400,
-                field: Some(_),
-                ..
-            }) => {
-                let retry = batch
-                    .into_iter()
-                    .zip(outcomes)
-                    .filter(|(_, o)| matches!(o, PushOutcome::Retry(_)));
-                let mut again: Vec<OutboxEntry> = retry.map(|(e, _)| e).collect();
-                again.append(&mut pending);
-                pending = again;
+        let answers = futures_util::future::join_all(round.iter().map(|batch| async move {
+            let payloads: Vec<&str> = batch.iter().map(|e| e.payload.as_str()).collect();
+            api.push_payloads(&payloads).await
+        }))
+        .await;
+        let mut stop = None;
+        for (batch, answer) in round.into_iter().zip(answers) {
+            let outcomes = push_outcomes(&batch, &answer);
+            if let Ok(response) = &answer {
+                photos.extend(
+                    response
+                        .results
+                        .iter()
+                        .flat_map(|r| r.missing_photos.iter().cloned()),
+                );
             }
-            Err(e) => return Err(e),
+            let recorded: Vec<(Uuid, u32, PushOutcome)> = batch
+                .iter()
+                .zip(outcomes.iter())
+                .map(|(e, o)| (e.visit_id, e.revision, o.clone()))
+                .collect();
+            store.write(|s| s.record_push(&recorded, now()))?;
+            report.pushed += outcomes
+                .iter()
+                .filter(|o| **o == PushOutcome::Stored)
+                .count();
+            report.refused += outcomes
+                .iter()
+                .filter(|o| matches!(o, PushOutcome::Refused(_)))
+                .count();
+            match answer {
+                Ok(_) => {}
+                // One visit refused by name: the others of its batch go again, at once.
+                Err(SyncError::Server {
+                    status: 400,
+                    field: Some(_),
+                    ..
+                }) => {
+                    let retry = batch
+                        .into_iter()
+                        .zip(outcomes)
+                        .filter(|(_, o)| matches!(o, PushOutcome::Retry(_)));
+                    let mut again: Vec<OutboxEntry> = retry.map(|(e, _)| e).collect();
+                    again.append(&mut pending);
+                    pending = again;
+                }
+                Err(e) => stop = Some(e),
+            }
+        }
+        if let Some(e) = stop {
+            return Err(e);
         }
     }
     photos.dedup();

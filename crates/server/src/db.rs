@@ -56,17 +56,12 @@ CREATE TABLE visits (
     payload_sha256 TEXT NOT NULL,
     device_id TEXT NOT NULL,
     received_at TEXT NOT NULL,
+    -- The visit's score in percent (NULL: nothing scorable) and by section, as JSON.
+    score REAL,
+    section_scores TEXT NOT NULL,
     PRIMARY KEY (id, revision)
 );
 CREATE INDEX visits_by_auditor ON visits (auditor);
-CREATE TABLE answers (
-    visit_id TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    item_id TEXT NOT NULL,
-    value TEXT,
-    comment TEXT NOT NULL,
-    PRIMARY KEY (visit_id, revision, item_id)
-);
 CREATE TABLE visit_photos (
     visit_id TEXT NOT NULL,
     revision INTEGER NOT NULL,

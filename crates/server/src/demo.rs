@@ -113,7 +113,7 @@ pub fn load_demo(
     let visits = generate_visits(template, directory, 40, now);
     let tx = conn.transaction()?;
     for v in &visits {
-        ingest::store(&tx, v, "demo", v.finished_at.unwrap_or(now))?;
+        ingest::store(&tx, v, template, "demo", v.finished_at.unwrap_or(now))?;
     }
     tx.commit()?;
     Ok(visits.len())

@@ -39,11 +39,43 @@ pub fn directory(conn: &Connection) -> Result<Directory, AppError> {
     .map(Option::unwrap_or_default)
 }
 
-/// Checks every visit of a push before anything is stored, so a bad one refuses the whole
-/// request and names itself: `visits[2].answers.x`.
-pub fn validate(conn: &Connection, auditor: &str, visits: &[Visit]) -> Result<(), AppError> {
-    let directory = directory(conn)?;
+/// What validating a push needs from the database: the directory and the checklist
+/// versions the visits name (those that exist).
+pub struct Reference {
+    pub directory: Directory,
+    pub templates: Vec<Template>,
+}
+
+impl Reference {
+    pub fn template_of(&self, visit: &Visit) -> Result<&Template, AppError> {
+        self.templates
+            .iter()
+            .find(|t| t.id == visit.template_id && t.version == visit.template_version)
+            .ok_or_else(|| {
+                AppError::Internal(format!("checklist of visit {} not loaded", visit.id))
+            })
+    }
+}
+
+pub fn reference(conn: &Connection, visits: &[Visit]) -> Result<Reference, AppError> {
     let mut templates: Vec<Template> = Vec::new();
+    for v in visits {
+        let known = templates
+            .iter()
+            .any(|t| t.id == v.template_id && t.version == v.template_version);
+        if !known {
+            templates.extend(template(conn, &v.template_id, v.template_version)?);
+        }
+    }
+    Ok(Reference {
+        directory: directory(conn)?,
+        templates,
+    })
+}
+
+/// Checks every visit of a push before anything is stored, so a bad one refuses the whole
+/// request and names itself: `visits[2].answers.x`. Pure: it runs outside the database lock.
+pub fn validate(reference: &Reference, auditor: &str, visits: &[Visit]) -> Result<(), AppError> {
     for (n, visit) in visits.iter().enumerate() {
         let at = |field: &str| format!("visits[{n}].{field}");
         if visit.auditor != auditor {
@@ -55,30 +87,22 @@ pub fn validate(conn: &Connection, auditor: &str, visits: &[Visit]) -> Result<()
                 ),
             ));
         }
-        let known = templates
+        let t = reference
+            .templates
             .iter()
-            .any(|t| t.id == visit.template_id && t.version == visit.template_version);
-        if !known {
-            let t =
-                template(conn, &visit.template_id, visit.template_version)?.ok_or_else(|| {
-                    AppError::bad(
-                        at("template_version"),
-                        format!(
-                            "unknown checklist {} version {}",
-                            visit.template_id, visit.template_version
-                        ),
-                    )
-                })?;
-            templates.push(t);
-        }
-        let t = templates
-            .iter()
-            .find(|t| t.id == visit.template_id && t.version == visit.template_version);
-        if let Some(t) = t {
-            visit
-                .validate(t, &directory)
-                .map_err(|e| AppError::bad(at(&e.field), e.message))?;
-        }
+            .find(|t| t.id == visit.template_id && t.version == visit.template_version)
+            .ok_or_else(|| {
+                AppError::bad(
+                    at("template_version"),
+                    format!(
+                        "unknown checklist {} version {}",
+                        visit.template_id, visit.template_version
+                    ),
+                )
+            })?;
+        visit
+            .validate(t, &reference.directory)
+            .map_err(|e| AppError::bad(at(&e.field), e.message))?;
     }
     Ok(())
 }
@@ -87,6 +111,7 @@ pub fn validate(conn: &Connection, auditor: &str, visits: &[Visit]) -> Result<()
 pub fn store(
     tx: &Transaction,
     visit: &Visit,
+    template: &Template,
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
@@ -101,29 +126,25 @@ pub fn store(
         reason,
         missing_photos: missing,
     };
-    let owner: Option<String> = tx
-        .query_row(
-            "SELECT auditor FROM visits WHERE id = ?1 LIMIT 1",
-            [&id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if owner.as_deref().is_some_and(|o| o != visit.auditor) {
+    let earlier: Vec<(String, u32, String)> = tx
+        .prepare_cached("SELECT auditor, revision, payload_sha256 FROM visits WHERE id = ?1")?
+        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    if earlier
+        .iter()
+        .any(|(auditor, _, _)| *auditor != visit.auditor)
+    {
         return Ok(result(
             PushStatus::Rejected,
             Some("this visit id belongs to another auditor".into()),
             vec![],
         ));
     }
-    let stored: Option<String> = tx
-        .query_row(
-            "SELECT payload_sha256 FROM visits WHERE id = ?1 AND revision = ?2",
-            params![id, visit.revision],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match stored {
-        Some(d) if d == digest => {
+    match earlier
+        .iter()
+        .find(|(_, revision, _)| *revision == visit.revision)
+    {
+        Some((_, _, d)) if *d == digest => {
             return Ok(result(
                 PushStatus::Duplicate,
                 None,
@@ -142,50 +163,52 @@ pub fn store(
         }
         None => {}
     }
-    tx.prepare_cached("INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
-                             payload, payload_sha256, device_id, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(
-        params![
-            id,
-            visit.revision,
-            visit.auditor,
-            visit.office_id,
-            visit.template_id,
-            visit.template_version,
-            ts(visit.started_at),
-            visit.finished_at.map(ts),
-            payload,
-            digest,
-            device_id,
-            ts(now)
-        ],
-    )?;
-    let mut answer = tx.prepare_cached(
-        "INSERT INTO answers (visit_id, revision, item_id, value, comment) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
+    // The score is kept with the revision it was computed from; the answers stay in the
+    // payload, so any figure can still be traced to them.
+    let score = zakupka_core::score(template, &visit.values());
+    let sections: std::collections::BTreeMap<&str, Option<f64>> = score
+        .sections
+        .iter()
+        .map(|s| (s.section_id.as_str(), s.percent))
+        .collect();
+    tx.prepare_cached(
+        "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
+                             payload, payload_sha256, device_id, received_at, score, section_scores)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        id,
+        visit.revision,
+        visit.auditor,
+        visit.office_id,
+        visit.template_id,
+        visit.template_version,
+        ts(visit.started_at),
+        visit.finished_at.map(ts),
+        payload,
+        digest,
+        device_id,
+        ts(now),
+        score.percent,
+        serde_json::to_string(&sections).map_err(|e| AppError::Internal(format!("scores json: {e}")))?,
+    ])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (item, a) in &visit.answers {
-        let value = a
-            .value
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| AppError::Internal(format!("answer json: {e}")))?;
-        answer.execute(params![id, visit.revision, item, value, a.comment])?;
         for p in &a.photos {
             photo.execute(params![id, visit.revision, item, p.sha256])?;
         }
     }
-    tx.prepare_cached("INSERT INTO reviews (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
+    tx.prepare_cached(
+        "INSERT INTO reviews (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
          ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, state = 'submitted', comment = '',
              item_comments = '{}', updated_at = excluded.updated_at
-         WHERE excluded.revision >= reviews.revision")?.execute(
-        params![id, visit.revision, ts(now)],
-    )?;
-    tx.prepare_cached("INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, ?2)")?
-        .execute(params![id, visit.auditor])?;
+         WHERE excluded.revision >= reviews.revision",
+    )?
+    .execute(params![id, visit.revision, ts(now)])?;
+    // No change row: the device that pushed knows its visit is submitted. Devices hear of
+    // a visit again when a supervisor decides on it.
     Ok(result(
         PushStatus::Accepted,
         None,

@@ -1,5 +1,7 @@
 //! The API handlers. Each checks who is asking, then does its work in one database call.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -181,17 +183,32 @@ async fn push(
             format!("at most {MAX_PUSH_BATCH} visits per push"),
         ));
     }
+    let visits = Arc::new(req.visits);
+    let v = visits.clone();
+    let reference = state
+        .db
+        .call(move |conn| ingest::reference(conn, &v))
+        .await?;
+    // Validation is CPU work on the request alone: it runs beside other requests, not
+    // under the database lock.
+    let v = visits.clone();
+    let login = user.login.clone();
+    let reference = tokio::task::spawn_blocking(move || {
+        ingest::validate(&reference, &login, &v).map(|()| reference)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("validation task: {e}")))??;
     let now = Utc::now();
     let results = state
         .db
         .call(move |conn| {
-            ingest::validate(conn, &user.login, &req.visits)?;
             // One transaction for the batch: each visit is whole or absent, and the device
             // hears "accepted" only after the commit.
             let tx = conn.transaction()?;
-            let mut results = Vec::with_capacity(req.visits.len());
-            for visit in &req.visits {
-                results.push(ingest::store(&tx, visit, &user.device_id, now)?);
+            let mut results = Vec::with_capacity(visits.len());
+            for visit in visits.iter() {
+                let template = reference.template_of(visit)?;
+                results.push(ingest::store(&tx, visit, template, &user.device_id, now)?);
             }
             tx.commit()?;
             Ok(results)

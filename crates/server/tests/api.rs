@@ -996,7 +996,7 @@ async fn a_first_pull_brings_the_directory_and_the_checklist() {
 }
 
 #[tokio::test]
-async fn after_a_push_only_its_auditor_pulls_the_visits_state() {
+async fn a_review_decision_reaches_only_the_visits_auditor() {
     let s = Server::new();
     let token1 = s.login("auditor1").await;
     let token2 = s.login("auditor2").await;
@@ -1004,14 +1004,23 @@ async fn after_a_push_only_its_auditor_pulls_the_visits_state() {
     let cursor2 = s.pull(&token2, 0).await.next_cursor;
     let visit = s.visit("auditor1");
     s.push_ok(&token1, &visit).await;
+    // The pushing device knows its visit is submitted: a push alone brings nothing to pull.
+    assert!(s.pull(&token1, cursor1).await.visits.is_empty());
+
+    // A supervisor's decision, as the review of the next milestone records it.
+    let id = visit.id.to_string();
+    s.db.blocking(move |c| {
+        c.execute("UPDATE reviews SET state = 'returned', comment = 'Уточните ответ' WHERE visit_id = ?1", [&id])?;
+        c.execute("INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, 'auditor1')", [&id])?;
+        Ok(())
+    })
+    .unwrap();
 
     let mine = s.pull(&token1, cursor1).await;
     assert_eq!(mine.visits.len(), 1);
     let update = &mine.visits[0];
-    assert_eq!(
-        (update.visit_id, update.revision, update.state),
-        (visit.id, 1, ReviewState::Submitted)
-    );
+    assert_eq!((update.visit_id, update.revision, update.state), (visit.id, 1, ReviewState::Returned));
+    assert_eq!(update.comment, "Уточните ответ");
     assert_eq!(mine.directory, None);
     assert!(mine.templates.is_empty());
 
