@@ -113,7 +113,15 @@ pub fn load_demo(
     let visits = generate_visits(template, directory, 40, now);
     let tx = conn.transaction()?;
     for v in &visits {
-        ingest::store(&tx, v, template, "demo", v.finished_at.unwrap_or(now))?;
+        let payload = serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?;
+        ingest::store(
+            &tx,
+            v,
+            &payload,
+            template,
+            "demo",
+            v.finished_at.unwrap_or(now),
+        )?;
     }
     tx.commit()?;
     Ok(visits.len())

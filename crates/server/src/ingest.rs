@@ -108,16 +108,17 @@ pub fn validate(reference: &Reference, auditor: &str, visits: &[Visit]) -> Resul
 }
 
 /// Stores one visit inside `tx` (the caller commits). Returns what the device is told.
+/// `payload` is the visit's JSON as the device sent it: stored and hashed as it is, so a
+/// resend of the same outbox entry is recognised byte for byte.
 pub fn store(
     tx: &Transaction,
     visit: &Visit,
+    payload: &str,
     template: &Template,
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
     let id = visit.id.to_string();
-    let payload =
-        serde_json::to_string(visit).map_err(|e| AppError::Internal(format!("visit json: {e}")))?;
     let digest = format!("{:x}", Sha256::digest(payload.as_bytes()));
     let result = |status, reason: Option<String>, missing| PushResult {
         visit_id: visit.id,

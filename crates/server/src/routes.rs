@@ -14,8 +14,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zakupka_core::wire::{
-    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushRequest, PushResponse,
-    ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
+    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse, ReviewState, Role,
+    ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Template, Visit, photo_type};
 
@@ -168,31 +168,62 @@ fn visit_update(conn: &rusqlite::Connection, id: &str) -> Result<Option<VisitUpd
     }))
 }
 
+/// A push as it arrives: each visit kept as the device's own JSON text, which is what the
+/// server stores and hashes; a resend of the same outbox entry is byte for byte the same.
+#[derive(Deserialize)]
+struct RawPush {
+    visits: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// Reads each visit, naming the field at fault as `visits[n].field`.
+fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
+    raw.visits
+        .iter()
+        .enumerate()
+        .map(|(n, text)| {
+            let de = &mut serde_json::Deserializer::from_str(text.get());
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    format!("visits[{n}]")
+                } else {
+                    format!("visits[{n}].{path}")
+                };
+                AppError::BadRequest {
+                    message: format!("{field}: {}", e.inner()),
+                    field: Some(field),
+                }
+            })
+        })
+        .collect()
+}
+
 async fn push(
     State(state): State<AppState>,
     user: AuthUser,
-    body: Body<PushRequest>,
+    body: Body<RawPush>,
 ) -> Result<Json<PushResponse>, AppError> {
-    let Json(req) = body?;
+    let Json(raw) = body?;
     if user.role != Role::Auditor {
         return Err(AppError::Forbidden("only auditors push visits".into()));
     }
-    if req.visits.len() > MAX_PUSH_BATCH {
+    if raw.visits.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad(
             "visits",
             format!("at most {MAX_PUSH_BATCH} visits per push"),
         ));
     }
-    let visits = Arc::new(req.visits);
-    let v = visits.clone();
-    let reference = state
-        .db
-        .call(move |conn| ingest::reference(conn, &v))
-        .await?;
-    // Validation is CPU work on the request alone: it runs beside other requests, not
-    // under the database lock.
-    let v = visits.clone();
+    // Parsing and checking are CPU work on the request alone: they run beside other
+    // requests, not under the database lock.
     let login = user.login.clone();
+    let db = state.db.clone();
+    let (raw, visits) = tokio::task::spawn_blocking(move || parse_visits(&raw).map(|v| (raw, v)))
+        .await
+        .map_err(|e| AppError::Internal(format!("parse task: {e}")))??;
+    let visits = Arc::new(visits);
+    let v = visits.clone();
+    let reference = db.call(move |conn| ingest::reference(conn, &v)).await?;
+    let v = visits.clone();
     let reference = tokio::task::spawn_blocking(move || {
         ingest::validate(&reference, &login, &v).map(|()| reference)
     })
@@ -206,9 +237,16 @@ async fn push(
             // hears "accepted" only after the commit.
             let tx = conn.transaction()?;
             let mut results = Vec::with_capacity(visits.len());
-            for visit in visits.iter() {
+            for (visit, text) in visits.iter().zip(raw.visits.iter()) {
                 let template = reference.template_of(visit)?;
-                results.push(ingest::store(&tx, visit, template, &user.device_id, now)?);
+                results.push(ingest::store(
+                    &tx,
+                    visit,
+                    text.get(),
+                    template,
+                    &user.device_id,
+                    now,
+                )?);
             }
             tx.commit()?;
             Ok(results)

@@ -1010,8 +1010,14 @@ async fn a_review_decision_reaches_only_the_visits_auditor() {
     // A supervisor's decision, as the review of the next milestone records it.
     let id = visit.id.to_string();
     s.db.blocking(move |c| {
-        c.execute("UPDATE reviews SET state = 'returned', comment = 'Уточните ответ' WHERE visit_id = ?1", [&id])?;
-        c.execute("INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, 'auditor1')", [&id])?;
+        c.execute(
+            "UPDATE reviews SET state = 'returned', comment = 'Уточните ответ' WHERE visit_id = ?1",
+            [&id],
+        )?;
+        c.execute(
+            "INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, 'auditor1')",
+            [&id],
+        )?;
         Ok(())
     })
     .unwrap();
@@ -1019,7 +1025,10 @@ async fn a_review_decision_reaches_only_the_visits_auditor() {
     let mine = s.pull(&token1, cursor1).await;
     assert_eq!(mine.visits.len(), 1);
     let update = &mine.visits[0];
-    assert_eq!((update.visit_id, update.revision, update.state), (visit.id, 1, ReviewState::Returned));
+    assert_eq!(
+        (update.visit_id, update.revision, update.state),
+        (visit.id, 1, ReviewState::Returned)
+    );
     assert_eq!(update.comment, "Уточните ответ");
     assert_eq!(mine.directory, None);
     assert!(mine.templates.is_empty());
