@@ -102,6 +102,9 @@ texts! {
     NEVER = "ещё не было", "never";
     NOT_SIGNED_IN = "Проверки хранятся на устройстве. Войдите, чтобы отправлять их на сервер.", "Visits are kept on this device. Sign in to send them to the server.";
     SYNC_FAILED = "Не удалось синхронизировать", "Sync failed";
+    SYNC_OFFLINE = "Нет связи с сервером — отправим, когда появится сеть", "No connection to the server: visits go when the network is back";
+    SYNC_SIGN_IN_AGAIN = "Войдите снова: срок входа истёк", "Sign in again: the sign-in has expired";
+    SYNC_UPDATE_APP = "Обновите приложение: сервер говорит на новой версии протокола", "Update the app: the server speaks a newer protocol";
     STATE_DRAFT = "черновик", "draft";
     STATE_WAITING = "ожидает отправки", "waiting to sync";
     STATE_SYNCED = "на сервере", "synced";

@@ -11,7 +11,7 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, backoff, sleep, sync_once};
+use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, sleep, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
 
 use crate::platform;
@@ -28,7 +28,27 @@ pub enum SyncStatus {
     Idle,
     Running,
     Done(DateTime<Utc>),
-    Failed(String),
+    Failed(SyncFailure),
+}
+
+/// Why the last sync failed, in the terms the home screen explains.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncFailure {
+    Offline,
+    SignInAgain,
+    UpdateApp,
+    Other(String),
+}
+
+impl From<&SyncError> for SyncFailure {
+    fn from(e: &SyncError) -> Self {
+        match e {
+            SyncError::Offline(_) => SyncFailure::Offline,
+            SyncError::Unauthorized(_) => SyncFailure::SignInAgain,
+            SyncError::Outdated(_) => SyncFailure::UpdateApp,
+            other => SyncFailure::Other(other.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +205,11 @@ pub async fn run(
                 delay = waiting.then_some(IDLE_RETRY);
             }
             Err(e) => {
-                status.set(SyncStatus::Failed(e.to_string()));
+                if matches!(e, SyncError::Unauthorized(_)) {
+                    // The token expired or was revoked: show "sign in" rather than retry.
+                    let _ = log_out(&access);
+                }
+                status.set(SyncStatus::Failed(SyncFailure::from(&e)));
                 delay = if e.is_transient() {
                     failures += 1;
                     let unit = f64::from(Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0;

@@ -5,7 +5,7 @@ use zakupka_core::{Lang, VisitStatus};
 use super::{LangSwitch, SaveIndicator, local_time};
 use crate::i18n;
 use crate::state::{AppState, Screen};
-use crate::sync::SyncStatus;
+use crate::sync::{SyncFailure, SyncStatus};
 
 #[component]
 pub fn Home() -> Element {
@@ -60,7 +60,11 @@ fn SyncBar() -> Element {
     let Some(account) = state.account() else {
         return rsx! {
             div { class: "sync-bar", "data-testid": "sync-bar",
-                p { class: "muted", "{i18n::NOT_SIGNED_IN.get(lang)}" }
+                if let SyncStatus::Failed(SyncFailure::SignInAgain) = &status {
+                    p { class: "failed", "data-testid": "sync-error", "{i18n::SYNC_SIGN_IN_AGAIN.get(lang)}" }
+                } else {
+                    p { class: "muted", "{i18n::NOT_SIGNED_IN.get(lang)}" }
+                }
                 button { class: "secondary", "data-testid": "to-account", onclick: move |_| state.go(Screen::Account),
                     "{i18n::SIGN_IN.get(lang)}"
                 }
@@ -77,13 +81,22 @@ fn SyncBar() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Account), "{account.login}" }
                 span { class: "muted", "data-testid": "last-sync", "{i18n::LAST_SYNC.get(lang)}: {last}" }
                 if let SyncStatus::Failed(e) = &status {
-                    span { class: "failed", "data-testid": "sync-error", "{i18n::SYNC_FAILED.get(lang)}: {e}" }
+                    span { class: "failed", "data-testid": "sync-error", "{failure_text(lang, e)}" }
                 }
             }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
                 if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }
             }
         }
+    }
+}
+
+fn failure_text(lang: Lang, failure: &SyncFailure) -> String {
+    match failure {
+        SyncFailure::Offline => i18n::SYNC_OFFLINE.get(lang).to_owned(),
+        SyncFailure::SignInAgain => i18n::SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),
+        SyncFailure::UpdateApp => i18n::SYNC_UPDATE_APP.get(lang).to_owned(),
+        SyncFailure::Other(e) => format!("{}: {e}", i18n::SYNC_FAILED.get(lang)),
     }
 }
 
