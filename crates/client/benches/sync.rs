@@ -14,25 +14,14 @@ use axum::extract::State;
 use axum::routing::post;
 use chrono::Utc;
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, sync_once};
-use zakupka_client::{NewVisit, Store, StoreError};
+use zakupka_client::sync::{Api, sync_once};
+use zakupka_client::{NewVisit, Store};
 use zakupka_core::wire::{MAX_PUSH_BATCH, PushRequest, Role};
 use zakupka_core::{AnswerValue, ItemKind};
 use zakupka_server::{Db, auth, demo};
 
 const VISITS: usize = 1000;
 const REPETITIONS: usize = 5;
-
-struct Local(Mutex<Store>);
-
-impl StoreAccess for Local {
-    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-}
 
 fn durable(path: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -184,7 +173,7 @@ async fn main() {
             .unwrap()
             .token;
         let api = Api::new(&url, Some(token));
-        let local = Local(Mutex::new(Store::open(&device).unwrap()));
+        let local = Mutex::new(Store::open(&device).unwrap());
         let started = Instant::now();
         let report = sync_once(&local, &api, Utc::now).await.unwrap();
         sync_runs.push(started.elapsed());

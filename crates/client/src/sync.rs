@@ -184,6 +184,21 @@ impl Api {
     }
 }
 
+/// For tools, tests and benchmarks: a store behind a mutex, nothing to persist after writes.
+impl StoreAccess for std::sync::Mutex<Store> {
+    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        let store = self.lock().map_err(|_| StoreError::Corrupt {
+            what: "store lock".into(),
+            detail: "poisoned".into(),
+        })?;
+        f(&store)
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        self.read(f)
+    }
+}
+
 /// Push requests sent at once.
 const IN_FLIGHT: usize = 2;
 

@@ -11,22 +11,11 @@ use chrono::Utc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, sync_once};
-use zakupka_client::{NewVisit, Store, StoreError, SyncState};
+use zakupka_client::sync::{Api, sync_once};
+use zakupka_client::{NewVisit, Store, SyncState};
 use zakupka_core::wire::Role;
 use zakupka_core::{AnswerValue, ItemKind};
 use zakupka_server::{Db, auth, demo};
-
-struct Local(Mutex<Store>);
-
-impl StoreAccess for Local {
-    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-}
 
 /// A tiny deterministic generator: the same faults on every run.
 #[derive(Clone)]
@@ -187,14 +176,14 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
     let proxy = faulty_proxy(direct, 42).await;
     let flaky = Api::new(&format!("http://{proxy}"), Some(token));
 
-    let local = Local(Mutex::new(Store::open_in_memory().unwrap()));
+    let local = Mutex::new(Store::open_in_memory().unwrap());
     sync_once(&local, &clean, Utc::now).await.unwrap();
     let mut rng = Lcg(7);
     let mut submitted = Vec::new();
     let (mut ok, mut failed) = (0, 0);
     for _ in 0..rounds {
         for _ in 0..1 + rng.next(3) {
-            submitted.push(submit_visit(&local.0.lock().unwrap(), &mut rng));
+            submitted.push(submit_visit(&local.lock().unwrap(), &mut rng));
         }
         for _ in 0..3 {
             match sync_once(&local, &flaky, Utc::now).await {
@@ -225,7 +214,7 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
         .unwrap();
     assert_eq!(rows, submitted.len() as i64, "every visit once");
     assert_eq!(distinct, submitted.len() as i64);
-    let store = local.0.lock().unwrap();
+    let store = local.lock().unwrap();
     assert!(store.outbox().unwrap().is_empty());
     let states = store.sync_states().unwrap();
     for id in &submitted {

@@ -8,21 +8,10 @@ use std::sync::Mutex;
 use chrono::Utc;
 use uuid::Uuid;
 use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, push_outcomes, sync_once};
-use zakupka_client::{NewVisit, OutboxEntry, PushOutcome, Store, StoreError, SyncState};
+use zakupka_client::{NewVisit, OutboxEntry, PushOutcome, Store, SyncState};
 use zakupka_core::wire::{PushResponse, PushResult, PushStatus, Role};
 use zakupka_core::{AnswerValue, Directory, ItemKind, Template};
 use zakupka_server::{Db, auth, demo};
-
-struct Local(Mutex<Store>);
-
-impl StoreAccess for Local {
-    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        f(&self.0.lock().unwrap())
-    }
-}
 
 fn seeds() -> (Template, Directory) {
     demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap()
@@ -66,8 +55,8 @@ async fn logged_in(base: &str, login: &str, password: &str) -> Api {
 }
 
 /// A device that has pulled once: the checklist and directory come from the server.
-async fn device(api: &Api) -> Local {
-    let local = Local(Mutex::new(Store::open_in_memory().unwrap()));
+async fn device(api: &Api) -> Mutex<Store> {
+    let local = Mutex::new(Store::open_in_memory().unwrap());
     sync_once(&local, api, Utc::now).await.unwrap();
     local
 }
@@ -114,30 +103,30 @@ async fn submitted_visits_reach_the_server_exactly_once() {
         "the directory came by pull"
     );
     let ids: Vec<Uuid> = {
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         (0..3)
             .map(|_| submit_visit(&s, "auditor1", "klin-1"))
             .collect()
     };
     assert!(ids.iter().all(|id| matches!(
-        local.0.lock().unwrap().sync_states().unwrap()[id],
+        local.lock().unwrap().sync_states().unwrap()[id],
         SyncState::Waiting { .. }
     )));
 
     let report = sync_once(&local, &api, Utc::now).await.unwrap();
     assert_eq!(report.pushed, 3);
     assert_eq!(server_visits(&db), (3, 3));
-    let states = local.0.lock().unwrap().sync_states().unwrap();
+    let states = local.lock().unwrap().sync_states().unwrap();
     assert!(
         ids.iter().all(|id| states[id] == SyncState::Synced),
         "{states:?}"
     );
-    assert!(local.0.lock().unwrap().last_sync().unwrap().is_some());
+    assert!(local.lock().unwrap().last_sync().unwrap().is_some());
 
     // Again, and as if the acknowledgement had been lost: the server keeps one of each.
     sync_once(&local, &api, Utc::now).await.unwrap();
     let entries: Vec<OutboxEntry> = {
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         s.record_push(
             &ids.iter()
                 .map(|id| (*id, 1, PushOutcome::Retry("lost".into())))
@@ -153,7 +142,7 @@ async fn submitted_visits_reach_the_server_exactly_once() {
     );
     let payloads: Vec<zakupka_core::Visit> = ids
         .iter()
-        .map(|id| local.0.lock().unwrap().visit(*id).unwrap())
+        .map(|id| local.lock().unwrap().visit(*id).unwrap())
         .collect();
     let again = api.push(&payloads).await.unwrap();
     assert!(
@@ -171,7 +160,7 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
     let api = logged_in(&base, "auditor1", "secret1").await;
     let local = device(&api).await;
     {
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         // An office the device knows but the server does not (a stale directory).
         let mut d = s.directory().unwrap().unwrap();
         let mut ghost = d.offices[0].clone();
@@ -180,7 +169,7 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
         s.set_directory(&d, Utc::now()).unwrap();
     }
     let (good, bad) = {
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         (
             submit_visit(&s, "auditor1", "klin-1"),
             submit_visit(&s, "auditor1", "ghost-1"),
@@ -189,7 +178,7 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
     let report = sync_once(&local, &api, Utc::now).await.unwrap();
     assert_eq!((report.pushed, report.refused), (1, 1));
     assert_eq!(server_visits(&db), (1, 1));
-    let states = local.0.lock().unwrap().sync_states().unwrap();
+    let states = local.lock().unwrap().sync_states().unwrap();
     assert_eq!(states[&good], SyncState::Synced);
     match &states[&bad] {
         SyncState::Refused(reason) => assert!(
@@ -199,7 +188,7 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
         other => panic!("{other:?}"),
     }
     assert!(
-        local.0.lock().unwrap().visit(bad).is_ok(),
+        local.lock().unwrap().visit(bad).is_ok(),
         "the refused visit is still on the device"
     );
 }
@@ -215,7 +204,7 @@ async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
         p
     };
     let id = {
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         let t = s.latest_template("office-visit").unwrap();
         let item = t.items().find(|i| i.allow_photo).unwrap().id.clone();
         let new = NewVisit {
@@ -229,7 +218,7 @@ async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
         s.add_photo(v.id, &item, "stand.png", &png, Utc::now())
             .unwrap();
         drop(s);
-        let s = local.0.lock().unwrap();
+        let s = local.lock().unwrap();
         for item in t.items() {
             let value = match &item.kind {
                 ItemKind::YesNo => AnswerValue::Yes,
@@ -264,7 +253,7 @@ async fn an_unreachable_server_changes_nothing_but_the_retry_count() {
     let (base, _db) = server().await;
     let api = logged_in(&base, "auditor1", "secret1").await;
     let local = device(&api).await;
-    let id = submit_visit(&local.0.lock().unwrap(), "auditor1", "klin-1");
+    let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
     // A port nobody listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -276,11 +265,11 @@ async fn an_unreachable_server_changes_nothing_but_the_retry_count() {
         matches!(err, SyncError::Offline(_)) && err.is_transient(),
         "{err}"
     );
-    let outbox = local.0.lock().unwrap().outbox().unwrap();
+    let outbox = local.lock().unwrap().outbox().unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].attempts, 1);
     assert_eq!(
-        local.0.lock().unwrap().sync_states().unwrap()[&id],
+        local.lock().unwrap().sync_states().unwrap()[&id],
         SyncState::Waiting {
             attempts: 1,
             last_error: outbox[0].last_error.clone()
@@ -288,7 +277,7 @@ async fn an_unreachable_server_changes_nothing_but_the_retry_count() {
     );
     sync_once(&local, &api, Utc::now).await.unwrap();
     assert_eq!(
-        local.0.lock().unwrap().sync_states().unwrap()[&id],
+        local.lock().unwrap().sync_states().unwrap()[&id],
         SyncState::Synced
     );
 }
@@ -302,7 +291,7 @@ async fn a_wrong_password_or_a_revoked_token_asks_to_log_in_again() {
         .unwrap_err();
     assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
     let stale = Api::new(&base, Some("no-such-token".into()));
-    let local = Local(Mutex::new(Store::open_in_memory().unwrap()));
+    let local = Mutex::new(Store::open_in_memory().unwrap());
     let err = sync_once(&local, &stale, Utc::now).await.unwrap_err();
     assert!(
         matches!(err, SyncError::Unauthorized(_)) && !err.is_transient(),
