@@ -6,6 +6,7 @@
 
 pub mod directory;
 pub mod label;
+pub mod rating;
 pub mod scoring;
 pub mod seed;
 pub mod template;

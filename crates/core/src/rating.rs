@@ -1,0 +1,227 @@
+//! The quarterly rating of branches: ten weighted criteria, two leagues by size, shared
+//! places under a stated tie rule, and every figure traceable to what it came from.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::directory::{Branch, League};
+use crate::label::Label;
+
+/// How equal scores are placed. Scores are compared as published, at the methodology's
+/// precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieRule {
+    /// 1-2-2-3: the next place after a shared one is the next number (the source article's).
+    Dense,
+    /// 1-2-2-4: a shared place uses up the places it covers.
+    Standard,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Measure {
+    /// The mystery-shopper index: the mean score of the branch's approved visits.
+    Audits,
+    /// A figure from the quarter's KPI file, scored linearly: `best` earns 100, `worst` 0.
+    /// `best` below `worst` means lower is better (complaints per 10,000 accounts).
+    Kpi { key: String, best: f64, worst: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub id: String,
+    pub label: Label,
+    pub weight: f64,
+    pub measure: Measure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Methodology {
+    pub id: String,
+    pub version: u32,
+    pub title: Label,
+    /// More accounts than this puts a branch in the large league.
+    pub league_threshold: u32,
+    /// Decimal places of the published score.
+    pub precision: u8,
+    pub tie_rule: TieRule,
+    /// Fewer approved visits in the quarter and a branch is not rated.
+    pub min_approved_visits: u32,
+    pub criteria: Vec<Criterion>,
+}
+
+impl Methodology {
+    pub fn league(&self, branch: &Branch) -> League {
+        if branch.accounts > self.league_threshold {
+            League::Large
+        } else {
+            League::Small
+        }
+    }
+
+    fn round(&self, value: f64) -> f64 {
+        let factor = 10f64.powi(i32::from(self.precision));
+        (value * factor).round() / factor
+    }
+}
+
+/// One branch's quarter: its approved visits' scores and its KPI figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BranchQuarter {
+    pub branch: Branch,
+    /// (visit id, visit score in percent) of approved visits.
+    pub visits: Vec<(Uuid, f64)>,
+    pub kpis: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    pub criterion_id: String,
+    /// What was measured: the mean visit score, or the KPI figure.
+    pub value: f64,
+    /// The value on the 0-100 scale.
+    pub score: f64,
+    pub weight: f64,
+    /// Points this criterion adds to the total (score × its share of the weights).
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatedBranch {
+    pub branch_id: String,
+    pub place: u32,
+    /// The published score, rounded to the methodology's precision.
+    pub score: f64,
+    pub criteria: Vec<CriterionResult>,
+    /// The approved visits behind the audit criterion.
+    pub visits: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NotRated {
+    TooFewVisits { approved: u32, needed: u32 },
+    MissingKpi { keys: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeagueTable {
+    pub league: League,
+    /// Best first; equal places in name order.
+    pub rows: Vec<RatedBranch>,
+    pub not_rated: Vec<(String, NotRated)>,
+}
+
+fn criterion_score(
+    m: &Measure,
+    visits: &[(Uuid, f64)],
+    kpis: &BTreeMap<String, f64>,
+) -> Option<(f64, f64)> {
+    match m {
+        Measure::Audits => {
+            let mean = visits.iter().map(|v| v.1).sum::<f64>() / visits.len().max(1) as f64;
+            Some((mean, mean.clamp(0.0, 100.0)))
+        }
+        Measure::Kpi { key, best, worst } => {
+            let value = *kpis.get(key)?;
+            let span = best - worst;
+            let share = if span == 0.0 {
+                1.0
+            } else {
+                ((value - worst) / span).clamp(0.0, 1.0)
+            };
+            Some((value, share * 100.0))
+        }
+    }
+}
+
+/// Rates one quarter: the large league first, then the small one.
+pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueTable> {
+    let total_weight: f64 = methodology.criteria.iter().map(|c| c.weight).sum();
+    [League::Large, League::Small]
+        .into_iter()
+        .map(|league| {
+            let mut rows: Vec<(RatedBranch, String)> = Vec::new();
+            let mut not_rated = Vec::new();
+            for b in quarter
+                .iter()
+                .filter(|b| methodology.league(&b.branch) == league)
+            {
+                let approved = b.visits.len() as u32;
+                if approved < methodology.min_approved_visits {
+                    not_rated.push((
+                        b.branch.id.clone(),
+                        NotRated::TooFewVisits {
+                            approved,
+                            needed: methodology.min_approved_visits,
+                        },
+                    ));
+                    continue;
+                }
+                let missing: Vec<String> = methodology
+                    .criteria
+                    .iter()
+                    .filter_map(|c| match &c.measure {
+                        Measure::Kpi { key, .. } if !b.kpis.contains_key(key) => Some(key.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    not_rated.push((b.branch.id.clone(), NotRated::MissingKpi { keys: missing }));
+                    continue;
+                }
+                let criteria: Vec<CriterionResult> = methodology
+                    .criteria
+                    .iter()
+                    .filter_map(|c| {
+                        let (value, score) = criterion_score(&c.measure, &b.visits, &b.kpis)?;
+                        let points = if total_weight > 0.0 {
+                            score * c.weight / total_weight
+                        } else {
+                            0.0
+                        };
+                        Some(CriterionResult {
+                            criterion_id: c.id.clone(),
+                            value,
+                            score,
+                            weight: c.weight,
+                            points,
+                        })
+                    })
+                    .collect();
+                let exact: f64 = criteria.iter().map(|c| c.points).sum();
+                rows.push((
+                    RatedBranch {
+                        branch_id: b.branch.id.clone(),
+                        place: 0,
+                        score: methodology.round(exact),
+                        criteria,
+                        visits: b.visits.iter().map(|v| v.0).collect(),
+                    },
+                    b.branch.name.ru.clone(),
+                ));
+            }
+            rows.sort_by(|(a, an), (b, bn)| b.score.total_cmp(&a.score).then_with(|| an.cmp(bn)));
+            let mut place = 0;
+            for i in 0..rows.len() {
+                let shares = i > 0 && rows[i - 1].0.score == rows[i].0.score;
+                if !shares {
+                    place = match methodology.tie_rule {
+                        TieRule::Dense => place + 1,
+                        TieRule::Standard => i as u32 + 1,
+                    };
+                }
+                rows[i].0.place = place;
+            }
+            not_rated.sort_by(|a, b| a.0.cmp(&b.0));
+            LeagueTable {
+                league,
+                rows: rows.into_iter().map(|(r, _)| r).collect(),
+                not_rated,
+            }
+        })
+        .collect()
+}

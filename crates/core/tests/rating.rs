@@ -1,0 +1,256 @@
+//! The rating engine: places shared under both tie rules, the league boundary, branches
+//! that cannot be rated and why, KPI normalisation, and a trace down to the visits.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use uuid::Uuid;
+use zakupka_core::rating::{
+    BranchQuarter, Criterion, Measure, Methodology, NotRated, TieRule, rate,
+};
+use zakupka_core::seed::parse_methodology;
+use zakupka_core::{Branch, Label, League};
+
+fn audits_only(tie_rule: TieRule) -> Methodology {
+    Methodology {
+        id: "m".into(),
+        version: 1,
+        title: Label::new("Рейтинг", "Rating"),
+        league_threshold: 60_000,
+        precision: 1,
+        tie_rule,
+        min_approved_visits: 1,
+        criteria: vec![Criterion {
+            id: "quality".into(),
+            label: Label::new("Качество", "Quality"),
+            weight: 1.0,
+            measure: Measure::Audits,
+        }],
+    }
+}
+
+fn branch(id: &str, accounts: u32, scores: &[f64]) -> BranchQuarter {
+    BranchQuarter {
+        branch: Branch {
+            id: id.into(),
+            name: Label::new(id, id),
+            district: String::new(),
+            accounts,
+        },
+        visits: scores
+            .iter()
+            .enumerate()
+            .map(|(n, s)| (Uuid::from_u128(n as u128 + 1), *s))
+            .collect(),
+        kpis: BTreeMap::new(),
+    }
+}
+
+fn places(table: &zakupka_core::rating::LeagueTable) -> Vec<(String, u32)> {
+    table
+        .rows
+        .iter()
+        .map(|r| (r.branch_id.clone(), r.place))
+        .collect()
+}
+
+#[test]
+fn the_shipped_methodology_has_ten_weighted_criteria() {
+    let m = parse_methodology(
+        "seeds/methodology.toml",
+        include_str!("../../../seeds/methodology.toml"),
+    )
+    .unwrap();
+    assert_eq!(m.criteria.len(), 10);
+    assert_eq!(m.criteria.iter().map(|c| c.weight).sum::<f64>(), 100.0);
+    assert_eq!(
+        (m.league_threshold, m.tie_rule, m.precision),
+        (60_000, TieRule::Dense, 1)
+    );
+    assert!(matches!(m.criteria[0].measure, Measure::Audits));
+}
+
+#[test]
+fn equal_scores_share_a_place_1_2_2_3_or_1_2_2_4() {
+    let quarter = [
+        branch("klin", 58_000, &[90.0]),
+        branch("shatura", 29_000, &[80.0]),
+        branch("balashikha-small", 30_000, &[80.0]),
+        branch("mozhaysk", 31_000, &[70.0]),
+    ];
+    let dense = rate(&audits_only(TieRule::Dense), &quarter);
+    let small = dense.iter().find(|t| t.league == League::Small).unwrap();
+    assert_eq!(
+        places(small),
+        [
+            ("klin".into(), 1),
+            ("balashikha-small".into(), 2),
+            ("shatura".into(), 2),
+            ("mozhaysk".into(), 3)
+        ]
+    );
+    let standard = rate(&audits_only(TieRule::Standard), &quarter);
+    let small = standard.iter().find(|t| t.league == League::Small).unwrap();
+    assert_eq!(
+        small.rows.iter().map(|r| r.place).collect::<Vec<_>>(),
+        [1, 2, 2, 4]
+    );
+}
+
+#[test]
+fn ties_are_judged_at_the_published_precision() {
+    let quarter = [
+        branch("a", 10, &[80.04]),
+        branch("b", 10, &[79.96]),
+        branch("c", 10, &[80.06]),
+    ];
+    let table = &rate(&audits_only(TieRule::Dense), &quarter)[1];
+    assert_eq!(
+        places(table),
+        [("c".into(), 1), ("a".into(), 2), ("b".into(), 2)]
+    );
+    assert_eq!(table.rows[1].score, 80.0);
+    assert_eq!(table.rows[0].score, 80.1);
+}
+
+#[test]
+fn more_than_60000_accounts_is_the_large_league() {
+    let quarter = [
+        branch("at", 60_000, &[50.0]),
+        branch("above", 60_001, &[50.0]),
+    ];
+    let tables = rate(&audits_only(TieRule::Dense), &quarter);
+    assert_eq!(tables[0].league, League::Large);
+    assert_eq!(places(&tables[0]), [("above".into(), 1)]);
+    assert_eq!(places(&tables[1]), [("at".into(), 1)]);
+}
+
+#[test]
+fn branches_without_enough_visits_or_with_missing_kpis_are_listed_with_the_reason() {
+    let mut m = audits_only(TieRule::Dense);
+    m.min_approved_visits = 2;
+    m.criteria.push(Criterion {
+        id: "complaints".into(),
+        label: Label::new("Жалобы", "Complaints"),
+        weight: 1.0,
+        measure: Measure::Kpi {
+            key: "complaints_per_10k".into(),
+            best: 0.0,
+            worst: 10.0,
+        },
+    });
+    let mut full = branch("full", 10, &[80.0, 90.0]);
+    full.kpis.insert("complaints_per_10k".into(), 2.5);
+    let few = branch("few", 10, &[100.0]);
+    let no_kpi = branch("no-kpi", 10, &[100.0, 100.0]);
+    let table = &rate(&m, &[full, few, no_kpi])[1];
+    assert_eq!(places(table), [("full".into(), 1)]);
+    assert_eq!(
+        table.not_rated,
+        [
+            (
+                "few".to_string(),
+                NotRated::TooFewVisits {
+                    approved: 1,
+                    needed: 2
+                }
+            ),
+            (
+                "no-kpi".to_string(),
+                NotRated::MissingKpi {
+                    keys: vec!["complaints_per_10k".into()]
+                }
+            ),
+        ]
+    );
+    // The trace: mean visit score 85 and 2.5 complaints (75 of 100), weighted equally.
+    let row = &table.rows[0];
+    assert_eq!(row.criteria[0].value, 85.0);
+    assert_eq!(row.criteria[1].score, 75.0);
+    assert_eq!(row.score, 80.0);
+    assert_eq!(row.criteria.iter().map(|c| c.points).sum::<f64>(), 80.0);
+    assert_eq!(row.visits, [Uuid::from_u128(1), Uuid::from_u128(2)]);
+}
+
+#[test]
+fn kpis_are_scored_between_worst_and_best_either_way_round() {
+    let mut m = audits_only(TieRule::Dense);
+    m.criteria = vec![Criterion {
+        id: "k".into(),
+        label: Label::new("k", "k"),
+        weight: 1.0,
+        measure: Measure::Kpi {
+            key: "complaints".into(),
+            best: 0.0,
+            worst: 10.0,
+        },
+    }];
+    let score = |v: f64| {
+        let mut b = branch("b", 10, &[50.0]);
+        b.kpis.insert("complaints".into(), v);
+        rate(&m, &[b])[1].rows[0].score
+    };
+    assert_eq!(
+        (score(0.0), score(5.0), score(10.0), score(25.0)),
+        (100.0, 50.0, 0.0, 0.0)
+    );
+}
+
+#[test]
+fn methodology_errors_name_the_line_and_field() {
+    let text = include_str!("../../../seeds/methodology.toml");
+    let err = |t: &str| parse_methodology("m.toml", t).unwrap_err().to_string();
+    let line = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    assert_eq!(
+        err(&text.replace("tie_rule = \"1-2-2-3\"", "tie_rule = \"1-1-1\"")),
+        format!(
+            "m.toml, line {}, field `tie_rule`: `1-1-1` is not a tie rule: use \"1-2-2-3\" or \"1-2-2-4\"",
+            line("tie_rule")
+        )
+    );
+    assert_eq!(
+        err(&text.replacen("weight = 20", "weight = 0", 1)),
+        format!(
+            "m.toml, line {}, field `criteria.weight`: 0 must be greater than 0 and at most 1000",
+            line("weight = 20")
+        )
+    );
+    assert!(
+        err(&text.replacen("best = 0\nworst = 10", "worst = 10", 1))
+            .contains("field `criteria.best`: criterion `complaints` needs `best` and `worst`")
+    );
+    assert!(
+        err(&text.replace("precision = 1", "precision = 9"))
+            .contains("field `precision`: 9 must be a whole number from 0 to 3")
+    );
+}
+
+proptest! {
+    /// Whatever the scores: places never go down the table, equal published scores share a
+    /// place, dense places have no gaps, and standard places count the branches above.
+    #[test]
+    fn places_follow_the_scores(scores in prop::collection::vec(0.0..100.0f64, 1..30), dense in any::<bool>()) {
+        let rule = if dense { TieRule::Dense } else { TieRule::Standard };
+        let quarter: Vec<_> = scores.iter().enumerate().map(|(n, s)| branch(&format!("b{n:02}"), 10, &[(s * 2.0).round() / 2.0])).collect();
+        let table = &rate(&audits_only(rule), &quarter)[1];
+        prop_assert_eq!(table.rows.len(), scores.len());
+        prop_assert_eq!(table.rows[0].place, 1);
+        for pair in table.rows.windows(2) {
+            prop_assert!(pair[0].score >= pair[1].score);
+            if pair[0].score == pair[1].score {
+                prop_assert_eq!(pair[0].place, pair[1].place);
+            } else if dense {
+                prop_assert_eq!(pair[1].place, pair[0].place + 1);
+            }
+        }
+        if !dense {
+            for r in &table.rows {
+                let above = table.rows.iter().filter(|o| o.score > r.score).count() as u32;
+                prop_assert_eq!(r.place, above + 1);
+            }
+        }
+        for r in &table.rows {
+            prop_assert!((0.0..=100.0).contains(&r.score));
+        }
+    }
+}
