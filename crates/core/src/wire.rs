@@ -157,6 +157,42 @@ pub struct PullResponse {
     pub visits: Vec<VisitUpdate>,
 }
 
+/// A supervisor's decision on a submitted visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    /// Back to the auditor for correction; needs a comment on the visit or on items.
+    Return,
+    /// Refused for good; needs a reason.
+    Reject,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    pub decision: Decision,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub item_comments: std::collections::BTreeMap<String, String>,
+}
+
+/// One line of a visit's append-only history: who moved it, when, from where to where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub visit_id: Uuid,
+    pub revision: u32,
+    /// `None` when the visit first arrived.
+    pub from: Option<ReviewState>,
+    pub to: ReviewState,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub item_comments: std::collections::BTreeMap<String, String>,
+}
+
 /// A visit as the server holds it, in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerVisit {

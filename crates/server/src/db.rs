@@ -8,7 +8,8 @@ use rusqlite::Connection;
 
 use crate::error::AppError;
 
-const STEPS: &[&str] = &[r#"
+const STEPS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     login TEXT PRIMARY KEY,
     role TEXT NOT NULL CHECK (role IN ('auditor', 'supervisor', 'admin')),
@@ -86,7 +87,27 @@ CREATE TABLE reviews (
     item_comments TEXT NOT NULL DEFAULT '{}',
     updated_at TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Every submission and review decision, never changed or removed.
+CREATE TABLE review_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    at TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    item_comments TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX review_log_by_visit ON review_log (visit_id, seq);
+CREATE TRIGGER review_log_no_update BEFORE UPDATE ON review_log
+BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END;
+CREATE TRIGGER review_log_no_delete BEFORE DELETE ON review_log
+BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END;
+"#,
+];
 
 #[derive(Clone)]
 pub struct Db {

@@ -164,6 +164,29 @@ pub fn store(
         }
         None => {}
     }
+    // A correction (revision N > 1) answers a return of revision N-1, and nothing else.
+    let current: Option<(u32, String)> = tx
+        .prepare_cached("SELECT revision, state FROM reviews WHERE visit_id = ?1")?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if visit.revision > 1 {
+        let answers_return = matches!(&current, Some((rev, state)) if *rev + 1 == visit.revision && state == "returned");
+        if !answers_return {
+            let now_state = current
+                .as_ref()
+                .map_or("unknown".to_owned(), |(rev, state)| {
+                    format!("revision {rev} is {state}")
+                });
+            return Ok(result(
+                PushStatus::Rejected,
+                Some(format!(
+                    "revision {} was not asked for: {now_state}",
+                    visit.revision
+                )),
+                vec![],
+            ));
+        }
+    }
     // The score is kept with the revision it was computed from; the answers stay in the
     // payload, so any figure can still be traced to them.
     let score = zakupka_core::score(template, &visit.values());
@@ -208,6 +231,10 @@ pub fn store(
          WHERE excluded.revision >= reviews.revision",
     )?
     .execute(params![id, visit.revision, ts(now)])?;
+    tx.prepare_cached(
+        "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at) VALUES (?1, ?2, ?3, 'submitted', ?4, ?5)",
+    )?
+    .execute(params![id, visit.revision, current.map(|c| c.1), visit.auditor, ts(now)])?;
     // No change row: the device that pushed knows its visit is submitted. Devices hear of
     // a visit again when a supervisor decides on it.
     Ok(result(
@@ -226,4 +253,130 @@ fn missing_photos(conn: &Connection, visit: &Visit) -> Result<Vec<String>, AppEr
         }
     }
     Ok(missing)
+}
+
+/// Records a supervisor's decision on the current revision of a submitted visit, in the
+/// log, and as a change for the auditor's devices. Returns what the devices will see.
+pub fn decide(
+    conn: &mut Connection,
+    visit_id: &str,
+    request: &zakupka_core::wire::ReviewRequest,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<zakupka_core::wire::VisitUpdate, AppError> {
+    use zakupka_core::wire::{Decision, ReviewState, VisitUpdate};
+    let comment = request.comment.trim();
+    let item_comments: std::collections::BTreeMap<String, String> = request
+        .item_comments
+        .iter()
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let to = match request.decision {
+        Decision::Approve => ReviewState::Approved,
+        Decision::Return if comment.is_empty() && item_comments.is_empty() => {
+            return Err(AppError::bad(
+                "comment",
+                "say what to correct: a comment on the visit or on items",
+            ));
+        }
+        Decision::Return => ReviewState::Returned,
+        Decision::Reject if comment.is_empty() => {
+            return Err(AppError::bad("comment", "a rejection needs a reason"));
+        }
+        Decision::Reject => ReviewState::Rejected,
+    };
+    let tx = conn.transaction()?;
+    let row: Option<(u32, String, String, String, String)> = tx
+        .query_row(
+            "SELECT r.revision, r.state, v.auditor, v.template_id, v.template_version FROM reviews r
+             JOIN visits v ON v.id = r.visit_id AND v.revision = r.revision WHERE r.visit_id = ?1",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?.to_string())),
+        )
+        .optional()?;
+    let (revision, state, auditor, template_id, template_version) =
+        row.ok_or_else(|| AppError::NotFound(format!("no visit {visit_id}")))?;
+    if state != "submitted" {
+        return Err(AppError::Conflict(format!(
+            "revision {revision} is already {state}; only a submitted visit can be decided"
+        )));
+    }
+    let version: u32 = template_version.parse().unwrap_or(0);
+    if let Some(t) = template(&tx, &template_id, version)? {
+        if let Some(unknown) = item_comments.keys().find(|k| t.item(k).is_none()) {
+            return Err(AppError::bad(
+                format!("item_comments.{unknown}"),
+                "no such item in the visit's checklist",
+            ));
+        }
+    }
+    let items_json =
+        serde_json::to_string(&item_comments).map_err(|e| AppError::Internal(e.to_string()))?;
+    tx.execute(
+        "UPDATE reviews SET state = ?2, comment = ?3, item_comments = ?4, updated_at = ?5 WHERE visit_id = ?1",
+        params![visit_id, to.as_str(), comment, items_json, ts(now)],
+    )?;
+    tx.execute(
+        "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at, comment, item_comments)
+         VALUES (?1, ?2, 'submitted', ?3, ?4, ?5, ?6, ?7)",
+        params![visit_id, revision, to.as_str(), by, ts(now), comment, items_json],
+    )?;
+    tx.execute(
+        "INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, ?2)",
+        params![visit_id, auditor],
+    )?;
+    tx.commit()?;
+    Ok(VisitUpdate {
+        visit_id: uuid::Uuid::parse_str(visit_id).map_err(|e| AppError::Internal(e.to_string()))?,
+        revision,
+        state: to,
+        comment: comment.to_owned(),
+        item_comments,
+    })
+}
+
+/// A visit's history, oldest first.
+pub fn log(
+    conn: &Connection,
+    visit_id: &str,
+) -> Result<Vec<zakupka_core::wire::LogEntry>, AppError> {
+    use zakupka_core::wire::{LogEntry, ReviewState};
+    let mut stmt = conn.prepare_cached(
+        "SELECT revision, from_state, to_state, by_login, at, comment, item_comments FROM review_log
+         WHERE visit_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([visit_id], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let id = uuid::Uuid::parse_str(visit_id).map_err(|e| AppError::Internal(e.to_string()))?;
+    let state = |s: &str| {
+        ReviewState::parse(s).ok_or_else(|| AppError::Internal(format!("review state {s}")))
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let (revision, from, to, by, at, comment, items) = row?;
+        out.push(LogEntry {
+            visit_id: id,
+            revision,
+            from: from.as_deref().map(state).transpose()?,
+            to: state(&to)?,
+            by,
+            at: DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .with_timezone(&Utc),
+            comment,
+            item_comments: serde_json::from_str(&items)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        });
+    }
+    Ok(out)
 }

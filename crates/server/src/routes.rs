@@ -14,8 +14,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zakupka_core::wire::{
-    LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse, ReviewState, Role,
-    ServerVisit, VisitDetail, VisitUpdate,
+    LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse,
+    ReviewRequest, ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Template, Visit, photo_type};
 
@@ -40,6 +40,8 @@ pub fn api() -> Router<AppState> {
         .route("/photos/{sha256}", put(put_photo))
         .route("/visits", get(list_visits))
         .route("/visits/{id}", get(visit_detail))
+        .route("/visits/{id}/review", post(review))
+        .route("/visits/{id}/log", get(visit_log))
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -395,4 +397,57 @@ async fn visit_detail(
         })
         .await?;
     Ok(Json(detail))
+}
+
+fn visit_key(id: &str) -> Result<String, AppError> {
+    Ok(Uuid::parse_str(id)
+        .map_err(|_| AppError::bad("id", "not a visit id"))?
+        .to_string())
+}
+
+async fn review(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: Body<ReviewRequest>,
+) -> Result<Json<VisitUpdate>, AppError> {
+    let Json(request) = body?;
+    if !user.role.reads_all_visits() {
+        return Err(AppError::Forbidden(
+            "only supervisors and admins review visits".into(),
+        ));
+    }
+    let id = visit_key(&id)?;
+    let update = state
+        .db
+        .call(move |conn| ingest::decide(conn, &id, &request, &user.login, Utc::now()))
+        .await?;
+    Ok(Json(update))
+}
+
+async fn visit_log(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<LogEntry>>, AppError> {
+    let id = visit_key(&id)?;
+    let log = state
+        .db
+        .call(move |conn| {
+            let owner: Option<String> = conn
+                .query_row(
+                    "SELECT auditor FROM visits WHERE id = ?1 LIMIT 1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match owner {
+                Some(o) if user.role.reads_all_visits() || o == user.login => {
+                    ingest::log(conn, &id)
+                }
+                _ => Err(AppError::NotFound(format!("no visit {id}"))),
+            }
+        })
+        .await?;
+    Ok(Json(log))
 }

@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use uuid::Uuid;
 use zakupka_core::wire::{
-    ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
+    ErrorBody, ErrorCode, LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
     PullResponse, PushRequest, PushResponse, PushStatus, ReviewState, Role, ServerVisit,
-    VisitDetail,
+    VisitDetail, VisitUpdate,
 };
 use zakupka_core::{AnswerValue, Directory, ItemKind, PhotoRef, Template, Visit};
 use zakupka_server::{Db, app, auth, demo};
@@ -623,6 +623,15 @@ async fn a_new_revision_replaces_the_visit_in_the_list() {
     let token = s.login("auditor1").await;
     let visit = s.visit("auditor1");
     s.push_ok(&token, &visit).await;
+    let ret = serde_json::json!({ "decision": "return", "comment": "check the waiting time" });
+    let sup = s.login("supervisor").await;
+    s.post_json(
+        &format!("/api/v1/visits/{}/review", visit.id),
+        Some(&sup),
+        &ret,
+    )
+    .await
+    .expect(StatusCode::OK);
     let mut corrected = visit.clone();
     corrected.revision = 2;
     corrected.comment = "corrected".into();
@@ -1064,6 +1073,8 @@ enum Endpoint {
     PutPhoto,
     ListVisits,
     VisitDetail,
+    VisitLog,
+    Review,
     OpenApi,
     Healthz,
     Logout,
@@ -1082,6 +1093,9 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     (Endpoint::ListVisits, [401, 200, 200, 200, 200]),
     // auditor1's visit.
     (Endpoint::VisitDetail, [401, 200, 404, 200, 200]),
+    (Endpoint::VisitLog, [401, 200, 404, 200, 200]),
+    // Approving auditor1's visit: the supervisor does; after that it is decided (409).
+    (Endpoint::Review, [401, 403, 403, 200, 409]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204]),
@@ -1169,6 +1183,19 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                 Endpoint::VisitDetail => {
                     s.get(&format!("/api/v1/visits/{}", visit1.id), token).await
                 }
+                Endpoint::VisitLog => {
+                    s.get(&format!("/api/v1/visits/{}/log", visit1.id), token)
+                        .await
+                }
+                Endpoint::Review => {
+                    let approve = serde_json::json!({ "decision": "approve" });
+                    s.post_json(
+                        &format!("/api/v1/visits/{}/review", visit1.id),
+                        token,
+                        &approve,
+                    )
+                    .await
+                }
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
                 Endpoint::Logout => s.call(Method::POST, "/api/v1/logout", token, None).await,
@@ -1203,6 +1230,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/photos/{sha256}"),
     ("get", "/api/v1/visits"),
     ("get", "/api/v1/visits/{id}"),
+    ("get", "/api/v1/visits/{id}/log"),
+    ("post", "/api/v1/visits/{id}/review"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];
@@ -1471,4 +1500,118 @@ async fn the_openapi_schemas_have_the_fields_of_the_wire_types() {
             .collect();
         assert_eq!(keys, documented, "{kind}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Review
+
+#[tokio::test]
+async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
+    let s = Server::new();
+    let auditor = s.login("auditor1").await;
+    let sup = s.login("supervisor").await;
+    let visit = s.visit("auditor1");
+    s.push_ok(&auditor, &visit).await;
+    let review = |body: serde_json::Value| {
+        let uri = format!("/api/v1/visits/{}/review", visit.id);
+        let sup = sup.clone();
+        let s = &s;
+        async move { s.post_json(&uri, Some(&sup), &body).await }
+    };
+
+    let e = review(serde_json::json!({ "decision": "return" }))
+        .await
+        .error(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        e.field.as_deref(),
+        Some("comment"),
+        "a return must say what to correct"
+    );
+    let e = review(serde_json::json!({ "decision": "reject", "comment": "  " }))
+        .await
+        .error(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        e.field.as_deref(),
+        Some("comment"),
+        "a rejection needs a reason"
+    );
+    let e = review(
+        serde_json::json!({ "decision": "return", "item_comments": { "no.such.item": "?" } }),
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST);
+    assert_eq!(e.field.as_deref(), Some("item_comments.no.such.item"));
+
+    let item = s.template.items().next().unwrap().id.clone();
+    let returned: VisitUpdate = review(serde_json::json!({
+        "decision": "return", "comment": "Уточните", "item_comments": { item.clone(): "Офис был открыт?" }
+    }))
+    .await
+    .expect(StatusCode::OK)
+    .json();
+    assert_eq!(returned.state, ReviewState::Returned);
+    assert_eq!(returned.item_comments[&item], "Офис был открыт?");
+    review(serde_json::json!({ "decision": "approve" }))
+        .await
+        .error(StatusCode::CONFLICT);
+
+    let mut corrected = visit.clone();
+    corrected.revision = 2;
+    s.push_ok(&auditor, &corrected).await;
+    let mut unasked = visit.clone();
+    unasked.revision = 3;
+    let r = s
+        .push(&auditor, vec![unasked])
+        .await
+        .expect(StatusCode::OK)
+        .json::<PushResponse>();
+    assert_eq!(
+        r.results[0].status,
+        PushStatus::Rejected,
+        "a revision nobody asked for"
+    );
+    review(serde_json::json!({ "decision": "approve" }))
+        .await
+        .expect(StatusCode::OK);
+
+    let log: Vec<LogEntry> = s
+        .get(&format!("/api/v1/visits/{}/log", visit.id), Some(&auditor))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let steps: Vec<(u32, Option<ReviewState>, ReviewState, &str)> = log
+        .iter()
+        .map(|e| (e.revision, e.from, e.to, e.by.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (1, None, ReviewState::Submitted, "auditor1"),
+            (
+                1,
+                Some(ReviewState::Submitted),
+                ReviewState::Returned,
+                "supervisor"
+            ),
+            (
+                2,
+                Some(ReviewState::Returned),
+                ReviewState::Submitted,
+                "auditor1"
+            ),
+            (
+                2,
+                Some(ReviewState::Submitted),
+                ReviewState::Approved,
+                "supervisor"
+            ),
+        ]
+    );
+    assert_eq!(log[1].comment, "Уточните");
+    let tampered =
+        s.db.blocking(|c| Ok(c.execute("UPDATE review_log SET by_login = 'nobody'", [])?));
+    assert!(tampered.is_err(), "the log cannot be rewritten");
+    let erased =
+        s.db.blocking(|c| Ok(c.execute("DELETE FROM review_log", [])?));
+    assert!(erased.is_err(), "nor erased");
 }
