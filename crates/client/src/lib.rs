@@ -13,6 +13,6 @@ pub mod sync;
 pub mod web;
 
 pub use error::StoreError;
-pub use remote::{PushOutcome, SyncState, plan_incoming};
+pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Store, VisitSummary};

@@ -10,6 +10,8 @@ use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
 
 use crate::StoreError;
 use crate::store::{Store, corrupt, parse_ts, ts};
+use rusqlite::OptionalExtension;
+use zakupka_core::{Visit, VisitStatus};
 
 const CURSOR_KEY: &str = "sync.cursor";
 const LAST_SYNC_KEY: &str = "sync.last";
@@ -78,8 +80,15 @@ impl Store {
                         "UPDATE outbox SET sent_at = ?3 WHERE visit_id = ?1 AND revision = ?2",
                     )?
                     .execute(params![id.to_string(), revision, ts(now)])?;
-                    tx.prepare_cached("INSERT INTO remote (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
-                         ON CONFLICT (visit_id) DO NOTHING")?.execute(
+                    // A stored correction replaces the return it answered; an older revision
+                    // acknowledged late changes nothing.
+                    tx.prepare_cached(
+                        "INSERT INTO remote (visit_id, revision, state, updated_at) VALUES (?1, ?2, 'submitted', ?3)
+                         ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, state = 'submitted',
+                             comment = '', item_comments = '{}', updated_at = excluded.updated_at
+                         WHERE excluded.revision > remote.revision",
+                    )?
+                    .execute(
                         params![id.to_string(), revision, ts(now)],
                     )?;
                 }
@@ -156,7 +165,7 @@ impl Store {
                     (SELECT o.rejected_reason FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
                     (SELECT o.sent_at FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
                     r.state, r.comment
-             FROM visits v LEFT JOIN remote r ON r.visit_id = v.id",
+             FROM visits v LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -200,6 +209,56 @@ impl Store {
             out.insert(id, state);
         }
         Ok(out)
+    }
+}
+
+/// What a supervisor said about a visit, as last pulled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewNotes {
+    pub revision: u32,
+    pub state: ReviewState,
+    pub comment: String,
+    pub item_comments: std::collections::BTreeMap<String, String>,
+}
+
+impl Store {
+    pub fn review_notes(&self, visit_id: Uuid) -> Result<Option<ReviewNotes>, StoreError> {
+        let row: Option<(u32, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT revision, state, comment, item_comments FROM remote WHERE visit_id = ?1",
+                [visit_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((revision, state, comment, items)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(ReviewNotes {
+            revision,
+            state: ReviewState::parse(&state).ok_or_else(|| corrupt("review state", &state))?,
+            comment,
+            item_comments: serde_json::from_str(&items)
+                .map_err(|e| corrupt("review comments", e))?,
+        }))
+    }
+
+    /// Opens a returned visit for correction: it becomes a draft again as the next
+    /// revision, with every answer as it was. Only a visit the supervisor returned can be.
+    pub fn reopen_returned(&self, visit_id: Uuid, now: DateTime<Utc>) -> Result<Visit, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let visit = self.visit(visit_id)?;
+        let notes = self.review_notes(visit_id)?;
+        let returned = matches!(&notes, Some(n) if n.state == ReviewState::Returned && n.revision == visit.revision);
+        if visit.status != VisitStatus::Submitted || !returned {
+            return Err(StoreError::VisitNotEditable(visit_id.to_string()));
+        }
+        tx.execute(
+            "UPDATE visits SET status = 'draft', revision = revision + 1, updated_at = ?2 WHERE id = ?1",
+            params![visit_id.to_string(), ts(now)],
+        )?;
+        tx.commit()?;
+        self.visit(visit_id)
     }
 }
 

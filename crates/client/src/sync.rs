@@ -12,7 +12,8 @@ use uuid::Uuid;
 use zakupka_core::Visit;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, ReviewRequest,
+    VisitUpdate,
 };
 
 use crate::remote::PushOutcome;
@@ -174,6 +175,19 @@ impl Api {
             .request(reqwest::Method::POST, "/push")
             .header(reqwest::header::CONTENT_TYPE, "application/json");
         Self::send(request.body(body)).await
+    }
+
+    /// A supervisor's decision on a visit.
+    pub async fn review(
+        &self,
+        visit_id: Uuid,
+        request: &ReviewRequest,
+    ) -> Result<VisitUpdate, SyncError> {
+        Self::send(
+            self.request(reqwest::Method::POST, &format!("/visits/{visit_id}/review"))
+                .json(request),
+        )
+        .await
     }
 
     pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {

@@ -24,7 +24,8 @@ async fn server() -> (String, Db) {
     db.blocking(|c| {
         demo::publish(c, &t, &d)?;
         auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())?;
-        auth::add_user(c, "auditor2", Role::Auditor, "secret2", Utc::now())
+        auth::add_user(c, "auditor2", Role::Auditor, "secret2", Utc::now())?;
+        auth::add_user(c, "supervisor", Role::Supervisor, "secret3", Utc::now())
     })
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -403,4 +404,110 @@ fn only_updates_of_visits_on_this_device_are_applied() {
     let plan = zakupka_client::plan_incoming(&[mine].into_iter().collect(), &pull);
     assert_eq!(plan.len(), 1);
     assert_eq!(plan[0].visit_id, mine);
+}
+
+#[tokio::test]
+async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
+    use zakupka_core::wire::{Decision, ReviewRequest, ReviewState};
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let supervisor = logged_in(&base, "supervisor", "secret3").await;
+    let local = device(&api).await;
+    let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
+    sync_once(&local, &api, Utc::now).await.unwrap();
+
+    let (item, old) = {
+        let s = local.lock().unwrap();
+        let t = s.latest_template("office-visit").unwrap();
+        let item = t
+            .items()
+            .find(|i| matches!(i.kind, ItemKind::Scale))
+            .unwrap()
+            .id
+            .clone();
+        let old = s.visit(id).unwrap().answers[&item].value.clone();
+        (item, old)
+    };
+    let request = ReviewRequest {
+        decision: Decision::Return,
+        comment: "Проверьте оценку".into(),
+        item_comments: [(item.clone(), "Менеджер был вежлив? Уточните".to_owned())].into(),
+    };
+    supervisor.review(id, &request).await.unwrap();
+
+    // The phone hears of it at the next sync, then loses the network: the comments stay.
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let offline = Api::new(&format!("http://{closed}"), Some("t".into()));
+    assert!(sync_once(&local, &offline, Utc::now).await.is_err());
+    {
+        let s = local.lock().unwrap();
+        assert_eq!(
+            s.sync_states().unwrap()[&id],
+            SyncState::Returned {
+                comment: "Проверьте оценку".into()
+            }
+        );
+        let notes = s.review_notes(id).unwrap().unwrap();
+        assert_eq!(notes.item_comments[&item], "Менеджер был вежлив? Уточните");
+        // Corrected offline, as revision 2.
+        let draft = s.reopen_returned(id, Utc::now()).unwrap();
+        assert_eq!(
+            (draft.revision, draft.status),
+            (2, zakupka_core::VisitStatus::Draft)
+        );
+        assert_eq!(
+            draft.answers[&item].value, old,
+            "the answers are as they were"
+        );
+        s.set_answer(id, &item, &AnswerValue::Scale(2), Utc::now())
+            .unwrap();
+        s.submit(id, Utc::now()).unwrap();
+        assert!(matches!(
+            s.sync_states().unwrap()[&id],
+            SyncState::Waiting { .. }
+        ));
+        assert!(
+            s.reopen_returned(id, Utc::now()).is_err(),
+            "only a returned visit reopens"
+        );
+    }
+    assert!(sync_once(&local, &offline, Utc::now).await.is_err());
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!(
+        local.lock().unwrap().sync_states().unwrap()[&id],
+        SyncState::Synced
+    );
+
+    let approve = ReviewRequest {
+        decision: Decision::Approve,
+        comment: String::new(),
+        item_comments: Default::default(),
+    };
+    let update = supervisor.review(id, &approve).await.unwrap();
+    assert_eq!((update.revision, update.state), (2, ReviewState::Approved));
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    assert_eq!(
+        local.lock().unwrap().sync_states().unwrap()[&id],
+        SyncState::Approved
+    );
+    let (revisions, second): (i64, String) = db
+        .blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*), max(CASE WHEN revision = 2 THEN payload END) FROM visits WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(revisions, 2, "both revisions are kept");
+    let second: zakupka_core::Visit = serde_json::from_str(&second).unwrap();
+    assert_eq!(
+        second.answers[&item].value,
+        Some(AnswerValue::Scale(2)),
+        "the server has the corrected answer"
+    );
 }
