@@ -106,6 +106,10 @@ texts! {
     SYNC_SIGN_IN_AGAIN = "Войдите снова: срок входа истёк", "Sign in again: the sign-in has expired";
     SYNC_UPDATE_APP = "Обновите приложение: сервер говорит на новой версии протокола", "Update the app: the server speaks a newer protocol";
     STATE_DRAFT = "черновик", "draft";
+    REVIEWER = "Проверяющий руководитель", "Supervisor";
+    RETURNED_NOTE = "Проверка возвращена на доработку", "The visit was returned for correction";
+    CORRECT = "Исправить", "Correct it";
+    REVIEW_ON_ITEM = "Замечание", "Remark";
     STATE_WAITING = "ожидает отправки", "waiting to sync";
     STATE_SYNCED = "на сервере", "synced";
     STATE_REFUSED = "не принята сервером", "refused by the server";

@@ -370,6 +370,34 @@ impl AppState {
         done
     }
 
+    pub fn review_notes(&self, visit: Uuid) -> Option<zakupka_client::ReviewNotes> {
+        self.read(|s| s.review_notes(visit)).flatten()
+    }
+
+    /// Opens a returned visit for correction, at the first section the supervisor remarked
+    /// on, and goes to its checklist.
+    pub fn correct(&self, visit: Uuid) {
+        let reopened = self.write(false, |s| {
+            let v = s.reopen_returned(visit, Utc::now())?;
+            let template = s.template(&v.template_id, v.template_version)?;
+            let remarked = s
+                .review_notes(visit)?
+                .map(|n| n.item_comments)
+                .unwrap_or_default();
+            let first = template
+                .sections
+                .iter()
+                .find(|sec| sec.items.iter().any(|i| remarked.contains_key(&i.id)));
+            if let Some(section) = first.or(template.sections.first()) {
+                s.set_position(visit, &section.id, Utc::now())?;
+            }
+            Ok(())
+        });
+        if reopened.is_some() {
+            self.go(Screen::Checklist(visit));
+        }
+    }
+
     pub fn delete_draft(&self, visit: Uuid) {
         if self.write(true, |s| s.delete_draft(visit)).is_some() {
             self.go(Screen::Home);

@@ -40,6 +40,12 @@ pub fn Checklist(visit_id: Uuid) -> Element {
         .office(&visit.office_id)
         .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
     let timer = state.timer_started_at(visit_id);
+    // While correcting a returned visit, the supervisor's remarks stand by their items.
+    let remarks = state
+        .review_notes(visit_id)
+        .filter(|n| n.revision + 1 == visit.revision)
+        .map(|n| n.item_comments)
+        .unwrap_or_default();
     let prev = index
         .checked_sub(1)
         .map(|i| template.sections[i].id.clone());
@@ -66,6 +72,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
                     answer: visit.answers.get(&item.id).cloned(),
                     timer_running: item.timer && timer.is_some(),
                     timer_since: timer.map(super::local_time).unwrap_or_default(),
+                    remark: remarks.get(&item.id).cloned().unwrap_or_default(),
                 }
             }
             footer { class: "actions nav",
@@ -105,6 +112,7 @@ fn ItemCard(
     answer: Option<Answer>,
     timer_running: bool,
     timer_since: String,
+    remark: String,
 ) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
@@ -130,6 +138,9 @@ fn ItemCard(
             }
             if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
             if let Some(hint) = &item.hint { p { class: "hint", "{hint.get(lang)}" } }
+            if !remark.is_empty() {
+                p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
+            }
             AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
             div { class: "tools",
                 if item.allow_na {

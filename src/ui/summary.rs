@@ -48,6 +48,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
                 span { class: "value", "{percent(lang, result.percent)}" }
                 span { class: "muted", "{points(result.earned)} / {points(result.possible)} {i18n::POINTS.get(lang)}" }
             }
+            ReviewBox { visit_id, revision: visit.revision, submitted: !draft }
             if draft {
                 if missing.is_empty() {
                     p { class: "ok", "data-testid": "missing-none", "✓ {i18n::ALL_ANSWERED.get(lang)}" }
@@ -178,5 +179,39 @@ fn answer_text(
                 .map_or(c.clone(), |o| o.label.get(lang).to_owned()),
             _ => c.clone(),
         },
+    }
+}
+
+/// What the supervisor said, and for a returned visit the way to correct it.
+#[component]
+fn ReviewBox(visit_id: Uuid, revision: u32, submitted: bool) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let Some(notes) = state.review_notes(visit_id) else {
+        return rsx! {};
+    };
+    // Notes on the revision being corrected (the one before this draft), or on this one.
+    let relevant = notes.revision == revision || (!submitted && notes.revision + 1 == revision);
+    if !relevant || (notes.comment.is_empty() && notes.item_comments.is_empty()) {
+        return rsx! {};
+    }
+    let returned = submitted
+        && notes.state == zakupka_core::wire::ReviewState::Returned
+        && notes.revision == revision;
+    rsx! {
+        section { class: "review-box", "data-testid": "review-notes",
+            h2 {
+                if notes.state == zakupka_core::wire::ReviewState::Returned { "{i18n::RETURNED_NOTE.get(lang)}" } else { "{i18n::REVIEWER.get(lang)}" }
+            }
+            if !notes.comment.is_empty() { p { class: "review-comment", "{notes.comment}" } }
+            if !notes.item_comments.is_empty() {
+                p { class: "muted", "{i18n::REVIEW_ON_ITEM.get(lang)}: {notes.item_comments.len()}" }
+            }
+            if returned {
+                button { class: "primary big", "data-testid": "correct", onclick: move |_| state.correct(visit_id),
+                    "{i18n::CORRECT.get(lang)}"
+                }
+            }
+        }
     }
 }

@@ -82,3 +82,51 @@ test('a visit made offline reaches the server once when the network returns', as
   await page.waitForSelector('[data-testid="sync-now"]:not([disabled])');
   assert.equal((await visitsOf('auditor1')).length, before + 1);
 });
+
+test('a returned visit shows the remarks, is corrected and approved', async () => {
+  const id = await page.getAttribute('[data-testid="submitted"] [data-visit]', 'data-visit');
+  const sup = await server.login('supervisor');
+  const item = 'office.open-hours';
+  const returned = await server.api('POST', `/visits/${id}/review`, sup,
+    { decision: 'return', comment: 'Уточните режим работы', item_comments: { [item]: 'Во сколько открылся офис?' } });
+  assert.equal(returned.status, 200);
+
+  await page.click('[data-testid="sync-now"]');
+  await page.waitForSelector(`[data-visit="${id}"][data-sync="returned"]`);
+  await page.click(`[data-visit="${id}"]`);
+  const notes = await page.waitForSelector('[data-testid="review-notes"]');
+  assert.match(await notes.textContent(), /Уточните режим работы/);
+  await page.screenshot({ path: join(SHOTS, 'returned.png') });
+
+  await page.click('[data-testid="correct"]');
+  await page.waitForSelector('[data-testid="checklist"]');
+  const card = `article[data-item="${item}"]`;
+  assert.match(await page.textContent(`${card} [data-testid="remark"]`), /Во сколько открылся офис/);
+  const other = (await page.getAttribute(`${card} button[aria-pressed="true"]`, 'data-value')) === 'yes' ? 'no' : 'yes';
+  await page.click(`${card} button[data-value="${other}"]`);
+  await page.waitForSelector(`${card} button[data-value="${other}"][aria-pressed="true"]`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, 'correction.png') });
+  await page.click('[data-testid="home-button"]');
+  await page.click(`[data-visit="${id}"]`);
+  await page.waitForSelector('[data-testid="checklist"]');
+  // Straight to the summary through the sections.
+  while (await page.$('[data-testid="next"]')) {
+    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
+    await page.click('[data-testid="next"]');
+    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
+  }
+  await page.click('[data-testid="to-summary"]');
+  await page.click('[data-testid="submit"]');
+  await page.click('[data-testid="confirm-submit"]');
+  await page.waitForSelector(`[data-visit="${id}"][data-sync="synced"]`, { timeout: 60000 });
+
+  const detail = await server.api('GET', `/visits/${id}`, sup);
+  assert.equal(detail.body.visit.revision, 2);
+  assert.equal(detail.body.visit.answers[item].value.type, other, 'the server has the correction');
+  assert.equal((await server.api('POST', `/visits/${id}/review`, sup, { decision: 'approve' })).status, 200);
+  await page.click('[data-testid="sync-now"]');
+  await page.waitForSelector(`[data-visit="${id}"][data-sync="approved"]`);
+  const log = await server.api('GET', `/visits/${id}/log`, sup);
+  assert.deepEqual(log.body.map((e) => e.to), ['submitted', 'returned', 'submitted', 'approved']);
+});
