@@ -225,3 +225,86 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
         })
         .collect()
 }
+
+/// A calendar quarter, written `2024-Q3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u8,
+}
+
+impl Quarter {
+    pub fn of(t: chrono::DateTime<chrono::Utc>) -> Quarter {
+        use chrono::Datelike;
+        Quarter {
+            year: t.year(),
+            q: ((t.month() - 1) / 3 + 1) as u8,
+        }
+    }
+
+    /// The first instant of the quarter and of the next one, for `start <= t < end`.
+    pub fn bounds(self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+        use chrono::TimeZone;
+        let start = |year: i32, q: u8| {
+            chrono::Utc
+                .with_ymd_and_hms(year, u32::from(q - 1) * 3 + 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let next = if self.q == 4 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.q + 1)
+        };
+        (start(self.year, self.q), start(next.0, next.1))
+    }
+
+    pub fn previous(self) -> Quarter {
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.q)
+    }
+}
+
+impl std::str::FromStr for Quarter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Quarter, String> {
+        let bad = || format!("`{s}` is not a quarter: write it like 2024-Q3");
+        let (year, q) = s.trim().split_once("-Q").ok_or_else(bad)?;
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let q: u8 = q.parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&q) || !(2000..=2100).contains(&year) {
+            return Err(bad());
+        }
+        Ok(Quarter { year, q })
+    }
+}
+
+impl TryFrom<String> for Quarter {
+    type Error = String;
+    fn try_from(s: String) -> Result<Quarter, String> {
+        s.parse()
+    }
+}
+
+impl From<Quarter> for String {
+    fn from(q: Quarter) -> String {
+        q.to_string()
+    }
+}

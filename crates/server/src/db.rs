@@ -107,6 +107,35 @@ BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END;
 CREATE TRIGGER review_log_no_delete BEFORE DELETE ON review_log
 BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END;
 "#,
+    r#"
+-- The rating: methodology versions, KPI figures per quarter, and published quarters,
+-- which are frozen with the methodology version they were computed with.
+CREATE TABLE methodologies (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE kpis (
+    quarter TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (quarter, branch_id, key)
+);
+CREATE TABLE published (
+    quarter TEXT PRIMARY KEY,
+    methodology_id TEXT NOT NULL,
+    methodology_version INTEGER NOT NULL,
+    tables TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    by_login TEXT NOT NULL
+);
+CREATE TRIGGER published_frozen BEFORE UPDATE ON published
+BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
+CREATE TRIGGER published_kept BEFORE DELETE ON published
+BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
+"#,
 ];
 
 #[derive(Clone)]

@@ -87,11 +87,13 @@ pub fn publish(
     Ok(())
 }
 
-/// Creates the demo users (password `demo`) and, once, a set of generated visits.
+/// Creates the demo users (password `demo`) and, once, generated visits: recent ones
+/// waiting for review, and four past quarters approved, with KPIs, published.
 pub fn load_demo(
     conn: &mut Connection,
     template: &Template,
     directory: &Directory,
+    methodology: &zakupka_core::rating::Methodology,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     for (login, role) in DEMO_USERS {
@@ -124,7 +126,18 @@ pub fn load_demo(
         )?;
     }
     tx.commit()?;
-    Ok(visits.len())
+    // The four quarters before this one: approved visits, KPIs, published.
+    let mut quarters = vec![zakupka_core::rating::Quarter::of(now).previous()];
+    while quarters.len() < 4 {
+        let before = quarters[quarters.len() - 1].previous();
+        quarters.push(before);
+    }
+    quarters.reverse();
+    let history = load_history(conn, template, directory, methodology, &quarters)?;
+    for q in quarters {
+        crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
+    }
+    Ok(visits.len() + history)
 }
 
 /// A small deterministic generator, so the demo is the same on every machine.
@@ -149,73 +162,157 @@ pub fn generate_visits(
     now: DateTime<Utc>,
 ) -> Vec<Visit> {
     let mut rng = Lcg(7);
-    let mut out = Vec::with_capacity(count);
-    for n in 0..count {
-        let office = &directory.offices[rng.next(directory.offices.len() as u64) as usize];
-        let started = now - Duration::hours(6 + rng.next(24 * 60) as i64);
-        let finished = started + Duration::minutes(20 + rng.next(40) as i64);
-        // Each office has its own level of service, so the demo has a spread of scores.
-        let quality = 55 + (office.id.bytes().map(u64::from).sum::<u64>() % 45);
-        let mut answers = std::collections::BTreeMap::new();
-        for item in template.items() {
-            let good = rng.next(100) < quality;
-            let value = match &item.kind {
-                _ if item.allow_na && rng.next(100) < 5 => AnswerValue::NotApplicable,
-                ItemKind::YesNo => {
-                    if good || item.critical && rng.next(100) < 90 {
-                        AnswerValue::Yes
-                    } else {
-                        AnswerValue::No
-                    }
-                }
-                ItemKind::Scale => AnswerValue::Scale(if good {
-                    4 + rng.next(2) as u8
+    (0..count)
+        .map(|n| {
+            let office = &directory.offices[rng.next(directory.offices.len() as u64) as usize];
+            let started = now - Duration::hours(6 + rng.next(24 * 60) as i64);
+            let auditor = if n % 2 == 0 { "auditor1" } else { "auditor2" };
+            make_visit(template, office, auditor, started, n as u32, &mut rng)
+        })
+        .collect()
+}
+
+/// One plausible submitted visit of `office` started at `started`: every item answered,
+/// mostly well, with the office's own level of service.
+fn make_visit(
+    template: &Template,
+    office: &zakupka_core::Office,
+    auditor: &str,
+    started: DateTime<Utc>,
+    n: u32,
+    rng: &mut Lcg,
+) -> Visit {
+    let finished = started + Duration::minutes(20 + rng.next(40) as i64);
+    // Each office has its own level of service, so the demo has a spread of scores.
+    let quality = 55 + (office.id.bytes().map(u64::from).sum::<u64>() % 45);
+    let mut answers = std::collections::BTreeMap::new();
+    for item in template.items() {
+        let good = rng.next(100) < quality;
+        let value = match &item.kind {
+            _ if item.allow_na && rng.next(100) < 5 => AnswerValue::NotApplicable,
+            ItemKind::YesNo if good || item.critical && rng.next(100) < 90 => AnswerValue::Yes,
+            ItemKind::YesNo => AnswerValue::No,
+            ItemKind::Scale => AnswerValue::Scale(if good {
+                4 + rng.next(2) as u8
+            } else {
+                2 + rng.next(2) as u8
+            }),
+            ItemKind::Number { .. } => AnswerValue::Number(if good {
+                3 + rng.next(12)
+            } else {
+                14 + rng.next(20)
+            } as f64),
+            ItemKind::Choice { options } => {
+                let pick = if good {
+                    0
                 } else {
-                    2 + rng.next(2) as u8
-                }),
-                ItemKind::Number { .. } => AnswerValue::Number(if good {
-                    3 + rng.next(12)
-                } else {
-                    14 + rng.next(20)
-                } as f64),
-                ItemKind::Choice { options } => {
-                    let pick = if good {
-                        0
-                    } else {
-                        rng.next(options.len() as u64) as usize
-                    };
-                    AnswerValue::Choice(options[pick].id.clone())
-                }
-            };
-            answers.insert(
-                item.id.clone(),
-                Answer {
-                    value: Some(value),
-                    comment: String::new(),
-                    photos: vec![],
-                    updated_at: finished,
-                },
-            );
-        }
-        // v7 ids from the visit's own time, as a device would have made them.
-        let ts = uuid::Timestamp::from_unix(uuid::NoContext, started.timestamp() as u64, n as u32);
-        out.push(Visit {
-            id: Uuid::new_v7(ts),
-            template_id: template.id.clone(),
-            template_version: template.version,
-            office_id: office.id.clone(),
-            auditor: if n % 2 == 0 { "auditor1" } else { "auditor2" }.into(),
-            scenario: template.scenarios[rng.next(template.scenarios.len() as u64) as usize]
-                .id
-                .clone(),
-            started_at: started,
-            finished_at: Some(finished),
-            waiting_seconds: None,
-            comment: String::new(),
-            status: VisitStatus::Submitted,
-            revision: 1,
-            answers,
-        });
+                    rng.next(options.len() as u64) as usize
+                };
+                AnswerValue::Choice(options[pick].id.clone())
+            }
+        };
+        answers.insert(
+            item.id.clone(),
+            Answer {
+                value: Some(value),
+                comment: String::new(),
+                photos: vec![],
+                updated_at: finished,
+            },
+        );
     }
-    out
+    // v7 ids from the visit's own time, as a device would have made them.
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, started.timestamp() as u64, n);
+    Visit {
+        id: Uuid::new_v7(ts),
+        template_id: template.id.clone(),
+        template_version: template.version,
+        office_id: office.id.clone(),
+        auditor: auditor.into(),
+        scenario: template.scenarios[rng.next(template.scenarios.len() as u64) as usize]
+            .id
+            .clone(),
+        started_at: started,
+        finished_at: Some(finished),
+        waiting_seconds: None,
+        comment: String::new(),
+        status: VisitStatus::Submitted,
+        revision: 1,
+        answers,
+    }
+}
+
+/// Past quarters for the demo: three approved visits per branch and a full set of KPI
+/// figures, so the rating, its history and the cups show on first start.
+pub fn load_history(
+    conn: &mut Connection,
+    template: &Template,
+    directory: &Directory,
+    methodology: &zakupka_core::rating::Methodology,
+    quarters: &[zakupka_core::rating::Quarter],
+) -> Result<usize, AppError> {
+    let mut rng = Lcg(11);
+    let mut made = 0;
+    let tx = conn.transaction()?;
+    for quarter in quarters {
+        let (start, end) = quarter.bounds();
+        let span = (end - start).num_hours().max(48) - 24;
+        for (b, branch) in directory.branches.iter().enumerate() {
+            let offices: Vec<_> = directory
+                .offices
+                .iter()
+                .filter(|o| o.branch_id == branch.id)
+                .collect();
+            for k in 0..3 {
+                let office = offices[rng.next(offices.len() as u64) as usize];
+                let started = start + Duration::hours(rng.next(span as u64) as i64);
+                let auditor = if (b + k) % 2 == 0 {
+                    "auditor1"
+                } else {
+                    "auditor2"
+                };
+                let v = make_visit(template, office, auditor, started, made as u32, &mut rng);
+                let payload =
+                    serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;
+                let at = v.finished_at.unwrap_or(started);
+                ingest::store(&tx, &v, &payload, template, "demo", at)?;
+                tx.execute(
+                    "UPDATE reviews SET state = 'approved', updated_at = ?2 WHERE visit_id = ?1",
+                    params![v.id.to_string(), at.to_rfc3339()],
+                )?;
+                tx.execute(
+                    "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at)
+                     VALUES (?1, 1, 'submitted', 'approved', 'supervisor', ?2)",
+                    params![v.id.to_string(), at.to_rfc3339()],
+                )?;
+                made += 1;
+            }
+            // KPI figures: the branch's own level, drifting a little from quarter to quarter.
+            let level = (branch.id.bytes().map(u64::from).sum::<u64>() % 100) as f64 / 100.0;
+            for c in &methodology.criteria {
+                if let zakupka_core::rating::Measure::Kpi { key, best, worst } = &c.measure {
+                    let drift = rng.next(21) as f64 / 100.0 - 0.1;
+                    let share = (0.35 + 0.6 * level + drift).clamp(0.0, 1.0);
+                    let value = ((worst + (best - worst) * share) * 10.0).round() / 10.0;
+                    tx.execute(
+                        "INSERT OR REPLACE INTO kpis (quarter, branch_id, key, value) VALUES (?1, ?2, ?3, ?4)",
+                        params![quarter.to_string(), branch.id, key, value],
+                    )?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(made)
+}
+
+/// Reads and validates `methodology.toml` of the seeds folder.
+pub fn read_methodology(dir: &Path) -> anyhow::Result<zakupka_core::rating::Methodology> {
+    let path = dir.join("methodology.toml");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(zakupka_core::seed::parse_methodology(
+        &path.display().to_string(),
+        &text,
+    )?)
 }

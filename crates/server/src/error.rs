@@ -28,7 +28,8 @@ pub enum AppError {
     TooManyAttempts { retry_after: u64 },
     #[error("this app speaks protocol {got}, the server {want}: update the app")]
     ProtocolOutdated { got: String, want: u32 },
-    #[error("internal error")]
+    /// The detail is for logs and the command line; clients only read "internal error".
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -119,7 +120,10 @@ impl IntoResponse for AppError {
             status,
             Json(ErrorBody {
                 error: code,
-                message: self.to_string(),
+                message: match &self {
+                    AppError::Internal(_) => "internal error".to_owned(),
+                    other => other.to_string(),
+                },
                 field,
             }),
         )

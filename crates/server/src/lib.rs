@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod rating;
 mod routes;
 
 use std::path::PathBuf;

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
-use zakupka_server::{Db, app, auth, demo};
+use zakupka_core::{Directory, League};
+use zakupka_server::{Db, app, auth, demo, rating};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,36 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Import a quarter's KPI figures (CSV: `branch_id` then one column per KPI key).
+    ImportKpi {
+        file: PathBuf,
+        #[arg(long)]
+        quarter: Quarter,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "./seeds")]
+        seeds: PathBuf,
+    },
+    /// Print a quarter's rating: as published, or computed now if it is not published yet.
+    Rating {
+        #[arg(long)]
+        quarter: Quarter,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "./seeds")]
+        seeds: PathBuf,
+    },
+    /// Publish a quarter's rating: its results and methodology version are frozen.
+    Publish {
+        #[arg(long)]
+        quarter: Quarter,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "./seeds")]
+        seeds: PathBuf,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -55,6 +87,13 @@ enum UserCommand {
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -91,10 +130,20 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let (template, directory) = demo::read_seeds(&seeds)?;
-            database.blocking(|conn| demo::publish(conn, &template, &directory))?;
+            let methodology = demo::read_methodology(&seeds)?;
+            database.blocking(|conn| {
+                demo::publish(conn, &template, &directory)?;
+                rating::store_methodology(conn, &methodology)
+            })?;
             if with_demo {
                 let made = database.blocking(|conn| {
-                    demo::load_demo(conn, &template, &directory, chrono::Utc::now())
+                    demo::load_demo(
+                        conn,
+                        &template,
+                        &directory,
+                        &methodology,
+                        chrono::Utc::now(),
+                    )
                 })?;
                 tracing::info!(
                     "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
@@ -116,6 +165,52 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?;
         }
+        Command::ImportKpi {
+            file,
+            quarter,
+            db,
+            seeds,
+        } => {
+            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let methodology = demo::read_methodology(&seeds)?;
+            let (_, directory) = demo::read_seeds(&seeds)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let kpis = zakupka_core::seed::parse_kpis(
+                &file.display().to_string(),
+                &text,
+                &methodology,
+                &directory,
+            )?;
+            let n = database.blocking(|conn| rating::import_kpis(conn, quarter, &kpis))?;
+            println!(
+                "{quarter}: {n} figures for {} branches imported",
+                kpis.len()
+            );
+        }
+        Command::Rating {
+            quarter,
+            format,
+            db,
+            seeds,
+        } => {
+            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let methodology = demo::read_methodology(&seeds)?;
+            let (_, directory) = demo::read_seeds(&seeds)?;
+            let result = database.blocking(|conn| rating::rating(conn, quarter, &methodology))?;
+            print!("{}", render(&result, &methodology, &directory, format)?);
+        }
+        Command::Publish { quarter, db, seeds } => {
+            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let methodology = demo::read_methodology(&seeds)?;
+            let result = database.blocking(|conn| {
+                rating::publish(conn, quarter, &methodology, "admin", chrono::Utc::now())
+            })?;
+            println!(
+                "{quarter} published with methodology {} v{}",
+                result.methodology_id, result.methodology_version
+            );
+        }
         Command::User {
             command: UserCommand::Add { login, role, db },
         } => {
@@ -130,4 +225,116 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn league_name(league: League) -> &'static str {
+    match league {
+        League::Large => "large",
+        League::Small => "small",
+    }
+}
+
+fn not_rated_text(reason: &NotRated) -> String {
+    match reason {
+        NotRated::TooFewVisits { approved, needed } => {
+            format!("not rated: {approved} approved visits of {needed} needed")
+        }
+        NotRated::MissingKpi { keys } => format!("not rated: no KPI {}", keys.join(", ")),
+    }
+}
+
+/// The rating as a table for people, CSV for spreadsheets, or JSON for programs.
+fn render(
+    r: &rating::Rating,
+    m: &Methodology,
+    directory: &Directory,
+    format: Format,
+) -> anyhow::Result<String> {
+    let name = |id: &str| {
+        directory
+            .branch(id)
+            .map_or(id.to_owned(), |b| b.name.ru.clone())
+    };
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(r)? + "\n"),
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header = vec!["quarter", "league", "place", "branch", "score"];
+            header.extend(m.criteria.iter().map(|c| c.id.as_str()));
+            header.push("status");
+            w.write_record(&header)?;
+            for t in &r.tables {
+                for row in &t.rows {
+                    let mut rec = vec![
+                        r.quarter.to_string(),
+                        league_name(t.league).into(),
+                        row.place.to_string(),
+                        name(&row.branch_id),
+                        format!("{:.*}", usize::from(m.precision), row.score),
+                    ];
+                    rec.extend(m.criteria.iter().map(|c| {
+                        row.criteria
+                            .iter()
+                            .find(|x| x.criterion_id == c.id)
+                            .map_or(String::new(), |x| format!("{:.2}", x.score))
+                    }));
+                    rec.push("rated".into());
+                    w.write_record(&rec)?;
+                }
+                for (id, reason) in &t.not_rated {
+                    let mut rec = vec![
+                        r.quarter.to_string(),
+                        league_name(t.league).into(),
+                        String::new(),
+                        name(id),
+                        String::new(),
+                    ];
+                    rec.extend(m.criteria.iter().map(|_| String::new()));
+                    rec.push(not_rated_text(reason));
+                    w.write_record(&rec)?;
+                }
+            }
+            Ok(String::from_utf8(w.into_inner()?)?)
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Рейтинг управлений, {} ({} v{}{})\n",
+                r.quarter,
+                r.methodology_id,
+                r.methodology_version,
+                r.published_at
+                    .map_or(", не опубликован".to_owned(), |t| format!(
+                        ", опубликован {}",
+                        t.format("%d.%m.%Y")
+                    ))
+            );
+            for t in &r.tables {
+                out += match t.league {
+                    League::Large => "\nКрупные управления\n",
+                    League::Small => "\nМалые управления\n",
+                };
+                for row in &t.rows {
+                    out += &format!(
+                        "{:>3}  {:<28} {:>6.*}\n",
+                        row.place,
+                        name(&row.branch_id),
+                        usize::from(m.precision),
+                        row.score
+                    );
+                }
+                for (id, reason) in &t.not_rated {
+                    let why = match reason {
+                        NotRated::TooFewVisits { approved, needed } => {
+                            format!("вне рейтинга: одобренных проверок {approved} из {needed}")
+                        }
+                        NotRated::MissingKpi { keys } => {
+                            format!("вне рейтинга: нет показателей {}", keys.join(", "))
+                        }
+                    };
+                    out += &format!("  -  {:<28} {why}\n", name(id));
+                }
+            }
+            Ok(out)
+        }
+    }
 }

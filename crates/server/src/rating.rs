@@ -1,0 +1,218 @@
+//! The quarterly rating on the server: methodology versions, KPI imports, computing a
+//! quarter from approved visits, and publishing, which freezes it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate};
+use zakupka_core::seed::Kpis;
+
+use crate::error::AppError;
+use crate::ingest;
+
+/// A quarter's rating, live or as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub quarter: Quarter,
+    pub methodology_id: String,
+    pub methodology_version: u32,
+    /// When it was published; `None` for a live computation that may still change.
+    pub published_at: Option<DateTime<Utc>>,
+    pub tables: Vec<LeagueTable>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Keeps a methodology version; like checklists, a version never changes once stored.
+pub fn store_methodology(conn: &Connection, m: &Methodology) -> Result<(), AppError> {
+    let body = serde_json::to_string(m).map_err(internal)?;
+    let old: Option<String> = conn
+        .query_row(
+            "SELECT body FROM methodologies WHERE id = ?1 AND version = ?2",
+            params![m.id, m.version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match old {
+        None => {
+            conn.execute(
+                "INSERT INTO methodologies (id, version, body) VALUES (?1, ?2, ?3)",
+                params![m.id, m.version, body],
+            )?;
+            Ok(())
+        }
+        Some(old) if serde_json::from_str::<Methodology>(&old).map_err(internal)? == *m => Ok(()),
+        Some(_) => Err(AppError::bad(
+            "version",
+            format!(
+                "methodology {} version {} already exists with other content: give it a new version",
+                m.id, m.version
+            ),
+        )),
+    }
+}
+
+fn published(conn: &Connection, quarter: Quarter) -> Result<Option<Rating>, AppError> {
+    let row: Option<(String, u32, String, String)> = conn
+        .query_row(
+            "SELECT methodology_id, methodology_version, tables, published_at FROM published WHERE quarter = ?1",
+            [quarter.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    row.map(|(id, version, tables, at)| {
+        Ok(Rating {
+            quarter,
+            methodology_id: id,
+            methodology_version: version,
+            published_at: Some(
+                DateTime::parse_from_rfc3339(&at)
+                    .map_err(internal)?
+                    .with_timezone(&Utc),
+            ),
+            tables: serde_json::from_str(&tables).map_err(internal)?,
+        })
+    })
+    .transpose()
+}
+
+/// Replaces the quarter's KPI figures, in one transaction. A published quarter is frozen.
+pub fn import_kpis(
+    conn: &mut Connection,
+    quarter: Quarter,
+    kpis: &Kpis,
+) -> Result<usize, AppError> {
+    if published(conn, quarter)?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{quarter} is published and frozen"
+        )));
+    }
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM kpis WHERE quarter = ?1", [quarter.to_string()])?;
+    let mut n = 0;
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO kpis (quarter, branch_id, key, value) VALUES (?1, ?2, ?3, ?4)")?;
+        for (branch, figures) in kpis {
+            for (key, value) in figures {
+                insert.execute(params![quarter.to_string(), branch, key, value])?;
+                n += 1;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Computes the quarter from approved visits (their current revision, finished within the
+/// quarter) and the imported KPIs, with `methodology`.
+pub fn compute(
+    conn: &Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+) -> Result<Vec<LeagueTable>, AppError> {
+    let directory = ingest::directory(conn)?;
+    let (start, end) = quarter.bounds();
+    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut branches: Vec<BranchQuarter> = directory
+        .branches
+        .iter()
+        .map(|b| BranchQuarter {
+            branch: b.clone(),
+            visits: Vec::new(),
+            kpis: Default::default(),
+        })
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.office_id, v.score FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2",
+    )?;
+    let rows = stmt.query_map(params![ts(start), ts(end)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, f64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, office, score) = row?;
+        let Some(branch_id) = directory.office(&office).map(|o| o.branch_id.clone()) else {
+            continue;
+        };
+        if let Some(b) = branches.iter_mut().find(|b| b.branch.id == branch_id) {
+            b.visits
+                .push((uuid::Uuid::parse_str(&id).map_err(internal)?, score));
+        }
+    }
+    let mut stmt = conn.prepare("SELECT branch_id, key, value FROM kpis WHERE quarter = ?1")?;
+    let rows = stmt.query_map([quarter.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, f64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (branch_id, key, value) = row?;
+        if let Some(b) = branches.iter_mut().find(|b| b.branch.id == branch_id) {
+            b.kpis.insert(key, value);
+        }
+    }
+    for b in &mut branches {
+        b.visits.sort_by_key(|v| v.0);
+    }
+    Ok(rate(methodology, &branches))
+}
+
+/// The published rating of the quarter if there is one, else a live computation.
+pub fn rating(
+    conn: &Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+) -> Result<Rating, AppError> {
+    if let Some(p) = published(conn, quarter)? {
+        return Ok(p);
+    }
+    Ok(Rating {
+        quarter,
+        methodology_id: methodology.id.clone(),
+        methodology_version: methodology.version,
+        published_at: None,
+        tables: compute(conn, quarter, methodology)?,
+    })
+}
+
+/// Freezes the quarter: its results and methodology version are stored and never change.
+pub fn publish(
+    conn: &mut Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Rating, AppError> {
+    let tx = conn.transaction()?;
+    if published(&tx, quarter)?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{quarter} is already published"
+        )));
+    }
+    store_methodology(&tx, methodology)?;
+    let tables = compute(&tx, quarter, methodology)?;
+    tx.execute(
+        "INSERT INTO published (quarter, methodology_id, methodology_version, tables, published_at, by_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            quarter.to_string(),
+            methodology.id,
+            methodology.version,
+            serde_json::to_string(&tables).map_err(internal)?,
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            by
+        ],
+    )?;
+    tx.commit()?;
+    published(conn, quarter)?.ok_or_else(|| AppError::Internal("published row vanished".into()))
+}

@@ -1,0 +1,271 @@
+//! The rating on the server: only approved visits of the quarter count, KPI files are
+//! checked line by line, and a published quarter never changes again.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{Duration, TimeZone, Utc};
+use uuid::Uuid;
+use zakupka_core::League;
+use zakupka_core::rating::{Methodology, NotRated, Quarter};
+use zakupka_core::seed::parse_kpis;
+use zakupka_core::{Directory, Template};
+use zakupka_server::{Db, demo, ingest, rating};
+
+fn seeds() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
+}
+
+fn setup() -> (Db, Template, Directory, Methodology) {
+    let (t, d) = demo::read_seeds(&seeds()).unwrap();
+    let m = demo::read_methodology(&seeds()).unwrap();
+    let db = Db::open_in_memory().unwrap();
+    db.blocking(|c| demo::publish(c, &t, &d)).unwrap();
+    (db, t, d, m)
+}
+
+/// Stores a visit of `office` finished at `at`, approved or just submitted.
+fn visit(
+    db: &Db,
+    t: &Template,
+    d: &Directory,
+    office: &str,
+    at: chrono::DateTime<Utc>,
+    approve: bool,
+) -> Uuid {
+    let mut v = demo::generate_visits(t, d, 1, at).remove(0);
+    v.id = Uuid::now_v7();
+    v.office_id = office.into();
+    v.started_at = at - Duration::minutes(30);
+    v.finished_at = Some(at);
+    let (t, id) = (t.clone(), v.id);
+    db.blocking(move |c| {
+        let tx = c.transaction()?;
+        let payload = serde_json::to_string(&v).unwrap();
+        ingest::store(&tx, &v, &payload, &t, "test", at)?;
+        tx.commit()?;
+        if approve {
+            let r = zakupka_core::wire::ReviewRequest {
+                decision: zakupka_core::wire::Decision::Approve,
+                comment: String::new(),
+                item_comments: Default::default(),
+            };
+            ingest::decide(c, &id.to_string(), &r, "supervisor", at)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    id
+}
+
+/// Every KPI of the methodology for `branches`, at a middling level.
+fn kpi_csv(m: &Methodology, branches: &[&str]) -> String {
+    let keys: Vec<&str> = m
+        .criteria
+        .iter()
+        .filter_map(|c| match &c.measure {
+            zakupka_core::rating::Measure::Kpi { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = format!("branch_id,{}\n", keys.join(","));
+    for b in branches {
+        out += &format!(
+            "{b},{}\n",
+            keys.iter().map(|_| "5").collect::<Vec<_>>().join(",")
+        );
+    }
+    out
+}
+
+#[test]
+fn only_approved_visits_finished_in_the_quarter_count() {
+    let (db, t, d, mut m) = setup();
+    m.min_approved_visits = 1;
+    let q: Quarter = "2026-Q2".parse().unwrap();
+    let inside = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+    let approved = visit(&db, &t, &d, "klin-1", inside, true);
+    visit(&db, &t, &d, "klin-1", inside, false); // submitted, not reviewed
+    visit(
+        &db,
+        &t,
+        &d,
+        "klin-1",
+        Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap(),
+        true,
+    ); // next quarter
+    let kpis = parse_kpis("k.csv", &kpi_csv(&m, &["klin"]), &m, &d).unwrap();
+    db.blocking(|c| rating::import_kpis(c, q, &kpis)).unwrap();
+
+    let r = db.blocking(|c| rating::rating(c, q, &m)).unwrap();
+    assert_eq!(r.published_at, None);
+    let small = r.tables.iter().find(|t| t.league == League::Small).unwrap();
+    let klin = small
+        .rows
+        .iter()
+        .find(|row| row.branch_id == "klin")
+        .expect("klin is rated");
+    assert_eq!(klin.visits, [approved], "one approved visit in the quarter");
+    assert!(small.not_rated.iter().any(
+        |(b, why)| b == "shatura" && matches!(why, NotRated::TooFewVisits { approved: 0, .. })
+    ));
+}
+
+#[test]
+fn kpi_files_are_checked_line_by_line() {
+    let (_, _, d, m) = setup();
+    let ok = kpi_csv(&m, &["klin", "serpukhov"]);
+    assert_eq!(parse_kpis("k.csv", &ok, &m, &d).unwrap().len(), 2);
+    let err = |text: &str| parse_kpis("k.csv", text, &m, &d).unwrap_err().to_string();
+    assert_eq!(
+        err(&ok.replace("serpukhov", "atlantis")),
+        "k.csv, line 3, field `branch_id`: no branch `atlantis` in the directory"
+    );
+    assert!(
+        err(&ok.replacen(",5", ",много", 1))
+            .starts_with("k.csv, line 2, field `complaints_per_10k`: `много` is not a number")
+    );
+    let unknown = err(&ok.replace("complaints_per_10k", "happiness"));
+    assert!(
+        unknown.contains("field `happiness`: `happiness` is not a KPI"),
+        "{unknown}"
+    );
+    assert!(unknown.starts_with("k.csv, line 1,"), "{unknown}");
+    assert_eq!(
+        err(&format!("{ok}klin,1,1,1,1,1,1,1,1,1\n")),
+        "k.csv, line 4, field `branch_id`: branch `klin` is listed twice"
+    );
+    // An empty cell is a figure not reported: the branch is then not rated, and says why.
+    let gap = parse_kpis("k.csv", &ok.replacen(",5", ",", 1), &m, &d).unwrap();
+    assert!(!gap["klin"].contains_key("complaints_per_10k"));
+}
+
+#[test]
+fn a_published_quarter_does_not_change_after_new_data_or_a_new_methodology() {
+    let (db, t, d, mut m) = setup();
+    m.min_approved_visits = 1;
+    let q: Quarter = "2026-Q2".parse().unwrap();
+    let day = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+    for office in ["klin-1", "serpukhov-1", "shatura-1"] {
+        visit(&db, &t, &d, office, day, true);
+    }
+    let kpis = parse_kpis(
+        "k.csv",
+        &kpi_csv(&m, &["klin", "serpukhov", "shatura"]),
+        &m,
+        &d,
+    )
+    .unwrap();
+    db.blocking(|c| rating::import_kpis(c, q, &kpis)).unwrap();
+    let published = db
+        .blocking(|c| rating::publish(c, q, &m, "supervisor", day + Duration::days(60)))
+        .unwrap();
+    assert!(published.published_at.is_some());
+
+    // Afterwards: another approved visit, new KPIs refused, a new methodology version.
+    visit(&db, &t, &d, "klin-1", day, true);
+    let refused = db.blocking(|c| rating::import_kpis(c, q, &kpis));
+    assert!(matches!(
+        refused,
+        Err(zakupka_server::AppError::Conflict(_))
+    ));
+    let mut v2 = m.clone();
+    v2.version = 2;
+    v2.criteria[0].weight = 90.0;
+    let again = db.blocking(|c| rating::rating(c, q, &v2)).unwrap();
+    assert_eq!(
+        again, published,
+        "the published quarter keeps its results and methodology v1"
+    );
+    assert!(
+        db.blocking(|c| Ok(c.execute("UPDATE published SET tables = '[]'", [])?))
+            .is_err()
+    );
+    assert!(matches!(
+        db.blocking(|c| rating::publish(c, q, &v2, "supervisor", Utc::now())),
+        Err(zakupka_server::AppError::Conflict(_))
+    ));
+    // An unpublished quarter is computed live, with the methodology given.
+    let live = db
+        .blocking(|c| rating::rating(c, q.previous(), &v2))
+        .unwrap();
+    assert_eq!((live.published_at, live.methodology_version), (None, 2));
+}
+
+#[test]
+fn the_demo_publishes_past_quarters_and_the_cli_prints_them_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let mut server = Command::new(bin)
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--web",
+            "/nonexistent",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--seeds")
+        .arg(seeds())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    while !lines.next().unwrap().unwrap().contains("serves http://") {}
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let last = Quarter::of(Utc::now()).previous();
+    let out = Command::new(bin)
+        .args([
+            "rating",
+            "--format",
+            "csv",
+            "--quarter",
+            &last.to_string(),
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--seeds")
+        .arg(seeds())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv.lines();
+    assert!(
+        rows.next()
+            .unwrap()
+            .starts_with("quarter,league,place,branch,score,")
+    );
+    let rated: Vec<&str> = rows.filter(|r| r.ends_with(",rated")).collect();
+    assert_eq!(rated.len(), 48, "every branch of the demo is rated");
+    assert!(
+        rated
+            .iter()
+            .any(|r| r.starts_with(&format!("{last},large,1,")))
+    );
+    assert!(
+        rated
+            .iter()
+            .any(|r| r.starts_with(&format!("{last},small,1,")))
+    );
+
+    let bad = Command::new(bin)
+        .args(["rating", "--quarter", "2024-Q5", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`2024-Q5` is not a quarter"));
+}
