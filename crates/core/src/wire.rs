@@ -235,3 +235,21 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
+
+/// A quarter's rating, live or as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub quarter: crate::rating::Quarter,
+    pub methodology_id: String,
+    pub methodology_version: u32,
+    /// When it was published; `None` for a live computation that may still change.
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub tables: Vec<crate::rating::LeagueTable>,
+}
+
+/// A quarter with something to rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarterInfo {
+    pub quarter: crate::rating::Quarter,
+    pub published: bool,
+}

@@ -3,23 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate};
 use zakupka_core::seed::Kpis;
 
 use crate::error::AppError;
 use crate::ingest;
 
-/// A quarter's rating, live or as published.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rating {
-    pub quarter: Quarter,
-    pub methodology_id: String,
-    pub methodology_version: u32,
-    /// When it was published; `None` for a live computation that may still change.
-    pub published_at: Option<DateTime<Utc>>,
-    pub tables: Vec<LeagueTable>,
-}
+pub use zakupka_core::wire::{QuarterInfo, Rating};
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
@@ -215,4 +205,53 @@ pub fn publish(
     )?;
     tx.commit()?;
     published(conn, quarter)?.ok_or_else(|| AppError::Internal("published row vanished".into()))
+}
+
+/// The newest stored version of the methodology the server rates with.
+pub fn latest_methodology(conn: &Connection) -> Result<Methodology, AppError> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM methodologies ORDER BY rowid DESC, version DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let body =
+        body.ok_or_else(|| AppError::NotFound("no rating methodology on this server".into()))?;
+    serde_json::from_str(&body).map_err(internal)
+}
+
+/// Quarters with approved visits or a published rating, newest first.
+pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
+    let mut found: std::collections::BTreeMap<Quarter, bool> = Default::default();
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT substr(v.finished_at, 1, 7) FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.finished_at IS NOT NULL",
+    )?;
+    for month in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        let month = month?;
+        let (y, m) = month.split_once('-').unwrap_or(("", ""));
+        if let (Ok(year), Ok(m)) = (y.parse::<i32>(), m.parse::<u8>()) {
+            if (1..=12).contains(&m) {
+                found
+                    .entry(Quarter {
+                        year,
+                        q: (m - 1) / 3 + 1,
+                    })
+                    .or_insert(false);
+            }
+        }
+    }
+    let mut stmt = conn.prepare("SELECT quarter FROM published")?;
+    for q in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        if let Ok(q) = q?.parse::<Quarter>() {
+            found.insert(q, true);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .rev()
+        .map(|(quarter, published)| QuarterInfo { quarter, published })
+        .collect())
 }

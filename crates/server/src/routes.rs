@@ -42,6 +42,9 @@ pub fn api() -> Router<AppState> {
         .route("/visits/{id}", get(visit_detail))
         .route("/visits/{id}/review", post(review))
         .route("/visits/{id}/log", get(visit_log))
+        .route("/rating", get(get_rating))
+        .route("/rating/quarters", get(rating_quarters))
+        .route("/rating/{quarter}/publish", post(publish_rating))
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -450,4 +453,62 @@ async fn visit_log(
         })
         .await?;
     Ok(Json(log))
+}
+
+#[derive(Deserialize)]
+struct QuarterQuery {
+    quarter: String,
+}
+
+fn quarter(text: &str) -> Result<zakupka_core::rating::Quarter, AppError> {
+    text.parse()
+        .map_err(|e: String| AppError::bad("quarter", e))
+}
+
+/// Anyone signed in reads the rating: branch heads and the ministry as well as staff.
+async fn get_rating(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    query: Result<Query<QuarterQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<crate::rating::Rating>, AppError> {
+    let Query(q) = query?;
+    let q = quarter(&q.quarter)?;
+    let r = state
+        .db
+        .call(move |conn| {
+            let m = crate::rating::latest_methodology(conn)?;
+            crate::rating::rating(conn, q, &m)
+        })
+        .await?;
+    Ok(Json(r))
+}
+
+async fn rating_quarters(
+    State(state): State<AppState>,
+    _user: AuthUser,
+) -> Result<Json<Vec<crate::rating::QuarterInfo>>, AppError> {
+    Ok(Json(
+        state.db.call(|conn| crate::rating::quarters(conn)).await?,
+    ))
+}
+
+async fn publish_rating(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(q): Path<String>,
+) -> Result<Json<crate::rating::Rating>, AppError> {
+    if !user.role.reads_all_visits() {
+        return Err(AppError::Forbidden(
+            "only supervisors and admins publish the rating".into(),
+        ));
+    }
+    let q = quarter(&q)?;
+    let r = state
+        .db
+        .call(move |conn| {
+            let m = crate::rating::latest_methodology(conn)?;
+            crate::rating::publish(conn, q, &m, &user.login, Utc::now())
+        })
+        .await?;
+    Ok(Json(r))
 }

@@ -106,8 +106,12 @@ impl Server {
         let seeds = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds"));
         let (template, directory) = demo::read_seeds(seeds).unwrap();
         let db = Db::open_in_memory().unwrap();
-        db.blocking(|c| demo::publish(c, &template, &directory))
-            .unwrap();
+        let methodology = demo::read_methodology(seeds).unwrap();
+        db.blocking(|c| {
+            demo::publish(c, &template, &directory)?;
+            zakupka_server::rating::store_methodology(c, &methodology)
+        })
+        .unwrap();
         for (login, role) in USERS {
             db.blocking(|c| auth::add_user(c, login, *role, &password(login), Utc::now()))
                 .unwrap();
@@ -1075,6 +1079,9 @@ enum Endpoint {
     VisitDetail,
     VisitLog,
     Review,
+    Rating,
+    RatingQuarters,
+    Publish,
     OpenApi,
     Healthz,
     Logout,
@@ -1096,6 +1103,10 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     (Endpoint::VisitLog, [401, 200, 404, 200, 200]),
     // Approving auditor1's visit: the supervisor does; after that it is decided (409).
     (Endpoint::Review, [401, 403, 403, 200, 409]),
+    (Endpoint::Rating, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingQuarters, [401, 200, 200, 200, 200]),
+    // Publishing a past quarter: the supervisor does; then it is frozen (409).
+    (Endpoint::Publish, [401, 403, 403, 200, 409]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204]),
@@ -1196,6 +1207,12 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     )
                     .await
                 }
+                Endpoint::Rating => s.get("/api/v1/rating?quarter=2026-Q1", token).await,
+                Endpoint::RatingQuarters => s.get("/api/v1/rating/quarters", token).await,
+                Endpoint::Publish => {
+                    s.call(Method::POST, "/api/v1/rating/2020-Q1/publish", token, None)
+                        .await
+                }
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
                 Endpoint::Logout => s.call(Method::POST, "/api/v1/logout", token, None).await,
@@ -1232,6 +1249,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/visits/{id}"),
     ("get", "/api/v1/visits/{id}/log"),
     ("post", "/api/v1/visits/{id}/review"),
+    ("get", "/api/v1/rating"),
+    ("get", "/api/v1/rating/quarters"),
+    ("post", "/api/v1/rating/{quarter}/publish"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];
