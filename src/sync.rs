@@ -13,6 +13,7 @@ use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
 use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, sleep, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
+use zakupka_core::wire::Role;
 
 use crate::platform;
 
@@ -20,6 +21,7 @@ const SERVER_KEY: &str = "account.server";
 const LOGIN_KEY: &str = "account.login";
 const TOKEN_KEY: &str = "account.token";
 const DEVICE_KEY: &str = "account.device";
+const ROLE_KEY: &str = "account.role";
 /// While visits wait to be sent and nothing failed, look again this often.
 const IDLE_RETRY: Duration = Duration::from_secs(60);
 
@@ -55,7 +57,15 @@ impl From<&SyncError> for SyncFailure {
 pub struct Account {
     pub server: String,
     pub login: String,
+    pub role: Role,
     token: String,
+}
+
+impl Account {
+    /// The server's API with this account's token, for screens that read it directly.
+    pub fn api(&self) -> Api {
+        Api::new(&self.server, Some(self.token.clone()))
+    }
 }
 
 /// The store as the engine reaches it from the app: writes are persisted like the UI's.
@@ -103,6 +113,9 @@ pub fn account(store: &LocalStore) -> Option<Account> {
     Some(Account {
         server: get(SERVER_KEY)?,
         login: get(LOGIN_KEY)?,
+        role: get(ROLE_KEY)
+            .and_then(|r| Role::parse(&r))
+            .unwrap_or(Role::Auditor),
         token: get(TOKEN_KEY)?,
     })
 }
@@ -145,6 +158,7 @@ pub async fn log_in(
         .write(|s| {
             s.set_setting(SERVER_KEY, &server)?;
             s.set_setting(LOGIN_KEY, &answer.login)?;
+            s.set_setting(ROLE_KEY, answer.role.as_str())?;
             s.set_setting(TOKEN_KEY, &answer.token)
         })
         .map_err(|e| e.to_string())

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use zakupka_core::Visit;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, ReviewRequest,
-    VisitUpdate,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, QuarterInfo, Rating,
+    ReviewRequest, VisitUpdate,
 };
 
 use crate::remote::PushOutcome;
@@ -188,6 +188,20 @@ impl Api {
                 .json(request),
         )
         .await
+    }
+
+    /// A quarter's rating, as published or computed now.
+    pub async fn rating(&self, quarter: &str) -> Result<Rating, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/rating?quarter={quarter}"))).await
+    }
+
+    /// Quarters with something to rate, newest first.
+    pub async fn rating_quarters(&self) -> Result<Vec<QuarterInfo>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/rating/quarters")).await
+    }
+
+    pub async fn publish_rating(&self, quarter: &str) -> Result<Rating, SyncError> {
+        Self::send(self.request(reqwest::Method::POST, &format!("/rating/{quarter}/publish"))).await
     }
 
     pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {

@@ -240,8 +240,9 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
     pub quarter: crate::rating::Quarter,
-    pub methodology_id: String,
-    pub methodology_version: u32,
+    /// The methodology the rating was computed with (for a published quarter, the version
+    /// it was frozen with), so every figure can be explained by its criterion.
+    pub methodology: crate::rating::Methodology,
     /// When it was published; `None` for a live computation that may still change.
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub tables: Vec<crate::rating::LeagueTable>,

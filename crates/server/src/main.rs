@@ -208,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
             })?;
             println!(
                 "{quarter} published with methodology {} v{}",
-                result.methodology_id, result.methodology_version
+                result.methodology.id, result.methodology.version
             );
         }
         Command::User {
@@ -300,8 +300,8 @@ fn render(
             let mut out = format!(
                 "Рейтинг управлений, {} ({} v{}{})\n",
                 r.quarter,
-                r.methodology_id,
-                r.methodology_version,
+                r.methodology.id,
+                r.methodology.version,
                 r.published_at
                     .map_or(", не опубликован".to_owned(), |t| format!(
                         ", опубликован {}",

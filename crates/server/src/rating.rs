@@ -53,10 +53,14 @@ fn published(conn: &Connection, quarter: Quarter) -> Result<Option<Rating>, AppE
         )
         .optional()?;
     row.map(|(id, version, tables, at)| {
+        let body: String = conn.query_row(
+            "SELECT body FROM methodologies WHERE id = ?1 AND version = ?2",
+            params![id, version],
+            |r| r.get(0),
+        )?;
         Ok(Rating {
             quarter,
-            methodology_id: id,
-            methodology_version: version,
+            methodology: serde_json::from_str(&body).map_err(internal)?,
             published_at: Some(
                 DateTime::parse_from_rfc3339(&at)
                     .map_err(internal)?
@@ -168,8 +172,7 @@ pub fn rating(
     }
     Ok(Rating {
         quarter,
-        methodology_id: methodology.id.clone(),
-        methodology_version: methodology.version,
+        methodology: methodology.clone(),
         published_at: None,
         tables: compute(conn, quarter, methodology)?,
     })

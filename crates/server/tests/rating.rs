@@ -190,7 +190,7 @@ fn a_published_quarter_does_not_change_after_new_data_or_a_new_methodology() {
     let live = db
         .blocking(|c| rating::rating(c, q.previous(), &v2))
         .unwrap();
-    assert_eq!((live.published_at, live.methodology_version), (None, 2));
+    assert_eq!((live.published_at, live.methodology.version), (None, 2));
 }
 
 #[test]
