@@ -96,6 +96,7 @@ fn Shell() -> Element {
         Screen::Checklist(id) => rsx! { ui::Checklist { visit_id: id } },
         Screen::Summary(id) => rsx! { ui::Summary { visit_id: id } },
         Screen::Account => rsx! { ui::AccountScreen {} },
+        Screen::Rating => rsx! { ui::RatingScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

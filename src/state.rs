@@ -21,6 +21,7 @@ pub enum Screen {
     Checklist(Uuid),
     Summary(Uuid),
     Account,
+    Rating,
 }
 
 impl Screen {
@@ -29,6 +30,7 @@ impl Screen {
             Screen::Home => "home".into(),
             Screen::Start => "start".into(),
             Screen::Account => "account".into(),
+            Screen::Rating => "rating".into(),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
         }
@@ -39,6 +41,7 @@ impl Screen {
         match (kind, Uuid::parse_str(id)) {
             ("start", _) => Screen::Start,
             ("account", _) => Screen::Account,
+            ("rating", _) => Screen::Rating,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

@@ -84,6 +84,7 @@ fn SyncBar() -> Element {
                     span { class: "failed", "data-testid": "sync-error", "{failure_text(lang, e)}" }
                 }
             }
+            button { class: "secondary", "data-testid": "to-rating", onclick: move |_| state.go(Screen::Rating), "{i18n::RATING_SHORT.get(lang)}" }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
                 if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }
             }

@@ -5,6 +5,7 @@ mod account;
 mod checklist;
 mod error;
 mod home;
+mod rating;
 mod start;
 mod summary;
 
@@ -12,6 +13,7 @@ pub use account::AccountScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal};
 pub use home::Home;
+pub use rating::RatingScreen;
 pub use start::StartVisit;
 pub use summary::Summary;
 

@@ -130,3 +130,34 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   const log = await server.api('GET', `/visits/${id}/log`, sup);
   assert.deepEqual(log.body.map((e) => e.to), ['submitted', 'returned', 'submitted', 'approved']);
 });
+
+test('the rating shows both leagues with shared places, explains a branch, and fits phone and desktop', async () => {
+  const sup = await server.login('supervisor');
+  const quarters = (await server.api('GET', '/rating/quarters', sup)).body;
+  const last = quarters.find((q) => q.published).quarter;
+  const truth = (await server.api('GET', `/rating?quarter=${last}`, sup)).body;
+
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="home"]');
+  await page.click('[data-testid="to-rating"]');
+  await page.click(`[data-quarter="${last}"]`);
+  await page.waitForSelector('[data-testid="rating-status"]');
+  assert.match(await page.textContent('[data-testid="rating-status"]'), /Опубликован/);
+  for (const league of ['large', 'small']) {
+    await page.click(`[data-league="${league}"]`);
+    const table = truth.tables.find((t) => t.league === league);
+    await page.waitForFunction((first) => document.querySelector('[data-branch]')?.dataset.branch === first, table.rows[0].branch_id);
+    const shown = await page.$$eval('[data-branch]', (rows) => rows.map((r) => [r.dataset.branch, Number(r.dataset.place)]));
+    assert.deepEqual(shown, table.rows.map((r) => [r.branch_id, r.place]), `${league} league as the server computed it`);
+  }
+  await page.click('[data-league="large"]');
+  const first = truth.tables.find((t) => t.league === 'large').rows[0];
+  await page.click(`[data-branch="${first.branch_id}"] button`);
+  const rows = await page.$$eval('[data-testid="explain"] tbody tr', (trs) => trs.length);
+  assert.equal(rows, truth.methodology.criteria.length, 'every criterion explained');
+  await page.screenshot({ path: join(SHOTS, 'rating-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 1280));
+  await page.screenshot({ path: join(SHOTS, 'rating-desktop.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+});
