@@ -154,10 +154,10 @@ impl Visit {
             let Some(item) = template.item(item_id) else {
                 return bad(&field, "no such item in the checklist".into());
             };
-            if let Some(value) = &answer.value {
-                if let Err(e) = item.check_answer(value) {
-                    return bad(&field, e.to_string());
-                }
+            if let Some(value) = &answer.value
+                && let Err(e) = item.check_answer(value)
+            {
+                return bad(&field, e.to_string());
             }
             if answer.comment.chars().count() > MAX_COMMENT_CHARS {
                 return bad(

@@ -303,13 +303,13 @@ pub fn decide(
         )));
     }
     let version: u32 = template_version.parse().unwrap_or(0);
-    if let Some(t) = template(&tx, &template_id, version)? {
-        if let Some(unknown) = item_comments.keys().find(|k| t.item(k).is_none()) {
-            return Err(AppError::bad(
-                format!("item_comments.{unknown}"),
-                "no such item in the visit's checklist",
-            ));
-        }
+    if let Some(t) = template(&tx, &template_id, version)?
+        && let Some(unknown) = item_comments.keys().find(|k| t.item(k).is_none())
+    {
+        return Err(AppError::bad(
+            format!("item_comments.{unknown}"),
+            "no such item in the visit's checklist",
+        ));
     }
     let items_json =
         serde_json::to_string(&item_comments).map_err(|e| AppError::Internal(e.to_string()))?;

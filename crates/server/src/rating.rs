@@ -235,15 +235,15 @@ pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
     for month in stmt.query_map([], |r| r.get::<_, String>(0))? {
         let month = month?;
         let (y, m) = month.split_once('-').unwrap_or(("", ""));
-        if let (Ok(year), Ok(m)) = (y.parse::<i32>(), m.parse::<u8>()) {
-            if (1..=12).contains(&m) {
-                found
-                    .entry(Quarter {
-                        year,
-                        q: (m - 1) / 3 + 1,
-                    })
-                    .or_insert(false);
-            }
+        if let (Ok(year), Ok(m)) = (y.parse::<i32>(), m.parse::<u8>())
+            && (1..=12).contains(&m)
+        {
+            found
+                .entry(Quarter {
+                    year,
+                    q: (m - 1) / 3 + 1,
+                })
+                .or_insert(false);
         }
     }
     let mut stmt = conn.prepare("SELECT quarter FROM published")?;
