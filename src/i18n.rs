@@ -108,6 +108,10 @@ texts! {
     STATE_DRAFT = "черновик", "draft";
     RATING = "Рейтинг управлений", "Rating of branches";
     RATING_SHORT = "Рейтинг", "Rating";
+    TREND = "Оценка по кварталам", "Score by quarter";
+    CUP = "Переходящий кубок", "Rotating cup";
+    TIMES_LED = "лидер раз:", "times led:";
+    LEADERS = "Лидеры по кварталам", "Leaders by quarter";
     RATING_SIGN_IN = "Войдите, чтобы увидеть рейтинг", "Sign in to see the rating";
     RATING_OFFLINE = "Рейтинг доступен при связи с сервером", "The rating needs a connection to the server";
     LOADING_RATING = "Загрузка рейтинга…", "Loading the rating…";

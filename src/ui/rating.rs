@@ -3,7 +3,9 @@
 
 use dioxus::prelude::*;
 use zakupka_core::League;
-use zakupka_core::rating::{LeagueTable, Methodology, NotRated, RatedBranch};
+use zakupka_core::rating::{
+    History as RatingHistory, LeagueTable, Methodology, NotRated, Quarter, RatedBranch,
+};
 use zakupka_core::wire::QuarterInfo;
 
 use crate::i18n;
@@ -20,6 +22,12 @@ pub fn RatingScreen() -> Element {
     let mut version = use_signal(|| 0u32);
     let api = account.as_ref().map(|a| a.api());
     let api2 = api.clone();
+    let api3 = api.clone();
+    let history = use_resource(move || {
+        let api = api3.clone();
+        let _reload = version();
+        async move { api?.rating_history().await.ok() }
+    });
     let quarters = use_resource(move || {
         let api = api.clone();
         async move {
@@ -69,8 +77,17 @@ pub fn RatingScreen() -> Element {
                     }
                     " · {r.methodology.title.get(lang)} v{r.methodology.version}"
                 }
+                if let Some(Some(h)) = &*history.read() {
+                    Cups { history: h.clone(), league: league() }
+                }
                 if let Some(t) = table {
-                    LeagueView { table: t, methodology: r.methodology.clone(), open: open(), on_open: move |id| open.set(Some(id)) }
+                    LeagueView {
+                        table: t,
+                        methodology: r.methodology.clone(),
+                        open: open(),
+                        on_open: move |id| open.set(Some(id)),
+                        past: history.read().clone().flatten().unwrap_or_default(),
+                    }
                 }
                 if r.published_at.is_none() && can_publish {
                     PublishButton { quarter: r.quarter.to_string(), on_done: move |_| version += 1 }
@@ -115,6 +132,7 @@ fn LeagueView(
     methodology: Methodology,
     open: Option<String>,
     on_open: EventHandler<String>,
+    past: RatingHistory,
 ) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
@@ -139,7 +157,11 @@ fn LeagueView(
                         span { class: "score", "{row.score:.precision$}" }
                     }
                     if open.as_deref() == Some(row.branch_id.as_str()) {
-                        BranchExplained { row: row.clone(), methodology: methodology.clone() }
+                        BranchExplained {
+                            row: row.clone(),
+                            methodology: methodology.clone(),
+                            trend: past.scores.get(&row.branch_id).cloned().unwrap_or_default(),
+                        }
                     }
                 }
             }
@@ -174,7 +196,11 @@ fn not_rated(lang: zakupka_core::Lang, why: &NotRated) -> String {
 
 /// Why a branch has its score: each criterion's measure, its 0-100 score and its points.
 #[component]
-fn BranchExplained(row: RatedBranch, methodology: Methodology) -> Element {
+fn BranchExplained(
+    row: RatedBranch,
+    methodology: Methodology,
+    trend: Vec<(Quarter, f64)>,
+) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     rsx! {
@@ -197,6 +223,108 @@ fn BranchExplained(row: RatedBranch, methodology: Methodology) -> Element {
             }
         }
         p { class: "muted", "{i18n::VISITS_BEHIND.get(lang)}: {row.visits.len()}" }
+        if trend.len() > 1 {
+            Trend { points: trend }
+        }
+    }
+}
+
+/// A branch's published scores over the quarters, as a small line chart.
+#[component]
+fn Trend(points: Vec<(Quarter, f64)>) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let (w, h, pad) = (300.0, 90.0, 14.0);
+    let low = points
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min)
+        .min(100.0)
+        .floor()
+        - 5.0;
+    let high = points
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil()
+        + 5.0;
+    let span = (high - low).max(1.0);
+    let xy: Vec<(f64, f64, Quarter, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(n, (q, s))| {
+            let x = pad + (w - 2.0 * pad) * n as f64 / (points.len() - 1) as f64;
+            let y = pad + (h - 2.0 * pad) * (1.0 - (s - low) / span);
+            (x, y, *q, *s)
+        })
+        .collect();
+    let line = xy
+        .iter()
+        .map(|(x, y, _, _)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    rsx! {
+        figure { class: "trend", "data-testid": "trend",
+            figcaption { class: "muted", "{i18n::TREND.get(lang)}" }
+            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{i18n::TREND.get(lang)}",
+                polyline { points: "{line}", class: "trend-line" }
+                for (x, y, q, s) in xy.iter() {
+                    g { key: "{q}",
+                        circle { cx: "{x}", cy: "{y}", r: "3", class: "trend-dot" }
+                        text { x: "{x}", y: "{h - 2.0}", class: "trend-label", "text-anchor": "middle", "{q}" }
+                        text { x: "{x}", y: "{y - 6.0}", class: "trend-value", "text-anchor": "middle", "{s:.1}" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Who holds the league's rotating cup, and how often branches have led it.
+#[component]
+fn Cups(history: RatingHistory, league: League) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let directory = (state.directory)();
+    let name = |id: &str| {
+        directory
+            .branch(id)
+            .map_or(id.to_owned(), |b| b.name.get(lang).to_owned())
+    };
+    let holders = history.cup(league);
+    if holders.is_empty() {
+        return rsx! {};
+    }
+    let leaders: Vec<String> = history
+        .quarters
+        .iter()
+        .map(|q| {
+            let ids = if league == League::Large {
+                &q.large
+            } else {
+                &q.small
+            };
+            format!(
+                "{}: {}",
+                q.quarter,
+                ids.iter().map(|i| name(i)).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    rsx! {
+        section { class: "cups", "data-testid": "cups",
+            p { class: "cup",
+                "{i18n::CUP.get(lang)}: "
+                for id in holders.iter() {
+                    strong { key: "{id}", "{name(id)} " }
+                    span { class: "muted", "({i18n::TIMES_LED.get(lang)} {history.times_led.get(id).copied().unwrap_or(0)}) " }
+                }
+            }
+            details {
+                summary { "{i18n::LEADERS.get(lang)}" }
+                ul { for l in leaders.iter() { li { key: "{l}", "{l}" } } }
+            }
+        }
     }
 }
 

@@ -151,8 +151,16 @@ test('the rating shows both leagues with shared places, explains a branch, and f
     assert.deepEqual(shown, table.rows.map((r) => [r.branch_id, r.place]), `${league} league as the server computed it`);
   }
   await page.click('[data-league="large"]');
+  const history = (await server.api('GET', '/rating/history', sup)).body;
+  const holder = history.quarters.at(-1).large[0];
+  const name = await page.evaluate(() => document.querySelector('[data-testid="cups"] strong')?.textContent);
+  assert.ok(name && name.trim().length > 0, 'the cup holder is named');
+  assert.equal(history.times_led[holder] >= 1, true);
   const first = truth.tables.find((t) => t.league === 'large').rows[0];
   await page.click(`[data-branch="${first.branch_id}"] button`);
+  await page.waitForSelector('[data-testid="trend"] polyline');
+  const dots = await page.$$eval('[data-testid="trend"] circle', (c) => c.length);
+  assert.equal(dots, history.scores[first.branch_id].length, 'one point per published quarter');
   const rows = await page.$$eval('[data-testid="explain"] tbody tr', (trs) => trs.length);
   assert.equal(rows, truth.methodology.criteria.length, 'every criterion explained');
   await page.screenshot({ path: join(SHOTS, 'rating-phone.png') });

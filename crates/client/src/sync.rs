@@ -200,6 +200,11 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, "/rating/quarters")).await
     }
 
+    /// Leaders, cups and trends over the published quarters.
+    pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/rating/history")).await
+    }
+
     pub async fn publish_rating(&self, quarter: &str) -> Result<Rating, SyncError> {
         Self::send(self.request(reqwest::Method::POST, &format!("/rating/{quarter}/publish"))).await
     }

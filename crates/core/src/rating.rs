@@ -308,3 +308,72 @@ impl From<Quarter> for String {
         q.to_string()
     }
 }
+
+/// Who led each league in each published quarter, how often each branch has led, and who
+/// holds each rotating cup now (the latest quarter's leaders; a shared first place shares
+/// the cup).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct History {
+    pub quarters: Vec<QuarterLeaders>,
+    /// Quarters in first place, by branch id, over all published quarters.
+    pub times_led: BTreeMap<String, u32>,
+    /// Each branch's published score by quarter, for its trend.
+    pub scores: BTreeMap<String, Vec<(Quarter, f64)>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarterLeaders {
+    pub quarter: Quarter,
+    pub large: Vec<String>,
+    pub small: Vec<String>,
+}
+
+impl History {
+    /// The holders of the league's cup: the leaders of the latest published quarter.
+    pub fn cup(&self, league: League) -> &[String] {
+        self.quarters.last().map_or(&[], |q| {
+            if league == League::Large {
+                &q.large
+            } else {
+                &q.small
+            }
+        })
+    }
+}
+
+/// Builds the history from published quarters, in any order.
+pub fn history(published: &[(Quarter, Vec<LeagueTable>)]) -> History {
+    let mut sorted: Vec<&(Quarter, Vec<LeagueTable>)> = published.iter().collect();
+    sorted.sort_by_key(|p| p.0);
+    let mut h = History::default();
+    for (quarter, tables) in sorted {
+        let leaders = |league: League| -> Vec<String> {
+            tables
+                .iter()
+                .filter(|t| t.league == league)
+                .flat_map(|t| {
+                    t.rows
+                        .iter()
+                        .filter(|r| r.place == 1)
+                        .map(|r| r.branch_id.clone())
+                })
+                .collect()
+        };
+        let (large, small) = (leaders(League::Large), leaders(League::Small));
+        for b in large.iter().chain(small.iter()) {
+            *h.times_led.entry(b.clone()).or_default() += 1;
+        }
+        for row in tables.iter().flat_map(|t| t.rows.iter()) {
+            h.scores
+                .entry(row.branch_id.clone())
+                .or_default()
+                .push((*quarter, row.score));
+        }
+        h.quarters.push(QuarterLeaders {
+            quarter: *quarter,
+            large,
+            small,
+        });
+    }
+    h
+}

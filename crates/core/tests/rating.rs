@@ -254,3 +254,64 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn history_counts_leaderships_and_hands_the_cups_to_the_latest_leaders() {
+    let m = audits_only(TieRule::Dense);
+    let quarter = |q: &str, scores: &[(&str, u32, f64)]| {
+        let branches: Vec<_> = scores
+            .iter()
+            .map(|(id, accounts, s)| branch(id, *accounts, &[*s]))
+            .collect();
+        (
+            q.parse::<zakupka_core::rating::Quarter>().unwrap(),
+            rate(&m, &branches),
+        )
+    };
+    let published = vec![
+        // Given out of order: the history sorts them.
+        quarter(
+            "2024-Q2",
+            &[
+                ("serpukhov", 90_000, 90.0),
+                ("balashikha", 200_000, 80.0),
+                ("klin", 58_000, 70.0),
+                ("shatura", 29_000, 70.0),
+            ],
+        ),
+        quarter(
+            "2024-Q1",
+            &[
+                ("serpukhov", 90_000, 88.0),
+                ("balashikha", 200_000, 89.0),
+                ("klin", 58_000, 75.0),
+                ("shatura", 29_000, 60.0),
+            ],
+        ),
+    ];
+    let h = zakupka_core::rating::history(&published);
+    assert_eq!(
+        h.quarters
+            .iter()
+            .map(|q| q.quarter.to_string())
+            .collect::<Vec<_>>(),
+        ["2024-Q1", "2024-Q2"]
+    );
+    assert_eq!(h.cup(League::Large), ["serpukhov"]);
+    assert_eq!(
+        h.cup(League::Small),
+        ["klin", "shatura"],
+        "a shared first place shares the cup"
+    );
+    assert_eq!(h.times_led["klin"], 2);
+    assert_eq!(h.times_led["serpukhov"], 1);
+    assert_eq!(h.times_led["balashikha"], 1);
+    assert_eq!(
+        h.scores["serpukhov"]
+            .iter()
+            .map(|s| s.1)
+            .collect::<Vec<_>>(),
+        [88.0, 90.0],
+        "a trend, oldest first"
+    );
+}

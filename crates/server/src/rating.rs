@@ -258,3 +258,16 @@ pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
         .map(|(quarter, published)| QuarterInfo { quarter, published })
         .collect())
 }
+
+/// Leaders, leadership counts, cups and trends over every published quarter.
+pub fn history(conn: &Connection) -> Result<zakupka_core::rating::History, AppError> {
+    let mut stmt = conn.prepare("SELECT quarter, tables FROM published")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut published = Vec::new();
+    for row in rows {
+        let (q, tables) = row?;
+        let q: Quarter = q.parse().map_err(internal)?;
+        published.push((q, serde_json::from_str(&tables).map_err(internal)?));
+    }
+    Ok(zakupka_core::rating::history(&published))
+}

@@ -44,6 +44,7 @@ pub fn api() -> Router<AppState> {
         .route("/visits/{id}/log", get(visit_log))
         .route("/rating", get(get_rating))
         .route("/rating/quarters", get(rating_quarters))
+        .route("/rating/history", get(rating_history))
         .route("/rating/{quarter}/publish", post(publish_rating))
 }
 
@@ -511,4 +512,13 @@ async fn publish_rating(
         })
         .await?;
     Ok(Json(r))
+}
+
+async fn rating_history(
+    State(state): State<AppState>,
+    _user: AuthUser,
+) -> Result<Json<zakupka_core::rating::History>, AppError> {
+    Ok(Json(
+        state.db.call(|conn| crate::rating::history(conn)).await?,
+    ))
 }

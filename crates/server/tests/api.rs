@@ -1081,6 +1081,7 @@ enum Endpoint {
     Review,
     Rating,
     RatingQuarters,
+    RatingHistory,
     Publish,
     OpenApi,
     Healthz,
@@ -1105,6 +1106,7 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     (Endpoint::Review, [401, 403, 403, 200, 409]),
     (Endpoint::Rating, [401, 200, 200, 200, 200]),
     (Endpoint::RatingQuarters, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingHistory, [401, 200, 200, 200, 200]),
     // Publishing a past quarter: the supervisor does; then it is frozen (409).
     (Endpoint::Publish, [401, 403, 403, 200, 409]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
@@ -1209,6 +1211,7 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                 }
                 Endpoint::Rating => s.get("/api/v1/rating?quarter=2026-Q1", token).await,
                 Endpoint::RatingQuarters => s.get("/api/v1/rating/quarters", token).await,
+                Endpoint::RatingHistory => s.get("/api/v1/rating/history", token).await,
                 Endpoint::Publish => {
                     s.call(Method::POST, "/api/v1/rating/2020-Q1/publish", token, None)
                         .await
@@ -1251,6 +1254,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/visits/{id}/review"),
     ("get", "/api/v1/rating"),
     ("get", "/api/v1/rating/quarters"),
+    ("get", "/api/v1/rating/history"),
     ("post", "/api/v1/rating/{quarter}/publish"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
