@@ -97,6 +97,8 @@ fn Shell() -> Element {
         Screen::Summary(id) => rsx! { ui::Summary { visit_id: id } },
         Screen::Account => rsx! { ui::AccountScreen {} },
         Screen::Rating => rsx! { ui::RatingScreen {} },
+        Screen::Review => rsx! { ui::ReviewQueue {} },
+        Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -108,6 +108,15 @@ texts! {
     STATE_DRAFT = "черновик", "draft";
     RATING = "Рейтинг управлений", "Rating of branches";
     RATING_SHORT = "Рейтинг", "Rating";
+    REVIEW = "Проверки на рассмотрении", "Visits to review";
+    REVIEW_SHORT = "Проверки", "Review";
+    REVIEW_SEARCH = "Офис или проверяющий", "Office or auditor";
+    Q_SUBMITTED = "ждёт решения", "waiting for a decision";
+    ALL = "все", "all";
+    APPROVE = "Принять", "Approve";
+    RETURN = "Вернуть на доработку", "Return for correction";
+    REJECT = "Отклонить", "Reject";
+    HISTORY = "История", "History";
     TREND = "Оценка по кварталам", "Score by quarter";
     CUP = "Переходящий кубок", "Rotating cup";
     TIMES_LED = "лидер раз:", "times led:";

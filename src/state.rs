@@ -22,6 +22,8 @@ pub enum Screen {
     Summary(Uuid),
     Account,
     Rating,
+    Review,
+    ReviewVisit(Uuid),
 }
 
 impl Screen {
@@ -31,6 +33,8 @@ impl Screen {
             Screen::Start => "start".into(),
             Screen::Account => "account".into(),
             Screen::Rating => "rating".into(),
+            Screen::Review => "review".into(),
+            Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
         }
@@ -42,6 +46,8 @@ impl Screen {
             ("start", _) => Screen::Start,
             ("account", _) => Screen::Account,
             ("rating", _) => Screen::Rating,
+            ("review", Ok(id)) => Screen::ReviewVisit(id),
+            ("review", _) => Screen::Review,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

@@ -84,6 +84,9 @@ fn SyncBar() -> Element {
                     span { class: "failed", "data-testid": "sync-error", "{failure_text(lang, e)}" }
                 }
             }
+            if account.role.reads_all_visits() {
+                button { class: "secondary", "data-testid": "to-review", onclick: move |_| state.go(Screen::Review), "{i18n::REVIEW_SHORT.get(lang)}" }
+            }
             button { class: "secondary", "data-testid": "to-rating", onclick: move |_| state.go(Screen::Rating), "{i18n::RATING_SHORT.get(lang)}" }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
                 if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }

@@ -6,14 +6,16 @@ mod checklist;
 mod error;
 mod home;
 mod rating;
+mod review;
 mod start;
-mod summary;
+pub(crate) mod summary;
 
 pub use account::AccountScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal};
 pub use home::Home;
 pub use rating::RatingScreen;
+pub use review::{ReviewQueue, ReviewVisit};
 pub use start::StartVisit;
 pub use summary::Summary;
 

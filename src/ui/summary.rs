@@ -154,7 +154,7 @@ fn MissingItem(visit_id: Uuid, template: Template, item_id: String) -> Element {
     }
 }
 
-fn answer_text(
+pub(super) fn answer_text(
     lang: Lang,
     template: &Template,
     item_id: &str,

@@ -169,3 +169,53 @@ test('the rating shows both leagues with shared places, explains a branch, and f
   await page.screenshot({ path: join(SHOTS, 'rating-desktop.png') });
   await page.setViewportSize({ width: 390, height: 844 });
 });
+
+/** The app reopens the screen it was left on; walk back to home through the headers. */
+async function toHome() {
+  await page.goto(server.url);
+  await page.waitForSelector('main');
+  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
+    await page.click('header .ghost');
+    await page.waitForTimeout(100);
+  }
+  await page.waitForSelector('[data-testid="home"]');
+}
+
+test('a supervisor works through the queue: returns one visit with a remark, approves another', async () => {
+  await toHome();
+  await page.click('[data-testid="sync-bar"] .who .ghost');
+  await page.click('[data-testid="sign-out"]');
+  await page.waitForSelector('[data-testid="sign-in"]');
+  await page.fill('[data-testid="login"]', 'supervisor');
+  await page.fill('[data-testid="password"]', 'demo');
+  await page.click('[data-testid="sign-in"]');
+  await page.waitForSelector('[data-testid="to-review"]');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the sync bar fits the phone');
+  await page.click('[data-testid="to-review"]');
+  await page.waitForSelector('[data-testid="queue"] [data-state="submitted"]');
+  const ids = await page.$$eval('[data-testid="queue"] [data-visit]', (b) => b.map((x) => x.dataset.visit));
+  assert.ok(ids.length >= 2, `demo visits wait for review (${ids.length})`);
+
+  await page.click(`[data-visit="${ids[0]}"]`);
+  await page.waitForSelector('[data-testid="review-score"]');
+  await page.click('[data-testid="reject"]');
+  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /reason/);
+  const item = await page.getAttribute('[data-remark]', 'data-remark');
+  await page.fill(`[data-remark="${item}"]`, 'Проверьте время работы');
+  await page.fill('[data-testid="review-comment"]', 'Уточните первый пункт');
+  await page.screenshot({ path: join(SHOTS, 'review.png') });
+  await page.click('[data-testid="return"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="log"] li').length === 2);
+  const sup = await server.login('supervisor');
+  const detail = (await server.api('GET', `/visits/${ids[0]}`, sup)).body;
+  assert.equal(detail.state, 'returned');
+  const log = (await server.api('GET', `/visits/${ids[0]}/log`, sup)).body;
+  assert.equal(log[1].item_comments[item], 'Проверьте время работы');
+
+  await toHome();
+  await page.click('[data-testid="to-review"]');
+  await page.click(`[data-visit="${ids[1]}"]`);
+  await page.click('[data-testid="approve"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="log"] li').length === 2);
+  assert.equal((await server.api('GET', `/visits/${ids[1]}`, sup)).body.state, 'approved');
+});

@@ -190,6 +190,22 @@ impl Api {
         .await
     }
 
+    /// Visits on the server: all of them for supervisors, an auditor's own otherwise.
+    pub async fn visits(&self) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/visits")).await
+    }
+
+    pub async fn visit(&self, id: Uuid) -> Result<zakupka_core::wire::VisitDetail, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}"))).await
+    }
+
+    pub async fn visit_log(
+        &self,
+        id: Uuid,
+    ) -> Result<Vec<zakupka_core::wire::LogEntry>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}/log"))).await
+    }
+
     /// A quarter's rating, as published or computed now.
     pub async fn rating(&self, quarter: &str) -> Result<Rating, SyncError> {
         Self::send(self.request(reqwest::Method::GET, &format!("/rating?quarter={quarter}"))).await

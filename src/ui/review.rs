@@ -1,0 +1,211 @@
+//! Supervisors: the queue of submitted visits and a visit in full, with the decision.
+//! Read from the server: it needs the network.
+
+use std::collections::BTreeMap;
+
+use dioxus::prelude::*;
+use uuid::Uuid;
+use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, ServerVisit};
+use zakupka_core::{ItemOutcome, score};
+
+use super::{local_time, percent, points};
+use crate::i18n;
+use crate::state::{AppState, Screen};
+
+fn state_label(lang: zakupka_core::Lang, s: ReviewState) -> &'static str {
+    match s {
+        ReviewState::Submitted => i18n::Q_SUBMITTED.get(lang),
+        ReviewState::Returned => i18n::STATE_RETURNED.get(lang),
+        ReviewState::Approved => i18n::STATE_APPROVED.get(lang),
+        ReviewState::Rejected => i18n::STATE_REJECTED.get(lang),
+    }
+}
+
+#[component]
+pub fn ReviewQueue() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let mut filter = use_signal(|| Some(ReviewState::Submitted));
+    let mut query = use_signal(String::new);
+    let api = state.account().map(|a| a.api());
+    let visits = use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
+                .visits()
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    let directory = (state.directory)();
+    let office = |id: &str| {
+        directory
+            .office(id)
+            .map_or(id.to_owned(), |o| o.name.get(lang).to_owned())
+    };
+    let list: Vec<ServerVisit> = match &*visits.read() {
+        Some(Ok(v)) => v
+            .iter()
+            .filter(|v| filter().is_none_or(|f| v.state == f))
+            .filter(|v| {
+                let q = query().to_lowercase();
+                q.is_empty()
+                    || format!("{} {}", office(&v.office_id), v.auditor)
+                        .to_lowercase()
+                        .contains(&q)
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let error = match &*visits.read() {
+        Some(Err(e)) => Some(e.clone()),
+        _ => None,
+    };
+    rsx! {
+        main { class: "screen review", "data-testid": "review-queue",
+            header { class: "bar",
+                button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
+                h1 { "{i18n::REVIEW.get(lang)}" }
+            }
+            div { class: "chips",
+                for (f, label) in [(Some(ReviewState::Submitted), i18n::Q_SUBMITTED), (Some(ReviewState::Returned), i18n::STATE_RETURNED),
+                                   (Some(ReviewState::Approved), i18n::STATE_APPROVED), (None, i18n::ALL)] {
+                    button { key: "{label.ru}", class: if filter() == f { "chip selected" } else { "chip" },
+                        onclick: move |_| filter.set(f), "{label.get(lang)}"
+                    }
+                }
+            }
+            input { r#type: "search", class: "field-input", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}",
+                oninput: move |e| query.set(e.value()) }
+            if let Some(e) = error { p { class: "failed", "{i18n::RATING_OFFLINE.get(lang)} ({e})" } }
+            p { class: "muted", "{list.len()}" }
+            ul { class: "visits", "data-testid": "queue",
+                for v in list.iter() {
+                    li { key: "{v.visit_id}",
+                        button { class: "row", "data-visit": "{v.visit_id}", "data-state": "{v.state.as_str()}",
+                            onclick: { let id = v.visit_id; move |_| state.go(Screen::ReviewVisit(id)) },
+                            span { class: "title", "{office(&v.office_id)}" }
+                            span { class: "meta", "{v.auditor} · {local_time(v.received_at)} · {state_label(lang, v.state)}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn ReviewVisit(visit_id: Uuid) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let mut reload = use_signal(|| 0u32);
+    let mut comment = use_signal(String::new);
+    let mut remarks = use_signal(BTreeMap::<String, String>::new);
+    let mut error = use_signal(|| None::<String>);
+    let api = state.account().map(|a| a.api());
+    let detail = use_resource(move || {
+        let api = api.clone();
+        let _ = reload();
+        async move {
+            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
+            let d = api.visit(visit_id).await.map_err(|e| e.to_string())?;
+            let log = api.visit_log(visit_id).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((d, log))
+        }
+    });
+    let decide = move |decision: Decision| async move {
+        let Some(api) = state.account().map(|a| a.api()) else {
+            return;
+        };
+        let request = ReviewRequest {
+            decision,
+            comment: comment(),
+            item_comments: remarks(),
+        };
+        match api.review(visit_id, &request).await {
+            Ok(_) => {
+                error.set(None);
+                reload += 1;
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    let body = match &*detail.read() {
+        None => rsx! { p { class: "muted", "…" } },
+        Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+        Some(Ok((d, log))) => {
+            let visit = d.visit.clone();
+            let Some(template) = state.template_for(&visit) else {
+                return rsx! { p { class: "failed", "…" } };
+            };
+            let result = score(&template, &visit.values());
+            let directory = (state.directory)();
+            let office = directory
+                .office(&visit.office_id)
+                .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+            let open = d.state == ReviewState::Submitted;
+            let log = log.clone();
+            rsx! {
+                h2 { "{office}" }
+                p { class: "muted", "{visit.auditor} · {local_time(visit.started_at)} · rev. {visit.revision} · {state_label(lang, d.state)}" }
+                div { class: "total", "data-testid": "review-score",
+                    span { class: "value", "{percent(lang, result.percent)}" }
+                }
+                for (section, s) in template.sections.iter().zip(result.sections.iter()) {
+                    details { key: "{section.id}", class: "section-score", open: true,
+                        summary { div { class: "head", span { class: "title", "{section.title.get(lang)}" } span { class: "value", "{percent(lang, s.percent)}" } } }
+                        ul { class: "breakdown",
+                            for (item, i) in section.items.iter().zip(s.items.iter()) {
+                                li { key: "{item.id}", "data-item": "{item.id}",
+                                    span { class: "title", "{item.label.get(lang)}" }
+                                    span { class: "answer",
+                                        "{super::summary::answer_text(lang, &template, &item.id, visit.answers.get(&item.id).and_then(|a| a.value.as_ref()))}"
+                                        if let Some(c) = visit.answers.get(&item.id).map(|a| a.comment.clone()).filter(|c| !c.is_empty()) { " · «{c}»" }
+                                    }
+                                    span { class: "pts",
+                                        match i.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(i.earned), points(i.possible)), _ => "—".into() }
+                                    }
+                                    if open {
+                                        input { class: "remark-input", "data-remark": "{item.id}", placeholder: "{i18n::REVIEW_ON_ITEM.get(lang)}",
+                                            value: "{remarks().get(&item.id).cloned().unwrap_or_default()}",
+                                            oninput: { let id = item.id.clone(); move |e: FormEvent| { remarks.write().insert(id.clone(), e.value()); } } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if open {
+                    label { class: "field",
+                        span { "{i18n::VISIT_COMMENT.get(lang)}" }
+                        textarea { rows: "2", "data-testid": "review-comment", value: "{comment}", oninput: move |e| comment.set(e.value()) }
+                    }
+                    if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "review-error", "{e}" } }
+                    footer { class: "actions column",
+                        button { class: "primary big", "data-testid": "approve", onclick: move |_| decide(Decision::Approve), "{i18n::APPROVE.get(lang)}" }
+                        button { class: "secondary big", "data-testid": "return", onclick: move |_| decide(Decision::Return), "{i18n::RETURN.get(lang)}" }
+                        button { class: "danger big", "data-testid": "reject", onclick: move |_| decide(Decision::Reject), "{i18n::REJECT.get(lang)}" }
+                    }
+                }
+                h2 { "{i18n::HISTORY.get(lang)}" }
+                ol { class: "log", "data-testid": "log",
+                    for e in log.iter() {
+                        li { key: "{e.at}{e.to.as_str()}",
+                            "{local_time(e.at)} · {e.by} · rev. {e.revision} · {state_label(lang, e.to)}"
+                            if !e.comment.is_empty() { " · «{e.comment}»" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    rsx! {
+        main { class: "screen review-visit", "data-testid": "review-visit",
+            header { class: "bar",
+                button { class: "ghost", onclick: move |_| state.go(Screen::Review), "← {i18n::REVIEW.get(lang)}" }
+            }
+            {body}
+        }
+    }
+}
