@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod rating;
 mod routes;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
-use zakupka_server::{Db, app, auth, demo, rating};
+use zakupka_server::{Db, app, auth, demo, export, rating};
 
 #[derive(Parser)]
 #[command(
@@ -227,22 +227,6 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn league_name(league: League) -> &'static str {
-    match league {
-        League::Large => "large",
-        League::Small => "small",
-    }
-}
-
-fn not_rated_text(reason: &NotRated) -> String {
-    match reason {
-        NotRated::TooFewVisits { approved, needed } => {
-            format!("not rated: {approved} approved visits of {needed} needed")
-        }
-        NotRated::MissingKpi { keys } => format!("not rated: no KPI {}", keys.join(", ")),
-    }
-}
-
 /// The rating as a table for people, CSV for spreadsheets, or JSON for programs.
 fn render(
     r: &rating::Rating,
@@ -257,45 +241,7 @@ fn render(
     };
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(r)? + "\n"),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let mut header = vec!["quarter", "league", "place", "branch", "score"];
-            header.extend(m.criteria.iter().map(|c| c.id.as_str()));
-            header.push("status");
-            w.write_record(&header)?;
-            for t in &r.tables {
-                for row in &t.rows {
-                    let mut rec = vec![
-                        r.quarter.to_string(),
-                        league_name(t.league).into(),
-                        row.place.to_string(),
-                        name(&row.branch_id),
-                        format!("{:.*}", usize::from(m.precision), row.score),
-                    ];
-                    rec.extend(m.criteria.iter().map(|c| {
-                        row.criteria
-                            .iter()
-                            .find(|x| x.criterion_id == c.id)
-                            .map_or(String::new(), |x| format!("{:.2}", x.score))
-                    }));
-                    rec.push("rated".into());
-                    w.write_record(&rec)?;
-                }
-                for (id, reason) in &t.not_rated {
-                    let mut rec = vec![
-                        r.quarter.to_string(),
-                        league_name(t.league).into(),
-                        String::new(),
-                        name(id),
-                        String::new(),
-                    ];
-                    rec.extend(m.criteria.iter().map(|_| String::new()));
-                    rec.push(not_rated_text(reason));
-                    w.write_record(&rec)?;
-                }
-            }
-            Ok(String::from_utf8(w.into_inner()?)?)
-        }
+        Format::Csv => Ok(export::csv(r, directory)?),
         Format::Table => {
             let mut out = format!(
                 "Рейтинг управлений, {} ({} v{}{})\n",

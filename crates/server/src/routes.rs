@@ -45,6 +45,7 @@ pub fn api() -> Router<AppState> {
         .route("/rating", get(get_rating))
         .route("/rating/quarters", get(rating_quarters))
         .route("/rating/history", get(rating_history))
+        .route("/rating/export", get(rating_export))
         .route("/rating/{quarter}/publish", post(publish_rating))
 }
 
@@ -521,4 +522,55 @@ async fn rating_history(
     Ok(Json(
         state.db.call(|conn| crate::rating::history(conn)).await?,
     ))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    quarter: String,
+    format: String,
+}
+
+/// The rating as a file to download: `format=csv` or `format=xlsx`.
+async fn rating_export(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, AppError> {
+    let Query(q) = query?;
+    let quarter = quarter(&q.quarter)?;
+    let format = q.format;
+    if format != "csv" && format != "xlsx" {
+        return Err(AppError::bad("format", "use csv or xlsx"));
+    }
+    let (rating, directory) = state
+        .db
+        .call(move |conn| {
+            let m = crate::rating::latest_methodology(conn)?;
+            Ok((
+                crate::rating::rating(conn, quarter, &m)?,
+                ingest::directory(conn)?,
+            ))
+        })
+        .await?;
+    let name = format!("rating-{quarter}.{format}");
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let (body, mime) = if format == "csv" {
+        (
+            crate::export::csv(&rating, &directory)?.into_bytes(),
+            "text/csv; charset=utf-8",
+        )
+    } else {
+        (
+            crate::export::xlsx(&rating, &directory)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }

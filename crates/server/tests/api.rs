@@ -1082,6 +1082,7 @@ enum Endpoint {
     Rating,
     RatingQuarters,
     RatingHistory,
+    RatingExport,
     Publish,
     OpenApi,
     Healthz,
@@ -1107,6 +1108,7 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     (Endpoint::Rating, [401, 200, 200, 200, 200]),
     (Endpoint::RatingQuarters, [401, 200, 200, 200, 200]),
     (Endpoint::RatingHistory, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingExport, [401, 200, 200, 200, 200]),
     // Publishing a past quarter: the supervisor does; then it is frozen (409).
     (Endpoint::Publish, [401, 403, 403, 200, 409]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
@@ -1212,6 +1214,10 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                 Endpoint::Rating => s.get("/api/v1/rating?quarter=2026-Q1", token).await,
                 Endpoint::RatingQuarters => s.get("/api/v1/rating/quarters", token).await,
                 Endpoint::RatingHistory => s.get("/api/v1/rating/history", token).await,
+                Endpoint::RatingExport => {
+                    s.get("/api/v1/rating/export?quarter=2026-Q1&format=xlsx", token)
+                        .await
+                }
                 Endpoint::Publish => {
                     s.call(Method::POST, "/api/v1/rating/2020-Q1/publish", token, None)
                         .await
@@ -1255,6 +1261,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/rating"),
     ("get", "/api/v1/rating/quarters"),
     ("get", "/api/v1/rating/history"),
+    ("get", "/api/v1/rating/export"),
     ("post", "/api/v1/rating/{quarter}/publish"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),

@@ -269,3 +269,65 @@ fn the_demo_publishes_past_quarters_and_the_cli_prints_them_as_csv() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`2024-Q5` is not a quarter"));
 }
+
+#[test]
+fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
+    use calamine::Reader;
+    let (db, t, d, mut m) = setup();
+    m.min_approved_visits = 1;
+    let q: Quarter = "2026-Q2".parse().unwrap();
+    let day = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+    for office in ["klin-1", "serpukhov-1"] {
+        visit(&db, &t, &d, office, day, true);
+    }
+    let kpis = parse_kpis("k.csv", &kpi_csv(&m, &["klin", "serpukhov"]), &m, &d).unwrap();
+    db.blocking(|c| rating::import_kpis(c, q, &kpis)).unwrap();
+    let r = db.blocking(|c| rating::rating(c, q, &m)).unwrap();
+
+    let csv = zakupka_server::export::csv(&r, &d).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("quarter,league,place,branch,score,service-quality,"));
+    assert_eq!(
+        lines.len(),
+        1 + d.branches.len(),
+        "every branch, rated or with the reason"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("2026-Q2,large,1,Серпухов,"))
+    );
+    assert!(lines.iter().any(|l| l.starts_with("2026-Q2,small,1,Клин,")));
+
+    let bytes = zakupka_server::export::xlsx(&r, &d).unwrap();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("2026-Q2").unwrap();
+    assert_eq!(sheet.rows().count(), lines.len());
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header.join(","), lines[0]);
+    let klin = sheet
+        .rows()
+        .find(|row| row[3].to_string() == "Клин")
+        .unwrap();
+    assert_eq!(
+        calamine::DataType::get_float(&klin[2]),
+        Some(1.0),
+        "places are numbers in the spreadsheet"
+    );
+    let score = lines
+        .iter()
+        .find(|l| l.contains(",Клин,"))
+        .unwrap()
+        .split(',')
+        .nth(4)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    assert_eq!(calamine::DataType::get_float(&klin[4]), Some(score));
+}
