@@ -118,6 +118,7 @@ texts! {
     REJECT = "Отклонить", "Reject";
     HISTORY = "История", "History";
     TREND = "Оценка по кварталам", "Score by quarter";
+    EXPORT = "Скачать", "Download";
     CUP = "Переходящий кубок", "Rotating cup";
     TIMES_LED = "лидер раз:", "times led:";
     LEADERS = "Лидеры по кварталам", "Leaders by quarter";

@@ -89,6 +89,17 @@ mod imp {
         Ok(dir.display().to_string())
     }
 
+    /// Saves a file for the user: into the Downloads folder where there is one.
+    pub async fn save_file(name: &str, bytes: &[u8]) -> Result<String, String> {
+        let dir = directories::UserDirs::new()
+            .and_then(|u| u.download_dir().map(|d| d.to_path_buf()))
+            .unwrap_or_else(|| data_dir().join("exports"));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path.display().to_string())
+    }
+
     /// Moves the broken files aside (never deletes them) so a fresh store can be made.
     pub async fn set_aside() -> Result<(), String> {
         let stamp = stamp();
@@ -169,6 +180,12 @@ mod imp {
 
     pub async fn set_aside() -> Result<(), String> {
         web::clear().await
+    }
+
+    /// Hands a file to the browser as a download.
+    pub async fn save_file(name: &str, bytes: &[u8]) -> Result<String, String> {
+        download(name, bytes)?;
+        Ok(name.to_owned())
     }
 }
 

@@ -89,6 +89,7 @@ pub fn RatingScreen() -> Element {
                         past: history.read().clone().flatten().unwrap_or_default(),
                     }
                 }
+                ExportButtons { quarter: r.quarter.to_string() }
                 if r.published_at.is_none() && can_publish {
                     PublishButton { quarter: r.quarter.to_string(), on_done: move |_| version += 1 }
                 }
@@ -348,5 +349,41 @@ fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
             "{i18n::PUBLISH.get(lang)}"
         }
         if let Some(e) = error() { p { class: "failed", "{e}" } }
+    }
+}
+
+/// Downloads the rating as CSV or XLSX.
+#[component]
+fn ExportButtons(quarter: String) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let mut saved = use_signal(|| None::<Result<String, String>>);
+    rsx! {
+        div { class: "export",
+            for format in ["csv", "xlsx"] {
+                button { key: "{format}", class: "secondary", "data-export": "{format}",
+                    onclick: {
+                        let quarter = quarter.clone();
+                        move |_| {
+                            let quarter = quarter.clone();
+                            async move {
+                                let Some(api) = state.account().map(|a| a.api()) else { return };
+                                let result = match api.rating_export(&quarter, format).await {
+                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await,
+                                    Err(e) => Err(e.to_string()),
+                                };
+                                saved.set(Some(result));
+                            }
+                        }
+                    },
+                    "{i18n::EXPORT.get(lang)} {format.to_uppercase()}"
+                }
+            }
+        }
+        match saved() {
+            Some(Ok(place)) => rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } },
+            Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+            None => rsx! {},
+        }
     }
 }

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
 
 let server, browser, context, page;
@@ -163,6 +164,9 @@ test('the rating shows both leagues with shared places, explains a branch, and f
   assert.equal(dots, history.scores[first.branch_id].length, 'one point per published quarter');
   const rows = await page.$$eval('[data-testid="explain"] tbody tr', (trs) => trs.length);
   assert.equal(rows, truth.methodology.criteria.length, 'every criterion explained');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="xlsx"]')]);
+  assert.equal(file.suggestedFilename(), `rating-${last}.xlsx`);
+  assert.equal(readFileSync(await file.path()).subarray(0, 2).toString(), 'PK', 'a real XLSX (zip) file');
   await page.screenshot({ path: join(SHOTS, 'rating-phone.png') });
   await page.setViewportSize({ width: 1280, height: 900 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 1280));

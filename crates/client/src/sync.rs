@@ -216,6 +216,33 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, "/rating/quarters")).await
     }
 
+    /// The rating as a file: `format` is `csv` or `xlsx`.
+    pub async fn rating_export(&self, quarter: &str, format: &str) -> Result<Vec<u8>, SyncError> {
+        let request = self.request(
+            reqwest::Method::GET,
+            &format!("/rating/export?quarter={quarter}&format={format}"),
+        );
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map_or_else(|_| status.to_string(), |e| e.message);
+            return Err(SyncError::Server {
+                status: status.as_u16(),
+                message,
+                field: None,
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
     /// Leaders, cups and trends over the published quarters.
     pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
         Self::send(self.request(reqwest::Method::GET, "/rating/history")).await
