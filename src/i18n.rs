@@ -119,6 +119,7 @@ texts! {
     HISTORY = "История", "History";
     TREND = "Оценка по кварталам", "Score by quarter";
     EXPORT = "Скачать", "Download";
+    PRINT = "Печать отчёта", "Print report";
     CUP = "Переходящий кубок", "Rotating cup";
     TIMES_LED = "лидер раз:", "times led:";
     LEADERS = "Лидеры по кварталам", "Leaders by quarter";

@@ -90,3 +90,18 @@ pub fn Notice() -> Element {
         },
     }
 }
+
+/// Prints the screen as a report: every folded section opened first.
+#[component]
+pub fn PrintButton() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    rsx! {
+        button { class: "ghost no-print", "data-testid": "print",
+            onclick: move |_| {
+                document::eval("document.querySelectorAll('details').forEach((d) => d.open = true); window.print();");
+            },
+            "⎙ {i18n::PRINT.get(lang)}"
+        }
+    }
+}

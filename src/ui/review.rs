@@ -148,6 +148,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             let log = log.clone();
             rsx! {
                 h2 { "{office}" }
+                super::PrintButton {}
                 p { class: "muted", "{visit.auditor} · {local_time(visit.started_at)} · rev. {visit.revision} · {state_label(lang, d.state)}" }
                 div { class: "total", "data-testid": "review-score",
                     span { class: "value", "{percent(lang, result.percent)}" }

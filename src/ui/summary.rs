@@ -38,6 +38,8 @@ pub fn Summary(visit_id: Uuid) -> Element {
                 SaveIndicator {}
             }
             h1 { "{i18n::SUMMARY.get(lang)}" }
+            p { class: "print-only", "{office} · {visit.auditor} · {visit.id} · rev. {visit.revision}" }
+            super::PrintButton {}
             p { class: "muted",
                 "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
                 if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)}" }

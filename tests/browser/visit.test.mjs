@@ -97,6 +97,17 @@ test('a whole visit, with a reload in the middle, scores as the core does', asyn
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SHOTS, 'summary.png') });
 
+  // The printed report: every section open, no buttons, every item with its points.
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('[data-testid="submit"]'), false);
+  assert.equal(await page.isVisible('[data-testid="print"]'), false);
+  const printed = await page.$$eval('.breakdown li', (l) => l.filter((x) => x.offsetParent !== null).length);
+  assert.equal(printed, Object.keys(answers).length);
+  await page.pdf({ path: join(SHOTS, '..', 'visit-report.pdf'), format: 'A4' });
+  await page.emulateMedia({ media: 'screen' });
+  await page.evaluate(() => window.scrollTo(0, 0));
+
   await page.click('[data-testid="submit"]');
   await page.click('[data-testid="confirm-submit"]');
   await page.waitForSelector('[data-testid="submitted"] [data-visit]');
