@@ -117,6 +117,8 @@ texts! {
     RETURN = "Вернуть на доработку", "Return for correction";
     REJECT = "Отклонить", "Reject";
     HISTORY = "История", "History";
+    WAS = "было", "was";
+    CHANGED = "Изменено в исправлении", "Changed in the correction";
     TREND = "Оценка по кварталам", "Score by quarter";
     EXPORT = "Скачать", "Download";
     PRINT = "Печать отчёта", "Print report";

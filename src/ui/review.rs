@@ -111,7 +111,23 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
             let d = api.visit(visit_id).await.map_err(|e| e.to_string())?;
             let log = api.visit_log(visit_id).await.map_err(|e| e.to_string())?;
-            Ok::<_, String>((d, log))
+            // A correction is read against the revision it corrects.
+            let changed = if d.visit.revision > 1 {
+                let revisions = api
+                    .visit_revisions(visit_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let previous = revisions
+                    .iter()
+                    .rev()
+                    .find(|v| v.revision < d.visit.revision);
+                previous
+                    .map(|p| zakupka_core::changes(p, &d.visit))
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            Ok::<_, String>((d, log, changed))
         }
     });
     let decide = move |decision: Decision| async move {
@@ -134,7 +150,8 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
     let body = match &*detail.read() {
         None => rsx! { p { class: "muted", "…" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
-        Some(Ok((d, log))) => {
+        Some(Ok((d, log, changed))) => {
+            let changed = changed.clone();
             let visit = d.visit.clone();
             let Some(template) = state.template_for(&visit) else {
                 return rsx! { p { class: "failed", "…" } };
@@ -150,6 +167,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                 h2 { "{office}" }
                 super::PrintButton {}
                 p { class: "muted", "{visit.auditor} · {local_time(visit.started_at)} · rev. {visit.revision} · {state_label(lang, d.state)}" }
+                if visit.revision > 1 {
+                    p { class: "changed-note", "data-testid": "changed-count", "{i18n::CHANGED.get(lang)}: {changed.len()}" }
+                }
                 div { class: "total", "data-testid": "review-score",
                     span { class: "value", "{percent(lang, result.percent)}" }
                 }
@@ -159,6 +179,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                         ul { class: "breakdown",
                             for (item, i) in section.items.iter().zip(s.items.iter()) {
                                 li { key: "{item.id}", "data-item": "{item.id}",
+                                    class: if changed.iter().any(|c| c.item_id == item.id) { "changed" } else { "" },
                                     span { class: "title", "{item.label.get(lang)}" }
                                     span { class: "answer",
                                         "{super::summary::answer_text(lang, &template, &item.id, visit.answers.get(&item.id).and_then(|a| a.value.as_ref()))}"
@@ -166,6 +187,12 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                                     }
                                     span { class: "pts",
                                         match i.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(i.earned), points(i.possible)), _ => "—".into() }
+                                    }
+                                    if let Some(c) = changed.iter().find(|c| c.item_id == item.id) {
+                                        span { class: "was", "data-testid": "was",
+                                            "{i18n::WAS.get(lang)}: {super::summary::answer_text(lang, &template, &item.id, c.before.as_ref())}"
+                                            if c.comment_before != c.comment_after { " · «{c.comment_before}»" }
+                                        }
                                     }
                                     if open {
                                         input { class: "remark-input", "data-remark": "{item.id}", placeholder: "{i18n::REVIEW_ON_ITEM.get(lang)}",

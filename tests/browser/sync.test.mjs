@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
 
 let server, browser, context, page;
+let correctedId;
 
 before(async () => {
   server = await startServer();
@@ -130,6 +131,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   await page.waitForSelector(`[data-visit="${id}"][data-sync="approved"]`);
   const log = await server.api('GET', `/visits/${id}/log`, sup);
   assert.deepEqual(log.body.map((e) => e.to), ['submitted', 'returned', 'submitted', 'approved']);
+  correctedId = id;
 });
 
 test('the rating shows both leagues with shared places, explains a branch, and fits phone and desktop', async () => {
@@ -222,4 +224,12 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click('[data-testid="approve"]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="log"] li').length === 2);
   assert.equal((await server.api('GET', `/visits/${ids[1]}`, sup)).body.state, 'approved');
+
+  // The corrected visit of the earlier test: what the correction changed is marked.
+  await page.click('header .ghost');
+  await page.click('.chips button:last-child');
+  await page.click(`[data-visit="${correctedId}"]`);
+  await page.waitForSelector('[data-testid="changed-count"]');
+  assert.match(await page.textContent('[data-testid="changed-count"]'), /: 1$/);
+  assert.match(await page.textContent('li.changed[data-item="office.open-hours"] [data-testid="was"]'), /было: (Да|Нет)/);
 });

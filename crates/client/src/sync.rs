@@ -199,6 +199,10 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}"))).await
     }
 
+    pub async fn visit_revisions(&self, id: Uuid) -> Result<Vec<Visit>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}/revisions"))).await
+    }
+
     pub async fn visit_log(
         &self,
         id: Uuid,

@@ -18,4 +18,7 @@ pub use label::{Label, Lang};
 pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
 pub use seed::SeedError;
 pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
-pub use visit::{Answer, AnswerValue, InvalidVisit, PhotoRef, Visit, VisitStatus, photo_type};
+pub use visit::{
+    Answer, AnswerValue, InvalidVisit, ItemChange, PhotoRef, Visit, VisitStatus, changes,
+    photo_type,
+};

@@ -224,3 +224,35 @@ pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// What a revision changed in one item, for the supervisor reading a correction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemChange {
+    pub item_id: String,
+    pub before: Option<AnswerValue>,
+    pub after: Option<AnswerValue>,
+    pub comment_before: String,
+    pub comment_after: String,
+}
+
+/// The items whose answer or comment differs between two revisions of a visit.
+pub fn changes(before: &Visit, after: &Visit) -> Vec<ItemChange> {
+    let ids: std::collections::BTreeSet<&String> =
+        before.answers.keys().chain(after.answers.keys()).collect();
+    ids.into_iter()
+        .filter_map(|id| {
+            let (b, a) = (before.answers.get(id), after.answers.get(id));
+            let value = |x: Option<&Answer>| x.and_then(|x| x.value.clone());
+            let comment = |x: Option<&Answer>| x.map(|x| x.comment.clone()).unwrap_or_default();
+            let change = ItemChange {
+                item_id: id.clone(),
+                before: value(b),
+                after: value(a),
+                comment_before: comment(b),
+                comment_after: comment(a),
+            };
+            (change.before != change.after || change.comment_before != change.comment_after)
+                .then_some(change)
+        })
+        .collect()
+}

@@ -42,6 +42,7 @@ pub fn api() -> Router<AppState> {
         .route("/visits/{id}", get(visit_detail))
         .route("/visits/{id}/review", post(review))
         .route("/visits/{id}/log", get(visit_log))
+        .route("/visits/{id}/revisions", get(visit_revisions))
         .route("/rating", get(get_rating))
         .route("/rating/quarters", get(rating_quarters))
         .route("/rating/history", get(rating_history))
@@ -573,4 +574,34 @@ async fn rating_export(
         body,
     )
         .into_response())
+}
+
+/// Every revision of a visit, oldest first, as the auditor's device sent them.
+async fn visit_revisions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Visit>>, AppError> {
+    let id = visit_key(&id)?;
+    let list = state
+        .db
+        .call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT auditor, payload FROM visits WHERE id = ?1 ORDER BY revision",
+            )?;
+            let rows: Vec<(String, String)> = stmt
+                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            if rows.is_empty() || !(user.role.reads_all_visits() || rows[0].0 == user.login) {
+                return Err(AppError::NotFound(format!("no visit {id}")));
+            }
+            rows.iter()
+                .map(|(_, p)| {
+                    serde_json::from_str(p)
+                        .map_err(|e| AppError::Internal(format!("visit {id}: {e}")))
+                })
+                .collect()
+        })
+        .await?;
+    Ok(Json(list))
 }

@@ -1078,6 +1078,7 @@ enum Endpoint {
     ListVisits,
     VisitDetail,
     VisitLog,
+    VisitRevisions,
     Review,
     Rating,
     RatingQuarters,
@@ -1103,6 +1104,7 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     // auditor1's visit.
     (Endpoint::VisitDetail, [401, 200, 404, 200, 200]),
     (Endpoint::VisitLog, [401, 200, 404, 200, 200]),
+    (Endpoint::VisitRevisions, [401, 200, 404, 200, 200]),
     // Approving auditor1's visit: the supervisor does; after that it is decided (409).
     (Endpoint::Review, [401, 403, 403, 200, 409]),
     (Endpoint::Rating, [401, 200, 200, 200, 200]),
@@ -1202,6 +1204,10 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     s.get(&format!("/api/v1/visits/{}/log", visit1.id), token)
                         .await
                 }
+                Endpoint::VisitRevisions => {
+                    s.get(&format!("/api/v1/visits/{}/revisions", visit1.id), token)
+                        .await
+                }
                 Endpoint::Review => {
                     let approve = serde_json::json!({ "decision": "approve" });
                     s.post_json(
@@ -1257,6 +1263,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/visits"),
     ("get", "/api/v1/visits/{id}"),
     ("get", "/api/v1/visits/{id}/log"),
+    ("get", "/api/v1/visits/{id}/revisions"),
     ("post", "/api/v1/visits/{id}/review"),
     ("get", "/api/v1/rating"),
     ("get", "/api/v1/rating/quarters"),
@@ -1639,6 +1646,19 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
         ]
     );
     assert_eq!(log[1].comment, "Уточните");
+    let revisions: Vec<Visit> = s
+        .get(
+            &format!("/api/v1/visits/{}/revisions", visit.id),
+            Some(&sup),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(
+        revisions.iter().map(|v| v.revision).collect::<Vec<_>>(),
+        [1, 2],
+        "both revisions, oldest first"
+    );
     let tampered =
         s.db.blocking(|c| Ok(c.execute("UPDATE review_log SET by_login = 'nobody'", [])?));
     assert!(tampered.is_err(), "the log cannot be rewritten");
