@@ -311,10 +311,7 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
         .map(|c| c.to_string())
         .collect();
     assert_eq!(header.join(","), lines[0]);
-    let klin = sheet
-        .rows()
-        .find(|row| row[3].to_string() == "Клин")
-        .unwrap();
+    let klin = sheet.rows().find(|row| row[3] == "Клин").unwrap();
     assert_eq!(
         calamine::DataType::get_float(&klin[2]),
         Some(1.0),
