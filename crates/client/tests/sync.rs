@@ -510,4 +510,45 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
         Some(AnswerValue::Scale(2)),
         "the server has the corrected answer"
     );
+
+    // The approval feeds the quarter's rating, with the corrected revision's score.
+    let seeds_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+    let mut methodology = demo::read_methodology(&seeds_dir).unwrap();
+    methodology.min_approved_visits = 1;
+    let (template, directory) = seeds();
+    let keys: Vec<String> = methodology
+        .criteria
+        .iter()
+        .filter_map(|c| match &c.measure {
+            zakupka_core::rating::Measure::Kpi { key, .. } => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    let csv = format!(
+        "branch_id,{}\nklin,{}\n",
+        keys.join(","),
+        keys.iter().map(|_| "5").collect::<Vec<_>>().join(",")
+    );
+    let kpis = zakupka_core::seed::parse_kpis("k.csv", &csv, &methodology, &directory).unwrap();
+    let quarter = zakupka_core::rating::Quarter::of(second.finished_at.unwrap());
+    let rating = db
+        .blocking(move |c| {
+            zakupka_server::rating::import_kpis(c, quarter, &kpis)?;
+            zakupka_server::rating::rating(c, quarter, &methodology)
+        })
+        .unwrap();
+    let klin = rating
+        .tables
+        .iter()
+        .flat_map(|t| t.rows.iter())
+        .find(|r| r.branch_id == "klin")
+        .expect("Klin is rated");
+    assert_eq!(klin.visits, [id]);
+    let expected = zakupka_core::score(&template, &second.values())
+        .percent
+        .unwrap();
+    assert!(
+        (klin.criteria[0].value - expected).abs() < 1e-9,
+        "the audit criterion is the corrected visit's score"
+    );
 }
