@@ -93,9 +93,11 @@ impl Api {
         r
     }
 
-    async fn send<T: serde::de::DeserializeOwned>(
+    /// Sends a request and returns the body of a successful answer; a refusal becomes
+    /// the matching `SyncError`, with the server's message and field.
+    async fn fetch(
         request: reqwest::RequestBuilder,
-    ) -> Result<T, SyncError> {
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), SyncError> {
         let response = request
             .send()
             .await
@@ -106,16 +108,7 @@ impl Api {
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
         if status.is_success() {
-            let body = if bytes.is_empty() {
-                &b"null"[..]
-            } else {
-                &bytes[..]
-            };
-            return serde_json::from_slice(body).map_err(|e| SyncError::Server {
-                status: status.as_u16(),
-                message: format!("unreadable answer: {e}"),
-                field: None,
-            });
+            return Ok((status, bytes.to_vec()));
         }
         let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
         let message = error.as_ref().map_or_else(
@@ -130,6 +123,22 @@ impl Api {
                 message,
                 field: error.and_then(|e| e.field),
             },
+        })
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let (status, bytes) = Self::fetch(request).await?;
+        let body = if bytes.is_empty() {
+            &b"null"[..]
+        } else {
+            &bytes[..]
+        };
+        serde_json::from_slice(body).map_err(|e| SyncError::Server {
+            status: status.as_u16(),
+            message: format!("unreadable answer: {e}"),
+            field: None,
         })
     }
 
@@ -222,29 +231,10 @@ impl Api {
 
     /// The rating as a file: `format` is `csv` or `xlsx`.
     pub async fn rating_export(&self, quarter: &str, format: &str) -> Result<Vec<u8>, SyncError> {
-        let request = self.request(
-            reqwest::Method::GET,
-            &format!("/rating/export?quarter={quarter}&format={format}"),
-        );
-        let response = request
-            .send()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map_or_else(|_| status.to_string(), |e| e.message);
-            return Err(SyncError::Server {
-                status: status.as_u16(),
-                message,
-                field: None,
-            });
-        }
-        Ok(bytes.to_vec())
+        let path = format!("/rating/export?quarter={quarter}&format={format}");
+        Ok(Self::fetch(self.request(reqwest::Method::GET, &path))
+            .await?
+            .1)
     }
 
     /// Leaders, cups and trends over the published quarters.

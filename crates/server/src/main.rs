@@ -171,9 +171,7 @@ async fn main() -> anyhow::Result<()> {
             db,
             seeds,
         } => {
-            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
-            let methodology = demo::read_methodology(&seeds)?;
-            let (_, directory) = demo::read_seeds(&seeds)?;
+            let (database, methodology, directory) = rating_context(&db, &seeds)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let kpis = zakupka_core::seed::parse_kpis(
@@ -194,15 +192,12 @@ async fn main() -> anyhow::Result<()> {
             db,
             seeds,
         } => {
-            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
-            let methodology = demo::read_methodology(&seeds)?;
-            let (_, directory) = demo::read_seeds(&seeds)?;
+            let (database, methodology, directory) = rating_context(&db, &seeds)?;
             let result = database.blocking(|conn| rating::rating(conn, quarter, &methodology))?;
-            print!("{}", render(&result, &methodology, &directory, format)?);
+            print!("{}", render(&result, &directory, format)?);
         }
         Command::Publish { quarter, db, seeds } => {
-            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
-            let methodology = demo::read_methodology(&seeds)?;
+            let (database, methodology, _) = rating_context(&db, &seeds)?;
             let result = database.blocking(|conn| {
                 rating::publish(conn, quarter, &methodology, "admin", chrono::Utc::now())
             })?;
@@ -227,13 +222,19 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database, the current methodology and the directory, for the rating commands.
+fn rating_context(
+    db: &std::path::Path,
+    seeds: &std::path::Path,
+) -> anyhow::Result<(Db, Methodology, Directory)> {
+    let database = Db::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let methodology = demo::read_methodology(seeds)?;
+    let (_, directory) = demo::read_seeds(seeds)?;
+    Ok((database, methodology, directory))
+}
+
 /// The rating as a table for people, CSV for spreadsheets, or JSON for programs.
-fn render(
-    r: &rating::Rating,
-    m: &Methodology,
-    directory: &Directory,
-    format: Format,
-) -> anyhow::Result<String> {
+fn render(r: &rating::Rating, directory: &Directory, format: Format) -> anyhow::Result<String> {
     let name = |id: &str| {
         directory
             .branch(id)
@@ -264,7 +265,7 @@ fn render(
                         "{:>3}  {:<28} {:>6.*}\n",
                         row.place,
                         name(&row.branch_id),
-                        usize::from(m.precision),
+                        usize::from(r.methodology.precision),
                         row.score
                     );
                 }
