@@ -144,8 +144,8 @@ test('the rating shows both leagues with shared places, explains a branch, and f
   await page.waitForSelector('[data-testid="home"]');
   await page.click('[data-testid="to-rating"]');
   await page.click(`[data-quarter="${last}"]`);
-  await page.waitForSelector('[data-testid="rating-status"]');
-  assert.match(await page.textContent('[data-testid="rating-status"]'), /Опубликован/);
+  // The quarter loads after the click: wait for its status rather than the previous one's.
+  await page.waitForFunction(() => /^Опубликован/.test(document.querySelector('[data-testid="rating-status"]')?.textContent ?? ''));
   for (const league of ['large', 'small']) {
     await page.click(`[data-league="${league}"]`);
     const table = truth.tables.find((t) => t.league === league);
