@@ -293,6 +293,24 @@ impl AppState {
             .map(Rc::new)
     }
 
+    /// An office's name in the interface language; its id if the directory lacks it.
+    pub fn office_name(&self, id: &str) -> String {
+        let lang = (self.lang)();
+        self.directory
+            .read()
+            .office(id)
+            .map_or(id.to_owned(), |o| o.name.get(lang).to_owned())
+    }
+
+    /// A branch's name in the interface language; its id if the directory lacks it.
+    pub fn branch_name(&self, id: &str) -> String {
+        let lang = (self.lang)();
+        self.directory
+            .read()
+            .branch(id)
+            .map_or(id.to_owned(), |b| b.name.get(lang).to_owned())
+    }
+
     pub fn template(&self) -> Rc<Template> {
         self.template.read().clone()
     }

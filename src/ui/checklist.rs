@@ -35,10 +35,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
         .filter(|i| visit.answers.get(&i.id).is_some_and(|a| a.value.is_some()))
         .count();
     let progress = (answered * 100).checked_div(total).unwrap_or(0);
-    let directory = (state.directory)();
-    let office = directory
-        .office(&visit.office_id)
-        .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+    let office = state.office_name(&visit.office_id);
     let timer = state.timer_started_at(visit_id);
     // While correcting a returned visit, the supervisor's remarks stand by their items.
     let remarks = state

@@ -126,10 +126,7 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
 fn VisitRow(visit: VisitSummary, sync: SyncState) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let directory = (state.directory)();
-    let office = directory
-        .office(&visit.office_id)
-        .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+    let office = state.office_name(&visit.office_id);
     let total = state.template().items().count();
     let (status, target) = match visit.status {
         VisitStatus::Draft => (

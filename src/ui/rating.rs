@@ -137,12 +137,7 @@ fn LeagueView(
 ) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let directory = (state.directory)();
-    let name = |id: &str| {
-        directory
-            .branch(id)
-            .map_or(id.to_owned(), |b| b.name.get(lang).to_owned())
-    };
+    let name = |id: &str| state.branch_name(id);
     let precision = usize::from(methodology.precision);
     rsx! {
         ol { class: "places", "data-testid": "places",
@@ -286,12 +281,7 @@ fn Trend(points: Vec<(Quarter, f64)>) -> Element {
 fn Cups(history: RatingHistory, league: League) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let directory = (state.directory)();
-    let name = |id: &str| {
-        directory
-            .branch(id)
-            .map_or(id.to_owned(), |b| b.name.get(lang).to_owned())
-    };
+    let name = |id: &str| state.branch_name(id);
     let holders = history.cup(league);
     if holders.is_empty() {
         return rsx! {};

@@ -37,12 +37,7 @@ pub fn ReviewQueue() -> Element {
                 .map_err(|e| e.to_string())
         }
     });
-    let directory = (state.directory)();
-    let office = |id: &str| {
-        directory
-            .office(id)
-            .map_or(id.to_owned(), |o| o.name.get(lang).to_owned())
-    };
+    let office = |id: &str| state.office_name(id);
     let list: Vec<ServerVisit> = match &*visits.read() {
         Some(Ok(v)) => v
             .iter()
@@ -157,10 +152,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                 return rsx! { p { class: "failed", "…" } };
             };
             let result = score(&template, &visit.values());
-            let directory = (state.directory)();
-            let office = directory
-                .office(&visit.office_id)
-                .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+            let office = state.office_name(&visit.office_id);
             let open = d.state == ReviewState::Submitted;
             let log = log.clone();
             rsx! {

@@ -24,10 +24,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
     let result = score(&template, &values);
     let missing = template.missing_required(&values);
     let draft = visit.status == VisitStatus::Draft;
-    let directory = (state.directory)();
-    let office = directory
-        .office(&visit.office_id)
-        .map_or(visit.office_id.clone(), |o| o.name.get(lang).to_owned());
+    let office = state.office_name(&visit.office_id);
     let raw = result.percent.map(|p| format!("{p}")).unwrap_or_default();
 
     rsx! {
