@@ -260,6 +260,20 @@ impl Quarter {
         (start(self.year, self.q), start(next.0, next.1))
     }
 
+    pub fn next(self) -> Quarter {
+        if self.q == 4 {
+            Quarter {
+                year: self.year + 1,
+                q: 1,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q + 1,
+            }
+        }
+    }
+
     pub fn previous(self) -> Quarter {
         if self.q == 1 {
             Quarter {

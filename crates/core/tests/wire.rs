@@ -21,7 +21,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use zakupka_core::wire::{
-    API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
+    API_PREFIX, Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus,
+    AssignmentWarning, Auditor, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, ReviewState,
     Role, ServerVisit, VisitDetail, VisitUpdate,
 };
@@ -446,4 +447,72 @@ fn error_codes_are_snake_case() {
     for (code, text) in codes {
         assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(text));
     }
+}
+
+fn assignment_request() -> AssignmentRequest {
+    AssignmentRequest {
+        auditor: "auditor1".to_owned(),
+        office_id: "balashikha-1".to_owned(),
+        quarter: "2025-Q2".parse().unwrap(),
+        scenario: "deposit".to_owned(),
+        due: chrono::NaiveDate::from_ymd_opt(2025, 5, 31).unwrap(),
+        note: "Утром, до 11:00".to_owned(),
+        dry_run: false,
+    }
+}
+
+#[test]
+fn assignment_request_frozen() {
+    check_golden("assignment_request", &assignment_request());
+}
+
+#[test]
+fn assignment_request_without_optional_fields_reads() {
+    let json =
+        r#"{"auditor":"a","office_id":"o","quarter":"2025-Q2","scenario":"s","due":"2025-05-31"}"#;
+    let r: AssignmentRequest = serde_json::from_str(json).unwrap();
+    assert!(!r.dry_run);
+    assert_eq!(r.note, "");
+}
+
+#[test]
+fn assignment_response_with_a_warning() {
+    let r = assignment_request();
+    check_golden(
+        "assignment_response",
+        &AssignmentResponse {
+            assignment: Some(Assignment {
+                id: visit_id(),
+                auditor: r.auditor,
+                office_id: r.office_id,
+                quarter: r.quarter,
+                scenario: r.scenario,
+                due: r.due,
+                note: r.note,
+                created_by: "supervisor".to_owned(),
+                created_at: Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap(),
+                status: AssignmentStatus::Open,
+            }),
+            warnings: vec![AssignmentWarning::ConsecutiveQuarter {
+                quarter: "2025-Q1".parse().unwrap(),
+            }],
+        },
+    );
+}
+
+#[test]
+fn auditor_frozen() {
+    check_golden(
+        "auditor",
+        &vec![
+            Auditor {
+                login: "auditor1".to_owned(),
+                branch_id: Some("tver".to_owned()),
+            },
+            Auditor {
+                login: "auditor2".to_owned(),
+                branch_id: None,
+            },
+        ],
+    );
 }

@@ -136,6 +136,25 @@ BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
 CREATE TRIGGER published_kept BEFORE DELETE ON published
 BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
 "#,
+    r#"
+-- The branch an auditor works for: they may not audit its offices.
+ALTER TABLE users ADD COLUMN branch_id TEXT;
+-- Visits supervisors ask auditors to make. Cancelling keeps the row, for the record.
+CREATE TABLE assignments (
+    id TEXT PRIMARY KEY,
+    auditor TEXT NOT NULL REFERENCES users (login),
+    office_id TEXT NOT NULL,
+    quarter TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    due TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    cancelled_at TEXT
+);
+CREATE INDEX assignments_by_auditor ON assignments (auditor, office_id, quarter);
+CREATE INDEX visits_by_auditor_office ON visits (auditor, office_id, started_at);
+"#,
 ];
 
 #[derive(Clone)]

@@ -21,6 +21,9 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("supervisor", Role::Supervisor),
 ];
 
+/// Where the demo auditors work, so the own-branch rule shows when assigning.
+const DEMO_BRANCHES: &[(&str, &str)] = &[("auditor1", "podolsk"), ("auditor2", "balashikha")];
+
 /// Reads and validates the seed files of `dir` (checklist.toml, branches.csv, offices.csv).
 pub fn read_seeds(dir: &Path) -> anyhow::Result<(Template, Directory)> {
     let read = |name: &str| {
@@ -102,6 +105,14 @@ pub fn load_demo(
             .exists([login])?;
         if !exists {
             auth::add_user(conn, login, *role, DEMO_PASSWORD, now)?;
+            if let Some(branch) = DEMO_BRANCHES
+                .iter()
+                .find(|(l, _)| l == login)
+                .map(|(_, b)| *b)
+                && directory.branch(branch).is_some()
+            {
+                crate::assignments::set_branch(conn, login, Some(branch), directory)?;
+            }
         }
     }
     let have: i64 = conn.query_row(
@@ -137,7 +148,50 @@ pub fn load_demo(
     for q in quarters {
         crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
     }
+    assign_demo(conn, template, directory, now)?;
     Ok(visits.len() + history)
+}
+
+/// A few visits of this quarter assigned to each demo auditor, due at its end, at offices
+/// outside their own branch: what the auditor's phone shows after the first sync.
+fn assign_demo(
+    conn: &mut Connection,
+    template: &Template,
+    directory: &Directory,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let quarter = zakupka_core::rating::Quarter::of(now);
+    let due = quarter
+        .bounds()
+        .1
+        .date_naive()
+        .pred_opt()
+        .unwrap_or(now.date_naive());
+    for (n, (login, branch)) in DEMO_BRANCHES.iter().enumerate() {
+        let offices = directory
+            .offices
+            .iter()
+            .filter(|o| o.branch_id != *branch)
+            .skip(7 + n * 11)
+            .step_by(17)
+            .take(3);
+        for (k, office) in offices.enumerate() {
+            let Some(scenario) = template.scenarios.get(k % template.scenarios.len().max(1)) else {
+                return Ok(());
+            };
+            let request = zakupka_core::wire::AssignmentRequest {
+                auditor: (*login).to_owned(),
+                office_id: office.id.clone(),
+                quarter,
+                scenario: scenario.id.clone(),
+                due,
+                note: String::new(),
+                dry_run: false,
+            };
+            crate::assignments::create(conn, &request, "supervisor", now)?;
+        }
+    }
+    Ok(())
 }
 
 /// A small deterministic generator, so the demo is the same on every machine.

@@ -1,6 +1,7 @@
 //! Zakupka's sync server. [`app`] builds the whole HTTP service, so tests drive it without
 //! a port; `main.rs` only parses the command line and listens.
 
+pub mod assignments;
 pub mod auth;
 pub mod db;
 pub mod demo;

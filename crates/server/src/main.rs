@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
-use zakupka_server::{Db, app, auth, demo, export, rating};
+use zakupka_server::{Db, app, assignments, auth, demo, export, rating};
 
 #[derive(Parser)]
 #[command(
@@ -84,8 +84,13 @@ enum UserCommand {
         login: String,
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// The branch an auditor works for: they will not be assigned its offices.
+        #[arg(long)]
+        branch: Option<String>,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
+        #[arg(long, default_value = "./seeds")]
+        seeds: PathBuf,
     },
 }
 
@@ -207,14 +212,31 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::User {
-            command: UserCommand::Add { login, role, db },
+            command:
+                UserCommand::Add {
+                    login,
+                    role,
+                    branch,
+                    db,
+                    seeds,
+                },
         } => {
+            let directory = match &branch {
+                Some(_) => demo::read_seeds(&seeds)?.1,
+                None => Directory::default(),
+            };
             let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
             database.blocking(|conn| {
-                auth::add_user(conn, &login, role.into(), password, chrono::Utc::now())
+                let tx = conn.transaction()?;
+                auth::add_user(&tx, &login, role.into(), password, chrono::Utc::now())?;
+                if branch.is_some() {
+                    assignments::set_branch(&tx, &login, branch.as_deref(), &directory)?;
+                }
+                tx.commit()?;
+                Ok(())
             })?;
             println!("user {login} added");
         }

@@ -14,14 +14,15 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zakupka_core::wire::{
-    LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse,
-    ReviewRequest, ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
+    Assignment, AssignmentRequest, AssignmentResponse, Auditor, LogEntry, LoginRequest,
+    LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse, ReviewRequest, ReviewState, Role,
+    ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Template, Visit, photo_type};
 
 use crate::auth::{self, AuthUser};
 use crate::error::AppError;
-use crate::{AppState, MAX_JSON_BYTES, ingest};
+use crate::{AppState, MAX_JSON_BYTES, assignments, ingest};
 
 /// The largest photo the server keeps; the same limit as on the device.
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
@@ -48,6 +49,15 @@ pub fn api() -> Router<AppState> {
         .route("/rating/history", get(rating_history))
         .route("/rating/export", get(rating_export))
         .route("/rating/{quarter}/publish", post(publish_rating))
+        .route("/auditors", get(list_auditors))
+        .route(
+            "/assignments",
+            get(list_assignments).post(create_assignment),
+        )
+        .route(
+            "/assignments/{id}",
+            axum::routing::delete(cancel_assignment),
+        )
 }
 
 pub async fn openapi() -> impl IntoResponse {
@@ -316,6 +326,11 @@ async fn put_photo(
 #[derive(Deserialize)]
 struct VisitFilter {
     auditor: Option<String>,
+    /// Visits made (started) in this quarter.
+    quarter: Option<String>,
+    branch: Option<String>,
+    office: Option<String>,
+    state: Option<String>,
 }
 
 async fn list_visits(
@@ -326,28 +341,83 @@ async fn list_visits(
     let Query(filter) = query?;
     // Auditors see their own visits whatever they ask for.
     let auditor = if user.role.reads_all_visits() {
-        filter.auditor
+        filter.auditor.filter(|a| !a.is_empty())
     } else {
         Some(user.login.clone())
     };
+    let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let bounds = nonempty(filter.quarter)
+        .map(|q| q.parse::<zakupka_core::rating::Quarter>())
+        .transpose()
+        .map_err(|e| AppError::bad("quarter", e))?
+        .map(|q| {
+            let (start, end) = q.bounds();
+            let ts =
+                |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            (ts(start), ts(end))
+        });
+    let review_state = nonempty(filter.state)
+        .map(|s| {
+            ReviewState::parse(&s).map(|_| s.clone()).ok_or_else(|| {
+                AppError::bad(
+                    "state",
+                    format!("no review state `{s}`: use submitted, returned, approved or rejected"),
+                )
+            })
+        })
+        .transpose()?;
+    let office = nonempty(filter.office);
+    let branch = nonempty(filter.branch);
     let list = state
         .db
         .call(move |conn| {
+            // A branch is the set of its offices, as the directory has them now.
+            let branch_offices = match &branch {
+                Some(b) => {
+                    let directory = ingest::directory(conn)?;
+                    if directory.branch(b).is_none() {
+                        return Err(AppError::bad(
+                            "branch",
+                            format!("no branch `{b}` in the directory"),
+                        ));
+                    }
+                    let ids: Vec<&str> = directory
+                        .offices
+                        .iter()
+                        .filter(|o| o.branch_id == *b)
+                        .map(|o| o.id.as_str())
+                        .collect();
+                    Some(
+                        serde_json::to_string(&ids)
+                            .map_err(|e| AppError::Internal(e.to_string()))?,
+                    )
+                }
+                None => None,
+            };
+            let (from, to) = bounds.unzip();
             let mut stmt = conn.prepare_cached(
                 "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at
                  FROM visits v JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-                 WHERE ?1 IS NULL OR v.auditor = ?1 ORDER BY v.received_at DESC, v.id LIMIT 5000",
+                 WHERE (?1 IS NULL OR v.auditor = ?1)
+                   AND (?2 IS NULL OR v.started_at >= ?2) AND (?3 IS NULL OR v.started_at < ?3)
+                   AND (?4 IS NULL OR v.office_id = ?4)
+                   AND (?5 IS NULL OR v.office_id IN (SELECT value FROM json_each(?5)))
+                   AND (?6 IS NULL OR r.state = ?6)
+                 ORDER BY v.received_at DESC, v.id LIMIT 5000",
             )?;
-            let rows = stmt.query_map([auditor], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            })?;
+            let rows = stmt.query_map(
+                params![auditor, from, to, office, branch_offices, review_state],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )?;
             let mut out = Vec::new();
             for row in rows {
                 let (id, revision, auditor, office_id, state, received) = row?;
@@ -604,4 +674,94 @@ async fn visit_revisions(
         })
         .await?;
     Ok(Json(list))
+}
+
+fn supervisor(user: &AuthUser, what: &str) -> Result<(), AppError> {
+    if user.role.reads_all_visits() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only supervisors and admins {what}"
+        )))
+    }
+}
+
+async fn list_auditors(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<Auditor>>, AppError> {
+    supervisor(&user, "list auditors")?;
+    let list = state.db.call(|conn| assignments::auditors(conn)).await?;
+    Ok(Json(list))
+}
+
+#[derive(Deserialize)]
+struct AssignmentFilter {
+    auditor: Option<String>,
+    quarter: Option<String>,
+}
+
+async fn list_assignments(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<AssignmentFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<Assignment>>, AppError> {
+    let Query(q) = query?;
+    let quarter = q
+        .quarter
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| q.parse())
+        .transpose()
+        .map_err(|e: String| AppError::bad("quarter", e))?;
+    // Auditors see their own assignments whatever they ask for.
+    let auditor = if user.role.reads_all_visits() {
+        q.auditor.filter(|a| !a.is_empty())
+    } else {
+        Some(user.login.clone())
+    };
+    let filter = assignments::Filter { auditor, quarter };
+    let list = state
+        .db
+        .call(move |conn| assignments::list(conn, &filter, Utc::now().date_naive()))
+        .await?;
+    Ok(Json(list))
+}
+
+async fn create_assignment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Body<AssignmentRequest>,
+) -> Result<(StatusCode, Json<AssignmentResponse>), AppError> {
+    let Json(request) = body?;
+    supervisor(&user, "assign visits")?;
+    let (assignment, warnings) = state
+        .db
+        .call(move |conn| assignments::create(conn, &request, &user.login, Utc::now()))
+        .await?;
+    let status = if assignment.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(AssignmentResponse {
+            assignment,
+            warnings,
+        }),
+    ))
+}
+
+async fn cancel_assignment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    supervisor(&user, "cancel assignments")?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad("id", "not an assignment id"))?;
+    state
+        .db
+        .call(move |conn| assignments::cancel(conn, id, Utc::now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
