@@ -96,6 +96,16 @@ CREATE TABLE remote (
     updated_at TEXT NOT NULL
 );
 "#,
+    r#"
+-- The auditor's assignments as the server last listed them, replaced whole at each sync.
+CREATE TABLE assignments (
+    id TEXT PRIMARY KEY,
+    office_id TEXT NOT NULL,
+    quarter TEXT NOT NULL,
+    due TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[r#"

@@ -13,7 +13,7 @@ use zakupka_core::Visit;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, QuarterInfo, Rating,
-    ReviewRequest, VisitUpdate,
+    ReviewRequest, ReviewState, VisitUpdate,
 };
 
 use crate::remote::PushOutcome;
@@ -201,7 +201,50 @@ impl Api {
 
     /// Visits on the server: all of them for supervisors, an auditor's own otherwise.
     pub async fn visits(&self) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/visits")).await
+        self.visits_where(&VisitQuery::default()).await
+    }
+
+    /// Visits on the server narrowed by `query` (supervisors; auditors get their own).
+    pub async fn visits_where(
+        &self,
+        query: &VisitQuery,
+    ) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/visits").query(query)).await
+    }
+
+    /// Auditors with their branches (supervisors).
+    pub async fn auditors(&self) -> Result<Vec<zakupka_core::wire::Auditor>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/auditors")).await
+    }
+
+    /// Assignments: an auditor's own, or everyone's for supervisors (`quarter` narrows).
+    pub async fn assignments(
+        &self,
+        quarter: Option<zakupka_core::rating::Quarter>,
+    ) -> Result<Vec<zakupka_core::wire::Assignment>, SyncError> {
+        let mut request = self.request(reqwest::Method::GET, "/assignments");
+        if let Some(q) = quarter {
+            request = request.query(&[("quarter", q.to_string())]);
+        }
+        Self::send(request).await
+    }
+
+    /// Assigns a visit, or with `dry_run` only checks it and returns the warnings.
+    pub async fn assign(
+        &self,
+        request: &zakupka_core::wire::AssignmentRequest,
+    ) -> Result<zakupka_core::wire::AssignmentResponse, SyncError> {
+        Self::send(
+            self.request(reqwest::Method::POST, "/assignments")
+                .json(request),
+        )
+        .await
+    }
+
+    pub async fn cancel_assignment(&self, id: Uuid) -> Result<(), SyncError> {
+        Self::fetch(self.request(reqwest::Method::DELETE, &format!("/assignments/{id}")))
+            .await
+            .map(|_| ())
     }
 
     pub async fn visit(&self, id: Uuid) -> Result<zakupka_core::wire::VisitDetail, SyncError> {
@@ -441,6 +484,29 @@ pub async fn sync_once(
     }
     store.write(|s| s.set_last_sync(now()))?;
     Ok(report)
+}
+
+/// Brings the auditor's assignments onto the device, replacing what it had: after this the
+/// phone shows them with no network.
+pub async fn sync_assignments(store: &impl StoreAccess, api: &Api) -> Result<usize, SyncError> {
+    let list = api.assignments(None).await?;
+    store.write(|s| s.replace_assignments(&list))?;
+    Ok(list.len())
+}
+
+/// Filters of the review queue; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct VisitQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarter: Option<zakupka_core::rating::Quarter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auditor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ReviewState>,
 }
 
 /// Waits without blocking the UI thread, on desktop and in the browser.

@@ -552,3 +552,66 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
         "the audit criterion is the corrected visit's score"
     );
 }
+
+#[tokio::test]
+async fn an_assignment_reaches_the_auditors_phone_stays_offline_and_ticks_off_with_the_visit() {
+    let (base, _db) = server().await;
+    let (template, directory) = seeds();
+    let supervisor = logged_in(&base, "supervisor", "secret3").await;
+    let auditor = logged_in(&base, "auditor1", "secret1").await;
+    let quarter = zakupka_core::rating::Quarter::of(Utc::now());
+    let office = directory.offices[5].id.clone();
+    let request = zakupka_core::wire::AssignmentRequest {
+        auditor: "auditor1".into(),
+        office_id: office.clone(),
+        quarter,
+        scenario: template.scenarios[1].id.clone(),
+        due: quarter.bounds().1.date_naive().pred_opt().unwrap(),
+        note: "до обеда".into(),
+        dry_run: false,
+    };
+    let made = supervisor.assign(&request).await.unwrap();
+    let id = made.assignment.unwrap().id;
+
+    let phone = device(&auditor).await;
+    assert_eq!(
+        zakupka_client::sync::sync_assignments(&phone, &auditor)
+            .await
+            .unwrap(),
+        1
+    );
+    // Offline now: the assignment is still there, from the device's own store.
+    let offline = Api::new("http://127.0.0.1:9", None);
+    assert!(sync_once(&phone, &offline, Utc::now).await.is_err());
+    let list = phone.read(|s| s.assignments()).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].assignment.id, id);
+    assert_eq!(list[0].assignment.note, "до обеда");
+    assert_eq!(list[0].visit, None);
+
+    // The auditor makes the visit: the assignment shows it, then the server says done.
+    let visit = phone
+        .read(|s| Ok(submit_visit(s, "auditor1", &office)))
+        .unwrap();
+    let list = phone.read(|s| s.assignments()).unwrap();
+    assert_eq!(
+        list[0].visit,
+        Some((visit, zakupka_core::VisitStatus::Submitted))
+    );
+    sync_once(&phone, &auditor, Utc::now).await.unwrap();
+    zakupka_client::sync::sync_assignments(&phone, &auditor)
+        .await
+        .unwrap();
+    let list = phone.read(|s| s.assignments()).unwrap();
+    assert_eq!(
+        list[0].assignment.status,
+        zakupka_core::wire::AssignmentStatus::Done
+    );
+
+    // Cancelled on the server: gone from the phone at the next sync.
+    supervisor.cancel_assignment(id).await.unwrap();
+    zakupka_client::sync::sync_assignments(&phone, &auditor)
+        .await
+        .unwrap();
+    assert!(phone.read(|s| s.assignments()).unwrap().is_empty());
+}

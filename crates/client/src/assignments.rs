@@ -1,0 +1,90 @@
+//! The auditor's assignments, kept on the device so they show with no network, and matched
+//! with the visits made on the device.
+
+use rusqlite::params;
+use uuid::Uuid;
+use zakupka_core::VisitStatus;
+use zakupka_core::wire::Assignment;
+
+use crate::StoreError;
+use crate::store::{Store, corrupt, ts};
+
+/// An assignment and the visit of it made on this device, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalAssignment {
+    pub assignment: Assignment,
+    /// The newest visit of the assignment's office by its auditor, started in its quarter.
+    pub visit: Option<(Uuid, VisitStatus)>,
+}
+
+impl Store {
+    /// Replaces the assignments with the server's list, in one commit: one the server no
+    /// longer lists (cancelled) disappears.
+    pub fn replace_assignments(&self, list: &[Assignment]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM assignments", [])?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO assignments (id, office_id, quarter, due, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for a in list {
+                let body = serde_json::to_string(a).map_err(|e| corrupt("assignment", e))?;
+                insert.execute(params![
+                    a.id.to_string(),
+                    a.office_id,
+                    a.quarter.to_string(),
+                    a.due.to_string(),
+                    body
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The assignments, soonest due first, each with its visit on this device.
+    pub fn assignments(&self) -> Result<Vec<LocalAssignment>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM assignments ORDER BY due, office_id")?;
+        let bodies = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut visit = self.conn.prepare_cached(
+            "SELECT id, status FROM visits WHERE office_id = ?1 AND auditor = ?2
+             AND started_at >= ?3 AND started_at < ?4 ORDER BY started_at DESC LIMIT 1",
+        )?;
+        let mut out = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            let assignment: Assignment =
+                serde_json::from_str(&body).map_err(|e| corrupt("assignment", e))?;
+            let (start, end) = assignment.quarter.bounds();
+            let mut rows = visit.query(params![
+                assignment.office_id,
+                assignment.auditor,
+                ts(start),
+                ts(end)
+            ])?;
+            let found = match rows.next()? {
+                Some(r) => {
+                    let id: String = r.get(0)?;
+                    let status: String = r.get(1)?;
+                    Some((
+                        Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?,
+                        if status == "draft" {
+                            VisitStatus::Draft
+                        } else {
+                            VisitStatus::Submitted
+                        },
+                    ))
+                }
+                None => None,
+            };
+            out.push(LocalAssignment {
+                assignment,
+                visit: found,
+            });
+        }
+        Ok(out)
+    }
+}
