@@ -99,6 +99,7 @@ fn Shell() -> Element {
         Screen::Rating => rsx! { ui::RatingScreen {} },
         Screen::Review => rsx! { ui::ReviewQueue {} },
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
+        Screen::Assignments => rsx! { ui::AssignScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -148,6 +148,104 @@ texts! {
     STATE_RETURNED = "возвращена на доработку", "returned for correction";
     STATE_APPROVED = "принята", "approved";
     STATE_REJECTED = "отклонена", "rejected";
+    ASSIGNMENTS = "Задания", "Assignments";
+    LOADING_LIST = "Загрузка…", "Loading…";
+    ASSIGN_TITLE = "Назначение проверок", "Assigning visits";
+    ASSIGN_NEW = "Новое задание", "New assignment";
+    ASSIGN = "Назначить", "Assign";
+    ASSIGN_ANYWAY = "Назначить всё равно", "Assign anyway";
+    ASSIGNED = "Задание назначено", "Assignment made";
+    ASSIGN_NEED = "Выберите проверяющего, офис, сценарий и срок", "Choose an auditor, an office, a scenario and a due date";
+    ASSIGN_OWN_BRANCH = "Проверяющий работает в управлении этого офиса: своё управление проверять нельзя", "The auditor works for this office's branch: an auditor may not audit their own branch";
+    ASSIGN_CONSECUTIVE = "Этот проверяющий уже был или будет в этом офисе в соседнем квартале — сотрудники могут его узнать", "This auditor visits this office in the neighbouring quarter too: the staff may recognise them";
+    AUDITOR_ANY = "Все проверяющие", "All auditors";
+    BRANCH_ANY = "Все управления", "All branches";
+    QUARTER_ANY = "Все кварталы", "All quarters";
+    QUARTER = "Квартал", "Quarter";
+    BRANCH = "Управление", "Branch";
+    DUE = "Срок", "Due";
+    DUE_BY = "до", "by";
+    NOTE = "Примечание", "Note";
+    CANCEL_ASSIGNMENT = "Отменить", "Cancel";
+    ASSIGNMENT_OPEN = "к выполнению", "to do";
+    ASSIGNMENT_OVERDUE = "просрочено", "overdue";
+    ASSIGNMENT_DONE = "выполнено", "done";
+    ASSIGNMENT_START = "Начать", "Start";
+    ASSIGNMENT_CONTINUE = "Продолжить", "Continue";
+    ASSIGNMENT_SENT = "Отправлено", "Sent";
+    NO_ASSIGNMENTS = "Заданий на этот квартал нет", "No assignments for this quarter";
+    ERR_OFFLINE = "Нет связи с сервером — попробуйте, когда появится сеть", "No connection to the server: try again when the network is back";
+    ERR_FORBIDDEN = "Для этого действия не хватает прав", "You are not allowed to do this";
+    ERR_NOT_FOUND = "На сервере этого нет — возможно, уже удалено", "The server does not have it: it may have been removed";
+    ERR_CONFLICT = "Уже изменено — обновите и посмотрите ещё раз", "Already changed: reload and look again";
+    ERR_TOO_LARGE = "Слишком большой запрос", "The request is too large";
+    ERR_TOO_MANY = "Слишком много попыток — подождите немного", "Too many attempts: wait a little";
+    ERR_SERVER = "Ошибка на сервере — попробуйте позже", "The server failed: try again later";
+    ERR_REFUSED = "Сервер не принял запрос", "The server refused the request";
+    ERR_FIELD = "поле", "field";
+    WRONG_LOGIN = "Неверный логин или пароль", "Wrong login or password";
+}
+
+/// A field the server names in a refusal, in the interface language.
+fn field_name(lang: Lang, field: &str) -> &str {
+    let ru = lang == Lang::Ru;
+    match field {
+        "auditor" if ru => "проверяющий",
+        "office_id" | "office" if ru => "офис",
+        "scenario" if ru => "сценарий",
+        "due" if ru => "срок",
+        "quarter" if ru => "квартал",
+        "note" if ru => "примечание",
+        "branch" if ru => "управление",
+        "state" if ru => "статус",
+        "comment" if ru => "комментарий",
+        "item_comments" if ru => "замечания к пунктам",
+        "decision" if ru => "решение",
+        other => other,
+    }
+}
+
+/// A failed request to the server explained in the interface language. The server's own
+/// words (English, for logs and support) follow in brackets where they add something.
+pub fn explain_sync(lang: Lang, error: &zakupka_client::sync::SyncError) -> String {
+    use zakupka_client::sync::SyncError as E;
+    match error {
+        E::Offline(_) => ERR_OFFLINE.get(lang).to_owned(),
+        E::Unauthorized(_) => SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),
+        E::Outdated(_) => SYNC_UPDATE_APP.get(lang).to_owned(),
+        E::Store(e) => explain(lang, e),
+        E::Server {
+            status,
+            message,
+            field,
+        } => {
+            let head = match status {
+                400 if field.as_deref() == Some("auditor") && message.contains("own branch") => {
+                    ASSIGN_OWN_BRANCH.get(lang).to_owned()
+                }
+                400 => match field {
+                    Some(f) => format!(
+                        "{} ({} «{}»)",
+                        ERR_REFUSED.get(lang),
+                        ERR_FIELD.get(lang),
+                        field_name(lang, f)
+                    ),
+                    None => ERR_REFUSED.get(lang).to_owned(),
+                },
+                403 => ERR_FORBIDDEN.get(lang).to_owned(),
+                404 => ERR_NOT_FOUND.get(lang).to_owned(),
+                409 => ERR_CONFLICT.get(lang).to_owned(),
+                413 => ERR_TOO_LARGE.get(lang).to_owned(),
+                429 => ERR_TOO_MANY.get(lang).to_owned(),
+                _ => ERR_SERVER.get(lang).to_owned(),
+            };
+            if *status >= 500 || message.is_empty() {
+                head
+            } else {
+                format!("{head}: {message}")
+            }
+        }
+    }
 }
 
 /// A refused action explained in the interface language. The store's own messages are in

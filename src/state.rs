@@ -24,6 +24,7 @@ pub enum Screen {
     Rating,
     Review,
     ReviewVisit(Uuid),
+    Assignments,
 }
 
 impl Screen {
@@ -34,6 +35,7 @@ impl Screen {
             Screen::Account => "account".into(),
             Screen::Rating => "rating".into(),
             Screen::Review => "review".into(),
+            Screen::Assignments => "assignments".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -48,6 +50,7 @@ impl Screen {
             ("rating", _) => Screen::Rating,
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
+            ("assignments", _) => Screen::Assignments,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,
@@ -235,7 +238,16 @@ impl AppState {
         login: String,
         password: String,
     ) -> Result<(), String> {
-        sync::log_in(&self.access(), &server, &login, &password).await?;
+        let lang = *self.lang.peek();
+        sync::log_in(&self.access(), &server, &login, &password)
+            .await
+            .map_err(|e| match e {
+                // At the login form, "unauthorized" can only mean the login or password.
+                zakupka_client::sync::SyncError::Unauthorized(_) => {
+                    crate::i18n::WRONG_LOGIN.get(lang).to_owned()
+                }
+                e => crate::i18n::explain_sync(lang, &e),
+            })?;
         self.sync_now();
         Ok(())
     }
@@ -347,6 +359,20 @@ impl AppState {
         if let Some(visit) = started {
             self.go(Screen::Checklist(visit.id));
         }
+    }
+
+    /// The auditor's assignments as last synced, each with its visit on this device.
+    pub fn assignments(&self) -> Vec<zakupka_client::LocalAssignment> {
+        self.read(|s| s.assignments()).unwrap_or_default()
+    }
+
+    /// Starts the visit an assignment asks for: its office, its scenario, its auditor.
+    pub fn start_assigned(&self, assignment: &zakupka_core::wire::Assignment) {
+        self.start_visit(
+            &assignment.office_id,
+            &assignment.scenario,
+            &assignment.auditor,
+        );
     }
 
     pub fn answer(&self, visit: Uuid, item: &str, value: AnswerValue) {

@@ -11,7 +11,9 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, sleep, sync_once};
+use zakupka_client::sync::{
+    Api, StoreAccess, SyncError, backoff, sleep, sync_assignments, sync_once,
+};
 use zakupka_client::{Store as LocalStore, StoreError};
 use zakupka_core::wire::Role;
 
@@ -141,27 +143,25 @@ fn device_id(store: &LocalStore) -> Result<Uuid, StoreError> {
     Ok(id)
 }
 
-/// Logs in and keeps the token. Errors are for the login form.
+/// Logs in and keeps the token.
 pub async fn log_in(
     access: &AppStore,
     server: &str,
     login: &str,
     password: &str,
-) -> Result<(), String> {
-    let device = access.read(device_id).map_err(|e| e.to_string())?;
+) -> Result<(), SyncError> {
+    let device = access.read(device_id)?;
     let server = server.trim().trim_end_matches('/').to_owned();
     let answer = Api::new(&server, None)
         .login(login.trim(), password, device)
-        .await
-        .map_err(|e| e.to_string())?;
-    access
-        .write(|s| {
-            s.set_setting(SERVER_KEY, &server)?;
-            s.set_setting(LOGIN_KEY, &answer.login)?;
-            s.set_setting(ROLE_KEY, answer.role.as_str())?;
-            s.set_setting(TOKEN_KEY, &answer.token)
-        })
-        .map_err(|e| e.to_string())
+        .await?;
+    access.write(|s| {
+        s.set_setting(SERVER_KEY, &server)?;
+        s.set_setting(LOGIN_KEY, &answer.login)?;
+        s.set_setting(ROLE_KEY, answer.role.as_str())?;
+        s.set_setting(TOKEN_KEY, &answer.token)
+    })?;
+    Ok(())
 }
 
 pub fn log_out(access: &AppStore) -> Result<(), StoreError> {
@@ -208,7 +208,14 @@ pub async fn run(
         };
         status.set(SyncStatus::Running);
         let api = Api::new(&account.server, Some(account.token.clone()));
-        match sync_once(&access, &api, Utc::now).await {
+        let round = async {
+            let report = sync_once(&access, &api, Utc::now).await?;
+            if account.role == Role::Auditor {
+                sync_assignments(&access, &api).await?;
+            }
+            Ok::<_, SyncError>(report)
+        };
+        match round.await {
             Ok(_) => {
                 failures = 0;
                 status.set(SyncStatus::Done(Utc::now()));

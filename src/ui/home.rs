@@ -1,5 +1,6 @@
 use dioxus::prelude::*;
 use zakupka_client::{SyncState, VisitSummary};
+use zakupka_core::wire::AssignmentStatus;
 use zakupka_core::{Lang, VisitStatus};
 
 use super::{LangSwitch, SaveIndicator, local_time};
@@ -25,6 +26,7 @@ pub fn Home() -> Element {
                 LangSwitch {}
             }
             SyncBar {}
+            AssignedVisits {}
             if drafts.is_empty() && submitted.is_empty() {
                 p { class: "empty", "{i18n::NO_VISITS.get(lang)}" }
             }
@@ -86,6 +88,7 @@ fn SyncBar() -> Element {
             }
             if account.role.reads_all_visits() {
                 button { class: "secondary", "data-testid": "to-review", onclick: move |_| state.go(Screen::Review), "{i18n::REVIEW_SHORT.get(lang)}" }
+                button { class: "secondary", "data-testid": "to-assign", onclick: move |_| state.go(Screen::Assignments), "{i18n::ASSIGNMENTS.get(lang)}" }
             }
             button { class: "secondary", "data-testid": "to-rating", onclick: move |_| state.go(Screen::Rating), "{i18n::RATING_SHORT.get(lang)}" }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
@@ -155,5 +158,69 @@ fn sync_tag(sync: &SyncState) -> &'static str {
         SyncState::Returned { .. } => "returned",
         SyncState::Approved => "approved",
         SyncState::Rejected { .. } => "rejected",
+    }
+}
+
+/// What the supervisor asked this auditor to visit, as last synced: it shows offline.
+#[component]
+fn AssignedVisits() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let list = state.assignments();
+    if list.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+        h2 { "{i18n::ASSIGNMENTS.get(lang)}" }
+        ul { class: "visits assignments", "data-testid": "assignments",
+            for a in list {
+                AssignedVisit { key: "{a.assignment.id}", item: a }
+            }
+        }
+    }
+}
+
+#[component]
+fn AssignedVisit(item: zakupka_client::LocalAssignment) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let a = item.assignment.clone();
+    let template = state.template();
+    let scenario = template
+        .scenario(&a.scenario)
+        .map_or(a.scenario.clone(), |s| s.label.get(lang).to_owned());
+    let status = match (item.visit, a.status) {
+        (_, AssignmentStatus::Done) | (Some((_, VisitStatus::Submitted)), _) => {
+            i18n::ASSIGNMENT_DONE
+        }
+        (_, AssignmentStatus::Overdue) => i18n::ASSIGNMENT_OVERDUE,
+        _ => i18n::ASSIGNMENT_OPEN,
+    };
+    let tag = match a.status {
+        AssignmentStatus::Open => "open",
+        AssignmentStatus::Overdue => "overdue",
+        AssignmentStatus::Done => "done",
+    };
+    let (action, target) = match item.visit {
+        None => (i18n::ASSIGNMENT_START, None),
+        Some((id, VisitStatus::Draft)) => (i18n::ASSIGNMENT_CONTINUE, Some(Screen::Checklist(id))),
+        Some((id, VisitStatus::Submitted)) => (i18n::ASSIGNMENT_SENT, Some(Screen::Summary(id))),
+    };
+    let due = a.due.format("%d.%m.%Y").to_string();
+    rsx! {
+        li {
+            button { class: "row", "data-assignment": "{a.id}", "data-status": "{tag}",
+                onclick: move |_| match target {
+                    Some(screen) => state.go(screen),
+                    None => state.start_assigned(&a),
+                },
+                span { class: "title", "{state.office_name(&item.assignment.office_id)}" }
+                span { class: "meta", "{scenario} · {i18n::DUE_BY.get(lang)} {due} · {status.get(lang)}" }
+                if !item.assignment.note.is_empty() {
+                    span { class: "meta", "{item.assignment.note}" }
+                }
+                span { class: "action", "{action.get(lang)} →" }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! [`AppState`](crate::state::AppState) methods; they hold no domain logic.
 
 mod account;
+mod assign;
 mod checklist;
 mod error;
 mod home;
@@ -11,6 +12,7 @@ mod start;
 pub(crate) mod summary;
 
 pub use account::AccountScreen;
+pub use assign::AssignScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal};
 pub use home::Home;

@@ -32,7 +32,9 @@ pub fn RatingScreen() -> Element {
         let api = api.clone();
         async move {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            api.rating_quarters().await.map_err(|e| e.to_string())
+            api.rating_quarters()
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))
         }
     });
     let rating = use_resource(move || {
@@ -45,14 +47,17 @@ pub fn RatingScreen() -> Element {
                 None => match api
                     .rating_quarters()
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(|e| i18n::explain_sync(lang, &e))?
                     .first()
                 {
                     Some(q) => q.quarter.to_string(),
                     None => return Ok(None),
                 },
             };
-            api.rating(&q).await.map(Some).map_err(|e| e.to_string())
+            api.rating(&q)
+                .await
+                .map(Some)
+                .map_err(|e| i18n::explain_sync(lang, &e))
         }
     });
     let can_publish = account.as_ref().is_some_and(|a| a.role.reads_all_visits());
@@ -332,7 +337,7 @@ fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
                     let Some(api) = state.account().map(|a| a.api()) else { return };
                     match api.publish_rating(&quarter).await {
                         Ok(_) => on_done.call(()),
-                        Err(e) => error.set(Some(e.to_string())),
+                        Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
                     }
                 }
             },
@@ -360,7 +365,7 @@ fn ExportButtons(quarter: String) -> Element {
                                 let Some(api) = state.account().map(|a| a.api()) else { return };
                                 let result = match api.rating_export(&quarter, format).await {
                                     Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await,
-                                    Err(e) => Err(e.to_string()),
+                                    Err(e) => Err(i18n::explain_sync(lang, &e)),
                                 };
                                 saved.set(Some(result));
                             }

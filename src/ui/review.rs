@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
 use uuid::Uuid;
+use zakupka_client::sync::VisitQuery;
+use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, ServerVisit};
 use zakupka_core::{ItemOutcome, score};
 
@@ -26,22 +28,44 @@ pub fn ReviewQueue() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let mut filter = use_signal(|| Some(ReviewState::Submitted));
+    let mut quarter = use_signal(|| None::<Quarter>);
+    let mut branch = use_signal(|| None::<String>);
+    let mut auditor = use_signal(|| None::<String>);
     let mut query = use_signal(String::new);
     let api = state.account().map(|a| a.api());
+    let auditors = use_resource({
+        let api = api.clone();
+        move || {
+            let api = api.clone();
+            async move {
+                match api {
+                    Some(api) => api.auditors().await.unwrap_or_default(),
+                    None => Vec::new(),
+                }
+            }
+        }
+    });
+    // The server filters; the text box narrows what came back, as the supervisor types.
     let visits = use_resource(move || {
         let api = api.clone();
+        let query = VisitQuery {
+            quarter: quarter(),
+            branch: branch(),
+            office: None,
+            auditor: auditor(),
+            state: filter(),
+        };
         async move {
             api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
-                .visits()
+                .visits_where(&query)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| i18n::explain_sync(lang, &e))
         }
     });
     let office = |id: &str| state.office_name(id);
     let list: Vec<ServerVisit> = match &*visits.read() {
         Some(Ok(v)) => v
             .iter()
-            .filter(|v| filter().is_none_or(|f| v.state == f))
             .filter(|v| {
                 let q = query().to_lowercase();
                 q.is_empty()
@@ -57,6 +81,15 @@ pub fn ReviewQueue() -> Element {
         Some(Err(e)) => Some(e.clone()),
         _ => None,
     };
+    let now = Quarter::of(chrono::Utc::now());
+    let quarters: Vec<Quarter> = std::iter::successors(Some(now), |q| Some(q.previous()))
+        .take(6)
+        .collect();
+    let directory = (state.directory)();
+    let auditor_logins: Vec<String> = match &*auditors.read() {
+        Some(list) => list.iter().map(|a| a.login.clone()).collect(),
+        None => Vec::new(),
+    };
     rsx! {
         main { class: "screen review", "data-testid": "review-queue",
             header { class: "bar",
@@ -65,16 +98,39 @@ pub fn ReviewQueue() -> Element {
             }
             div { class: "chips",
                 for (f, label) in [(Some(ReviewState::Submitted), i18n::Q_SUBMITTED), (Some(ReviewState::Returned), i18n::STATE_RETURNED),
-                                   (Some(ReviewState::Approved), i18n::STATE_APPROVED), (None, i18n::ALL)] {
+                                   (Some(ReviewState::Approved), i18n::STATE_APPROVED), (Some(ReviewState::Rejected), i18n::STATE_REJECTED), (None, i18n::ALL)] {
                     button { key: "{label.ru}", class: if filter() == f { "chip selected" } else { "chip" },
                         onclick: move |_| filter.set(f), "{label.get(lang)}"
                     }
                 }
             }
-            input { r#type: "search", class: "field-input", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}",
-                oninput: move |e| query.set(e.value()) }
-            if let Some(e) = error { p { class: "failed", "{i18n::RATING_OFFLINE.get(lang)} ({e})" } }
-            p { class: "muted", "{list.len()}" }
+            div { class: "filters",
+                select { "data-testid": "filter-quarter", "aria-label": "{i18n::QUARTER.get(lang)}",
+                    onchange: move |e| quarter.set(e.value().parse().ok()),
+                    option { value: "", selected: quarter().is_none(), "{i18n::QUARTER_ANY.get(lang)}" }
+                    for q in quarters {
+                        option { key: "{q}", value: "{q}", selected: quarter() == Some(q), "{q}" }
+                    }
+                }
+                select { "data-testid": "filter-branch", "aria-label": "{i18n::BRANCH.get(lang)}",
+                    onchange: move |e| branch.set(Some(e.value()).filter(|b| !b.is_empty())),
+                    option { value: "", selected: branch().is_none(), "{i18n::BRANCH_ANY.get(lang)}" }
+                    for b in directory.branches.iter() {
+                        option { key: "{b.id}", value: "{b.id}", selected: branch().as_deref() == Some(b.id.as_str()), "{b.name.get(lang)}" }
+                    }
+                }
+                select { "data-testid": "filter-auditor", "aria-label": "{i18n::AUDITOR.get(lang)}",
+                    onchange: move |e| auditor.set(Some(e.value()).filter(|a| !a.is_empty())),
+                    option { value: "", selected: auditor().is_none(), "{i18n::AUDITOR_ANY.get(lang)}" }
+                    for login in auditor_logins {
+                        option { key: "{login}", value: "{login}", selected: auditor().as_deref() == Some(login.as_str()), "{login}" }
+                    }
+                }
+                input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
+                    oninput: move |e| query.set(e.value()) }
+            }
+            if let Some(e) = error { p { class: "failed", role: "alert", "{e}" } }
+            p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
             ul { class: "visits", "data-testid": "queue",
                 for v in list.iter() {
                     li { key: "{v.visit_id}",
@@ -104,14 +160,20 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
         let _ = reload();
         async move {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            let d = api.visit(visit_id).await.map_err(|e| e.to_string())?;
-            let log = api.visit_log(visit_id).await.map_err(|e| e.to_string())?;
+            let d = api
+                .visit(visit_id)
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))?;
+            let log = api
+                .visit_log(visit_id)
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))?;
             // A correction is read against the revision it corrects.
             let changed = if d.visit.revision > 1 {
                 let revisions = api
                     .visit_revisions(visit_id)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| i18n::explain_sync(lang, &e))?;
                 let previous = revisions
                     .iter()
                     .rev()
@@ -139,7 +201,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                 error.set(None);
                 reload += 1;
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
     };
     let body = match &*detail.read() {

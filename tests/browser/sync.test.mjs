@@ -36,7 +36,7 @@ test('a visit made offline reaches the server once when the network returns', as
   await page.fill('[data-testid="login"]', 'auditor1');
   await page.fill('[data-testid="password"]', 'wrong');
   await page.click('[data-testid="sign-in"]');
-  assert.match(await (await page.waitForSelector('[data-testid="login-error"]')).textContent(), /wrong login or password/);
+  assert.match(await (await page.waitForSelector('[data-testid="login-error"]')).textContent(), /Неверный логин или пароль/);
   await page.fill('[data-testid="password"]', 'demo');
   await page.click('[data-testid="sign-in"]');
   await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
@@ -205,7 +205,7 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click(`[data-visit="${ids[0]}"]`);
   await page.waitForSelector('[data-testid="review-score"]');
   await page.click('[data-testid="reject"]');
-  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /reason/);
+  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Сервер не принял запрос.*reason/);
   const item = await page.getAttribute('[data-remark]', 'data-remark');
   await page.fill(`[data-remark="${item}"]`, 'Проверьте время работы');
   await page.fill('[data-testid="review-comment"]', 'Уточните первый пункт');

@@ -1,0 +1,136 @@
+// Assignments end to end: a supervisor assigns a visit on the phone (the own-branch rule
+// refuses, the consecutive-quarter rule warns), the auditor's phone shows it after sync and
+// still offline, and the visit starts from it. The review queue narrows by branch.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SHOTS, phone, startServer } from './harness.mjs';
+
+let server, sup, auditor;
+
+before(async () => {
+  server = await startServer();
+  sup = await phone();
+  auditor = await phone();
+});
+after(async () => {
+  await sup?.browser.close();
+  await auditor?.browser.close();
+  server?.close();
+});
+
+async function signIn(page, login) {
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="home"]');
+  await page.click('[data-testid="to-account"]');
+  await page.fill('[data-testid="login"]', login);
+  await page.fill('[data-testid="password"]', 'demo');
+  await page.click('[data-testid="sign-in"]');
+  await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
+}
+
+function quarterOf(date) {
+  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+}
+
+function nextQuarter(q) {
+  const [y, n] = q.split('-Q').map(Number);
+  return n === 4 ? `${y + 1}-Q1` : `${y}-Q${n + 1}`;
+}
+
+let assignedId, assignedOffice;
+
+test('a supervisor assigns a visit: own branch refused, same office next quarter warned', async () => {
+  const page = await sup.context.newPage();
+  await signIn(page, 'supervisor');
+  await page.click('[data-testid="to-assign"]');
+  await page.waitForSelector('[data-testid="assign-form"]');
+  await page.waitForSelector('[data-testid="assign-auditor"] option[value="auditor1"]', { state: 'attached' });
+  await page.selectOption('[data-testid="assign-auditor"]', 'auditor1');
+  await page.click('[data-testid="assign-scenarios"] [data-scenario]');
+
+  // auditor1 works for Podolsk (the demo says so): a Podolsk office is refused at once.
+  await page.fill('[data-testid="assign-office-search"]', 'Подольск');
+  await page.click('[data-testid="assign-offices"] [data-office]');
+  const refusal = await page.waitForSelector('[data-testid="assign-refusal"]');
+  assert.match(await refusal.textContent(), /своё управление проверять нельзя/);
+  assert.ok(await page.isDisabled('[data-testid="assign-submit"]'), 'a refused assignment cannot be sent');
+
+  // A Klin office, which auditor1 is already assigned to next quarter: a warning, not a refusal.
+  await page.fill('[data-testid="assign-office-search"]', 'Клин');
+  assignedOffice = await page.getAttribute('[data-testid="assign-offices"] [data-office]', 'data-office');
+  const token = await server.login('supervisor');
+  const now = quarterOf(new Date());
+  const next = nextQuarter(now);
+  const [y, n] = next.split('-Q').map(Number);
+  const due = `${y}-${String((n - 1) * 3 + 2).padStart(2, '0')}-15`;
+  const made = await server.api('POST', '/assignments', token,
+    { auditor: 'auditor1', office_id: assignedOffice, quarter: next, scenario: 'bill-explanation', due });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await page.click('[data-testid="assign-offices"] [data-office]');
+  const warning = await page.waitForSelector('[data-testid="assign-warning"]');
+  assert.match(await warning.textContent(), new RegExp(`соседнем квартале.*${next}`));
+  assert.equal(await page.$('[data-testid="assign-refusal"]'), null);
+  assert.equal((await page.textContent('[data-testid="assign-submit"]')).trim(), 'Назначить всё равно');
+  await page.fill('[data-testid="assign-note"]', 'Лучше до обеда');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the form fits the phone');
+  await page.screenshot({ path: join(SHOTS, 'assign.png'), fullPage: true });
+  await page.click('[data-testid="assign-submit"]');
+  await page.waitForSelector('[data-testid="assign-done"]');
+
+  const list = (await server.api('GET', `/assignments?quarter=${now}&auditor=auditor1`, token)).body;
+  const mine = list.find((a) => a.office_id === assignedOffice);
+  assert.ok(mine, 'stored on the server');
+  assert.equal(mine.note, 'Лучше до обеда');
+  assert.equal(mine.created_by, 'supervisor');
+  assignedId = mine.id;
+  await page.waitForSelector(`[data-testid="assignment-list"] [data-assignment="${assignedId}"]`);
+});
+
+test("the auditor's phone shows the assignment after sync, and offline after a reload", async () => {
+  const page = await auditor.context.newPage();
+  await signIn(page, 'auditor1');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const row = `[data-testid="assignments"] [data-assignment="${assignedId}"]`;
+  await page.waitForSelector(row);
+  assert.match(await page.textContent(row), /Лучше до обеда/);
+  await page.screenshot({ path: join(SHOTS, 'assignments-phone.png') });
+
+  await server.stop();
+  await auditor.context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector(row);
+  await page.click(row);
+  await page.waitForSelector('[data-testid="checklist"]');
+  await page.click('header .ghost');
+  await page.waitForSelector(row);
+  assert.match(await page.textContent(row), /Продолжить/, 'the visit of the assignment is under way');
+  await auditor.context.setOffline(false);
+  await server.start();
+});
+
+test('the review queue narrows to one branch', async () => {
+  const page = await sup.context.newPage();
+  // The app reopens the screen it was left on; back to home through the headers.
+  await page.goto(server.url);
+  await page.waitForSelector('main');
+  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
+    await page.click('header .ghost');
+    await page.waitForTimeout(100);
+  }
+  await page.waitForSelector('[data-testid="to-review"]');
+  await page.click('[data-testid="to-review"]');
+  await page.waitForSelector('[data-testid="queue"] [data-visit]');
+  const token = await server.login('supervisor');
+  const waiting = (await server.api('GET', '/visits?state=submitted', token)).body;
+  const directory = (await server.api('GET', '/pull?cursor=0', token)).body.directory;
+  const branch = directory.offices.find((o) => o.id === waiting[0].office_id).branch_id;
+  const expected = (await server.api('GET', `/visits?state=submitted&branch=${branch}`, token)).body.map((v) => v.visit_id).sort();
+  assert.ok(expected.length < waiting.length, 'the filter leaves some visits out');
+  await page.selectOption('[data-testid="filter-branch"]', branch);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="queue"] [data-visit]').length === n, expected.length);
+  const shown = (await page.$$eval('[data-testid="queue"] [data-visit]', (b) => b.map((x) => x.dataset.visit))).sort();
+  assert.deepEqual(shown, expected);
+  await page.selectOption('[data-testid="filter-branch"]', '');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="queue"] [data-visit]').length === n, waiting.length);
+});
