@@ -328,3 +328,57 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
         .unwrap();
     assert_eq!(calamine::DataType::get_float(&klin[4]), Some(score));
 }
+
+#[test]
+fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let add = |login: &str, branch: &str| {
+        let mut child = Command::new(bin)
+            .args([
+                "user", "add", login, "--role", "auditor", "--branch", branch, "--db",
+            ])
+            .arg(&db)
+            .arg("--seeds")
+            .arg(seeds())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"secret-password\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = add("ivanova", "klin");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = add("petrov", "atlantis");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("no branch `atlantis`"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let database = Db::open(&db).unwrap();
+    let auditors = database
+        .blocking(|c| zakupka_server::assignments::auditors(c))
+        .unwrap();
+    // The refused user is not half-created: the user and the branch are one transaction.
+    assert_eq!(
+        auditors,
+        vec![zakupka_core::wire::Auditor {
+            login: "ivanova".into(),
+            branch_id: Some("klin".into())
+        }]
+    );
+}
