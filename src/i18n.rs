@@ -184,6 +184,11 @@ texts! {
     ERR_REFUSED = "Сервер не принял запрос", "The server refused the request";
     ERR_FIELD = "поле", "field";
     WRONG_LOGIN = "Неверный логин или пароль", "Wrong login or password";
+    TIME_CHECK = "Проверьте время", "Check the times";
+    FLAG_FINISHED_BEFORE_STARTED = "окончание раньше начала", "finished before it started";
+    FLAG_IN_THE_FUTURE = "время позже получения сервером — часы телефона спешат", "later than the server received it: the phone's clock is fast";
+    FLAG_LONGER_THAN_A_DAY = "проверка длилась больше суток", "the visit took more than a day";
+    FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
 /// A field the server names in a refusal, in the interface language.
@@ -288,5 +293,16 @@ pub fn explain(lang: Lang, error: &zakupka_client::StoreError) -> String {
         }) if ru => format!("{value} — вне допустимого диапазона {min}–{max}."),
         E::Answer(_) if ru => "Такой ответ не подходит к этому пункту.".into(),
         other => other.to_string(),
+    }
+}
+
+/// A time flag of a visit, as the supervisor reads it.
+pub fn time_flag(lang: Lang, flag: zakupka_core::TimeFlag) -> &'static str {
+    use zakupka_core::TimeFlag as F;
+    match flag {
+        F::FinishedBeforeStarted => FLAG_FINISHED_BEFORE_STARTED.get(lang),
+        F::InTheFuture => FLAG_IN_THE_FUTURE.get(lang),
+        F::LongerThanADay => FLAG_LONGER_THAN_A_DAY.get(lang),
+        F::LongBeforeReceipt => FLAG_LONG_BEFORE_RECEIPT.get(lang),
     }
 }

@@ -138,6 +138,9 @@ pub fn ReviewQueue() -> Element {
                             onclick: { let id = v.visit_id; move |_| state.go(Screen::ReviewVisit(id)) },
                             span { class: "title", "{office(&v.office_id)}" }
                             span { class: "meta", "{v.auditor} · {local_time(v.received_at)} · {state_label(lang, v.state)}" }
+                            if !v.time_flags.is_empty() {
+                                span { class: "flag", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}" }
+                            }
                         }
                     }
                 }
@@ -221,6 +224,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                 h2 { "{office}" }
                 super::PrintButton {}
                 p { class: "muted", "{visit.auditor} · {local_time(visit.started_at)} · rev. {visit.revision} · {state_label(lang, d.state)}" }
+                for f in d.time_flags.iter() {
+                    p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
+                }
                 if visit.revision > 1 {
                     p { class: "changed-note", "data-testid": "changed-count", "{i18n::CHANGED.get(lang)}: {changed.len()}" }
                 }

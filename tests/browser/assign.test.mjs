@@ -1,6 +1,7 @@
 // Assignments end to end: a supervisor assigns a visit on the phone (the own-branch rule
 // refuses, the consecutive-quarter rule warns), the auditor's phone shows it after sync and
-// still offline, and the visit starts from it. The review queue narrows by branch.
+// still offline, and the visit starts from it. The review queue narrows by branch and flags
+// a visit from a phone with a wrong clock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ test("the auditor's phone shows the assignment after sync, and offline after a r
   await server.start();
 });
 
-test('the review queue narrows to one branch', async () => {
+test('the review queue narrows to one branch and flags a phone with a wrong clock', async () => {
   const page = await sup.context.newPage();
   // The app reopens the screen it was left on; back to home through the headers.
   await page.goto(server.url);
@@ -133,4 +134,13 @@ test('the review queue narrows to one branch', async () => {
   assert.deepEqual(shown, expected);
   await page.selectOption('[data-testid="filter-branch"]', '');
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="queue"] [data-visit]').length === n, waiting.length);
+
+  // The demo's phone with a fast clock: its visit is flagged in the queue and in full.
+  const flagged = waiting.filter((v) => (v.time_flags ?? []).includes('in_the_future'));
+  assert.equal(flagged.length, 1, 'the demo has one visit from a phone with a fast clock');
+  const row = `[data-testid="queue"] [data-visit="${flagged[0].visit_id}"]`;
+  assert.match(await page.textContent(row), /Проверьте время/);
+  assert.equal(await page.$$eval('[data-testid="queue"] [data-testid="time-flag"]', (f) => f.length), 1);
+  await page.click(row);
+  assert.match(await (await page.waitForSelector('[data-testid="review-visit"] [data-testid="time-flag"]')).textContent(), /часы телефона спешат/);
 });

@@ -615,3 +615,83 @@ async fn an_assignment_reaches_the_auditors_phone_stays_offline_and_ticks_off_wi
         .unwrap();
     assert!(phone.read(|s| s.assignments()).unwrap().is_empty());
 }
+
+/// A phone whose clock is days off: its visits still reach the server once, a return
+/// still comes back and the correction still goes through. Nothing in the exchange
+/// depends on the device's time; the server flags the visits' times for the supervisor.
+#[tokio::test]
+async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
+    use zakupka_core::wire::{Decision, ReviewRequest};
+    let (base, db) = server().await;
+    for skew in [chrono::Duration::days(4), -chrono::Duration::days(120)] {
+        let clock = move || Utc::now() + skew;
+        let api = logged_in(&base, "auditor1", "secret1").await;
+        let supervisor = logged_in(&base, "supervisor", "secret3").await;
+        let local = Mutex::new(Store::open_in_memory().unwrap());
+        sync_once(&local, &api, clock).await.unwrap();
+        let id = {
+            let s = local.lock().unwrap();
+            let t = s.latest_template("office-visit").unwrap();
+            let new = NewVisit {
+                template_id: t.id.clone(),
+                template_version: t.version,
+                office_id: "klin-1".into(),
+                auditor: "auditor1".into(),
+                scenario: t.scenarios[0].id.clone(),
+            };
+            let v = s.start_visit(&new, clock()).unwrap();
+            for item in t.items() {
+                let value = match &item.kind {
+                    ItemKind::YesNo => AnswerValue::Yes,
+                    ItemKind::Scale => AnswerValue::Scale(4),
+                    ItemKind::Number { .. } => AnswerValue::Number(9.0),
+                    ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
+                };
+                s.set_answer(v.id, &item.id, &value, clock()).unwrap();
+            }
+            s.submit(v.id, clock()).unwrap();
+            v.id
+        };
+        let report = sync_once(&local, &api, clock).await.unwrap();
+        assert_eq!(report.pushed, 1, "skew {skew}");
+        let listed = supervisor.visits().await.unwrap();
+        let on_server = listed.iter().find(|v| v.visit_id == id).unwrap();
+        let expected = if skew > chrono::Duration::zero() {
+            zakupka_core::TimeFlag::InTheFuture
+        } else {
+            zakupka_core::TimeFlag::LongBeforeReceipt
+        };
+        assert_eq!(on_server.time_flags, vec![expected], "skew {skew}");
+
+        supervisor
+            .review(
+                id,
+                &ReviewRequest {
+                    decision: Decision::Return,
+                    comment: "Время на телефоне неверное".into(),
+                    item_comments: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+        sync_once(&local, &api, clock).await.unwrap();
+        {
+            let s = local.lock().unwrap();
+            assert!(matches!(
+                s.sync_states().unwrap()[&id],
+                SyncState::Returned { .. }
+            ));
+            s.reopen_returned(id, clock()).unwrap();
+            s.submit(id, clock()).unwrap();
+        }
+        assert_eq!(sync_once(&local, &api, clock).await.unwrap().pushed, 1);
+        // Pushed again from scratch (a lost acknowledgement): still once.
+        assert_eq!(sync_once(&local, &api, clock).await.unwrap().pushed, 0);
+    }
+    let (rows, ids) = server_visits(&db);
+    assert_eq!(
+        (rows, ids),
+        (4, 2),
+        "two visits, two revisions each, nothing twice"
+    );
+}

@@ -19,6 +19,6 @@ pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
 pub use seed::SeedError;
 pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
 pub use visit::{
-    Answer, AnswerValue, InvalidVisit, ItemChange, PhotoRef, Visit, VisitStatus, changes,
+    Answer, AnswerValue, InvalidVisit, ItemChange, PhotoRef, TimeFlag, Visit, VisitStatus, changes,
     photo_type,
 };

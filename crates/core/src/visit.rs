@@ -92,6 +92,55 @@ impl Visit {
     }
 }
 
+/// A time on a visit that a device with a wrong clock would produce. Flagged for the
+/// supervisor, never a reason to refuse: the answers are still the auditor's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFlag {
+    /// Finished before it started.
+    FinishedBeforeStarted,
+    /// Started or finished after the server received it.
+    InTheFuture,
+    /// Took more than a day from start to finish.
+    LongerThanADay,
+    /// Started long before the server received it: a clock set back, or a visit kept
+    /// unsent for months.
+    LongBeforeReceipt,
+}
+
+/// How far ahead of the server a device clock may run before its times count as future:
+/// phones drift, and a visit may arrive seconds after it was finished.
+pub const CLOCK_TOLERANCE_MINUTES: i64 = 10;
+/// Older than this when received, a visit is flagged as long before receipt.
+pub const STALE_AFTER_DAYS: i64 = 92;
+
+impl Visit {
+    /// The times of this visit a supervisor should look at, judged against `received_at`,
+    /// the server's own clock when the visit arrived.
+    pub fn time_flags(&self, received_at: DateTime<Utc>) -> Vec<TimeFlag> {
+        let mut flags = Vec::new();
+        let tolerance = chrono::Duration::minutes(CLOCK_TOLERANCE_MINUTES);
+        if let Some(finished) = self.finished_at {
+            if finished < self.started_at {
+                flags.push(TimeFlag::FinishedBeforeStarted);
+            } else if finished - self.started_at > chrono::Duration::days(1) {
+                flags.push(TimeFlag::LongerThanADay);
+            }
+        }
+        let latest = self
+            .finished_at
+            .map_or(self.started_at, |f| f.max(self.started_at));
+        if latest > received_at + tolerance {
+            flags.push(TimeFlag::InTheFuture);
+        }
+        if received_at - self.started_at > chrono::Duration::days(STALE_AFTER_DAYS) {
+            flags.push(TimeFlag::LongBeforeReceipt);
+        }
+        flags.sort();
+        flags
+    }
+}
+
 /// Why a visit cannot be accepted, naming the field at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{field}: {message}")]

@@ -201,7 +201,12 @@ pub struct ServerVisit {
     pub auditor: String,
     pub office_id: String,
     pub state: ReviewState,
+    /// The server's clock when the revision arrived: lists are ordered by it, never by a
+    /// device's clock.
     pub received_at: chrono::DateTime<chrono::Utc>,
+    /// Times the device clock may have got wrong, for the supervisor to look at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_flags: Vec<crate::visit::TimeFlag>,
 }
 
 /// One visit in full: its latest revision, where it stands, and photos still to upload.
@@ -210,6 +215,8 @@ pub struct VisitDetail {
     pub visit: Visit,
     pub state: ReviewState,
     pub missing_photos: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_flags: Vec<crate::visit::TimeFlag>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ use zakupka_core::wire::{
 };
 use zakupka_core::{
     Answer, AnswerValue, Band, Branch, ChoiceOption, Directory, Item, ItemKind, Label, Office,
-    PhotoRef, Scenario, Section, Template, Visit, VisitStatus,
+    PhotoRef, Scenario, Section, Template, TimeFlag, Visit, VisitStatus,
 };
 
 const VISIT_ID: &str = "01912f3a-7b40-7c1e-9a52-3f6d2b8e4c10";
@@ -390,6 +390,23 @@ fn server_visit() {
             state: ReviewState::Submitted,
             received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap()
                 + chrono::Duration::milliseconds(345),
+            time_flags: vec![],
+        },
+    );
+}
+
+#[test]
+fn server_visit_with_time_flags() {
+    check_golden(
+        "server_visit_flagged",
+        &ServerVisit {
+            visit_id: visit_id(),
+            revision: 1,
+            auditor: "auditor1".to_owned(),
+            office_id: "balashikha-1".to_owned(),
+            state: ReviewState::Submitted,
+            received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap(),
+            time_flags: vec![TimeFlag::InTheFuture, TimeFlag::LongerThanADay],
         },
     );
 }
@@ -402,6 +419,7 @@ fn visit_detail() {
             visit: visit(),
             state: ReviewState::Approved,
             missing_photos: vec![PHOTO_SHA256.to_owned()],
+            time_flags: vec![],
         },
     );
 }

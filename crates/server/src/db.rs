@@ -155,6 +155,10 @@ CREATE TABLE assignments (
 CREATE INDEX assignments_by_auditor ON assignments (auditor, office_id, quarter);
 CREATE INDEX visits_by_auditor_office ON visits (auditor, office_id, started_at);
 "#,
+    r#"
+-- Times the device clock may have got wrong (JSON list of flags), judged at receipt.
+ALTER TABLE visits ADD COLUMN time_flags TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 #[derive(Clone)]

@@ -125,16 +125,17 @@ pub fn load_demo(
     }
     let visits = generate_visits(template, directory, 40, now);
     let tx = conn.transaction()?;
-    for v in &visits {
+    for (n, v) in visits.iter().enumerate() {
         let payload = serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?;
-        ingest::store(
-            &tx,
-            v,
-            &payload,
-            template,
-            "demo",
-            v.finished_at.unwrap_or(now),
-        )?;
+        let finished = v.finished_at.unwrap_or(now);
+        // One phone in the demo has a clock two days fast: its visit arrives "before" it
+        // was made, and the queue flags it.
+        let received = if n == 5 {
+            finished - chrono::Duration::days(2)
+        } else {
+            finished
+        };
+        ingest::store(&tx, v, &payload, template, "demo", received)?;
     }
     tx.commit()?;
     // The four quarters before this one: approved visits, KPIs, published.

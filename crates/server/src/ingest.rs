@@ -197,8 +197,8 @@ pub fn store(
         .collect();
     tx.prepare_cached(
         "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
-                             payload, payload_sha256, device_id, received_at, score, section_scores)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                             payload, payload_sha256, device_id, received_at, score, section_scores, time_flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         id,
@@ -215,6 +215,9 @@ pub fn store(
         ts(now),
         score.percent,
         serde_json::to_string(&sections).map_err(|e| AppError::Internal(format!("scores json: {e}")))?,
+        // Judged by the server's clock at receipt: a wrong device clock is flagged, and
+        // the visit is kept all the same.
+        serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::Internal(format!("flags json: {e}")))?,
     ])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256) VALUES (?1, ?2, ?3, ?4)",

@@ -396,7 +396,7 @@ async fn list_visits(
             };
             let (from, to) = bounds.unzip();
             let mut stmt = conn.prepare_cached(
-                "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at
+                "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at, v.time_flags
                  FROM visits v JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
                  WHERE (?1 IS NULL OR v.auditor = ?1)
                    AND (?2 IS NULL OR v.started_at >= ?2) AND (?3 IS NULL OR v.started_at < ?3)
@@ -415,12 +415,13 @@ async fn list_visits(
                         r.get(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
                     ))
                 },
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, revision, auditor, office_id, state, received) = row?;
+                let (id, revision, auditor, office_id, state, received, flags) = row?;
                 out.push(ServerVisit {
                     visit_id: Uuid::parse_str(&id)
                         .map_err(|e| AppError::Internal(e.to_string()))?,
@@ -432,6 +433,8 @@ async fn list_visits(
                     received_at: chrono::DateTime::parse_from_rfc3339(&received)
                         .map_err(|e| AppError::Internal(e.to_string()))?
                         .with_timezone(&Utc),
+                    time_flags: serde_json::from_str(&flags)
+                        .map_err(|e| AppError::Internal(format!("time flags: {e}")))?,
                 });
             }
             Ok(out)
@@ -451,16 +454,16 @@ async fn visit_detail(
     let detail = state
         .db
         .call(move |conn| {
-            let row: Option<(String, String)> = conn
+            let row: Option<(String, String, String)> = conn
                 .query_row(
-                    "SELECT auditor, payload FROM visits WHERE id = ?1 ORDER BY revision DESC LIMIT 1",
+                    "SELECT auditor, payload, time_flags FROM visits WHERE id = ?1 ORDER BY revision DESC LIMIT 1",
                     [&id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
             // Someone else's visit is "not found": its existence is not the asker's business.
-            let (_, payload) = row
-                .filter(|(auditor, _)| user.role.reads_all_visits() || *auditor == user.login)
+            let (_, payload, flags) = row
+                .filter(|(auditor, _, _)| user.role.reads_all_visits() || *auditor == user.login)
                 .ok_or_else(|| AppError::NotFound(format!("no visit {id}")))?;
             let visit: Visit = serde_json::from_str(&payload).map_err(|e| AppError::Internal(e.to_string()))?;
             let update = visit_update(conn, &id)?.ok_or_else(|| AppError::Internal(format!("no review row for {id}")))?;
@@ -469,7 +472,8 @@ async fn visit_detail(
                  AND p.sha256 NOT IN (SELECT sha256 FROM photos) ORDER BY p.sha256",
             )?;
             let missing = stmt.query_map(params![id, visit.revision], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-            Ok(VisitDetail { visit, state: update.state, missing_photos: missing })
+            let time_flags = serde_json::from_str(&flags).map_err(|e| AppError::Internal(format!("time flags: {e}")))?;
+            Ok(VisitDetail { visit, state: update.state, missing_photos: missing, time_flags })
         })
         .await?;
     Ok(Json(detail))
