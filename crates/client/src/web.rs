@@ -38,6 +38,10 @@ export async function idb_put(key, bytes) {
   return new Promise((resolve, reject) => {
     const tx = d.transaction(STORE, 'readwrite', { durability: 'strict' });
     tx.objectStore(STORE).put(bytes, key);
+    // Commit now rather than when the put's result reaches this thread: after a tap the
+    // browser delivers that result only after the next frame, and the commit (the fsync)
+    // would wait for it.
+    if (tx.commit) tx.commit();
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error || new Error('aborted'));
