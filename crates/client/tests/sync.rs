@@ -695,3 +695,37 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
         "two visits, two revisions each, nothing twice"
     );
 }
+
+/// The server's disk fills up: the push is refused as "try later" with nothing stored, the
+/// visit waits on the device, and goes through by itself once there is space again.
+#[tokio::test]
+async fn a_full_server_disk_keeps_the_visit_waiting_and_it_goes_when_space_returns() {
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1").await;
+    let local = device(&api).await;
+    let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
+    // No page more than the database has now: as a full disk looks to SQLite.
+    db.blocking(|c| {
+        let pages: i64 = c.pragma_query_value(None, "page_count", |r| r.get(0))?;
+        c.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
+    })
+    .unwrap();
+    let error = sync_once(&local, &api, Utc::now).await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    assert!(error.to_string().contains("disk is full"), "{error}");
+    assert_eq!(server_visits(&db), (0, 0));
+    assert!(matches!(
+        local.lock().unwrap().sync_states().unwrap()[&id],
+        SyncState::Waiting { .. }
+    ));
+    // Space again (SQLite allows far more than this by default).
+    db.blocking(|c| Ok(c.pragma_update(None, "max_page_count", 1_073_741_823)?))
+        .unwrap();
+    assert_eq!(sync_once(&local, &api, Utc::now).await.unwrap().pushed, 1);
+    assert_eq!(server_visits(&db), (1, 1));
+    let ok: String = db
+        .blocking(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}

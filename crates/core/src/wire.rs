@@ -230,6 +230,8 @@ pub enum ErrorCode {
     TooLarge,
     TooManyAttempts,
     ProtocolOutdated,
+    /// The server cannot store anything now (disk full, read-only): try again later.
+    Unavailable,
     Internal,
 }
 

@@ -460,6 +460,7 @@ fn error_codes_are_snake_case() {
         (ErrorCode::TooLarge, "too_large"),
         (ErrorCode::TooManyAttempts, "too_many_attempts"),
         (ErrorCode::ProtocolOutdated, "protocol_outdated"),
+        (ErrorCode::Unavailable, "unavailable"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, text) in codes {

@@ -26,6 +26,10 @@ pub enum AppError {
     TooLarge(String),
     #[error("too many failed logins; try again in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
+    /// The server cannot store anything now (disk full, database read-only): nothing was
+    /// changed, and the device tries again later by itself.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("this app speaks protocol {got}, the server {want}: update the app")]
     ProtocolOutdated { got: String, want: u32 },
     /// The detail is for logs and the command line; clients only read "internal error".
@@ -44,7 +48,23 @@ impl AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DiskFull) => {
+                tracing::error!("database: the disk is full: {e}");
+                AppError::Unavailable(
+                    "the server's disk is full: nothing was stored; try again later".into(),
+                )
+            }
+            Some(C::ReadOnly) => {
+                tracing::error!("database: read-only: {e}");
+                AppError::Unavailable(
+                    "the server's database is read-only: nothing was stored; try again later"
+                        .into(),
+                )
+            }
+            _ => AppError::Internal(format!("database: {e}")),
+        }
     }
 }
 
@@ -104,6 +124,7 @@ impl IntoResponse for AppError {
             AppError::TooManyAttempts { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
             }
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             AppError::ProtocolOutdated { .. } => {
                 (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated)
             }
@@ -128,6 +149,11 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if let AppError::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         if let AppError::TooManyAttempts { retry_after } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
