@@ -237,6 +237,9 @@ fn mutated(text: &'static str) -> impl Strategy<Value = String> {
 fn noise() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
+        // Random bytes, as a file read with its bad UTF-8 replaced.
+        prop::collection::vec(any::<u8>(), 0..400)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
         prop::collection::vec(prop::sample::select(CHARS), 0..200)
             .prop_map(|cs| cs.into_iter().collect()),
         prop::collection::vec(prop::sample::select(LINES), 0..30).prop_map(|ls| ls.join("\n")),

@@ -805,8 +805,10 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
             ),
         ),
         1usize..3,
+        // Now and then not JSON at all.
+        prop::option::weighted(0.05, prop::collection::vec(any::<u8>(), 0..300)),
     );
-    let result = runner.run(&strategy, |(mutations, text_edit, n)| {
+    let result = runner.run(&strategy, |(mutations, text_edit, n, noise)| {
         let visits: Vec<Visit> = (0..n).map(|_| s.visit()).collect();
         let mut value = serde_json::to_value(PushRequest { visits }).unwrap();
         for m in &mutations {
@@ -821,8 +823,9 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
             text.truncate(cut);
             text.push_str(insert);
         }
-        let well_formed = serde_json::from_str::<Value>(&text).ok();
-        let reply = rt.block_on(s.push(&token, text.into_bytes()));
+        let body = noise.unwrap_or_else(|| text.into_bytes());
+        let well_formed = serde_json::from_slice::<Value>(&body).ok();
+        let reply = rt.block_on(s.push(&token, body));
         prop_assert!(
             [
                 StatusCode::OK,
