@@ -823,8 +823,15 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
             text.truncate(cut);
             text.push_str(insert);
         }
+        // What was sent, as JSON: the mangled value itself unless the text was edited after
+        // (serde_json's reader stops at 128 levels, the server reads past deeper ones).
+        let edited = text_edit.is_some() || noise.is_some();
         let body = noise.unwrap_or_else(|| text.into_bytes());
-        let well_formed = serde_json::from_slice::<Value>(&body).ok();
+        let well_formed = if edited {
+            serde_json::from_slice::<Value>(&body).ok()
+        } else {
+            Some(value)
+        };
         let reply = rt.block_on(s.push(&token, body));
         prop_assert!(
             [
@@ -840,11 +847,18 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
         if reply.status == StatusCode::OK {
             let r: PushResponse = serde_json::from_slice(&reply.body)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // One result per visit sent. Other shapes serde also reads (a struct written as
+            // an array of its fields) and text too deep for serde_json's reader here are
+            // held only to "no server error".
             let sent = well_formed
                 .as_ref()
-                .and_then(|v| v["visits"].as_array())
+                .and_then(Value::as_object)
+                .and_then(|o| o.get("visits"))
+                .and_then(Value::as_array)
                 .map(Vec::len);
-            prop_assert_eq!(Some(r.results.len()), sent);
+            if let Some(sent) = sent {
+                prop_assert_eq!(r.results.len(), sent);
+            }
         } else {
             let e = reply.error();
             prop_assert!(!e.message.is_empty());
