@@ -42,6 +42,56 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// A TOML file that could not be read into the seed's shape. serde names the key only in
+/// some messages, so the key is also looked up in the text where the error points.
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> SeedError {
+    let message = e.message().trim().to_owned();
+    let at = e.span().map(|s| s.start);
+    SeedError {
+        file: file.to_owned(),
+        // Errors about the document as a whole carry no span: its start is where to look.
+        line: Some(at.map_or(1, |at| line_of(text, at))),
+        field: named_field(&message).or_else(|| at.and_then(|at| key_at(text, at))),
+        message,
+    }
+}
+
+/// The field a serde message names: "missing field `weight`", "unknown field `foo`, …".
+fn named_field(message: &str) -> Option<String> {
+    ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|p| message.split_once(p))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name.to_owned())
+        .filter(|name| !name.is_empty())
+}
+
+/// The key whose value starts at byte `at`: the last `key =` before it on its line, or in
+/// a table header (`[[sections.items]]`) the dotted name up to the part at `at`.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let (before, after) = (text.get(..at)?, text.get(at..)?);
+    let before = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    if let Some((keys, _)) = before.rsplit_once('=') {
+        let key = keys
+            .trim_end()
+            .rsplit(|c: char| c == '{' || c == ',' || c.is_whitespace())
+            .next()
+            .unwrap_or_default()
+            .trim_matches(['"', '\'']);
+        return (!key.is_empty()).then(|| key.to_owned());
+    }
+    // The error points at the header itself or into it.
+    let header = format!("{before}{after}");
+    if !header.trim_start().starts_with('[') {
+        return None;
+    }
+    let after = after.trim_start_matches(['[', ' ', '\t']);
+    let part = &after[..after.find(['.', ']', '\n']).unwrap_or(after.len())];
+    let name = format!("{before}{part}");
+    let name = name.trim().trim_start_matches('[').trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
@@ -193,12 +243,7 @@ fn check_share(ctx: &Ctx, value: &Spanned<f64>, field: &str) -> Result<f64, Seed
 /// Parses and validates a checklist template. `file` names the source in errors.
 pub fn parse_template(file: &str, text: &str) -> Result<Template, SeedError> {
     let ctx = Ctx { file, text };
-    let raw: RawTemplate = toml::from_str(text).map_err(|e| SeedError {
-        file: file.to_owned(),
-        line: e.span().map(|s| line_of(text, s.start)),
-        field: None,
-        message: e.message().trim().to_owned(),
-    })?;
+    let raw: RawTemplate = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
 
     let id = check_id(&ctx, &raw.id, "id")?;
     let version = *raw.version.get_ref();
@@ -482,7 +527,9 @@ fn read_csv<T: for<'de> Deserialize<'de>>(
                 csv::ErrorKind::Deserialize { err, .. } => (
                     err.field()
                         .and_then(|i| headers.get(i as usize))
-                        .map(str::to_owned),
+                        .map(str::to_owned)
+                        // A column missing from the header is named only in the message.
+                        .or_else(|| named_field(&err.kind().to_string())),
                     match err.kind() {
                         csv::DeserializeErrorKind::ParseInt(_) => {
                             "expected a whole number".to_owned()
@@ -588,6 +635,15 @@ pub fn parse_directory(
             address: o.address,
         });
     }
+    // An empty file is a mistake too (a lost file, a header alone), not an empty network.
+    if branches.is_empty() {
+        let line = branches_text.lines().count() + 1;
+        return row_err(branches_file, line, "id", "no branches listed");
+    }
+    if offices.is_empty() {
+        let line = offices_text.lines().count() + 1;
+        return row_err(offices_file, line, "id", "no offices listed");
+    }
     Ok(Directory { branches, offices })
 }
 
@@ -620,12 +676,7 @@ struct RawCriterion {
 pub fn parse_methodology(file: &str, text: &str) -> Result<crate::rating::Methodology, SeedError> {
     use crate::rating::{Criterion, Measure, Methodology, TieRule};
     let ctx = Ctx { file, text };
-    let raw: RawMethodology = toml::from_str(text).map_err(|e| SeedError {
-        file: file.to_owned(),
-        line: e.span().map(|s| line_of(text, s.start)),
-        field: None,
-        message: e.message().trim().to_owned(),
-    })?;
+    let raw: RawMethodology = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     let id = check_id(&ctx, &raw.id, "id")?;
     let whole = |v: &Spanned<i64>, field: &str, min: i64, max: i64| -> Result<i64, SeedError> {
         let n = *v.get_ref();

@@ -149,7 +149,7 @@ fn template_errors_name_the_file_line_and_field() {
             "weight = 1\ntimer = true",
             "weight = 1\nmax = 3\ntimer = true"
         )),
-        "seeds/checklist.toml, line 25: unknown field `max`, expected one of `id`, `label`, `hint`, `kind`, `weight`, `critical`, `allow_na`, `required`, `comment`, `photo`, `timer`, `unit`, `bands`, `options`"
+        "seeds/checklist.toml, line 25, field `max`: unknown field `max`, expected one of `id`, `label`, `hint`, `kind`, `weight`, `critical`, `allow_na`, `required`, `comment`, `photo`, `timer`, `unit`, `bands`, `options`"
     );
     let missing = error(&GOOD.replace("weight = 2\n", ""));
     assert!(

@@ -209,14 +209,9 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<R, AppError> + Send + 'static,
     {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| AppError::Internal("database lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("database task: {e}")))?
+        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
+            .await
+            .map_err(|e| AppError::Internal(format!("database task: {e}")))?
     }
 
     /// The same, for command-line tools that are not inside a request.
@@ -224,10 +219,16 @@ impl Db {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| AppError::Internal("database lock poisoned".into()))?;
-        f(&mut guard)
+        f(&mut lock(&self.conn))
     }
+}
+
+/// The connection, even after a panic while another caller held it: every use is a
+/// transaction, which an unwinding panic rolls back as it drops, so the connection is
+/// sound, and one failed request must not make every later one fail.
+fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|poisoned| {
+        conn.clear_poison();
+        poisoned.into_inner()
+    })
 }

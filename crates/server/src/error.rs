@@ -2,7 +2,9 @@
 //! wrong; internal failures are logged here and reach the client only as "internal error".
 
 use axum::Json;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::FromRequestParts;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use zakupka_core::wire::{ErrorBody, ErrorCode};
@@ -109,6 +111,37 @@ impl From<QueryRejection> for AppError {
             message: rejection.body_text(),
             field: None,
         }
+    }
+}
+
+/// A path segment that cannot be read (not UTF-8 once decoded, say).
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        if rejection.status().is_server_error() {
+            return AppError::Internal(rejection.body_text());
+        }
+        AppError::BadRequest {
+            message: rejection.body_text(),
+            field: None,
+        }
+    }
+}
+
+/// `axum::extract::Path`, refusing with a JSON [`ErrorBody`] like every other error
+/// rather than axum's plain text.
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let axum::extract::Path(value) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Path(value))
     }
 }
 

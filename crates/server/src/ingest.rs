@@ -275,6 +275,26 @@ pub fn decide(
         .map(|(k, v)| (k.clone(), v.trim().to_owned()))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    // The comments go to the auditor's phone: no longer than any comment written there.
+    let too_long = |text: &str| text.chars().count() > zakupka_core::visit::MAX_COMMENT_CHARS;
+    if too_long(comment) {
+        return Err(AppError::bad(
+            "comment",
+            format!(
+                "longer than {} characters",
+                zakupka_core::visit::MAX_COMMENT_CHARS
+            ),
+        ));
+    }
+    if let Some((item, _)) = item_comments.iter().find(|(_, c)| too_long(c)) {
+        return Err(AppError::bad(
+            format!("item_comments.{item}"),
+            format!(
+                "longer than {} characters",
+                zakupka_core::visit::MAX_COMMENT_CHARS
+            ),
+        ));
+    }
     let to = match request.decision {
         Decision::Approve => ReviewState::Approved,
         Decision::Return if comment.is_empty() && item_comments.is_empty() => {

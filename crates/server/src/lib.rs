@@ -28,6 +28,8 @@ pub use error::AppError;
 pub const MAX_BODY_BYTES: usize = 9 * 1024 * 1024;
 /// A push of 100 visits of 40 answers with comments fits well within this.
 pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+/// A login and a password: anyone may send one, so it is read only up to this.
+pub const MAX_LOGIN_BYTES: usize = 16 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {

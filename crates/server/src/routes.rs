@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -21,8 +21,8 @@ use zakupka_core::wire::{
 use zakupka_core::{Template, Visit, photo_type};
 
 use crate::auth::{self, AuthUser};
-use crate::error::AppError;
-use crate::{AppState, MAX_JSON_BYTES, assignments, ingest};
+use crate::error::{AppError, Path};
+use crate::{AppState, MAX_JSON_BYTES, MAX_LOGIN_BYTES, assignments, ingest};
 
 /// The largest photo the server keeps; the same limit as on the device.
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
@@ -31,7 +31,10 @@ const PULL_PAGE: i64 = 500;
 
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route("/login", post(login))
+        .route(
+            "/login",
+            post(login).layer(axum::extract::DefaultBodyLimit::max(MAX_LOGIN_BYTES)),
+        )
         .route("/logout", post(logout))
         .route("/pull", get(pull))
         .route(
@@ -41,7 +44,10 @@ pub fn api() -> Router<AppState> {
         .route("/photos/{sha256}", put(put_photo))
         .route("/visits", get(list_visits))
         .route("/visits/{id}", get(visit_detail))
-        .route("/visits/{id}/review", post(review))
+        .route(
+            "/visits/{id}/review",
+            post(review).layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES)),
+        )
         .route("/visits/{id}/log", get(visit_log))
         .route("/visits/{id}/revisions", get(visit_revisions))
         .route("/rating", get(get_rating))
@@ -52,7 +58,10 @@ pub fn api() -> Router<AppState> {
         .route("/auditors", get(list_auditors))
         .route(
             "/assignments",
-            get(list_assignments).post(create_assignment),
+            // An assignment is a few short fields and a note.
+            get(list_assignments)
+                .post(create_assignment)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
         )
         .route(
             "/assignments/{id}",
