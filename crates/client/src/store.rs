@@ -1,10 +1,13 @@
 //! The local store. Every method that changes data runs in one transaction and returns only
 //! after it is committed, so whatever the UI shows as saved is on disk.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,7 +27,17 @@ pub struct Store {
     pub(crate) conn: Connection,
     /// Where the database lives, for error messages.
     path: String,
+    /// Checklists parsed from their stored JSON, keyed by id and version, with the exact
+    /// bytes they were parsed from. Every answer is checked against its checklist, and
+    /// parsing 40 items on each tap cost more than the commit itself; an entry is used
+    /// only while the stored body is byte for byte the one it came from, so the cache can
+    /// never disagree with the database, whatever a rolled-back import did.
+    templates: RefCell<HashMap<(String, u32), ParsedTemplate>>,
 }
+
+/// The statements a visit's saves and reads use, kept prepared beyond rusqlite's default
+/// of 16 so that a sync in between does not push the answer's upsert out.
+const STATEMENT_CACHE: usize = 64;
 
 /// What the auditor chose when starting a visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,7 +176,12 @@ impl Store {
             "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
             [],
         )?;
-        Ok(Store { conn, path })
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Store {
+            conn,
+            path,
+            templates: RefCell::default(),
+        })
     }
 
     pub fn path(&self) -> &str {
@@ -258,19 +276,66 @@ impl Store {
     }
 
     pub fn template(&self, id: &str, version: u32) -> Result<Template, StoreError> {
-        let body: Option<String> = self
+        let found = self
             .conn
-            .query_row(
-                "SELECT body FROM templates WHERE id = ?1 AND version = ?2",
-                params![id, version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let body = body.ok_or_else(|| StoreError::TemplateMissing {
-            id: id.to_owned(),
-            version,
-        })?;
-        serde_json::from_str(&body).map_err(|e| corrupt(format!("checklist {id} v{version}"), e))
+            .prepare_cached("SELECT body FROM templates WHERE id = ?1 AND version = ?2")?
+            .query_row(params![id, version], |r| {
+                self.cached_template(id, version, r, 0)
+            })
+            .optional()?
+            .flatten();
+        Ok(Template::clone(&*self.parsed_template(id, version, found)?))
+    }
+
+    /// Looks the stored body in column `col` up in the parsed-checklist cache, without
+    /// copying it out of SQLite when it is there.
+    fn cached_template(
+        &self,
+        id: &str,
+        version: u32,
+        row: &rusqlite::Row,
+        col: usize,
+    ) -> rusqlite::Result<Option<CachedBody>> {
+        let body = match row.get_ref(col)? {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Text(b) | ValueRef::Blob(b) => b,
+            other => {
+                return Ok(Some(CachedBody::Unparsed(
+                    format!("{other:?}").into_bytes(),
+                )));
+            }
+        };
+        let cache = self.templates.borrow();
+        Ok(Some(match cache.get(&(id.to_owned(), version)) {
+            Some((bytes, parsed)) if **bytes == *body => CachedBody::Parsed(parsed.clone()),
+            _ => CachedBody::Unparsed(body.to_vec()),
+        }))
+    }
+
+    fn parsed_template(
+        &self,
+        id: &str,
+        version: u32,
+        found: Option<CachedBody>,
+    ) -> Result<Arc<Template>, StoreError> {
+        match found {
+            None => Err(StoreError::TemplateMissing {
+                id: id.to_owned(),
+                version,
+            }),
+            Some(CachedBody::Parsed(t)) => Ok(t),
+            Some(CachedBody::Unparsed(body)) => {
+                let parsed: Arc<Template> = Arc::new(
+                    serde_json::from_slice(&body)
+                        .map_err(|e| corrupt(format!("checklist {id} v{version}"), e))?,
+                );
+                self.templates.borrow_mut().insert(
+                    (id.to_owned(), version),
+                    (body.into_boxed_slice(), parsed.clone()),
+                );
+                Ok(parsed)
+            }
+        }
     }
 
     /// The newest stored version of template `id`.
@@ -388,28 +453,40 @@ impl Store {
         Ok(out)
     }
 
-    fn draft_template(&self, tx: &Transaction, visit_id: Uuid) -> Result<Template, StoreError> {
-        let row: Option<(String, u32, String)> = tx
-            .query_row(
-                "SELECT template_id, template_version, status FROM visits WHERE id = ?1",
-                [visit_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+    /// The checklist of a draft visit, read in the write transaction `tx`, so that the
+    /// visit cannot be submitted between this check and the write that follows.
+    fn draft_template(
+        &self,
+        tx: &Transaction,
+        visit_id: Uuid,
+    ) -> Result<Arc<Template>, StoreError> {
+        // One statement for the visit's state and its checklist: this runs on every tap.
+        let mut stmt = tx.prepare_cached(
+            "SELECT v.template_id, v.template_version, v.status, t.body
+             FROM visits v LEFT JOIN templates t
+                 ON t.id = v.template_id AND t.version = v.template_version
+             WHERE v.id = ?1",
+        )?;
+        let row = stmt
+            .query_row([visit_id.to_string()], |r| {
+                let (tid, tver) = (r.get::<_, String>(0)?, r.get::<_, u32>(1)?);
+                let draft = r.get_ref(2)?.as_str()? == VisitStatus::Draft.as_str();
+                let body = self.cached_template(&tid, tver, r, 3)?;
+                Ok((tid, tver, draft, body))
+            })
             .optional()?;
-        let (tid, tver, status) =
+        let (tid, tver, draft, body) =
             row.ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))?;
-        if status != VisitStatus::Draft.as_str() {
+        if !draft {
             return Err(StoreError::VisitNotEditable(visit_id.to_string()));
         }
-        self.template(&tid, tver)
+        self.parsed_template(&tid, tver, body)
     }
 
     fn touch(tx: &Transaction, visit_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        tx.execute(
-            "UPDATE visits SET updated_at = ?2 WHERE id = ?1",
-            params![visit_id.to_string(), ts(now)],
-        )
-        .map_err(frozen(visit_id))?;
+        tx.prepare_cached("UPDATE visits SET updated_at = ?2 WHERE id = ?1")?
+            .execute(params![visit_id.to_string(), ts(now)])
+            .map_err(frozen(visit_id))?;
         Ok(())
     }
 
@@ -425,11 +502,11 @@ impl Store {
         let template = self.draft_template(&tx, visit_id)?;
         template.check_answer(item_id, value)?;
         let json = serde_json::to_string(value).map_err(|e| corrupt("answer", e))?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO answers (visit_id, item_id, value, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (visit_id, item_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            params![visit_id.to_string(), item_id, json, ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, json, ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -445,10 +522,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.tx()?;
         self.draft_template(&tx, visit_id)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE answers SET value = NULL, updated_at = ?3 WHERE visit_id = ?1 AND item_id = ?2",
-            params![visit_id.to_string(), item_id, ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -467,11 +544,11 @@ impl Store {
         if template.item(item_id).is_none() {
             return Err(zakupka_core::AnswerError::UnknownItem(item_id.to_owned()).into());
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO answers (visit_id, item_id, value, comment, updated_at) VALUES (?1, ?2, NULL, ?3, ?4)
              ON CONFLICT (visit_id, item_id) DO UPDATE SET comment = excluded.comment, updated_at = excluded.updated_at",
-            params![visit_id.to_string(), item_id, comment.trim_end(), ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, comment.trim_end(), ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -487,7 +564,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.tx()?;
         self.draft_template(&tx, visit_id)?;
-        tx.execute(sql, params![visit_id.to_string(), value])
+        tx.prepare_cached(sql)?
+            .execute(params![visit_id.to_string(), value])
             .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -754,6 +832,15 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A checklist and the stored bytes it was parsed from.
+type ParsedTemplate = (Box<[u8]>, Arc<Template>);
+
+/// A stored checklist body: already parsed, or the bytes still to parse.
+enum CachedBody {
+    Parsed(Arc<Template>),
+    Unparsed(Vec<u8>),
 }
 
 fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreError> {
