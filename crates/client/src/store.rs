@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -100,7 +102,7 @@ fn frozen(visit_id: Uuid) -> impl Fn(rusqlite::Error) -> StoreError {
         rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("visit is submitted") => {
             StoreError::VisitNotEditable(visit_id.to_string())
         }
-        _ => StoreError::Sqlite(e),
+        _ => e.into(),
     }
 }
 
@@ -108,6 +110,21 @@ impl Store {
     /// Opens (creating if needed) the store in the file `path`, with photos in a sibling
     /// file `<path>-media`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, OpenFlags::default())
+    }
+
+    /// Opens an existing store without ever writing to it: every change is refused with
+    /// [`StoreError::ReadOnly`]. This is the state SQLite itself falls back to when the
+    /// device will not let the app write the file, and how a copy taken off a device can
+    /// be looked at without altering it.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let mut flags = OpenFlags::default();
+        flags.remove(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE);
+        flags.insert(OpenFlags::SQLITE_OPEN_READ_ONLY);
+        Self::open_with(path, flags)
+    }
+
+    fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
         let open_err = |source| StoreError::Open {
             path: shown.clone(),
@@ -115,7 +132,7 @@ impl Store {
         };
         let mut media = path.as_os_str().to_owned();
         media.push("-media");
-        let conn = Connection::open(path).map_err(open_err)?;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         // Touching the schema is what detects a file that is not a database.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -172,10 +189,14 @@ impl Store {
     fn finish_open(mut conn: Connection, path: String) -> Result<Store, StoreError> {
         schema::migrate(&mut conn, &path)?;
         // Deleting a draft removes its row first; photos left by a crash in between go here.
-        conn.execute(
-            "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
-            [],
-        )?;
+        // A database the app may not write is still opened, so the auditor can see what is
+        // in it; the leftovers wait for a later start.
+        if !conn.is_readonly("media")? {
+            conn.execute(
+                "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
+                [],
+            )?;
+        }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Store {
             conn,
@@ -207,6 +228,23 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// For tests of a full disk: caps each database at its current size plus `extra`
+    /// pages (`None` lifts the cap). SQLite then refuses to grow a database with the same
+    /// SQLITE_FULL it reports when the device has no space left. Not for the app.
+    #[doc(hidden)]
+    pub fn limit_growth(&self, extra: Option<i64>) -> Result<(), StoreError> {
+        for schema in ["main", "media"] {
+            let pages: i64 = self
+                .conn
+                .pragma_query_value(Some(schema), "page_count", |r| r.get(0))?;
+            // SQLite clamps the cap to what it supports.
+            let cap = extra.map_or(i64::from(u32::MAX), |e| pages + e.max(0));
+            self.conn
+                .pragma_update(Some(schema), "max_page_count", cap)?;
+        }
+        Ok(())
     }
 
     fn tx(&self) -> Result<Transaction<'_>, StoreError> {
