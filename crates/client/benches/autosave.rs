@@ -146,12 +146,15 @@ fn main() {
     let (mut p50s, mut p99s, mut base_p50s, mut base_p99s) = (vec![], vec![], vec![], vec![]);
     for n in 0..ROUNDS {
         let (ours, theirs) = round(dir.path(), n, &template, &directory);
+        let ratio = |p| percentile(&ours, p).as_secs_f64() / percentile(&theirs, p).as_secs_f64();
         println!(
-            "  round {n}: store p50 {:.0} µs p99 {:.0} µs | baseline p50 {:.0} µs p99 {:.0} µs",
+            "  round {n}: store p50 {:.0} µs p99 {:.0} µs | baseline p50 {:.0} µs p99 {:.0} µs | ratio p50 {:.2} p99 {:.2}",
             micros(percentile(&ours, 0.50)),
             micros(percentile(&ours, 0.99)),
             micros(percentile(&theirs, 0.50)),
             micros(percentile(&theirs, 0.99)),
+            ratio(0.50),
+            ratio(0.99),
         );
         p50s.push(percentile(&ours, 0.50));
         p99s.push(percentile(&ours, 0.99));
