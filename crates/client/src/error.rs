@@ -16,8 +16,17 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    /// The device will not let the app write its database (file permissions, a storage
+    /// card locked or remounted read-only). Nothing was saved; what was saved before is
+    /// still there and can be read.
+    #[error("the database is read-only: the change was not saved ({0})")]
+    ReadOnly(#[source] rusqlite::Error),
+    /// No room left on the device. The change was not saved and nothing else was lost;
+    /// saving works again as soon as there is space, without restarting the app.
+    #[error("the device storage is full: the change was not saved ({0})")]
+    DiskFull(#[source] rusqlite::Error),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
     #[error("no visit {0} on this device")]
     VisitNotFound(String),
     #[error("visit {0} is submitted and can no longer be changed")]
@@ -46,4 +55,16 @@ pub enum StoreError {
     PhotosNotAllowed(String),
     #[error("stored {what} is damaged: {detail}")]
     Corrupt { what: String, detail: String },
+}
+
+/// Sorts SQLite's failures into the ones the auditor can do something about and the rest.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly(e),
+            // SQLite reports a write refused for lack of space (ENOSPC) as SQLITE_FULL.
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }

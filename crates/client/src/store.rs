@@ -1,11 +1,16 @@
 //! The local store. Every method that changes data runs in one transaction and returns only
 //! after it is committed, so whatever the UI shows as saved is on disk.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -24,7 +29,17 @@ pub struct Store {
     pub(crate) conn: Connection,
     /// Where the database lives, for error messages.
     path: String,
+    /// Checklists parsed from their stored JSON, keyed by id and version, with the exact
+    /// bytes they were parsed from. Every answer is checked against its checklist, and
+    /// parsing 40 items on each tap cost more than the commit itself; an entry is used
+    /// only while the stored body is byte for byte the one it came from, so the cache can
+    /// never disagree with the database, whatever a rolled-back import did.
+    templates: RefCell<HashMap<(String, u32), ParsedTemplate>>,
 }
+
+/// The statements a visit's saves and reads use, kept prepared beyond rusqlite's default
+/// of 16 so that a sync in between does not push the answer's upsert out.
+const STATEMENT_CACHE: usize = 64;
 
 /// What the auditor chose when starting a visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,7 +102,7 @@ fn frozen(visit_id: Uuid) -> impl Fn(rusqlite::Error) -> StoreError {
         rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("visit is submitted") => {
             StoreError::VisitNotEditable(visit_id.to_string())
         }
-        _ => StoreError::Sqlite(e),
+        _ => e.into(),
     }
 }
 
@@ -95,6 +110,21 @@ impl Store {
     /// Opens (creating if needed) the store in the file `path`, with photos in a sibling
     /// file `<path>-media`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with(path, OpenFlags::default())
+    }
+
+    /// Opens an existing store without ever writing to it: every change is refused with
+    /// [`StoreError::ReadOnly`]. This is the state SQLite itself falls back to when the
+    /// device will not let the app write the file, and how a copy taken off a device can
+    /// be looked at without altering it.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let mut flags = OpenFlags::default();
+        flags.remove(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE);
+        flags.insert(OpenFlags::SQLITE_OPEN_READ_ONLY);
+        Self::open_with(path, flags)
+    }
+
+    fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
         let open_err = |source| StoreError::Open {
             path: shown.clone(),
@@ -102,7 +132,7 @@ impl Store {
         };
         let mut media = path.as_os_str().to_owned();
         media.push("-media");
-        let conn = Connection::open(path).map_err(open_err)?;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         // Touching the schema is what detects a file that is not a database.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -159,11 +189,20 @@ impl Store {
     fn finish_open(mut conn: Connection, path: String) -> Result<Store, StoreError> {
         schema::migrate(&mut conn, &path)?;
         // Deleting a draft removes its row first; photos left by a crash in between go here.
-        conn.execute(
-            "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
-            [],
-        )?;
-        Ok(Store { conn, path })
+        // A database the app may not write is still opened, so the auditor can see what is
+        // in it; the leftovers wait for a later start.
+        if !conn.is_readonly("media")? {
+            conn.execute(
+                "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
+                [],
+            )?;
+        }
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Store {
+            conn,
+            path,
+            templates: RefCell::default(),
+        })
     }
 
     pub fn path(&self) -> &str {
@@ -189,6 +228,23 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// For tests of a full disk: caps each database at its current size plus `extra`
+    /// pages (`None` lifts the cap). SQLite then refuses to grow a database with the same
+    /// SQLITE_FULL it reports when the device has no space left. Not for the app.
+    #[doc(hidden)]
+    pub fn limit_growth(&self, extra: Option<i64>) -> Result<(), StoreError> {
+        for schema in ["main", "media"] {
+            let pages: i64 = self
+                .conn
+                .pragma_query_value(Some(schema), "page_count", |r| r.get(0))?;
+            // SQLite clamps the cap to what it supports.
+            let cap = extra.map_or(i64::from(u32::MAX), |e| pages + e.max(0));
+            self.conn
+                .pragma_update(Some(schema), "max_page_count", cap)?;
+        }
+        Ok(())
     }
 
     fn tx(&self) -> Result<Transaction<'_>, StoreError> {
@@ -258,19 +314,66 @@ impl Store {
     }
 
     pub fn template(&self, id: &str, version: u32) -> Result<Template, StoreError> {
-        let body: Option<String> = self
+        let found = self
             .conn
-            .query_row(
-                "SELECT body FROM templates WHERE id = ?1 AND version = ?2",
-                params![id, version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let body = body.ok_or_else(|| StoreError::TemplateMissing {
-            id: id.to_owned(),
-            version,
-        })?;
-        serde_json::from_str(&body).map_err(|e| corrupt(format!("checklist {id} v{version}"), e))
+            .prepare_cached("SELECT body FROM templates WHERE id = ?1 AND version = ?2")?
+            .query_row(params![id, version], |r| {
+                self.cached_template(id, version, r, 0)
+            })
+            .optional()?
+            .flatten();
+        Ok(Template::clone(&*self.parsed_template(id, version, found)?))
+    }
+
+    /// Looks the stored body in column `col` up in the parsed-checklist cache, without
+    /// copying it out of SQLite when it is there.
+    fn cached_template(
+        &self,
+        id: &str,
+        version: u32,
+        row: &rusqlite::Row,
+        col: usize,
+    ) -> rusqlite::Result<Option<CachedBody>> {
+        let body = match row.get_ref(col)? {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Text(b) | ValueRef::Blob(b) => b,
+            other => {
+                return Ok(Some(CachedBody::Unparsed(
+                    format!("{other:?}").into_bytes(),
+                )));
+            }
+        };
+        let cache = self.templates.borrow();
+        Ok(Some(match cache.get(&(id.to_owned(), version)) {
+            Some((bytes, parsed)) if **bytes == *body => CachedBody::Parsed(parsed.clone()),
+            _ => CachedBody::Unparsed(body.to_vec()),
+        }))
+    }
+
+    fn parsed_template(
+        &self,
+        id: &str,
+        version: u32,
+        found: Option<CachedBody>,
+    ) -> Result<Arc<Template>, StoreError> {
+        match found {
+            None => Err(StoreError::TemplateMissing {
+                id: id.to_owned(),
+                version,
+            }),
+            Some(CachedBody::Parsed(t)) => Ok(t),
+            Some(CachedBody::Unparsed(body)) => {
+                let parsed: Arc<Template> = Arc::new(
+                    serde_json::from_slice(&body)
+                        .map_err(|e| corrupt(format!("checklist {id} v{version}"), e))?,
+                );
+                self.templates.borrow_mut().insert(
+                    (id.to_owned(), version),
+                    (body.into_boxed_slice(), parsed.clone()),
+                );
+                Ok(parsed)
+            }
+        }
     }
 
     /// The newest stored version of template `id`.
@@ -388,28 +491,40 @@ impl Store {
         Ok(out)
     }
 
-    fn draft_template(&self, tx: &Transaction, visit_id: Uuid) -> Result<Template, StoreError> {
-        let row: Option<(String, u32, String)> = tx
-            .query_row(
-                "SELECT template_id, template_version, status FROM visits WHERE id = ?1",
-                [visit_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+    /// The checklist of a draft visit, read in the write transaction `tx`, so that the
+    /// visit cannot be submitted between this check and the write that follows.
+    fn draft_template(
+        &self,
+        tx: &Transaction,
+        visit_id: Uuid,
+    ) -> Result<Arc<Template>, StoreError> {
+        // One statement for the visit's state and its checklist: this runs on every tap.
+        let mut stmt = tx.prepare_cached(
+            "SELECT v.template_id, v.template_version, v.status, t.body
+             FROM visits v LEFT JOIN templates t
+                 ON t.id = v.template_id AND t.version = v.template_version
+             WHERE v.id = ?1",
+        )?;
+        let row = stmt
+            .query_row([visit_id.to_string()], |r| {
+                let (tid, tver) = (r.get::<_, String>(0)?, r.get::<_, u32>(1)?);
+                let draft = r.get_ref(2)?.as_str()? == VisitStatus::Draft.as_str();
+                let body = self.cached_template(&tid, tver, r, 3)?;
+                Ok((tid, tver, draft, body))
+            })
             .optional()?;
-        let (tid, tver, status) =
+        let (tid, tver, draft, body) =
             row.ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))?;
-        if status != VisitStatus::Draft.as_str() {
+        if !draft {
             return Err(StoreError::VisitNotEditable(visit_id.to_string()));
         }
-        self.template(&tid, tver)
+        self.parsed_template(&tid, tver, body)
     }
 
     fn touch(tx: &Transaction, visit_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        tx.execute(
-            "UPDATE visits SET updated_at = ?2 WHERE id = ?1",
-            params![visit_id.to_string(), ts(now)],
-        )
-        .map_err(frozen(visit_id))?;
+        tx.prepare_cached("UPDATE visits SET updated_at = ?2 WHERE id = ?1")?
+            .execute(params![visit_id.to_string(), ts(now)])
+            .map_err(frozen(visit_id))?;
         Ok(())
     }
 
@@ -425,11 +540,11 @@ impl Store {
         let template = self.draft_template(&tx, visit_id)?;
         template.check_answer(item_id, value)?;
         let json = serde_json::to_string(value).map_err(|e| corrupt("answer", e))?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO answers (visit_id, item_id, value, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (visit_id, item_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            params![visit_id.to_string(), item_id, json, ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, json, ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -445,10 +560,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.tx()?;
         self.draft_template(&tx, visit_id)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE answers SET value = NULL, updated_at = ?3 WHERE visit_id = ?1 AND item_id = ?2",
-            params![visit_id.to_string(), item_id, ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -467,11 +582,11 @@ impl Store {
         if template.item(item_id).is_none() {
             return Err(zakupka_core::AnswerError::UnknownItem(item_id.to_owned()).into());
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO answers (visit_id, item_id, value, comment, updated_at) VALUES (?1, ?2, NULL, ?3, ?4)
              ON CONFLICT (visit_id, item_id) DO UPDATE SET comment = excluded.comment, updated_at = excluded.updated_at",
-            params![visit_id.to_string(), item_id, comment.trim_end(), ts(now)],
-        )
+        )?
+        .execute(params![visit_id.to_string(), item_id, comment.trim_end(), ts(now)])
         .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -487,7 +602,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.tx()?;
         self.draft_template(&tx, visit_id)?;
-        tx.execute(sql, params![visit_id.to_string(), value])
+        tx.prepare_cached(sql)?
+            .execute(params![visit_id.to_string(), value])
             .map_err(frozen(visit_id))?;
         Self::touch(&tx, visit_id, now)?;
         tx.commit()?;
@@ -754,6 +870,15 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A checklist and the stored bytes it was parsed from.
+type ParsedTemplate = (Box<[u8]>, Arc<Template>);
+
+/// A stored checklist body: already parsed, or the bytes still to parse.
+enum CachedBody {
+    Parsed(Arc<Template>),
+    Unparsed(Vec<u8>),
 }
 
 fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreError> {
