@@ -261,6 +261,10 @@ pub fn explain(lang: Lang, error: &zakupka_client::StoreError) -> String {
     let ru = lang == Lang::Ru;
     match error {
         E::VisitNotEditable(_) if ru => "Проверка уже отправлена, изменить её нельзя.".into(),
+        E::ReadOnly(_) if ru => "Не сохранено: приложению запрещена запись в его базу данных. Сохранённое раньше на месте; проверьте доступ к памяти устройства.".into(),
+        E::ReadOnly(_) => "Not saved: the app may not write its database. Everything saved before is safe; check the device's storage permissions.".into(),
+        E::DiskFull(_) if ru => "Не сохранено: на устройстве закончилось место. Сохранённое раньше на месте; освободите место — сохранение продолжится без перезапуска.".into(),
+        E::DiskFull(_) => "Not saved: the device is out of space. Everything saved before is safe; free some space and saving resumes without a restart.".into(),
         E::MissingRequired(items) if ru => {
             format!("Не отвечены обязательные пункты: {}", items.len())
         }

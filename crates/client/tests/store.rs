@@ -394,9 +394,10 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
         store.submit(v.id, t0()).unwrap();
         v.id
     };
-    // Take the file back to schema 1, as the first release left it: no sync tables.
+    // Take the file back to schema 1, as the first release left it: no sync tables, no
+    // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    raw.execute_batch("DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -410,6 +411,11 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
         zakupka_client::SyncState::Waiting { .. }
     ));
     assert_eq!(store.visit(id).unwrap().answers.len(), 3);
+    assert_eq!(
+        store.assignments().unwrap(),
+        vec![],
+        "the assignments table is there, empty"
+    );
     let raw = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
