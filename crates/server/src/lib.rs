@@ -31,11 +31,16 @@ pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Pushes waiting to be stored together in one commit.
+    pub pushes: std::sync::Arc<ingest::PushQueue>,
 }
 
 /// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
-    let state = AppState { db };
+    let state = AppState {
+        db,
+        pushes: Default::default(),
+    };
     let api = routes::api()
         .layer(middleware::from_fn(protocol))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
