@@ -136,6 +136,13 @@ BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
 CREATE TRIGGER published_kept BEFORE DELETE ON published
 BEGIN SELECT RAISE(ABORT, 'a published quarter is frozen'); END;
 "#,
+    r#"
+-- The rating reads a quarter's approved visits. From these two indexes alone it finds the
+-- quarter's visits by finish time and each one's review state: without them it read every
+-- visit ever stored, JSON and all (kilobytes each), to keep one quarter's.
+CREATE INDEX visits_by_finish ON visits (finished_at, office_id, score, id, revision);
+CREATE INDEX reviews_current ON reviews (visit_id, revision, state);
+"#,
 ];
 
 /// Pages the WAL may grow to before the writer checkpoints it itself, in its commits (a
