@@ -6,7 +6,8 @@
 //! kind and overall, errors, and checks in the database that every pushed visit is stored
 //! exactly once. Baseline in the same run: the same batches stored one after another
 //! through the server's own ingest functions (parse, validate, one transaction per batch),
-//! without HTTP, auth or concurrency.
+//! without HTTP, auth or concurrency. The ratio can exceed 1: under load the server stores
+//! the pushes that wait together in one commit, the baseline waits for the disk per batch.
 //!
 //! The server runs in this process, on its own tokio runtime, from `zakupka_server::app`:
 //! the bench needs no separately built binary, and the clients run on a second runtime, so
