@@ -244,7 +244,7 @@ impl FromRequestParts<AppState> for AuthUser {
         let now = Utc::now();
         state
             .db
-            .call(move |conn| {
+            .read(move |conn| {
                 let row: Option<(String, String, String, String, Option<String>)> = conn
                     .query_row(
                         "SELECT t.login, u.role, t.device_id, t.expires_at, t.revoked_at

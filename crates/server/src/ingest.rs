@@ -1,6 +1,8 @@
 //! Storing pushed visits. Idempotent by (visit id, revision): a retried push finds the same
 //! revision stored and answers "duplicate" without touching anything.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
@@ -40,10 +42,10 @@ pub fn directory(conn: &Connection) -> Result<Directory, AppError> {
 }
 
 /// What validating a push needs from the database: the directory and the checklist
-/// versions the visits name (those that exist).
+/// versions the visits name (those that exist). Shared with the cache it came from.
 pub struct Reference {
-    pub directory: Directory,
-    pub templates: Vec<Template>,
+    pub directory: Arc<Directory>,
+    pub templates: Vec<Arc<Template>>,
 }
 
 impl Reference {
@@ -51,26 +53,60 @@ impl Reference {
         self.templates
             .iter()
             .find(|t| t.id == visit.template_id && t.version == visit.template_version)
+            .map(|t| &**t)
             .ok_or_else(|| {
                 AppError::Internal(format!("checklist of visit {} not loaded", visit.id))
             })
     }
 }
 
-pub fn reference(conn: &Connection, visits: &[Visit]) -> Result<Reference, AppError> {
-    let mut templates: Vec<Template> = Vec::new();
-    for v in visits {
-        let known = templates
-            .iter()
-            .any(|t| t.id == v.template_id && t.version == v.template_version);
-        if !known {
-            templates.extend(template(conn, &v.template_id, v.template_version)?);
+/// The directory and checklists as last read, so that a push does not read and parse them
+/// again (an eighth of the server's work per push with the demo's seeds). A checklist
+/// version never changes once stored; the directory is read again when a newer one has
+/// been published, which `demo::publish` records as a `directory` change.
+#[derive(Default)]
+pub struct ReferenceCache {
+    directory: std::sync::Mutex<Option<(i64, Arc<Directory>)>>,
+    templates: std::sync::Mutex<Vec<Arc<Template>>>,
+}
+
+impl ReferenceCache {
+    pub fn reference(&self, conn: &Connection, visits: &[Visit]) -> Result<Reference, AppError> {
+        let mut known = self.templates.lock().unwrap_or_else(|e| e.into_inner());
+        let mut templates: Vec<Arc<Template>> = Vec::new();
+        for v in visits {
+            let is = |t: &&Arc<Template>| t.id == v.template_id && t.version == v.template_version;
+            if templates.iter().any(|t| is(&t)) {
+                continue;
+            }
+            if let Some(t) = known.iter().find(is) {
+                templates.push(t.clone());
+            } else if let Some(t) = template(conn, &v.template_id, v.template_version)? {
+                let t = Arc::new(t);
+                known.push(t.clone());
+                templates.push(t);
+            }
         }
+        drop(known);
+        let latest: i64 = conn
+            .prepare_cached(
+                "SELECT coalesce(max(seq), 0) FROM changes WHERE auditor IS NULL AND kind = 'directory'",
+            )?
+            .query_row([], |r| r.get(0))?;
+        let mut cached = self.directory.lock().unwrap_or_else(|e| e.into_inner());
+        let directory = match &*cached {
+            Some((seq, d)) if *seq == latest => d.clone(),
+            _ => {
+                let d = Arc::new(directory(conn)?);
+                *cached = Some((latest, d.clone()));
+                d
+            }
+        };
+        Ok(Reference {
+            directory,
+            templates,
+        })
     }
-    Ok(Reference {
-        directory: directory(conn)?,
-        templates,
-    })
 }
 
 /// Checks every visit of a push before anything is stored, so a bad one refuses the whole
@@ -107,9 +143,53 @@ pub fn validate(reference: &Reference, auditor: &str, visits: &[Visit]) -> Resul
     Ok(())
 }
 
+/// What storing a visit computes from the visit alone: the hash of its JSON, its score
+/// and section scores. Made before the database lock is taken, so that under load the
+/// lock is held only for the writes.
+pub struct Derived {
+    digest: String,
+    score: Option<f64>,
+    sections: String,
+}
+
+impl Derived {
+    /// `payload` is the visit's JSON as the device sent it: hashed as it is, so a resend of
+    /// the same outbox entry is recognised byte for byte.
+    pub fn of(visit: &Visit, payload: &str, template: &Template) -> Result<Derived, AppError> {
+        // The score is kept with the revision it was computed from; the answers stay in
+        // the payload, so any figure can still be traced to them.
+        let score = zakupka_core::score(template, &visit.values());
+        let sections: std::collections::BTreeMap<&str, Option<f64>> = score
+            .sections
+            .iter()
+            .map(|s| (s.section_id.as_str(), s.percent))
+            .collect();
+        Ok(Derived {
+            digest: format!("{:x}", Sha256::digest(payload.as_bytes())),
+            score: score.percent,
+            sections: serde_json::to_string(&sections)
+                .map_err(|e| AppError::Internal(format!("scores json: {e}")))?,
+        })
+    }
+}
+
+/// Validates a push (see [`validate`]) and derives what storing each visit needs.
+pub fn prepare(
+    reference: &Reference,
+    auditor: &str,
+    visits: &[Visit],
+    payloads: &[Box<serde_json::value::RawValue>],
+) -> Result<Vec<Derived>, AppError> {
+    validate(reference, auditor, visits)?;
+    visits
+        .iter()
+        .zip(payloads)
+        .map(|(v, text)| Derived::of(v, text.get(), reference.template_of(v)?))
+        .collect()
+}
+
 /// Stores one visit inside `tx` (the caller commits). Returns what the device is told.
-/// `payload` is the visit's JSON as the device sent it: stored and hashed as it is, so a
-/// resend of the same outbox entry is recognised byte for byte.
+/// `payload` is the visit's JSON as the device sent it, stored as it is.
 pub fn store(
     tx: &Transaction,
     visit: &Visit,
@@ -118,8 +198,21 @@ pub fn store(
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
+    let derived = Derived::of(visit, payload, template)?;
+    store_derived(tx, visit, payload, &derived, device_id, now)
+}
+
+/// [`store`] with the figures already derived.
+pub fn store_derived(
+    tx: &Transaction,
+    visit: &Visit,
+    payload: &str,
+    derived: &Derived,
+    device_id: &str,
+    now: DateTime<Utc>,
+) -> Result<PushResult, AppError> {
     let id = visit.id.to_string();
-    let digest = format!("{:x}", Sha256::digest(payload.as_bytes()));
+    let digest = &derived.digest;
     let result = |status, reason: Option<String>, missing| PushResult {
         visit_id: visit.id,
         revision: visit.revision,
@@ -145,7 +238,7 @@ pub fn store(
         .iter()
         .find(|(_, revision, _)| *revision == visit.revision)
     {
-        Some((_, _, d)) if *d == digest => {
+        Some((_, _, d)) if d == digest => {
             return Ok(result(
                 PushStatus::Duplicate,
                 None,
@@ -187,14 +280,6 @@ pub fn store(
             ));
         }
     }
-    // The score is kept with the revision it was computed from; the answers stay in the
-    // payload, so any figure can still be traced to them.
-    let score = zakupka_core::score(template, &visit.values());
-    let sections: std::collections::BTreeMap<&str, Option<f64>> = score
-        .sections
-        .iter()
-        .map(|s| (s.section_id.as_str(), s.percent))
-        .collect();
     tx.prepare_cached(
         "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
                              payload, payload_sha256, device_id, received_at, score, section_scores, time_flags)
@@ -213,8 +298,8 @@ pub fn store(
         digest,
         device_id,
         ts(now),
-        score.percent,
-        serde_json::to_string(&sections).map_err(|e| AppError::Internal(format!("scores json: {e}")))?,
+        derived.score,
+        derived.sections,
         // Judged by the server's clock at receipt: a wrong device clock is flagged, and
         // the visit is kept all the same.
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::Internal(format!("flags json: {e}")))?,
@@ -245,6 +330,103 @@ pub fn store(
         None,
         missing_photos(tx, visit)?,
     ))
+}
+
+/// One push waiting for the database: its visits parsed and validated, each with the JSON
+/// text it came as, and where to send the outcome.
+pub struct PushJob {
+    pub visits: Vec<Visit>,
+    pub payloads: Vec<Box<serde_json::value::RawValue>>,
+    pub derived: Vec<Derived>,
+    pub device_id: String,
+    pub received_at: DateTime<Utc>,
+    pub reply: tokio::sync::oneshot::Sender<Result<Vec<PushResult>, AppError>>,
+}
+
+/// Pushes waiting for the database connection. With `synchronous=FULL` every commit waits
+/// for the disk (a few milliseconds here), so one commit per push caps the server at a few
+/// hundred pushes a second and many devices at once queue behind each other's waits.
+/// Instead, whoever gets the connection next stores every push waiting by then in one
+/// transaction and one commit (group commit). Each push still stands alone (one that fails
+/// leaves no trace and the others are kept, see `store_waiting`), and each device is
+/// answered only after the commit that holds its visits is on disk.
+#[derive(Default)]
+pub struct PushQueue {
+    waiting: std::sync::Mutex<Vec<PushJob>>,
+    /// What validating a push needs, read once.
+    pub references: ReferenceCache,
+}
+
+impl PushQueue {
+    pub fn enqueue(&self, job: PushJob) {
+        // A panic elsewhere while holding this lock leaves a plain list: still usable.
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(job);
+    }
+
+    /// Stores every waiting push and answers each; nothing to do if another caller already
+    /// took them (its commit finished before this caller got the connection).
+    pub fn store_waiting(&self, conn: &mut Connection) {
+        let jobs = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        if jobs.is_empty() {
+            return;
+        }
+        // All together first. Only the database itself can fail here (what the devices
+        // sent was checked before); if it does, nothing of the group is kept and each
+        // push is stored again in a transaction of its own, so that one push's failure
+        // is that push's alone. (Savepoints would do the same, but at a fifth of the
+        // time under the lock, copying pages to the statement journal.)
+        let outcomes: Vec<Result<Vec<PushResult>, AppError>> = match store_group(conn, &jobs) {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(e) if jobs.len() > 1 => {
+                tracing::warn!(
+                    "storing {} pushes together: {e}; storing each alone",
+                    jobs.len()
+                );
+                jobs.iter()
+                    .map(|job| {
+                        store_group(conn, std::slice::from_ref(job))
+                            .map(|mut one| one.pop().unwrap_or_default())
+                    })
+                    .collect()
+            }
+            Err(e) => vec![Err(e)],
+        };
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            // A device that hung up is not waiting for an answer any more.
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// One transaction for all `jobs`: every push's results, or the first error and nothing
+/// stored.
+fn store_group(conn: &mut Connection, jobs: &[PushJob]) -> Result<Vec<Vec<PushResult>>, AppError> {
+    let tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        results.push(
+            job.visits
+                .iter()
+                .zip(&job.payloads)
+                .zip(&job.derived)
+                .map(|((visit, text), derived)| {
+                    store_derived(
+                        &tx,
+                        visit,
+                        text.get(),
+                        derived,
+                        &job.device_id,
+                        job.received_at,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    tx.commit()?;
+    Ok(results)
 }
 
 fn missing_photos(conn: &Connection, visit: &Visit) -> Result<Vec<String>, AppError> {

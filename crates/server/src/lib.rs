@@ -34,11 +34,16 @@ pub const MAX_LOGIN_BYTES: usize = 16 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Pushes waiting to be stored together in one commit.
+    pub pushes: std::sync::Arc<ingest::PushQueue>,
 }
 
 /// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
-    let state = AppState { db };
+    let state = AppState {
+        db,
+        pushes: Default::default(),
+    };
     let api = routes::api()
         .layer(middleware::from_fn(protocol))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

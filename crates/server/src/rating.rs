@@ -1,6 +1,8 @@
 //! The quarterly rating on the server: methodology versions, KPI imports, computing a
 //! quarter from approved visits, and publishing, which freezes it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate};
@@ -119,27 +121,33 @@ pub fn compute(
             kpis: Default::default(),
         })
         .collect();
+    // Offices and branches by id: a national quarter has hundreds of thousands of visits
+    // over thousands of offices, too many to look each one up in a list.
+    let branch_at: HashMap<&str, usize> = directory
+        .branches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id.as_str(), i))
+        .collect();
+    let branch_of_office: HashMap<&str, usize> = directory
+        .offices
+        .iter()
+        .filter_map(|o| Some((o.id.as_str(), *branch_at.get(o.branch_id.as_str())?)))
+        .collect();
     let mut stmt = conn.prepare(
         "SELECT v.id, v.office_id, v.score FROM visits v
          JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2",
     )?;
-    let rows = stmt.query_map(params![ts(start), ts(end)], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, f64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, office, score) = row?;
-        let Some(branch_id) = directory.office(&office).map(|o| o.branch_id.clone()) else {
+    let mut rows = stmt.query(params![ts(start), ts(end)])?;
+    while let Some(row) = rows.next()? {
+        let office = row.get_ref(1)?.as_str().map_err(internal)?;
+        let Some(&b) = branch_of_office.get(office) else {
             continue;
         };
-        if let Some(b) = branches.iter_mut().find(|b| b.branch.id == branch_id) {
-            b.visits
-                .push((uuid::Uuid::parse_str(&id).map_err(internal)?, score));
-        }
+        let id =
+            uuid::Uuid::parse_str(row.get_ref(0)?.as_str().map_err(internal)?).map_err(internal)?;
+        branches[b].visits.push((id, row.get(2)?));
     }
     let mut stmt = conn.prepare("SELECT branch_id, key, value FROM kpis WHERE quarter = ?1")?;
     let rows = stmt.query_map([quarter.to_string()], |r| {
@@ -151,8 +159,8 @@ pub fn compute(
     })?;
     for row in rows {
         let (branch_id, key, value) = row?;
-        if let Some(b) = branches.iter_mut().find(|b| b.branch.id == branch_id) {
-            b.kpis.insert(key, value);
+        if let Some(&b) = branch_at.get(branch_id.as_str()) {
+            branches[b].kpis.insert(key, value);
         }
     }
     for b in &mut branches {

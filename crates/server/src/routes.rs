@@ -1,6 +1,6 @@
 //! The API handlers. Each checks who is asking, then does its work in one database call.
 
-use std::sync::Arc;
+use std::sync::LazyLock;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -28,6 +28,28 @@ use crate::{AppState, MAX_JSON_BYTES, MAX_LOGIN_BYTES, assignments, ingest};
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 /// How many changes one pull returns at most.
 const PULL_PAGE: i64 = 500;
+/// Password checks running at once: one per core.
+static PASSWORD_CHECKS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(per_core);
+/// Other CPU work on requests (parsing, validating, scoring pushes) running at once.
+static CPU_WORK: LazyLock<tokio::sync::Semaphore> = LazyLock::new(per_core);
+
+fn per_core() -> tokio::sync::Semaphore {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
+/// Runs `f` on a blocking thread once a core is free for it: two hundred pushes at once
+/// would otherwise be two hundred threads sharing the cores, and each would finish last.
+async fn cpu_work<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, AppError> + Send + 'static,
+) -> Result<R, AppError> {
+    let _turn = CPU_WORK
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("cpu turn: {e}")))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(format!("cpu task: {e}")))?
+}
 
 pub fn api() -> Router<AppState> {
     Router::new()
@@ -90,6 +112,13 @@ async fn login(
         .call(move |conn| auth::check_lock(conn, &l, Utc::now()))
         .await?;
     let password = req.password;
+    // Argon2 takes tens of milliseconds and 19 MiB per check: more checks at once than
+    // cores only share the cores and multiply the memory (200 logins at once would hold
+    // almost 4 GB), so the rest wait their turn here.
+    let _turn = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     let ok = tokio::task::spawn_blocking(move || auth::verify(&password, hash.as_deref()))
         .await
         .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
@@ -130,7 +159,7 @@ async fn pull(
     let cursor = i64::try_from(cursor).map_err(|_| AppError::bad("cursor", "too large"))?;
     let response = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let tx = conn.transaction()?;
             let rows: Vec<(i64, String, String)> = {
                 let mut stmt = tx.prepare_cached(
@@ -208,6 +237,11 @@ fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
         .iter()
         .enumerate()
         .map(|(n, text)| {
+            // The plain parser is a good deal faster; the one that tracks the path runs
+            // again only to say where a visit that did not parse went wrong.
+            if let Ok(visit) = serde_json::from_str(text.get()) {
+                return Ok(visit);
+            }
             let de = &mut serde_json::Deserializer::from_str(text.get());
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = e.path().to_string();
@@ -244,41 +278,47 @@ async fn push(
     // requests, not under the database lock.
     let login = user.login.clone();
     let db = state.db.clone();
-    let (raw, visits) = tokio::task::spawn_blocking(move || parse_visits(&raw).map(|v| (raw, v)))
-        .await
-        .map_err(|e| AppError::Internal(format!("parse task: {e}")))??;
-    let visits = Arc::new(visits);
-    let v = visits.clone();
-    let reference = db.call(move |conn| ingest::reference(conn, &v)).await?;
-    let v = visits.clone();
-    let reference = tokio::task::spawn_blocking(move || {
-        ingest::validate(&reference, &login, &v).map(|()| reference)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("validation task: {e}")))??;
-    let now = Utc::now();
-    let results = state
-        .db
-        .call(move |conn| {
-            // One transaction for the batch: each visit is whole or absent, and the device
-            // hears "accepted" only after the commit.
-            let tx = conn.transaction()?;
-            let mut results = Vec::with_capacity(visits.len());
-            for (visit, text) in visits.iter().zip(raw.visits.iter()) {
-                let template = reference.template_of(visit)?;
-                results.push(ingest::store(
-                    &tx,
-                    visit,
-                    text.get(),
-                    template,
-                    &user.device_id,
-                    now,
-                )?);
-            }
-            tx.commit()?;
-            Ok(results)
+    let (raw, visits) = cpu_work(move || parse_visits(&raw).map(|v| (raw, v))).await?;
+    let pushes = state.pushes.clone();
+    let (reference, visits) = db
+        .read(move |conn| {
+            let reference = pushes.references.reference(conn, &visits)?;
+            Ok((reference, visits))
         })
         .await?;
+    let (visits, raw, derived) = cpu_work(move || {
+        ingest::prepare(&reference, &login, &visits, &raw.visits).map(|d| (visits, raw, d))
+    })
+    .await?;
+    let (reply, mut answer) = tokio::sync::oneshot::channel();
+    state.pushes.enqueue(ingest::PushJob {
+        visits,
+        payloads: raw.visits,
+        derived,
+        device_id: user.device_id,
+        received_at: Utc::now(),
+        reply,
+    });
+    // Each push's visits are whole or absent, and the device hears "accepted" only after
+    // the commit that holds them. That commit may be another push's, which took this one
+    // along (see `PushQueue`): then this one leaves the line for the connection at once,
+    // rather than take a turn only to find nothing left to do.
+    let queue = state.pushes.clone();
+    let store = state.db.call(move |conn| {
+        queue.store_waiting(conn);
+        Ok(())
+    });
+    tokio::pin!(store);
+    let outcome = tokio::select! {
+        biased;
+        outcome = &mut answer => outcome,
+        stored = &mut store => {
+            stored?;
+            answer.await
+        }
+    };
+    let results = outcome
+        .map_err(|_| AppError::Internal("the push was dropped before it was stored".into()))??;
     Ok(Json(PushResponse { results }))
 }
 

@@ -105,9 +105,13 @@ struct Server {
 impl Server {
     /// The real seeds, published, and the users of [`USERS`].
     fn new() -> Server {
+        Server::with(Db::open_in_memory().unwrap())
+    }
+
+    /// The same on `db`.
+    fn with(db: Db) -> Server {
         let seeds = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds"));
         let (template, directory) = demo::read_seeds(seeds).unwrap();
-        let db = Db::open_in_memory().unwrap();
         let methodology = demo::read_methodology(seeds).unwrap();
         db.blocking(|c| {
             demo::publish(c, &template, &directory)?;
@@ -604,6 +608,63 @@ async fn pushing_the_same_visit_again_is_a_duplicate_and_stores_nothing_new() {
     assert_eq!(again.results[0].status, PushStatus::Duplicate);
     assert_eq!(again.results[0].reason, None);
     assert_eq!(s.visits(&token).await.len(), 1);
+}
+
+/// Pushes arriving together are stored together (one commit for all that wait): each must
+/// still be answered with its own results, and nothing may be lost or stored twice, even
+/// the same visit sent twice at once (a device retrying while its first push waits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_arriving_at_once_are_each_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::with(Db::open(&dir.path().join("server.db")).unwrap());
+    let token = s.login("auditor1").await;
+    let visits: Vec<Visit> = (0..40).map(|_| s.visit("auditor1")).collect();
+    let mut bodies: Vec<Vec<Visit>> = visits.chunks(2).map(<[Visit]>::to_vec).collect();
+    bodies.push(vec![visits[0].clone()]);
+    let mut pushes = tokio::task::JoinSet::new();
+    for batch in bodies {
+        let (app, token) = (s.app.clone(), token.clone());
+        pushes.spawn(async move {
+            let request = Request::post("/api/v1/push")
+                .header(PROTOCOL_HEADER, "1")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    serde_json::to_vec(&PushRequest { visits: batch }).unwrap(),
+                ))
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            serde_json::from_slice::<PushResponse>(&body).unwrap()
+        });
+    }
+    let mut statuses: Vec<(Uuid, PushStatus)> = Vec::new();
+    while let Some(response) = pushes.join_next().await {
+        let response = response.unwrap();
+        statuses.extend(response.results.iter().map(|r| (r.visit_id, r.status)));
+    }
+    let first: Vec<PushStatus> = statuses
+        .iter()
+        .filter(|(id, _)| *id == visits[0].id)
+        .map(|(_, status)| *status)
+        .collect();
+    assert!(
+        first == [PushStatus::Accepted, PushStatus::Duplicate]
+            || first == [PushStatus::Duplicate, PushStatus::Accepted],
+        "{first:?}"
+    );
+    let accepted: BTreeSet<Uuid> = statuses
+        .iter()
+        .filter(|(_, status)| *status == PushStatus::Accepted)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(accepted, visits.iter().map(|v| v.id).collect());
+    let listed: Vec<Uuid> = s.visits(&token).await.iter().map(|v| v.visit_id).collect();
+    assert_eq!(listed.len(), visits.len());
+    assert_eq!(listed.into_iter().collect::<BTreeSet<_>>(), accepted);
 }
 
 #[tokio::test]
