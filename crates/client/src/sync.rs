@@ -403,18 +403,33 @@ pub async fn sync_once(
     let mut report = SyncReport::default();
     let mut photos: Vec<String> = Vec::new();
     let mut pending = store.read(|s| s.outbox())?;
-    while !pending.is_empty() {
-        // Two batches in flight: the server checks one while it stores the other.
+    // What the server said of the round before, written down while the next round is on
+    // the wire: the device's commit and the server's work overlap. Safe: an outcome not yet
+    // written when the app dies only means the visit goes again and is answered
+    // "duplicate".
+    let mut unrecorded: Vec<(Uuid, u32, PushOutcome)> = Vec::new();
+    let mut stop = None;
+    while !pending.is_empty() && stop.is_none() {
+        // Batches in flight together: the server checks one while it stores another.
         let mut round: Vec<Vec<OutboxEntry>> = Vec::new();
         while round.len() < IN_FLIGHT && !pending.is_empty() {
             round.push(pending.drain(..pending.len().min(MAX_PUSH_BATCH)).collect());
         }
-        let answers = futures_util::future::join_all(round.iter().map(|batch| async move {
+        let pushes = futures_util::future::join_all(round.iter().map(|batch| async move {
             let payloads: Vec<&str> = batch.iter().map(|e| e.payload.as_str()).collect();
             api.push_payloads(&payloads).await
-        }))
-        .await;
-        let mut stop = None;
+        }));
+        let previous = std::mem::take(&mut unrecorded);
+        let record = async {
+            if previous.is_empty() {
+                Ok(())
+            } else {
+                store.write(|s| s.record_push(&previous, now()))
+            }
+        };
+        // The pushes are polled first, so their requests are under way before the commit.
+        let (answers, recorded) = futures_util::future::join(pushes, record).await;
+        recorded?;
         for (batch, answer) in round.into_iter().zip(answers) {
             let outcomes = push_outcomes(&batch, &answer);
             if let Ok(response) = &answer {
@@ -425,12 +440,12 @@ pub async fn sync_once(
                         .flat_map(|r| r.missing_photos.iter().cloned()),
                 );
             }
-            let recorded: Vec<(Uuid, u32, PushOutcome)> = batch
-                .iter()
-                .zip(outcomes.iter())
-                .map(|(e, o)| (e.visit_id, e.revision, o.clone()))
-                .collect();
-            store.write(|s| s.record_push(&recorded, now()))?;
+            unrecorded.extend(
+                batch
+                    .iter()
+                    .zip(outcomes.iter())
+                    .map(|(e, o)| (e.visit_id, e.revision, o.clone())),
+            );
             report.pushed += outcomes
                 .iter()
                 .filter(|o| **o == PushOutcome::Stored)
@@ -458,9 +473,12 @@ pub async fn sync_once(
                 Err(e) => stop = Some(e),
             }
         }
-        if let Some(e) = stop {
-            return Err(e);
-        }
+    }
+    if !unrecorded.is_empty() {
+        store.write(|s| s.record_push(&unrecorded, now()))?;
+    }
+    if let Some(e) = stop {
+        return Err(e);
     }
     photos.dedup();
     for sha in photos {
