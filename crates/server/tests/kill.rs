@@ -98,8 +98,15 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
     add.stdin.take().unwrap().write_all(b"secret1\n").unwrap();
     assert!(add.wait().unwrap().success());
 
+    // Rounds of fresh visits, each ended by a SIGKILL at a pseudo-random moment under load.
+    // Short in CI; `ZAKUPKA_KILL_ROUNDS=100` for the long run.
+    let rounds: u64 = std::env::var("ZAKUPKA_KILL_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let (template, directory) = demo::read_seeds(&seeds()).unwrap();
-    let mut visits = demo::generate_visits(&template, &directory, 400, Utc::now());
+    let mut visits =
+        demo::generate_visits(&template, &directory, 200 * rounds as usize, Utc::now());
     for v in &mut visits {
         v.auditor = "auditor1".into();
         v.id = Uuid::now_v7();
@@ -108,14 +115,21 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next_delay = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        20 + seed % 160
+    };
 
     let mut acknowledged: Vec<Uuid> = Vec::new();
-    for round in 0..3u64 {
+    for (round, fresh) in (0..rounds).zip(visits.chunks(200)) {
         let (mut server, base) = serve(&db);
         let token = login(&http, &base).await;
         // Push batches concurrently and kill the server while they are in flight.
         let mut tasks = Vec::new();
-        for (n, batch) in visits.chunks(20).enumerate() {
+        for (n, batch) in fresh.chunks(20).enumerate() {
             let (http, base, token, batch) =
                 (http.clone(), base.clone(), token.clone(), batch.to_vec());
             tasks.push(tokio::spawn(async move {
@@ -123,7 +137,7 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
                 push(&http, &base, &token, &batch).await
             }));
         }
-        tokio::time::sleep(Duration::from_millis(40 + round * 30)).await;
+        tokio::time::sleep(Duration::from_millis(next_delay())).await;
         server.kill().unwrap(); // SIGKILL
         server.wait().unwrap();
         for task in tasks {
@@ -171,7 +185,7 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         .unwrap();
     assert_eq!((rows, distinct), (visits.len() as i64, visits.len() as i64));
     println!(
-        "kill: {} visits acknowledged before three SIGKILLs, all present; {} stored once in the end",
+        "kill: {} visits acknowledged before {rounds} SIGKILLs, all present; {} stored once in the end",
         acknowledged.len(),
         rows
     );
