@@ -184,6 +184,7 @@ texts! {
     ERR_REFUSED = "Сервер не принял запрос", "The server refused the request";
     ERR_FIELD = "поле", "field";
     WRONG_LOGIN = "Неверный логин или пароль", "Wrong login or password";
+    PHOTO_NOT_ON_SERVER = "фото ещё не загружено", "photo not uploaded yet";
     TIME_CHECK = "Проверьте время", "Check the times";
     FLAG_FINISHED_BEFORE_STARTED = "окончание раньше начала", "finished before it started";
     FLAG_IN_THE_FUTURE = "время позже получения сервером — часы телефона спешат", "later than the server received it: the phone's clock is fast";

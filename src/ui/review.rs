@@ -223,7 +223,12 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             rsx! {
                 h2 { "{office}" }
                 super::PrintButton {}
-                p { class: "muted", "{visit.auditor} · {local_time(visit.started_at)} · rev. {visit.revision} · {state_label(lang, d.state)}" }
+                p { class: "muted", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, d.state)}" }
+                p { class: "muted", "data-testid": "visit-times",
+                    "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
+                    if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
+                    if let Some(w) = visit.waiting_seconds { " · {i18n::WAITING_TIME.get(lang)}: {w.div_ceil(60)} {i18n::MINUTES.get(lang)}" }
+                }
                 for f in d.time_flags.iter() {
                     p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
                 }
@@ -244,6 +249,13 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                                     span { class: "answer",
                                         "{super::summary::answer_text(lang, &template, &item.id, visit.answers.get(&item.id).and_then(|a| a.value.as_ref()))}"
                                         if let Some(c) = visit.answers.get(&item.id).map(|a| a.comment.clone()).filter(|c| !c.is_empty()) { " · «{c}»" }
+                                    }
+                                    if let Some(a) = visit.answers.get(&item.id).filter(|a| !a.photos.is_empty()) {
+                                        div { class: "photos",
+                                            for p in a.photos.iter() {
+                                                ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone() }
+                                            }
+                                        }
                                     }
                                     span { class: "pts",
                                         match i.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(i.earned), points(i.possible)), _ => "—".into() }
@@ -295,5 +307,34 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             }
             {body}
         }
+    }
+}
+
+/// A photo of the visit under review, fetched from the server with the supervisor's token
+/// (an `<img src>` cannot carry it), shown as a data URL.
+#[component]
+fn ServerPhoto(sha256: String, mime: String) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let sha = sha256.clone();
+    let photo = use_resource(move || {
+        let api = state.account().map(|a| a.api());
+        let sha = sha.clone();
+        async move {
+            let bytes = api?.photo(&sha).await.ok()?;
+            use base64::Engine;
+            Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+        }
+    });
+    match &*photo.read() {
+        Some(Some(data)) => rsx! {
+            figure { "data-photo": "{sha256}",
+                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}" }
+            }
+        },
+        Some(None) => {
+            rsx! { figure { class: "missing", "data-photo": "{sha256}", "{i18n::PHOTO_NOT_ON_SERVER.get(lang)}" } }
+        }
+        None => rsx! { figure { "data-photo": "{sha256}", "…" } },
     }
 }

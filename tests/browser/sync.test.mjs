@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
 
+// A 1x1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
 let server, browser, context, page;
 let correctedId;
 
@@ -53,8 +56,18 @@ test('a visit made offline reaches the server once when the network returns', as
   await page.fill('[data-testid="auditor"]', 'auditor1');
   await page.click('[data-testid="begin"]');
   await page.waitForSelector('[data-testid="checklist"]');
+  let photoAttached = false;
   for (let n = 0; ; n++) {
     await answerAllItems(page, n);
+    // A photo of the first item that takes one: it follows the visit to the server, and the
+    // supervisor sees it there.
+    const card = photoAttached ? null : await page.$('article[data-item]:has(.photo-add)');
+    const photoItem = card && (await card.getAttribute('data-item'));
+    if (photoItem) {
+      await page.setInputFiles(`article[data-item="${photoItem}"] input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG });
+      await page.waitForSelector(`article[data-item="${photoItem}"] .photos img`);
+      photoAttached = true;
+    }
     if (!(await page.$('[data-testid="next"]'))) break;
     const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
     await page.click('[data-testid="next"]');
@@ -230,6 +243,10 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click('.chips button:last-child');
   await page.click(`[data-visit="${correctedId}"]`);
   await page.waitForSelector('[data-testid="changed-count"]');
+  // The photo taken offline reached the server and shows in the visit under review.
+  await page.waitForSelector('[data-photo] img');
+  assert.match(await page.getAttribute('[data-photo] img', 'src'), /^data:image\/png;base64,/);
+  assert.match(await page.textContent('[data-testid="visit-times"]'), /Начата: .* · Завершена: /);
   assert.match(await page.textContent('[data-testid="changed-count"]'), /: 1$/);
   assert.match(await page.textContent('li.changed[data-item="office.open-hours"] [data-testid="was"]'), /было: (Да|Нет)/);
 });

@@ -289,6 +289,15 @@ impl Api {
         Self::send(self.request(reqwest::Method::POST, &format!("/rating/{quarter}/publish"))).await
     }
 
+    /// A photo of a visit the caller may see: its bytes.
+    pub async fn photo(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        Ok(
+            Self::fetch(self.request(reqwest::Method::GET, &format!("/photos/{sha256}")))
+                .await?
+                .1,
+        )
+    }
+
     pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {
         let request = self
             .request(reqwest::Method::PUT, &format!("/photos/{sha256}"))

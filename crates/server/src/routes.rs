@@ -63,7 +63,7 @@ pub fn api() -> Router<AppState> {
             "/push",
             post(push).layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES)),
         )
-        .route("/photos/{sha256}", put(put_photo))
+        .route("/photos/{sha256}", put(put_photo).get(get_photo))
         .route("/visits", get(list_visits))
         .route("/visits/{id}", get(visit_detail))
         .route(
@@ -320,6 +320,55 @@ async fn push(
     let results = outcome
         .map_err(|_| AppError::Internal("the push was dropped before it was stored".into()))??;
     Ok(Json(PushResponse { results }))
+}
+
+/// A photo of a visit, for supervisors reviewing it and for the auditor who took it.
+async fn get_photo(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sha256): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    if sha256.len() != 64
+        || !sha256
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
+        return Err(AppError::bad("sha256", "must be 64 lowercase hex digits"));
+    }
+    let photo: Option<(String, Vec<u8>)> = state
+        .db
+        .read(move |conn| {
+            // Someone else's photo is "not found", like someone else's visit.
+            let visible: bool = conn
+                .prepare_cached(
+                    "SELECT 1 FROM visit_photos p JOIN visits v ON v.id = p.visit_id AND v.revision = p.revision
+                     WHERE p.sha256 = ?1 AND (?2 OR v.auditor = ?3) LIMIT 1",
+                )?
+                .exists(params![sha256, user.role.reads_all_visits(), user.login])?;
+            if !visible {
+                return Ok(None);
+            }
+            Ok(conn
+                .query_row("SELECT mime, bytes FROM photos WHERE sha256 = ?1", [&sha256], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?)
+        })
+        .await?;
+    let (mime, bytes) =
+        photo.ok_or_else(|| AppError::NotFound("no such photo of a visit you may see".into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            // Addressed by its content: the same address never changes.
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn put_photo(

@@ -1153,6 +1153,7 @@ enum Endpoint {
     Pull,
     Push,
     PutPhoto,
+    GetPhoto,
     ListVisits,
     VisitDetail,
     VisitLog,
@@ -1182,6 +1183,8 @@ const MATRIX: &[(Endpoint, [u16; 5])] = &[
     (Endpoint::Push, [401, 200, 200, 403, 403]),
     // A photo of auditor1's visit.
     (Endpoint::PutPhoto, [401, 201, 404, 404, 404]),
+    // That photo: its auditor and the supervisors see it; for auditor2 it does not exist.
+    (Endpoint::GetPhoto, [401, 200, 404, 200, 200]),
     (Endpoint::ListVisits, [401, 200, 200, 200, 200]),
     // auditor1's visit.
     (Endpoint::VisitDetail, [401, 200, 404, 200, 200]),
@@ -1284,6 +1287,10 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     .await
                 }
                 Endpoint::PutPhoto => s.put_photo(token, &sha256(PNG), PNG).await,
+                Endpoint::GetPhoto => {
+                    s.get(&format!("/api/v1/photos/{}", sha256(PNG)), token)
+                        .await
+                }
                 Endpoint::ListVisits => s.get("/api/v1/visits", token).await,
                 Endpoint::VisitDetail => {
                     s.get(&format!("/api/v1/visits/{}", visit1.id), token).await
@@ -1382,6 +1389,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/rating/history"),
     ("get", "/api/v1/rating/export"),
     ("post", "/api/v1/rating/{quarter}/publish"),
+    ("get", "/api/v1/photos/{sha256}"),
     ("get", "/api/v1/auditors"),
     ("get", "/api/v1/assignments"),
     ("post", "/api/v1/assignments"),
@@ -2235,4 +2243,27 @@ async fn a_device_clock_days_off_is_flagged_not_refused_and_lists_follow_the_ser
     )
     .await
     .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_supervisor_sees_the_photos_of_the_visit_under_review() {
+    let s = Server::new();
+    let a1 = s.login("auditor1").await;
+    let sup = s.login("supervisor").await;
+    let visit = s.with_photo(s.visit("auditor1"), PNG);
+    s.push_ok(&a1, &visit).await;
+    let address = format!("/api/v1/photos/{}", sha256(PNG));
+    // Not uploaded yet: nothing to show.
+    s.get(&address, Some(&sup))
+        .await
+        .error(StatusCode::NOT_FOUND);
+    s.put_photo(Some(&a1), &sha256(PNG), PNG)
+        .await
+        .expect(StatusCode::CREATED);
+    let reply = s.get(&address, Some(&sup)).await.expect(StatusCode::OK);
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(&reply.body[..], PNG);
+    s.get("/api/v1/photos/..%2F..%2Fetc%2Fpasswd", Some(&sup))
+        .await
+        .error(StatusCode::BAD_REQUEST);
 }
