@@ -64,6 +64,16 @@ async fn device(api: &Api) -> Mutex<Store> {
 
 /// Fills and submits a visit with every required item answered.
 fn submit_visit(store: &Store, auditor: &str, office: &str) -> Uuid {
+    submit_visit_at(store, auditor, office, Utc::now)
+}
+
+/// The same on a device whose clock says `clock()`.
+fn submit_visit_at(
+    store: &Store,
+    auditor: &str,
+    office: &str,
+    clock: impl Fn() -> chrono::DateTime<Utc>,
+) -> Uuid {
     let t = store.latest_template("office-visit").unwrap();
     let new = NewVisit {
         template_id: t.id.clone(),
@@ -72,7 +82,7 @@ fn submit_visit(store: &Store, auditor: &str, office: &str) -> Uuid {
         auditor: auditor.into(),
         scenario: t.scenarios[0].id.clone(),
     };
-    let v = store.start_visit(&new, Utc::now()).unwrap();
+    let v = store.start_visit(&new, clock()).unwrap();
     for item in t.items() {
         let value = match &item.kind {
             ItemKind::YesNo => AnswerValue::Yes,
@@ -80,11 +90,9 @@ fn submit_visit(store: &Store, auditor: &str, office: &str) -> Uuid {
             ItemKind::Number { .. } => AnswerValue::Number(9.0),
             ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
         };
-        store
-            .set_answer(v.id, &item.id, &value, Utc::now())
-            .unwrap();
+        store.set_answer(v.id, &item.id, &value, clock()).unwrap();
     }
-    store.submit(v.id, Utc::now()).unwrap();
+    store.submit(v.id, clock()).unwrap();
     v.id
 }
 
@@ -629,29 +637,7 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
         let supervisor = logged_in(&base, "supervisor", "secret3").await;
         let local = Mutex::new(Store::open_in_memory().unwrap());
         sync_once(&local, &api, clock).await.unwrap();
-        let id = {
-            let s = local.lock().unwrap();
-            let t = s.latest_template("office-visit").unwrap();
-            let new = NewVisit {
-                template_id: t.id.clone(),
-                template_version: t.version,
-                office_id: "klin-1".into(),
-                auditor: "auditor1".into(),
-                scenario: t.scenarios[0].id.clone(),
-            };
-            let v = s.start_visit(&new, clock()).unwrap();
-            for item in t.items() {
-                let value = match &item.kind {
-                    ItemKind::YesNo => AnswerValue::Yes,
-                    ItemKind::Scale => AnswerValue::Scale(4),
-                    ItemKind::Number { .. } => AnswerValue::Number(9.0),
-                    ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
-                };
-                s.set_answer(v.id, &item.id, &value, clock()).unwrap();
-            }
-            s.submit(v.id, clock()).unwrap();
-            v.id
-        };
+        let id = submit_visit_at(&local.lock().unwrap(), "auditor1", "klin-1", clock);
         let report = sync_once(&local, &api, clock).await.unwrap();
         assert_eq!(report.pushed, 1, "skew {skew}");
         let listed = supervisor.visits().await.unwrap();

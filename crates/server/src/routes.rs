@@ -322,19 +322,27 @@ async fn push(
     Ok(Json(PushResponse { results }))
 }
 
+/// A photo's address is the SHA-256 of its bytes and nothing else, so no path can be
+/// smuggled through it.
+fn photo_address(sha256: &str) -> Result<(), AppError> {
+    let hex = sha256.len() == 64
+        && sha256
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+    if hex {
+        Ok(())
+    } else {
+        Err(AppError::bad("sha256", "must be 64 lowercase hex digits"))
+    }
+}
+
 /// A photo of a visit, for supervisors reviewing it and for the auditor who took it.
 async fn get_photo(
     State(state): State<AppState>,
     user: AuthUser,
     Path(sha256): Path<String>,
 ) -> Result<axum::response::Response, AppError> {
-    if sha256.len() != 64
-        || !sha256
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    {
-        return Err(AppError::bad("sha256", "must be 64 lowercase hex digits"));
-    }
+    photo_address(&sha256)?;
     let photo: Option<(String, Vec<u8>)> = state
         .db
         .read(move |conn| {
@@ -378,13 +386,7 @@ async fn put_photo(
     // Not a bare `Bytes`: its rejection (over the body limit) would answer in plain text.
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<StatusCode, AppError> {
-    if sha256.len() != 64
-        || !sha256
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    {
-        return Err(AppError::bad("sha256", "must be 64 lowercase hex digits"));
-    }
+    photo_address(&sha256)?;
     let body = body?;
     if body.len() > MAX_PHOTO_BYTES {
         return Err(AppError::TooLarge(format!(
