@@ -851,7 +851,7 @@ impl Store {
             .query_map([], outbox_row)?
             .map(|row| row?)
             .collect::<Result<Vec<_>, _>>()?;
-        out.sort_by(|a, b| (a.queued_at, a.visit_id).cmp(&(b.queued_at, b.visit_id)));
+        out.sort_by_key(|e| (e.queued_at, e.visit_id));
         Ok(out)
     }
 

@@ -324,8 +324,10 @@ impl StoreAccess for std::sync::Mutex<Store> {
     }
 }
 
-/// Push requests on the wire at once.
-const IN_FLIGHT: usize = 2;
+/// Push requests on the wire at once: with three, one is being stored while the next two
+/// are read and checked, so the server's writer rarely waits for a request (two left it
+/// idle between pushes; about 7% slower in the sync bench).
+const IN_FLIGHT: usize = 3;
 
 /// The next batch to push: the entries to send again first, else the next waiting ones of
 /// `queue` (read now, with their payloads); `None` once nothing is left.
