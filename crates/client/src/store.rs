@@ -840,36 +840,89 @@ impl Store {
 
     /// Outbox entries the server has neither acknowledged nor refused, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        // Sorted here, not by SQLite: there is no index to read them in order, and a sort
+        // in SQL carries every payload through its sorter (spilling to a temporary file
+        // for a large outbox), about three times the cost of the whole read.
+        let mut stmt = self.conn.prepare_cached(
             "SELECT visit_id, revision, payload, queued_at, attempts, last_error, sent_at
-             FROM outbox WHERE sent_at IS NULL AND rejected_reason IS NULL ORDER BY queued_at, visit_id",
+             FROM outbox WHERE sent_at IS NULL AND rejected_reason IS NULL",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, u32>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, revision, payload, queued, attempts, last_error, sent) = row?;
-            out.push(OutboxEntry {
-                visit_id: Uuid::parse_str(&id).map_err(|e| corrupt("outbox visit id", e))?,
-                revision,
-                payload,
-                queued_at: parse_ts("outbox time", &queued)?,
-                attempts,
-                last_error,
-                sent_at: sent.map(|s| parse_ts("outbox sent time", &s)).transpose()?,
-            });
+        let mut out = stmt
+            .query_map([], outbox_row)?
+            .map(|row| row?)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|e| (e.queued_at, e.visit_id));
+        Ok(out)
+    }
+
+    /// The waiting outbox entries as (visit id, revision), in the order of [`Store::outbox`],
+    /// without their payloads: the sync engine reads those a batch at a time
+    /// ([`Store::outbox_entries`]) and can send the first batch before it has read the last.
+    pub fn outbox_queue(&self) -> Result<Vec<(Uuid, u32)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT visit_id, revision, queued_at FROM outbox
+             WHERE sent_at IS NULL AND rejected_reason IS NULL",
+        )?;
+        let mut keys = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .map(|row| {
+                let (id, revision, queued) = row?;
+                Ok((
+                    parse_ts("outbox time", &queued)?,
+                    Uuid::parse_str(&id).map_err(|e| corrupt("outbox visit id", e))?,
+                    revision,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        keys.sort();
+        Ok(keys.into_iter().map(|(_, id, rev)| (id, rev)).collect())
+    }
+
+    /// The entries named by `keys` that are still waiting, in that order.
+    pub fn outbox_entries(&self, keys: &[(Uuid, u32)]) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT visit_id, revision, payload, queued_at, attempts, last_error, sent_at
+             FROM outbox WHERE visit_id = ?1 AND revision = ?2
+                 AND sent_at IS NULL AND rejected_reason IS NULL",
+        )?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (id, revision) in keys {
+            if let Some(entry) = stmt
+                .query_row(params![id.to_string(), revision], outbox_row)
+                .optional()?
+            {
+                out.push(entry?);
+            }
         }
         Ok(out)
     }
+}
+
+/// An outbox row as selected by the `outbox*` reads; the outer result is SQLite's, the
+/// inner one says whether the row made sense.
+#[allow(clippy::type_complexity)]
+fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<Result<OutboxEntry, StoreError>> {
+    let id: String = r.get(0)?;
+    let queued: String = r.get(3)?;
+    let sent: Option<String> = r.get(6)?;
+    let (revision, payload, attempts, last_error) = (r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
+    Ok((|| {
+        Ok(OutboxEntry {
+            visit_id: Uuid::parse_str(&id).map_err(|e| corrupt("outbox visit id", e))?,
+            revision,
+            payload,
+            queued_at: parse_ts("outbox time", &queued)?,
+            attempts,
+            last_error,
+            sent_at: sent.map(|s| parse_ts("outbox sent time", &s)).transpose()?,
+        })
+    })())
 }
 
 /// A checklist and the stored bytes it was parsed from.

@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use futures_util::{FutureExt, StreamExt};
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use zakupka_core::Visit;
@@ -170,16 +172,26 @@ impl Api {
     /// Pushes outbox payloads as they are stored: each is already a visit's JSON, so the
     /// request is put together without parsing them again.
     pub async fn push_payloads(&self, payloads: &[&str]) -> Result<PushResponse, SyncError> {
+        self.push_body_raw(Self::push_body(payloads.iter().copied()))
+            .await
+    }
+
+    /// A push request's body around visits' JSON texts.
+    fn push_body<'a>(payloads: impl Iterator<Item = &'a str> + Clone) -> String {
         let mut body =
-            String::with_capacity(payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 16);
+            String::with_capacity(payloads.clone().map(|p| p.len() + 1).sum::<usize>() + 16);
         body.push_str("{\"visits\":[");
-        for (n, p) in payloads.iter().enumerate() {
+        for (n, p) in payloads.enumerate() {
             if n > 0 {
                 body.push(',');
             }
             body.push_str(p);
         }
         body.push_str("]}");
+        body
+    }
+
+    async fn push_body_raw(&self, body: String) -> Result<PushResponse, SyncError> {
         let request = self
             .request(reqwest::Method::POST, "/push")
             .header(reqwest::header::CONTENT_TYPE, "application/json");
@@ -321,8 +333,59 @@ impl StoreAccess for std::sync::Mutex<Store> {
     }
 }
 
-/// Push requests sent at once.
-const IN_FLIGHT: usize = 2;
+/// Push requests on the wire at once: with three, one is being stored while the next two
+/// are read and checked, so the server's writer rarely waits for a request (two left it
+/// idle between pushes; about 7% slower in the sync bench).
+const IN_FLIGHT: usize = 3;
+
+/// The next batch to push: the entries to send again first, else the next waiting ones of
+/// `queue` (read now, with their payloads); `None` once nothing is left.
+fn next_batch(
+    store: &impl StoreAccess,
+    queue: &mut std::collections::VecDeque<(Uuid, u32)>,
+    again: &mut Vec<OutboxEntry>,
+) -> Result<Option<Vec<OutboxEntry>>, StoreError> {
+    if !again.is_empty() {
+        return Ok(Some(std::mem::take(again)));
+    }
+    while !queue.is_empty() {
+        let keys: Vec<(Uuid, u32)> = queue.drain(..queue.len().min(MAX_PUSH_BATCH)).collect();
+        let batch = store.read(|s| s.outbox_entries(&keys))?;
+        if !batch.is_empty() {
+            return Ok(Some(batch));
+        }
+    }
+    Ok(None)
+}
+
+/// Pushes one batch of outbox entries; answers with the batch, for its outcomes. On native
+/// builds the request is started here, as a task of its own, so that it goes on while the
+/// engine's thread is busy with the store (the browser's fetch runs by itself anyway).
+fn push_batch(
+    api: &Api,
+    batch: Vec<OutboxEntry>,
+) -> futures_util::future::LocalBoxFuture<'_, (Vec<OutboxEntry>, Result<PushResponse, SyncError>)> {
+    let body = Api::push_body(batch.iter().map(|e| e.payload.as_str()));
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let task = runtime.spawn({
+            let api = api.clone();
+            async move { api.push_body_raw(body).await }
+        });
+        return async move {
+            let answer = task
+                .await
+                .unwrap_or_else(|e| Err(SyncError::Offline(format!("push task: {e}"))));
+            (batch, answer)
+        }
+        .boxed_local();
+    }
+    async move {
+        let answer = api.push_body_raw(body).await;
+        (batch, answer)
+    }
+    .boxed_local()
+}
 
 /// How the engine reaches the store: briefly, never across an await. `write` is where the
 /// app makes a write durable (the web build copies the database to IndexedDB).
@@ -411,35 +474,28 @@ pub async fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut photos: Vec<String> = Vec::new();
-    let mut pending = store.read(|s| s.outbox())?;
-    // What the server said of the round before, written down while the next round is on
-    // the wire: the device's commit and the server's work overlap. Safe: an outcome not yet
-    // written when the app dies only means the visit goes again and is answered
-    // "duplicate".
-    let mut unrecorded: Vec<(Uuid, u32, PushOutcome)> = Vec::new();
+    // What to send, in order; each batch's payloads are read just before it goes, so the
+    // first push is on the wire before the rest of the outbox has been read.
+    let mut queue = std::collections::VecDeque::from(store.read(|s| s.outbox_queue())?);
+    // Entries of a batch refused for one visit of it: sent again first.
+    let mut again: Vec<OutboxEntry> = Vec::new();
+    // Pushes on the wire: as one is answered the next goes, so the server checks one while
+    // it stores another and never waits for the device to write down outcomes.
+    let mut in_flight = futures_util::stream::FuturesUnordered::new();
     let mut stop = None;
-    while !pending.is_empty() && stop.is_none() {
-        // Batches in flight together: the server checks one while it stores another.
-        let mut round: Vec<Vec<OutboxEntry>> = Vec::new();
-        while round.len() < IN_FLIGHT && !pending.is_empty() {
-            round.push(pending.drain(..pending.len().min(MAX_PUSH_BATCH)).collect());
+    while in_flight.len() < IN_FLIGHT
+        && let Some(batch) = next_batch(store, &mut queue, &mut again)?
+    {
+        in_flight.push(push_batch(api, batch));
+    }
+    while let Some(first) = in_flight.next().await {
+        // Whatever else has been answered meanwhile is written down in the same commit.
+        let mut answered = vec![first];
+        while let Some(Some(more)) = in_flight.next().now_or_never() {
+            answered.push(more);
         }
-        let pushes = futures_util::future::join_all(round.iter().map(|batch| async move {
-            let payloads: Vec<&str> = batch.iter().map(|e| e.payload.as_str()).collect();
-            api.push_payloads(&payloads).await
-        }));
-        let previous = std::mem::take(&mut unrecorded);
-        let record = async {
-            if previous.is_empty() {
-                Ok(())
-            } else {
-                store.write(|s| s.record_push(&previous, now()))
-            }
-        };
-        // The pushes are polled first, so their requests are under way before the commit.
-        let (answers, recorded) = futures_util::future::join(pushes, record).await;
-        recorded?;
-        for (batch, answer) in round.into_iter().zip(answers) {
+        let mut outcomes_now: Vec<(Uuid, u32, PushOutcome)> = Vec::new();
+        for (batch, answer) in answered {
             let outcomes = push_outcomes(&batch, &answer);
             if let Ok(response) = &answer {
                 photos.extend(
@@ -449,7 +505,7 @@ pub async fn sync_once(
                         .flat_map(|r| r.missing_photos.iter().cloned()),
                 );
             }
-            unrecorded.extend(
+            outcomes_now.extend(
                 batch
                     .iter()
                     .zip(outcomes.iter())
@@ -470,21 +526,28 @@ pub async fn sync_once(
                     status: 400,
                     field: Some(_),
                     ..
-                }) => {
-                    let retry = batch
+                }) => again.extend(
+                    batch
                         .into_iter()
                         .zip(outcomes)
-                        .filter(|(_, o)| matches!(o, PushOutcome::Retry(_)));
-                    let mut again: Vec<OutboxEntry> = retry.map(|(e, _)| e).collect();
-                    again.append(&mut pending);
-                    pending = again;
+                        .filter(|(_, o)| matches!(o, PushOutcome::Retry(_)))
+                        .map(|(e, _)| e),
+                ),
+                Err(e) => {
+                    stop.get_or_insert(e);
                 }
-                Err(e) => stop = Some(e),
             }
         }
-    }
-    if !unrecorded.is_empty() {
-        store.write(|s| s.record_push(&unrecorded, now()))?;
+        // The next pushes go before the device's commit, which they then overlap. Safe: an
+        // outcome not yet written when the app dies only means the visit goes again and
+        // is answered "duplicate".
+        while stop.is_none()
+            && in_flight.len() < IN_FLIGHT
+            && let Some(batch) = next_batch(store, &mut queue, &mut again)?
+        {
+            in_flight.push(push_batch(api, batch));
+        }
+        store.write(|s| s.record_push(&outcomes_now, now()))?;
     }
     if let Some(e) = stop {
         return Err(e);
