@@ -62,10 +62,6 @@ impl Store {
             .transpose()
     }
 
-    pub fn set_last_sync(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.set_setting(LAST_SYNC_KEY, &ts(at))
-    }
-
     /// Records the outcome of pushing the entries; all in one commit.
     pub fn record_push(
         &self,
@@ -109,7 +105,8 @@ impl Store {
     }
 
     /// Applies a pull in one commit: templates, directory, review states of this device's
-    /// visits, and the cursor last, so an interrupted pull is simply repeated.
+    /// visits, and the cursor last, so an interrupted pull is simply repeated; the last page
+    /// also records when the device last synced.
     pub fn apply_pull(&self, pull: &PullResponse, now: DateTime<Utc>) -> Result<(), StoreError> {
         let plan = plan_incoming(&self.visit_ids()?, pull);
         let tx = self.conn.unchecked_transaction()?;
@@ -142,6 +139,11 @@ impl Store {
         tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(
             params![CURSOR_KEY, pull.next_cursor.to_string()],
         )?;
+        // The last page of a pull ends a sync: its time goes into the same commit.
+        if !pull.more {
+            tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+                .execute(params![LAST_SYNC_KEY, ts(now)])?;
+        }
         tx.commit()?;
         Ok(())
     }

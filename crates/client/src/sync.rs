@@ -568,11 +568,11 @@ pub async fn sync_once(
         let pull = api.pull(cursor).await?;
         report.updates += pull.visits.len();
         store.write(|s| s.apply_pull(&pull, now()))?;
+        // The last page also records the sync's time, in the same commit.
         if !pull.more {
             break;
         }
     }
-    store.write(|s| s.set_last_sync(now()))?;
     Ok(report)
 }
 

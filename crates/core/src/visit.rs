@@ -334,7 +334,17 @@ impl Visit {
                 }
             }
         }
-        if let Some(missing) = template.missing_required(&self.values()).first() {
+        // The first required item without a value; read in place, since this runs for
+        // every visit a server receives.
+        let unanswered = template.items().find(|i| {
+            i.required
+                && self
+                    .answers
+                    .get(&i.id)
+                    .and_then(|a| a.value.as_ref())
+                    .is_none()
+        });
+        if let Some(missing) = unanswered.map(|i| &i.id) {
             return bad(
                 &format!("answers.{missing}"),
                 "a required item is not answered".into(),
