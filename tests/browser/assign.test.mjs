@@ -75,6 +75,12 @@ test('a supervisor assigns a visit: own branch refused, same office next quarter
   assert.equal((await page.textContent('[data-testid="assign-submit"]')).trim(), 'Назначить всё равно');
   await page.fill('[data-testid="assign-note"]', 'Лучше до обеда');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the form fits the phone');
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'and a 360 px phone');
+  const small = await page.$$eval('[data-testid="assign-form"] button, [data-testid="assign-form"] select, [data-testid="assign-form"] input',
+    (els) => els.filter((e) => e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(small, [], 'every control is a large touch target');
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(SHOTS, 'assign.png'), fullPage: true });
   await page.click('[data-testid="assign-submit"]');
   await page.waitForSelector('[data-testid="assign-done"]');
@@ -128,6 +134,9 @@ test('the review queue narrows to one branch and flags a phone with a wrong cloc
   const branch = directory.offices.find((o) => o.id === waiting[0].office_id).branch_id;
   const expected = (await server.api('GET', `/visits?state=submitted&branch=${branch}`, token)).body.map((v) => v.visit_id).sort();
   assert.ok(expected.length < waiting.length, 'the filter leaves some visits out');
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'the queue and its filters fit a 360 px phone');
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.selectOption('[data-testid="filter-branch"]', branch);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="queue"] [data-visit]').length === n, expected.length);
   const shown = (await page.$$eval('[data-testid="queue"] [data-visit]', (b) => b.map((x) => x.dataset.visit))).sort();
