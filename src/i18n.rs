@@ -311,3 +311,13 @@ pub fn time_flag(lang: Lang, flag: zakupka_core::TimeFlag) -> &'static str {
         F::LongBeforeReceipt => FLAG_LONG_BEFORE_RECEIPT.get(lang),
     }
 }
+
+/// Where an assignment stands, as the auditor and the supervisor read it.
+pub fn assignment_status(lang: Lang, status: zakupka_core::wire::AssignmentStatus) -> &'static str {
+    use zakupka_core::wire::AssignmentStatus as S;
+    match status {
+        S::Open => ASSIGNMENT_OPEN.get(lang),
+        S::Overdue => ASSIGNMENT_OVERDUE.get(lang),
+        S::Done => ASSIGNMENT_DONE.get(lang),
+    }
+}

@@ -16,14 +16,6 @@ use crate::state::{AppState, Screen};
 /// How many offices the search shows at once.
 const SHOWN: usize = 12;
 
-fn status_label(lang: Lang, s: AssignmentStatus) -> &'static str {
-    match s {
-        AssignmentStatus::Open => i18n::ASSIGNMENT_OPEN.get(lang),
-        AssignmentStatus::Overdue => i18n::ASSIGNMENT_OVERDUE.get(lang),
-        AssignmentStatus::Done => i18n::ASSIGNMENT_DONE.get(lang),
-    }
-}
-
 fn last_day(q: Quarter) -> NaiveDate {
     let end = q.bounds().1.date_naive();
     end.pred_opt().unwrap_or(end)
@@ -45,18 +37,7 @@ pub fn AssignScreen() -> Element {
     let mut quarter = use_signal(|| this_quarter);
     let mut reload = use_signal(|| 0u32);
     let api = state.account().map(|a| a.api());
-    let auditors = use_resource({
-        let api = api.clone();
-        move || {
-            let api = api.clone();
-            async move {
-                api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
-                    .auditors()
-                    .await
-                    .map_err(|e| i18n::explain_sync(lang, &e))
-            }
-        }
-    });
+    let auditors = super::use_auditors();
     let list = use_resource(move || {
         let api = api.clone();
         let q = quarter();
@@ -126,16 +107,11 @@ fn AssignmentLine(assignment: Assignment, on_cancelled: EventHandler<()>) -> Ele
             Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
     };
-    let tag = match a.status {
-        AssignmentStatus::Open => "open",
-        AssignmentStatus::Overdue => "overdue",
-        AssignmentStatus::Done => "done",
-    };
     rsx! {
         li { class: "assignment-line", "data-assignment": "{a.id}",
-            div { class: "row", "data-status": "{tag}",
+            div { class: "row", "data-status": "{a.status.as_str()}",
                 span { class: "title", "{state.office_name(&a.office_id)}" }
-                span { class: "meta", "{a.auditor} · {i18n::DUE_BY.get(lang)} {a.due.format(\"%d.%m.%Y\")} · {status_label(lang, a.status)}" }
+                span { class: "meta", "{a.auditor} · {i18n::DUE_BY.get(lang)} {a.due.format(\"%d.%m.%Y\")} · {i18n::assignment_status(lang, a.status)}" }
                 if let Some(e) = error() { span { class: "failed", "{e}" } }
             }
             if a.status != AssignmentStatus::Done {
@@ -185,14 +161,20 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
             office().and_then(|o| directory.office(&o).map(|o| o.branch_id.clone()));
         branch.is_some() && branch == office_branch
     };
-    let preview = use_resource(move || async move {
-        let r = request()?;
-        let api = state.account().map(|a| a.api())?;
-        Some(
-            api.assign(&r)
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e)),
-        )
+    // The account is read here, not in the resource, which would then check again on every
+    // write to the store; the resource follows the form's fields only.
+    let account_api = state.account().map(|a| a.api());
+    let preview = use_resource(move || {
+        let api = account_api.clone();
+        async move {
+            let r = request()?;
+            let api = api?;
+            Some(
+                api.assign(&r)
+                    .await
+                    .map_err(|e| i18n::explain_sync(lang, &e)),
+            )
+        }
     });
     let (warnings, refusal) = match &*preview.read() {
         Some(Some(Ok(p))) => (p.warnings.clone(), None),

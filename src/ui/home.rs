@@ -189,18 +189,13 @@ fn AssignedVisit(item: zakupka_client::LocalAssignment) -> Element {
     let scenario = template
         .scenario(&a.scenario)
         .map_or(a.scenario.clone(), |s| s.label.get(lang).to_owned());
-    let status = match (item.visit, a.status) {
-        (_, AssignmentStatus::Done) | (Some((_, VisitStatus::Submitted)), _) => {
-            i18n::ASSIGNMENT_DONE
-        }
-        (_, AssignmentStatus::Overdue) => i18n::ASSIGNMENT_OVERDUE,
-        _ => i18n::ASSIGNMENT_OPEN,
+    // Sent from this phone counts as done before the server has said so.
+    let shown = match item.visit {
+        Some((_, VisitStatus::Submitted)) => AssignmentStatus::Done,
+        _ => a.status,
     };
-    let tag = match a.status {
-        AssignmentStatus::Open => "open",
-        AssignmentStatus::Overdue => "overdue",
-        AssignmentStatus::Done => "done",
-    };
+    let status = i18n::assignment_status(lang, shown);
+    let tag = a.status.as_str();
     let (action, target) = match item.visit {
         None => (i18n::ASSIGNMENT_START, None),
         Some((id, VisitStatus::Draft)) => (i18n::ASSIGNMENT_CONTINUE, Some(Screen::Checklist(id))),
@@ -215,7 +210,7 @@ fn AssignedVisit(item: zakupka_client::LocalAssignment) -> Element {
                     None => state.start_assigned(&a),
                 },
                 span { class: "title", "{state.office_name(&item.assignment.office_id)}" }
-                span { class: "meta", "{scenario} · {i18n::DUE_BY.get(lang)} {due} · {status.get(lang)}" }
+                span { class: "meta", "{scenario} · {i18n::DUE_BY.get(lang)} {due} · {status}" }
                 if !item.assignment.note.is_empty() {
                     span { class: "meta", "{item.assignment.note}" }
                 }

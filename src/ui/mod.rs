@@ -107,3 +107,21 @@ pub fn PrintButton() -> Element {
         }
     }
 }
+
+/// The auditors with their branches, from the server (supervisors' screens).
+pub fn use_auditors() -> Resource<Result<Vec<zakupka_core::wire::Auditor>, String>> {
+    let state = use_context::<AppState>();
+    let lang = *state.lang.peek();
+    // Read once, outside the resource: reading the account inside would subscribe it to
+    // every write to the store and fetch again on each.
+    let api = state.account().map(|a| a.api());
+    use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
+                .auditors()
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))
+        }
+    })
+}

@@ -33,18 +33,7 @@ pub fn ReviewQueue() -> Element {
     let mut auditor = use_signal(|| None::<String>);
     let mut query = use_signal(String::new);
     let api = state.account().map(|a| a.api());
-    let auditors = use_resource({
-        let api = api.clone();
-        move || {
-            let api = api.clone();
-            async move {
-                match api {
-                    Some(api) => api.auditors().await.unwrap_or_default(),
-                    None => Vec::new(),
-                }
-            }
-        }
-    });
+    let auditors = super::use_auditors();
     // The server filters; the text box narrows what came back, as the supervisor types.
     let visits = use_resource(move || {
         let api = api.clone();
@@ -86,9 +75,10 @@ pub fn ReviewQueue() -> Element {
         .take(6)
         .collect();
     let directory = (state.directory)();
+    // Without the list the filter offers "all" only; the queue says what went wrong.
     let auditor_logins: Vec<String> = match &*auditors.read() {
-        Some(list) => list.iter().map(|a| a.login.clone()).collect(),
-        None => Vec::new(),
+        Some(Ok(list)) => list.iter().map(|a| a.login.clone()).collect(),
+        _ => Vec::new(),
     };
     rsx! {
         main { class: "screen review", "data-testid": "review-queue",
@@ -317,8 +307,10 @@ fn ServerPhoto(sha256: String, mime: String) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let sha = sha256.clone();
+    // Outside the resource, so that it does not fetch again on every write to the store.
+    let api = state.account().map(|a| a.api());
     let photo = use_resource(move || {
-        let api = state.account().map(|a| a.api());
+        let api = api.clone();
         let sha = sha.clone();
         async move {
             let bytes = api?.photo(&sha).await.ok()?;

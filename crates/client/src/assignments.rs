@@ -71,11 +71,8 @@ impl Store {
                     let status: String = r.get(1)?;
                     Some((
                         Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?,
-                        if status == "draft" {
-                            VisitStatus::Draft
-                        } else {
-                            VisitStatus::Submitted
-                        },
+                        VisitStatus::parse(&status)
+                            .ok_or_else(|| corrupt("visit status", &status))?,
                     ))
                 }
                 None => None,

@@ -169,14 +169,8 @@ impl Api {
         Self::send(self.request(reqwest::Method::POST, "/push").json(&body)).await
     }
 
-    /// Pushes outbox payloads as they are stored: each is already a visit's JSON, so the
-    /// request is put together without parsing them again.
-    pub async fn push_payloads(&self, payloads: &[&str]) -> Result<PushResponse, SyncError> {
-        self.push_body_raw(Self::push_body(payloads.iter().copied()))
-            .await
-    }
-
-    /// A push request's body around visits' JSON texts.
+    /// A push request's body around outbox payloads as they are stored: each is already a
+    /// visit's JSON, so the request is put together without parsing them again.
     fn push_body<'a>(payloads: impl Iterator<Item = &'a str> + Clone) -> String {
         let mut body =
             String::with_capacity(payloads.clone().map(|p| p.len() + 1).sum::<usize>() + 16);
@@ -191,6 +185,7 @@ impl Api {
         body
     }
 
+    /// Pushes a body made by [`Api::push_body`].
     async fn push_body_raw(&self, body: String) -> Result<PushResponse, SyncError> {
         let request = self
             .request(reqwest::Method::POST, "/push")

@@ -276,6 +276,17 @@ pub enum AssignmentStatus {
     Done,
 }
 
+impl AssignmentStatus {
+    /// The wire name, also a stable tag for the interface and its tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatus::Open => "open",
+            AssignmentStatus::Overdue => "overdue",
+            AssignmentStatus::Done => "done",
+        }
+    }
+}
+
 /// A visit a supervisor asks an auditor to make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assignment {

@@ -13,11 +13,7 @@ use zakupka_core::wire::{
 use zakupka_core::{Directory, Template};
 
 use crate::error::AppError;
-use crate::ingest;
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+use crate::ingest::{quarter_span, ts};
 
 /// Sets the branch an auditor works for (`None`: none), checked against the directory.
 pub fn set_branch(
@@ -73,6 +69,7 @@ fn latest_template(conn: &Connection) -> Result<Option<Template>, AppError> {
 pub fn check(
     conn: &Connection,
     req: &AssignmentRequest,
+    directory: &Directory,
     today: NaiveDate,
 ) -> Result<Vec<AssignmentWarning>, AppError> {
     let auditor: Option<(String, Option<String>)> = conn
@@ -90,7 +87,6 @@ pub fn check(
             format!("`{}` is not an auditor", req.auditor),
         ));
     }
-    let directory = ingest::directory(conn)?;
     let office = directory.office(&req.office_id).ok_or_else(|| {
         AppError::bad(
             "office_id",
@@ -153,13 +149,13 @@ fn seen(
     office: &str,
     quarter: Quarter,
 ) -> Result<bool, AppError> {
-    let (start, end) = quarter.bounds();
+    let (start, end) = quarter_span(quarter);
     let visited = conn
         .prepare_cached(
             "SELECT 1 FROM visits WHERE auditor = ?1 AND office_id = ?2
              AND started_at >= ?3 AND started_at < ?4 LIMIT 1",
         )?
-        .exists(params![auditor, office, ts(start), ts(end)])?;
+        .exists(params![auditor, office, start, end])?;
     let assigned = conn
         .prepare_cached(
             "SELECT 1 FROM assignments WHERE auditor = ?1 AND office_id = ?2 AND quarter = ?3
@@ -172,11 +168,12 @@ fn seen(
 pub fn create(
     conn: &mut Connection,
     req: &AssignmentRequest,
+    directory: &Directory,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(Option<Assignment>, Vec<AssignmentWarning>), AppError> {
     let tx = conn.transaction()?;
-    let warnings = check(&tx, req, now.date_naive())?;
+    let warnings = check(&tx, req, directory, now.date_naive())?;
     if req.dry_run {
         return Ok((None, warnings));
     }
@@ -250,9 +247,9 @@ fn get(conn: &Connection, id: Uuid, today: NaiveDate) -> Result<Option<Assignmen
         return Ok(None);
     };
     let quarter: Quarter = quarter.parse().map_err(AppError::Internal)?;
-    let (start, end) = quarter.bounds();
+    let (start, end) = quarter_span(quarter);
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE a.id = ?1"))?;
-    let mut rows = stmt.query(params![id.to_string(), ts(start), ts(end)])?;
+    let mut rows = stmt.query(params![id.to_string(), start, end])?;
     rows.next()?.map(|r| read(r, today)).transpose()
 }
 
@@ -277,11 +274,11 @@ pub fn list(
     let mut out = Vec::new();
     for q in quarters {
         let quarter: Quarter = q.parse().map_err(AppError::Internal)?;
-        let (start, end) = quarter.bounds();
+        let (start, end) = quarter_span(quarter);
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT} WHERE a.quarter = ?1 AND a.cancelled_at IS NULL AND (?4 IS NULL OR a.auditor = ?4)"
         ))?;
-        let mut rows = stmt.query(params![q, ts(start), ts(end), filter.auditor])?;
+        let mut rows = stmt.query(params![q, start, end, filter.auditor])?;
         while let Some(r) = rows.next()? {
             out.push(read(r, today)?);
         }

@@ -17,6 +17,7 @@ use zakupka_core::wire::Role;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::ingest::ts;
 
 /// Auditors log in once and then work offline for days: a token lasts a month.
 pub const TOKEN_LIFETIME_DAYS: i64 = 30;
@@ -42,10 +43,6 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn parse_ts(s: &str) -> Option<DateTime<Utc>> {

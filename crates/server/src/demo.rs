@@ -189,7 +189,7 @@ fn assign_demo(
                 note: String::new(),
                 dry_run: false,
             };
-            crate::assignments::create(conn, &request, "supervisor", now)?;
+            crate::assignments::create(conn, &request, directory, "supervisor", now)?;
         }
     }
     Ok(())

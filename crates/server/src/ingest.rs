@@ -11,8 +11,15 @@ use zakupka_core::{Directory, Template, Visit};
 
 use crate::error::AppError;
 
-fn ts(t: DateTime<Utc>) -> String {
+/// How the server writes times in its tables: fixed width, so they compare as text.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A quarter as `start <= t < end` bounds in the tables' time format.
+pub(crate) fn quarter_span(q: zakupka_core::rating::Quarter) -> (String, String) {
+    let (start, end) = q.bounds();
+    (ts(start), ts(end))
 }
 
 pub fn template(conn: &Connection, id: &str, version: u32) -> Result<Option<Template>, AppError> {
@@ -88,23 +95,27 @@ impl ReferenceCache {
             }
         }
         drop(known);
+        Ok(Reference {
+            directory: self.directory(conn)?,
+            templates,
+        })
+    }
+
+    /// The directory, parsed again only when a newer one has been published.
+    pub fn directory(&self, conn: &Connection) -> Result<Arc<Directory>, AppError> {
         let latest: i64 = conn
             .prepare_cached(
                 "SELECT coalesce(max(seq), 0) FROM changes WHERE auditor IS NULL AND kind = 'directory'",
             )?
             .query_row([], |r| r.get(0))?;
         let mut cached = self.directory.lock().unwrap_or_else(|e| e.into_inner());
-        let directory = match &*cached {
+        Ok(match &*cached {
             Some((seq, d)) if *seq == latest => d.clone(),
             _ => {
                 let d = Arc::new(directory(conn)?);
                 *cached = Some((latest, d.clone()));
                 d
             }
-        };
-        Ok(Reference {
-            directory,
-            templates,
         })
     }
 }

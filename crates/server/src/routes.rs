@@ -450,12 +450,7 @@ async fn list_visits(
         .map(|q| q.parse::<zakupka_core::rating::Quarter>())
         .transpose()
         .map_err(|e| AppError::bad("quarter", e))?
-        .map(|q| {
-            let (start, end) = q.bounds();
-            let ts =
-                |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            (ts(start), ts(end))
-        });
+        .map(ingest::quarter_span);
     let review_state = nonempty(filter.state)
         .map(|s| {
             ReviewState::parse(&s).map(|_| s.clone()).ok_or_else(|| {
@@ -468,13 +463,14 @@ async fn list_visits(
         .transpose()?;
     let office = nonempty(filter.office);
     let branch = nonempty(filter.branch);
+    let pushes = state.pushes.clone();
     let list = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             // A branch is the set of its offices, as the directory has them now.
             let branch_offices = match &branch {
                 Some(b) => {
-                    let directory = ingest::directory(conn)?;
+                    let directory = pushes.references.directory(conn)?;
                     if directory.branch(b).is_none() {
                         return Err(AppError::bad(
                             "branch",
@@ -795,7 +791,7 @@ async fn list_auditors(
     user: AuthUser,
 ) -> Result<Json<Vec<Auditor>>, AppError> {
     supervisor(&user, "list auditors")?;
-    let list = state.db.call(|conn| assignments::auditors(conn)).await?;
+    let list = state.db.read(|conn| assignments::auditors(conn)).await?;
     Ok(Json(list))
 }
 
@@ -826,7 +822,7 @@ async fn list_assignments(
     let filter = assignments::Filter { auditor, quarter };
     let list = state
         .db
-        .call(move |conn| assignments::list(conn, &filter, Utc::now().date_naive()))
+        .read(move |conn| assignments::list(conn, &filter, Utc::now().date_naive()))
         .await?;
     Ok(Json(list))
 }
@@ -838,9 +834,13 @@ async fn create_assignment(
 ) -> Result<(StatusCode, Json<AssignmentResponse>), AppError> {
     let Json(request) = body?;
     supervisor(&user, "assign visits")?;
+    let pushes = state.pushes.clone();
     let (assignment, warnings) = state
         .db
-        .call(move |conn| assignments::create(conn, &request, &user.login, Utc::now()))
+        .call(move |conn| {
+            let directory = pushes.references.directory(conn)?;
+            assignments::create(conn, &request, &directory, &user.login, Utc::now())
+        })
         .await?;
     let status = if assignment.is_some() {
         StatusCode::CREATED
