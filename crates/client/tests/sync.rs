@@ -330,6 +330,7 @@ fn push_outcomes_follow_the_server_answer() {
         revision: 1,
         status,
         reason: Some("r".into()),
+        code: None,
         missing_photos: vec![],
     };
     let answer = Ok(PushResponse {

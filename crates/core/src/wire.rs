@@ -87,6 +87,9 @@ pub struct PushResult {
     pub status: PushStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Why a visit was rejected, for the app to word (`reason` is English, for support).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Refusal>,
     /// Photos of the visit the server does not have yet (SHA-256, hex).
     #[serde(default)]
     pub missing_photos: Vec<String>,
@@ -235,10 +238,89 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// Exactly what the server refused, for the app to word in the interface language. The
+/// `message` beside it is English for logs and support; the app never shows or matches it.
+/// A newer server may send codes this app does not know: they read as [`Refusal::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    // Sign-in and access.
+    /// Wrong login or password.
+    WrongCredentials,
+    /// No token, an unknown, revoked or expired one: sign in again.
+    SignInAgain,
+    /// The caller's role may not do this.
+    RoleForbidden,
+    TooManyAttempts,
+    ProtocolOutdated,
+    // Generic refusals of a request's content; `field` names the part at fault.
+    /// A field is malformed or fails validation (the request's JSON, a visit's answer).
+    Invalid,
+    /// A text is longer than allowed.
+    TooLong,
+    /// The body or a photo is larger than allowed.
+    TooLarge,
+    /// No such thing, or none the caller may see (visit, photo, assignment, rating).
+    NotFound,
+    // Visits and review.
+    /// A visit of another auditor.
+    NotYourVisit,
+    /// The visit's checklist version is unknown to the server.
+    UnknownChecklist,
+    /// The item is not in the visit's checklist.
+    UnknownItem,
+    /// A return needs a comment on the visit or on items.
+    CommentRequired,
+    /// A rejection needs a reason.
+    ReasonRequired,
+    /// Only a submitted visit can be decided; this one already was.
+    NotSubmitted,
+    /// This revision was received before with other content.
+    RevisionConflict,
+    /// A correction that was not asked for (the previous revision was not returned).
+    RevisionNotAsked,
+    /// The body is not a JPEG, PNG or WebP image.
+    NotAnImage,
+    /// A photo no pushed visit of the caller references.
+    PhotoNotInVisit,
+    // Assignments.
+    UnknownUser,
+    NotAnAuditor,
+    UnknownOffice,
+    UnknownBranch,
+    UnknownScenario,
+    /// An auditor may not audit an office of their own branch.
+    OwnBranch,
+    /// The due date is not within the quarter.
+    DueOutsideQuarter,
+    DuePassed,
+    /// The auditor already has an open assignment of this office in the quarter.
+    AlreadyAssigned,
+    // Rating.
+    /// The quarter is published and frozen.
+    QuarterPublished,
+    /// A methodology of this version exists with other content.
+    MethodologyExists,
+    // Users (command line).
+    UserExists,
+    WeakPassword,
+    // The server itself.
+    /// Nothing was stored (disk full, read-only database): try again later.
+    Unavailable,
+    Internal,
+    /// A code this app does not know (from a newer server).
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
 /// The body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorCode,
+    /// What exactly was refused; the app words it.
+    #[serde(default)]
+    pub code: Refusal,
     pub message: String,
     /// The request field at fault, where there is one (`visits[3].answers.wait`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,8 +23,8 @@ use uuid::Uuid;
 use zakupka_core::wire::{
     API_PREFIX, Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus,
     AssignmentWarning, Auditor, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, ReviewState,
-    Role, ServerVisit, VisitDetail, VisitUpdate,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, Refusal,
+    ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{
     Answer, AnswerValue, Band, Branch, ChoiceOption, Directory, Item, ItemKind, Label, Office,
@@ -316,6 +316,7 @@ fn push_response_with_every_status() {
                     revision: 2,
                     status: PushStatus::Accepted,
                     reason: None,
+                    code: None,
                     missing_photos: vec![PHOTO_SHA256.to_owned()],
                 },
                 PushResult {
@@ -323,6 +324,7 @@ fn push_response_with_every_status() {
                     revision: 1,
                     status: PushStatus::Duplicate,
                     reason: None,
+                    code: None,
                     missing_photos: vec![],
                 },
                 PushResult {
@@ -333,6 +335,7 @@ fn push_response_with_every_status() {
                         "revision 1 of this visit was already received with other content"
                             .to_owned(),
                     ),
+                    code: Some(Refusal::RevisionConflict),
                     missing_photos: vec![],
                 },
             ],
@@ -430,6 +433,7 @@ fn error_body_with_field() {
         "error_body",
         &ErrorBody {
             error: ErrorCode::BadRequest,
+            code: Refusal::Invalid,
             message: "item `politeness.friendliness`: 9 is outside 1..=5".to_owned(),
             field: Some("visits[0].answers.politeness.friendliness".to_owned()),
         },
@@ -442,6 +446,7 @@ fn error_body_without_field() {
         "error_body_no_field",
         &ErrorBody {
             error: ErrorCode::ProtocolOutdated,
+            code: Refusal::ProtocolOutdated,
             message: "this app speaks protocol 0, the server 1: update the app".to_owned(),
             field: None,
         },
@@ -534,4 +539,17 @@ fn auditor_frozen() {
             },
         ],
     );
+}
+
+/// A newer server may refuse with a code this app does not know, or an older one with none:
+/// the body still reads, as `Refusal::Other`, so the app words it generically.
+#[test]
+fn unknown_or_missing_refusal_codes_read_as_other() {
+    let newer: ErrorBody =
+        serde_json::from_str(r#"{"error":"bad_request","code":"some_future_rule","message":"m"}"#)
+            .unwrap();
+    assert_eq!(newer.code, Refusal::Other);
+    let older: ErrorBody =
+        serde_json::from_str(r#"{"error":"bad_request","message":"m"}"#).unwrap();
+    assert_eq!(older.code, Refusal::Other);
 }

@@ -174,6 +174,7 @@ impl IntoResponse for AppError {
             status,
             Json(ErrorBody {
                 error: code,
+                code: zakupka_core::wire::Refusal::Other,
                 message: match &self {
                     AppError::Internal(_) => "internal error".to_owned(),
                     other => other.to_string(),

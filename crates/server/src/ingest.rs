@@ -229,6 +229,7 @@ pub fn store_derived(
         revision: visit.revision,
         status,
         reason,
+        code: None,
         missing_photos: missing,
     };
     let earlier: Vec<(String, u32, String)> = tx
