@@ -224,6 +224,7 @@ pub fn explain_sync(lang: Lang, error: &zakupka_client::sync::SyncError) -> Stri
             status,
             message,
             field,
+            ..
         } => {
             let head = match status {
                 400 if field.as_deref() == Some("auditor") && message.contains("own branch") => {

@@ -15,7 +15,7 @@ use zakupka_core::Visit;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, QuarterInfo, Rating,
-    ReviewRequest, ReviewState, VisitUpdate,
+    Refusal, ReviewRequest, ReviewState, VisitUpdate,
 };
 
 use crate::remote::PushOutcome;
@@ -33,6 +33,8 @@ pub enum SyncError {
     #[error("the server answered {status}: {message}")]
     Server {
         status: u16,
+        /// What exactly was refused, for the app to word; `message` is for logs.
+        code: Refusal,
         message: String,
         field: Option<String>,
     },
@@ -122,6 +124,7 @@ impl Api {
             Some(ErrorCode::ProtocolOutdated) => SyncError::Outdated(message),
             _ => SyncError::Server {
                 status: status.as_u16(),
+                code: error.as_ref().map_or(Refusal::Other, |e| e.code),
                 message,
                 field: error.and_then(|e| e.field),
             },
@@ -139,6 +142,7 @@ impl Api {
         };
         serde_json::from_slice(body).map_err(|e| SyncError::Server {
             status: status.as_u16(),
+            code: Refusal::Other,
             message: format!("unreadable answer: {e}"),
             field: None,
         })
@@ -420,6 +424,7 @@ pub fn push_outcomes(
             status: 400,
             message,
             field: Some(field),
+            ..
         }) => {
             let index = field
                 .strip_prefix("visits[")

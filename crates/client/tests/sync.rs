@@ -351,6 +351,7 @@ fn push_outcomes_follow_the_server_answer() {
 
     let bad = Err(SyncError::Server {
         status: 400,
+        code: zakupka_core::wire::Refusal::Invalid,
         message: "no office".into(),
         field: Some("visits[1].office_id".into()),
     });
