@@ -8,6 +8,7 @@ use crate::label::{Label, Lang};
 pub const LARGE_LEAGUE_MIN_EXCLUSIVE: u32 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum League {
     Large,
@@ -25,6 +26,7 @@ impl League {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branch {
     pub id: String,
     pub name: Label,
@@ -39,6 +41,7 @@ impl Branch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Office {
     pub id: String,
     pub branch_id: String,
@@ -48,6 +51,7 @@ pub struct Office {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
     pub branches: Vec<Branch>,
     pub offices: Vec<Office>,

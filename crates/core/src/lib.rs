@@ -6,6 +6,8 @@
 
 pub mod directory;
 pub mod label;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod rating;
 pub mod scoring;
 pub mod seed;

@@ -1,5 +1,9 @@
 //! The sync protocol's messages, shared by the client and the server. Golden tests in
 //! `tests/wire.rs` freeze their JSON: change them only with a new protocol version.
+//!
+//! With the `openapi` feature they are the schemas of the server's OpenAPI document;
+//! `schema(required = true)` marks what the server always sends where `serde(default)`
+//! lets a reader do without it.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,6 +21,7 @@ pub const API_PREFIX: &str = "/api/v1";
 pub const MAX_PUSH_BATCH: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Auditor,
@@ -49,14 +54,17 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
     /// Made once on the device; a token belongs to one device.
     pub device_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -65,11 +73,15 @@ pub struct LoginResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
+    /// At most [`MAX_PUSH_BATCH`].
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub visits: Vec<Visit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PushStatus {
     /// Stored now.
@@ -81,6 +93,7 @@ pub enum PushStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub visit_id: Uuid,
     pub revision: u32,
@@ -92,16 +105,19 @@ pub struct PushResult {
     pub code: Option<Refusal>,
     /// Photos of the visit the server does not have yet (SHA-256, hex).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub missing_photos: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
 /// Where a visit stands on the server, as its auditor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
     /// Received, waiting for a supervisor.
@@ -133,35 +149,43 @@ impl ReviewState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitUpdate {
     pub visit_id: Uuid,
     pub revision: u32,
     pub state: ReviewState,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comment: String,
     /// Supervisor comments on single items, by item id.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// What changed for this device since `cursor`; the device stores `next_cursor` only after
 /// applying everything, so an interrupted pull is simply repeated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub next_cursor: u64,
     /// More changes wait after `next_cursor`: pull again.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub more: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub templates: Vec<Template>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub visits: Vec<VisitUpdate>,
 }
 
 /// A supervisor's decision on a submitted visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -172,32 +196,43 @@ pub enum Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewRequest {
     pub decision: Decision,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::openapi::comments_by_item)
+    )]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// One line of a visit's append-only history: who moved it, when, from where to where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     pub visit_id: Uuid,
     pub revision: u32,
     /// `None` when the visit first arrived.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub from: Option<ReviewState>,
     pub to: ReviewState,
     pub by: String,
     pub at: chrono::DateTime<chrono::Utc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comment: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// A visit as the server holds it, in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerVisit {
     pub visit_id: Uuid,
     pub revision: u32,
@@ -214,6 +249,7 @@ pub struct ServerVisit {
 
 /// One visit in full: its latest revision, where it stands, and photos still to upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitDetail {
     pub visit: Visit,
     pub state: ReviewState,
@@ -223,6 +259,7 @@ pub struct VisitDetail {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -242,6 +279,7 @@ pub enum ErrorCode {
 /// `message` beside it is English for logs and support; the app never shows or matches it.
 /// A newer server may send codes this app does not know: they read as [`Refusal::Other`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
     // Sign-in and access.
@@ -316,6 +354,7 @@ pub enum Refusal {
 
 /// The body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorCode,
     /// What exactly was refused; the app words it.
@@ -329,18 +368,21 @@ pub struct ErrorBody {
 
 /// A quarter's rating, live or as published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     pub quarter: crate::rating::Quarter,
     /// The methodology the rating was computed with (for a published quarter, the version
     /// it was frozen with), so every figure can be explained by its criterion.
     pub methodology: crate::rating::Methodology,
     /// When it was published; `None` for a live computation that may still change.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub tables: Vec<crate::rating::LeagueTable>,
 }
 
 /// A quarter with something to rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarterInfo {
     pub quarter: crate::rating::Quarter,
     pub published: bool,
@@ -348,6 +390,7 @@ pub struct QuarterInfo {
 
 /// Where an assignment stands, worked out by the server when it lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     /// No visit of the office by the auditor in the quarter yet, and the due date is ahead.
@@ -371,6 +414,7 @@ impl AssignmentStatus {
 
 /// A visit a supervisor asks an auditor to make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub id: Uuid,
     pub auditor: String,
@@ -380,6 +424,7 @@ pub struct Assignment {
     /// The last day the visit is due, in the office's calendar.
     pub due: chrono::NaiveDate,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: String,
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -387,6 +432,7 @@ pub struct Assignment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignmentRequest {
     pub auditor: String,
     pub office_id: String,
@@ -402,6 +448,7 @@ pub struct AssignmentRequest {
 
 /// Something the supervisor should know before assigning, which does not forbid it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AssignmentWarning {
     /// The auditor has visited, or is assigned to, the same office in the quarter before or
@@ -410,8 +457,10 @@ pub enum AssignmentWarning {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignmentResponse {
     /// `None` for a dry run.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignment: Option<Assignment>,
     pub warnings: Vec<AssignmentWarning>,
 }
@@ -419,7 +468,9 @@ pub struct AssignmentResponse {
 /// An auditor a supervisor can assign visits to, with the branch they belong to (and so
 /// may not audit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Auditor {
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub branch_id: Option<String>,
 }
