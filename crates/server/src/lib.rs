@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod ingest;
+mod openapi;
 pub mod rating;
 mod routes;
 
@@ -53,7 +54,7 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route(
             &format!("{API_PREFIX}/openapi.json"),
-            axum::routing::get(routes::openapi),
+            axum::routing::get(openapi::serve),
         );
     if let Some(dir) = web_dir {
         let index = dir.join("index.html");

@@ -91,13 +91,6 @@ pub fn api() -> Router<AppState> {
         )
 }
 
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../openapi.json"),
-    )
-}
-
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
 async fn login(
