@@ -18,14 +18,13 @@ use zakupka_core::wire::{
     LoginResponse, MAX_PUSH_BATCH, PullResponse, PushResponse, ReviewRequest, ReviewState, Role,
     ServerVisit, VisitDetail, VisitUpdate,
 };
+use zakupka_core::wire::{ChangeKind, ExportFormat, MAX_PHOTO_BYTES, is_photo_address};
 use zakupka_core::{Template, Visit, photo_type};
 
 use crate::auth::{self, AuthUser};
 use crate::error::{AppError, Path};
 use crate::{AppState, MAX_JSON_BYTES, MAX_LOGIN_BYTES, assignments, ingest};
 
-/// The largest photo the server keeps; the same limit as on the device.
-pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 /// How many changes one pull returns at most.
 const PULL_PAGE: i64 = 500;
 /// Password checks running at once: one per core.
@@ -177,19 +176,19 @@ async fn pull(
             } else {
                 tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get::<_, i64>(0))?.max(cursor)
             };
-            let directory = if rows.iter().any(|r| r.1 == "directory") { Some(ingest::directory(&tx)?) } else { None };
+            let directory = if rows.iter().any(|r| r.1 == ChangeKind::Directory.as_str()) { Some(ingest::directory(&tx)?) } else { None };
             let mut templates: Vec<Template> = Vec::new();
             let mut visits: Vec<VisitUpdate> = Vec::new();
             for (_, kind, key) in &rows {
-                match kind.as_str() {
-                    "template" => {
+                match ChangeKind::parse(kind) {
+                    Some(ChangeKind::Template) => {
                         let (id, version) = key.rsplit_once(':').unwrap_or((key, "0"));
                         let version: u32 = version.parse().unwrap_or(0);
                         if !templates.iter().any(|t| t.id == id && t.version == version) {
                             templates.extend(ingest::template(&tx, id, version)?);
                         }
                     }
-                    "visit" if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
+                    Some(ChangeKind::Visit) if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
                         visits.extend(visit_update(&tx, key)?);
                     }
                     _ => {}
@@ -325,11 +324,7 @@ async fn push(
 /// A photo's address is the SHA-256 of its bytes and nothing else, so no path can be
 /// smuggled through it.
 fn photo_address(sha256: &str) -> Result<(), AppError> {
-    let hex = sha256.len() == 64
-        && sha256
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-    if hex {
+    if is_photo_address(sha256) {
         Ok(())
     } else {
         Err(AppError::bad("sha256", "must be 64 lowercase hex digits"))
@@ -709,10 +704,8 @@ async fn rating_export(
 ) -> Result<axum::response::Response, AppError> {
     let Query(q) = query?;
     let quarter = quarter(&q.quarter)?;
-    let format = q.format;
-    if format != "csv" && format != "xlsx" {
-        return Err(AppError::bad("format", "use csv or xlsx"));
-    }
+    let format =
+        ExportFormat::parse(&q.format).ok_or_else(|| AppError::bad("format", "use csv or xlsx"))?;
     let (rating, directory) = state
         .db
         .call(move |conn| {
@@ -725,20 +718,13 @@ async fn rating_export(
         .await?;
     let name = format!("rating-{quarter}.{format}");
     let disposition = format!("attachment; filename=\"{name}\"");
-    let (body, mime) = if format == "csv" {
-        (
-            crate::export::csv(&rating, &directory)?.into_bytes(),
-            "text/csv; charset=utf-8",
-        )
-    } else {
-        (
-            crate::export::xlsx(&rating, &directory)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    let body = match format {
+        ExportFormat::Csv => crate::export::csv(&rating, &directory)?.into_bytes(),
+        ExportFormat::Xlsx => crate::export::xlsx(&rating, &directory)?,
     };
     Ok((
         [
-            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_TYPE, format.mime().to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
