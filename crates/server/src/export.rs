@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 use zakupka_core::rating::NotRated;
-use zakupka_core::wire::Rating;
+use zakupka_core::wire::{ExportFormat, Rating};
 use zakupka_core::{Directory, League};
 
 use crate::error::AppError;
@@ -133,45 +133,10 @@ pub fn xlsx(r: &Rating, directory: &Directory) -> Result<Vec<u8>, AppError> {
     book.save_to_buffer().map_err(fail)
 }
 
-/// The formats the rating downloads as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    Csv,
-    Xlsx,
-}
-
-impl FileFormat {
-    pub fn parse(text: &str) -> Result<FileFormat, AppError> {
-        match text {
-            "csv" => Ok(FileFormat::Csv),
-            "xlsx" => Ok(FileFormat::Xlsx),
-            _ => Err(AppError::bad(
-                zakupka_core::wire::Refusal::Invalid,
-                "format",
-                "use csv or xlsx",
-            )),
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            FileFormat::Csv => "csv",
-            FileFormat::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            FileFormat::Csv => "text/csv; charset=utf-8",
-            FileFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }
-    }
-}
-
 /// The rating as a file of `format`.
-pub fn file(r: &Rating, directory: &Directory, format: FileFormat) -> Result<Vec<u8>, AppError> {
+pub fn file(r: &Rating, directory: &Directory, format: ExportFormat) -> Result<Vec<u8>, AppError> {
     match format {
-        FileFormat::Csv => csv(r, directory).map(String::into_bytes),
-        FileFormat::Xlsx => xlsx(r, directory),
+        ExportFormat::Csv => csv(r, directory).map(String::into_bytes),
+        ExportFormat::Xlsx => xlsx(r, directory),
     }
 }

@@ -5,22 +5,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use zakupka_core::photo_type;
-use zakupka_core::wire::Refusal;
+use zakupka_core::wire::{MAX_PHOTO_BYTES, Refusal, is_photo_address};
 
 use crate::error::AppError;
 use crate::time::ts;
 
-/// The largest photo the server keeps; the same limit as on the device.
-pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
-
 /// A photo's address is the SHA-256 of its bytes and nothing else, so no path can be
 /// smuggled through it.
 pub fn check_address(sha256: &str) -> Result<(), AppError> {
-    let hex = sha256.len() == 64
-        && sha256
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-    if hex {
+    if is_photo_address(sha256) {
         Ok(())
     } else {
         Err(AppError::bad(

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, params};
 use zakupka_core::Template;
-use zakupka_core::wire::{PullResponse, Refusal, VisitUpdate};
+use zakupka_core::wire::{ChangeKind, PullResponse, Refusal, VisitUpdate};
 
 use crate::error::AppError;
 use crate::{reference, visits};
@@ -38,7 +38,7 @@ pub fn pull(conn: &mut Connection, cursor: u64, auditor: &str) -> Result<PullRes
         })?
         .max(cursor)
     };
-    let directory = if rows.iter().any(|r| r.1 == "directory") {
+    let directory = if rows.iter().any(|r| r.1 == ChangeKind::Directory.as_str()) {
         Some(reference::directory(&tx)?)
     } else {
         None
@@ -46,15 +46,15 @@ pub fn pull(conn: &mut Connection, cursor: u64, auditor: &str) -> Result<PullRes
     let mut templates: Vec<Template> = Vec::new();
     let mut visits: Vec<VisitUpdate> = Vec::new();
     for (_, kind, key) in &rows {
-        match kind.as_str() {
-            "template" => {
+        match ChangeKind::parse(kind) {
+            Some(ChangeKind::Template) => {
                 let (id, version) = key.rsplit_once(':').unwrap_or((key, "0"));
                 let version: u32 = version.parse().unwrap_or(0);
                 if !templates.iter().any(|t| t.id == id && t.version == version) {
                     templates.extend(reference::template(&tx, id, version)?);
                 }
             }
-            "visit" if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
+            Some(ChangeKind::Visit) if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
                 visits.extend(visits::update(&tx, key)?);
             }
             _ => {}

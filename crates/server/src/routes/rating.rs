@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use zakupka_core::rating::Quarter;
-use zakupka_core::wire::Refusal;
+use zakupka_core::wire::{ExportFormat, Refusal};
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::export::{self, FileFormat};
+use crate::export;
 use crate::extract::{Json, Path, Query, Supervisor};
 use crate::rating::{self as domain, QuarterInfo, Rating};
 use crate::{AppState, reference};
@@ -82,7 +82,8 @@ pub async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let quarter = quarter(&q.quarter)?;
-    let format = FileFormat::parse(&q.format)?;
+    let format = ExportFormat::parse(&q.format)
+        .ok_or_else(|| AppError::bad(Refusal::Invalid, "format", "use csv or xlsx"))?;
     let (rating, directory) = state
         .db
         .call(move |conn| {
@@ -94,10 +95,7 @@ pub async fn export(
         })
         .await?;
     let body = export::file(&rating, &directory, format)?;
-    let disposition = format!(
-        "attachment; filename=\"rating-{quarter}.{}\"",
-        format.extension()
-    );
+    let disposition = format!("attachment; filename=\"rating-{quarter}.{format}\"");
     Ok((
         [
             (header::CONTENT_TYPE, format.mime().to_owned()),
