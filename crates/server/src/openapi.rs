@@ -1,14 +1,13 @@
 //! The OpenAPI document of the API, generated: the schemas from the wire types of
 //! `zakupka-core` (its `openapi` feature derives them), the operations from `paths`, the
 //! error answers from `responses`. What every route behind the protocol middleware shares
-//! (the header, its 426) is added here once, as the middleware adds it once in `lib.rs`.
+//! (the header, its 426) is added here once, as the middleware adds it once in `routes/mod.rs`.
 
 mod paths;
 mod responses;
 
 use std::sync::LazyLock;
 
-use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -56,9 +55,9 @@ struct ApiDoc;
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
 
-/// `GET /api/v1/openapi.json`: open, outside the protocol check, so any client can read it.
-pub async fn serve() -> Json<&'static utoipa::openapi::OpenApi> {
-    Json(&DOCUMENT)
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    &DOCUMENT
 }
 
 /// Operations open to anyone say so with `security(())` in `paths`; in the document that
@@ -83,7 +82,7 @@ impl utoipa::Modify for BearerToken {
     }
 }
 
-/// The middleware in `lib.rs` refuses a request to `/api/v1` without `x-zakupka-protocol: 1`
+/// The middleware in `routes/mod.rs` refuses a request to `/api/v1` without `x-zakupka-protocol: 1`
 /// with 426 before anything else, and puts the header on every answer it lets through:
 /// every operation there gets the parameter, the 426 and the header on its answers.
 struct ProtocolCheck;
@@ -158,13 +157,11 @@ mod tests {
     use zakupka_core::visit::{MAX_COMMENT_CHARS, MAX_PHOTOS_PER_ANSWER};
     use zakupka_core::wire::MAX_PUSH_BATCH;
 
-    use super::DOCUMENT;
-
     /// The limits written as literals in `#[schema(...)]` attributes are the ones the
     /// server enforces.
     #[test]
     fn documented_limits_are_the_enforced_ones() {
-        let doc = serde_json::to_value(&*DOCUMENT).unwrap();
+        let doc = serde_json::to_value(super::document()).unwrap();
         let schema = |name: &str| doc["components"]["schemas"][name].clone();
         let visits = &schema("PushRequest")["properties"]["visits"];
         assert_eq!(visits["maxItems"], MAX_PUSH_BATCH);
@@ -179,7 +176,7 @@ mod tests {
         );
         let upload = &doc["paths"]["/api/v1/photos/{sha256}"]["put"]["requestBody"]["content"]["application/octet-stream"]
             ["schema"];
-        assert_eq!(upload["maxLength"], crate::routes::MAX_PHOTO_BYTES);
+        assert_eq!(upload["maxLength"], zakupka_core::wire::MAX_PHOTO_BYTES);
         let revision = &schema("Visit")["properties"]["revision"];
         assert_eq!(revision["minimum"], 1);
         assert_eq!(revision["maximum"], u32::MAX);

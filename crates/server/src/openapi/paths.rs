@@ -11,13 +11,11 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 use zakupka_core::wire::{
-    Assignment, AssignmentRequest, AssignmentResponse, Auditor, LogEntry, LoginRequest,
-    LoginResponse, PullResponse, PushRequest, PushResponse, QuarterInfo, Rating, ReviewRequest,
-    ServerVisit, VisitDetail, VisitUpdate,
+    Assignment, AssignmentRequest, AssignmentResponse, Auditor, ExportFormat, LogEntry,
+    LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PullResponse, PushRequest, PushResponse,
+    QuarterInfo, Rating, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Visit, rating::History, rating::Quarter};
-
-use crate::routes::MAX_PHOTO_BYTES;
 
 use super::responses::{
     BadRequest, Conflict, Forbidden, Internal, NotFound, TooLarge, TooManyAttempts, Unauthorized,
@@ -69,14 +67,6 @@ impl PartialSchema for PhotoUpload {
 }
 
 impl ToSchema for PhotoUpload {}
-
-/// The rating's file formats.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-enum ExportFormat {
-    Csv,
-    Xlsx,
-}
 
 /// Log in and get a bearer token for this device
 ///
