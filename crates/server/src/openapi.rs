@@ -1,7 +1,7 @@
 //! The OpenAPI document of the API, generated: the schemas from the wire types of
 //! `zakupka-core` (its `openapi` feature derives them), the operations from `paths`, the
 //! error answers from `responses`. What every route behind the protocol middleware shares
-//! (the header, its 426) is added here once, as the middleware adds it once in `routes/mod.rs`.
+//! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
 mod paths;
 mod responses;
@@ -10,8 +10,7 @@ use std::sync::LazyLock;
 
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, Ref, RefOr, Required};
@@ -82,9 +81,10 @@ impl utoipa::Modify for BearerToken {
     }
 }
 
-/// The middleware in `routes/mod.rs` refuses a request to `/api/v1` without `x-zakupka-protocol: 1`
-/// with 426 before anything else, and puts the header on every answer it lets through:
-/// every operation there gets the parameter, the 426 and the header on its answers.
+/// The middleware in `routes/mod.rs` refuses a request to `/api/v1` without
+/// `x-zakupka-protocol: 1` with 426 before anything else, and puts the header on every
+/// answer it lets through: every operation there gets the parameter, the 426 and the
+/// header on its answers.
 struct ProtocolCheck;
 
 impl utoipa::Modify for ProtocolCheck {
@@ -174,8 +174,8 @@ mod tests {
             answer["properties"]["comment"]["maxLength"],
             MAX_COMMENT_CHARS
         );
-        let upload = &doc["paths"]["/api/v1/photos/{sha256}"]["put"]["requestBody"]["content"]["application/octet-stream"]
-            ["schema"];
+        let put_photo = &doc["paths"]["/api/v1/photos/{sha256}"]["put"];
+        let upload = &put_photo["requestBody"]["content"]["application/octet-stream"]["schema"];
         assert_eq!(upload["maxLength"], zakupka_core::wire::MAX_PHOTO_BYTES);
         let revision = &schema("Visit")["properties"]["revision"];
         assert_eq!(revision["minimum"], 1);
