@@ -13,9 +13,8 @@ use zakupka_core::seed::parse_kpis;
 use zakupka_core::{Directory, Template};
 use zakupka_server::{Db, demo, ingest, rating};
 
-fn seeds() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
-}
+mod common;
+use common::*;
 
 fn setup() -> (Db, Template, Directory, Methodology) {
     let (t, d) = demo::read_seeds(&seeds()).unwrap();
@@ -34,7 +33,7 @@ fn visit(
     at: chrono::DateTime<Utc>,
     approve: bool,
 ) -> Uuid {
-    let mut v = demo::generate_visits(t, d, 1, at).remove(0);
+    let mut v = zakupka_core::demo::generate_visits(t, d, 1, at).remove(0);
     v.id = Uuid::now_v7();
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
@@ -197,7 +196,7 @@ fn a_published_quarter_does_not_change_after_new_data_or_a_new_methodology() {
 fn the_demo_publishes_past_quarters_and_the_cli_prints_them_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let bin = BIN;
     let mut server = Command::new(bin)
         .args([
             "serve",
@@ -333,7 +332,7 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
 fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let bin = BIN;
     let add = |login: &str, branch: &str| {
         let mut child = Command::new(bin)
             .args([
