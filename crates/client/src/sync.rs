@@ -18,7 +18,7 @@ use zakupka_core::wire::{
     Refusal, ReviewRequest, ReviewState, VisitUpdate,
 };
 
-use crate::remote::PushOutcome;
+use crate::PushOutcome;
 use crate::{OutboxEntry, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]

@@ -8,8 +8,10 @@ use rusqlite::params;
 use uuid::Uuid;
 use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
 
+use super::Store;
+use super::rows::{corrupt, parse_ts, ts};
+use super::settings::put_setting;
 use crate::StoreError;
-use crate::store::{Store, corrupt, parse_ts, ts};
 use rusqlite::OptionalExtension;
 use zakupka_core::{Visit, VisitStatus};
 
@@ -136,13 +138,10 @@ impl Store {
                 ],
             )?;
         }
-        tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(
-            params![CURSOR_KEY, pull.next_cursor.to_string()],
-        )?;
+        put_setting(&tx, CURSOR_KEY, &pull.next_cursor.to_string())?;
         // The last page of a pull ends a sync: its time goes into the same commit.
         if !pull.more {
-            tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-                .execute(params![LAST_SYNC_KEY, ts(now)])?;
+            put_setting(&tx, LAST_SYNC_KEY, &ts(now))?;
         }
         tx.commit()?;
         Ok(())

@@ -6,8 +6,9 @@ use uuid::Uuid;
 use zakupka_core::VisitStatus;
 use zakupka_core::wire::Assignment;
 
+use super::Store;
+use super::rows::{corrupt, ts};
 use crate::StoreError;
-use crate::store::{Store, corrupt, ts};
 
 /// An assignment and the visit of it made on this device, if there is one.
 #[derive(Debug, Clone, PartialEq)]
