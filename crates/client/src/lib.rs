@@ -4,6 +4,7 @@
 //! The same code runs on desktop (files in the platform data directory) and in the browser
 //! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
 
+pub mod api;
 mod error;
 mod schema;
 mod store;

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 
 use chrono::Utc;
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, push_outcomes, sync_once};
+use zakupka_client::api::{Api, SyncError};
+use zakupka_client::sync::{StoreAccess, backoff, push_outcomes, sync_once};
 use zakupka_client::{NewVisit, OutboxEntry, PushOutcome, Store, SyncState};
 use zakupka_core::wire::{PushResponse, PushResult, PushStatus, Role};
 use zakupka_core::{AnswerValue, Directory, ItemKind, Template};
