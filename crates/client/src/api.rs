@@ -2,8 +2,6 @@
 //! the sync engine, photos, and the supervisor's and rating screens' endpoints. Every
 //! refusal becomes a [`SyncError`] carrying the server's machine-readable code.
 
-use std::time::Duration;
-
 use uuid::Uuid;
 use zakupka_core::Visit;
 use zakupka_core::wire::{
@@ -62,8 +60,8 @@ impl Api {
         // from before may have been dropped silently by a mobile network.
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(0)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap_or_default();
         #[cfg(target_arch = "wasm32")]

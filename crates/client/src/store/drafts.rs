@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 use zakupka_core::{AnswerValue, Visit};
 
-use super::rows::{corrupt, load_visit, parse_ts, ts, visit_summary};
+use super::rows::{corrupt, load_visit, ts, visit_summary};
 use super::{NewVisit, Store, VisitSummary, frozen};
 use crate::StoreError;
 
@@ -58,7 +58,7 @@ impl Store {
              FROM visits v ORDER BY v.started_at DESC, v.id DESC",
         )?;
         let rows = stmt.query_map([], visit_summary)?;
-        rows.map(|row| row?).collect()
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records the answer to one item, durably, replacing any earlier answer.
@@ -180,16 +180,14 @@ impl Store {
     }
 
     pub fn timer_started_at(&self, visit_id: Uuid) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let s: Option<String> = self
-            .conn
+        self.conn
             .query_row(
                 "SELECT timer_started_at FROM visits WHERE id = ?1",
                 [visit_id.to_string()],
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))?;
-        s.map(|s| parse_ts("timer start", &s)).transpose()
+            .ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))
     }
 
     /// Stops the stopwatch: records the waiting time on the visit and, as whole minutes

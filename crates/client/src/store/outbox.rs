@@ -54,7 +54,6 @@ impl Store {
         ))?;
         let mut out = stmt
             .query_map([], outbox_row)?
-            .map(|row| row?)
             .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|e| (e.queued_at, e.visit_id));
         Ok(out)
@@ -70,8 +69,7 @@ impl Store {
         )?;
         let mut keys = stmt
             .query_map([], outbox_key)?
-            .map(|row| row?)
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         keys.sort();
         Ok(keys.into_iter().map(|(_, id, rev)| (id, rev)).collect())
     }
@@ -88,7 +86,7 @@ impl Store {
                 .query_row(params![id.to_string(), revision], outbox_row)
                 .optional()?
             {
-                out.push(entry?);
+                out.push(entry);
             }
         }
         Ok(out)

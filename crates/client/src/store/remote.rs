@@ -8,12 +8,13 @@ use rusqlite::params;
 use uuid::Uuid;
 use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
 
-use super::Store;
-use super::rows::{corrupt, parse_ts, ts};
-use super::settings::put_setting;
-use crate::StoreError;
 use rusqlite::OptionalExtension;
 use zakupka_core::{Visit, VisitStatus};
+
+use super::Store;
+use super::rows::{RowExt, corrupt, ts};
+use super::settings::put_setting;
+use crate::StoreError;
 
 const CURSOR_KEY: &str = "sync.cursor";
 const LAST_SYNC_KEY: &str = "sync.last";
@@ -59,9 +60,14 @@ impl Store {
     }
 
     pub fn last_sync(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.setting(LAST_SYNC_KEY)?
-            .map(|s| parse_ts("last sync", &s))
-            .transpose()
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [LAST_SYNC_KEY],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Records the outcome of pushing the entries; all in one commit.
@@ -149,12 +155,8 @@ impl Store {
 
     fn visit_ids(&self) -> Result<std::collections::HashSet<Uuid>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT id FROM visits")?;
-        let ids = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        ids.iter()
-            .map(|s| Uuid::parse_str(s).map_err(|e| corrupt("visit id", e)))
-            .collect()
+        let ids = stmt.query_map([], |r| r.text(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
     }
 
     /// Every visit's sync state, for the home screen.
@@ -170,8 +172,8 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.text::<Uuid>(0)?,
+                r.text::<VisitStatus>(1)?,
                 r.get::<_, Option<u32>>(2)?,
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<String>>(4)?,
@@ -183,14 +185,13 @@ impl Store {
         let mut out = HashMap::new();
         for row in rows {
             let (id, status, attempts, last_error, refused, sent, remote, comment) = row?;
-            let id = Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?;
             let state = match (
-                status.as_str(),
+                status,
                 refused,
                 sent,
                 remote.as_deref().and_then(ReviewState::parse),
             ) {
-                ("draft", ..) => SyncState::Draft,
+                (VisitStatus::Draft, ..) => SyncState::Draft,
                 (_, Some(reason), _, _) => SyncState::Refused(reason),
                 (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
                     comment: comment.unwrap_or_default(),
@@ -224,24 +225,21 @@ pub struct ReviewNotes {
 
 impl Store {
     pub fn review_notes(&self, visit_id: Uuid) -> Result<Option<ReviewNotes>, StoreError> {
-        let row: Option<(u32, String, String, String)> = self
+        Ok(self
             .conn
             .query_row(
                 "SELECT revision, state, comment, item_comments FROM remote WHERE visit_id = ?1",
                 [visit_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok(ReviewNotes {
+                        revision: r.get(0)?,
+                        state: r.text(1)?,
+                        comment: r.get(2)?,
+                        item_comments: r.json(3)?,
+                    })
+                },
             )
-            .optional()?;
-        let Some((revision, state, comment, items)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(ReviewNotes {
-            revision,
-            state: ReviewState::parse(&state).ok_or_else(|| corrupt("review state", &state))?,
-            comment,
-            item_comments: serde_json::from_str(&items)
-                .map_err(|e| corrupt("review comments", e))?,
-        }))
+            .optional()?)
     }
 
     /// Opens a returned visit for correction: it becomes a draft again as the next

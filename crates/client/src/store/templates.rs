@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use zakupka_core::{Directory, Template};
 
 use super::Store;
-use super::rows::{corrupt, ts};
+use super::rows::{RowExt, corrupt, ts};
 use crate::StoreError;
 
 /// A checklist and the stored bytes it was parsed from.
@@ -150,13 +150,11 @@ impl Store {
     }
 
     pub fn directory(&self) -> Result<Option<Directory>, StoreError> {
-        let body: Option<String> = self
+        Ok(self
             .conn
             .query_row("SELECT body FROM directory WHERE singleton = 1", [], |r| {
-                r.get(0)
+                r.json(0)
             })
-            .optional()?;
-        body.map(|b| serde_json::from_str(&b).map_err(|e| corrupt("office directory", e)))
-            .transpose()
+            .optional()?)
     }
 }
