@@ -92,8 +92,9 @@ fn push_batch(
     .boxed_local()
 }
 
-/// Decides each entry's fate from the server's answer to pushing `batch`. A 400 naming
-/// `visits[i]` refuses entry `i` alone; other failures leave the whole batch for later.
+/// Decides each entry's fate from the server's answer to pushing `batch`. A refusal keeps
+/// the server's code (from its result, or from the error body of a 400 naming `visits[i]`,
+/// which refuses entry `i` alone); other failures leave the whole batch for later.
 pub fn push_outcomes(
     batch: &[OutboxEntry],
     answer: &Result<PushResponse, SyncError>,
@@ -110,32 +111,38 @@ pub fn push_outcomes(
                     Some(r) if matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate) => {
                         PushOutcome::Stored
                     }
-                    Some(r) => PushOutcome::Refused(
-                        r.reason
+                    Some(r) => PushOutcome::Refused {
+                        code: r.code.unwrap_or_default(),
+                        reason: r
+                            .reason
                             .clone()
                             .unwrap_or_else(|| "refused by the server".into()),
-                    ),
+                    },
                     None => PushOutcome::Retry("the server did not answer for this visit".into()),
                 }
             })
             .collect(),
         Err(SyncError::Server {
             status: 400,
+            code,
             message,
             field: Some(field),
-            ..
         }) => {
             let index = field
                 .strip_prefix("visits[")
                 .and_then(|f| f.split(']').next())
                 .and_then(|n| n.parse::<usize>().ok());
+            let refused = || PushOutcome::Refused {
+                code: *code,
+                reason: format!("{field}: {message}"),
+            };
             batch
                 .iter()
                 .enumerate()
                 .map(|(n, _)| match index {
-                    Some(i) if i == n => PushOutcome::Refused(format!("{field}: {message}")),
+                    Some(i) if i == n => refused(),
                     Some(_) => PushOutcome::Retry("sent again without the refused visit".into()),
-                    None => PushOutcome::Refused(format!("{field}: {message}")),
+                    None => refused(),
                 })
                 .collect()
         }
@@ -216,7 +223,7 @@ pub async fn sync_once(
                 .count();
             report.refused += outcomes
                 .iter()
-                .filter(|o| matches!(o, PushOutcome::Refused(_)))
+                .filter(|o| matches!(o, PushOutcome::Refused { .. }))
                 .count();
             match answer {
                 Ok(_) => {}

@@ -2,6 +2,7 @@
 //! is open on, the waiting-time stopwatch, abandoning it. Each change is one commit.
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::FromSql;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 use zakupka_core::{AnswerValue, Visit};
@@ -159,14 +160,7 @@ impl Store {
     }
 
     pub fn position(&self, visit_id: Uuid) -> Result<String, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT position FROM visits WHERE id = ?1",
-                [visit_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))
+        self.visit_column(visit_id, "position")
     }
 
     /// Starts the waiting-time stopwatch; it keeps running across restarts of the app.
@@ -180,12 +174,14 @@ impl Store {
     }
 
     pub fn timer_started_at(&self, visit_id: Uuid) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.visit_column(visit_id, "timer_started_at")
+    }
+
+    /// One column of a visit's row (`column` is a name written in this file).
+    fn visit_column<T: FromSql>(&self, visit_id: Uuid, column: &str) -> Result<T, StoreError> {
         self.conn
-            .query_row(
-                "SELECT timer_started_at FROM visits WHERE id = ?1",
-                [visit_id.to_string()],
-                |r| r.get(0),
-            )
+            .prepare_cached(&format!("SELECT {column} FROM visits WHERE id = ?1"))?
+            .query_row([visit_id.to_string()], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::VisitNotFound(visit_id.to_string()))
     }

@@ -38,7 +38,7 @@ pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_PHOTOS_PER_ITEM: usize = 5;
 
 pub struct Store {
-    pub(crate) conn: Connection,
+    conn: Connection,
     /// Where the database lives, for error messages.
     path: String,
     /// Checklists parsed from their stored JSON, keyed by id and version, with the exact

@@ -4,15 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
-use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
-
-use rusqlite::OptionalExtension;
+use zakupka_core::wire::{PullResponse, Refusal, ReviewState, VisitUpdate};
 use zakupka_core::{Visit, VisitStatus};
 
 use super::Store;
-use super::rows::{RowExt, corrupt, ts};
+use super::rows::{RowExt, Text, corrupt, refusal_name, ts};
 use super::settings::put_setting;
 use crate::StoreError;
 
@@ -28,8 +26,12 @@ pub enum SyncState {
         attempts: u32,
         last_error: Option<String>,
     },
-    /// The server refused it; the reason is the server's.
-    Refused(String),
+    /// The server refused it: `code` says why, for the app to word; `reason` is the
+    /// server's English text, for support.
+    Refused {
+        code: Refusal,
+        reason: String,
+    },
     /// On the server, waiting for review.
     Synced,
     Returned {
@@ -46,7 +48,8 @@ pub enum SyncState {
 pub enum PushOutcome {
     /// The server has it (accepted now or before).
     Stored,
-    Refused(String),
+    /// The server will not take it: `code` says why, `reason` is the server's English.
+    Refused { code: Refusal, reason: String },
     /// Not sent or not answered: try again later.
     Retry(String),
 }
@@ -96,10 +99,12 @@ impl Store {
                         params![id.to_string(), revision, ts(now)],
                     )?;
                 }
-                PushOutcome::Refused(reason) => {
-                    tx.prepare_cached("UPDATE outbox SET rejected_reason = ?3, attempts = attempts + 1 WHERE visit_id = ?1 AND revision = ?2")?.execute(
-                        params![id.to_string(), revision, reason],
-                    )?;
+                PushOutcome::Refused { code, reason } => {
+                    tx.prepare_cached(
+                        "UPDATE outbox SET rejected_reason = ?3, rejected_code = ?4, attempts = attempts + 1
+                         WHERE visit_id = ?1 AND revision = ?2",
+                    )?
+                    .execute(params![id.to_string(), revision, reason, refusal_name(*code)])?;
                 }
                 PushOutcome::Retry(error) => {
                     tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE visit_id = ?1 AND revision = ?2")?.execute(
@@ -161,14 +166,14 @@ impl Store {
 
     /// Every visit's sync state, for the home screen.
     pub fn sync_states(&self) -> Result<HashMap<Uuid, SyncState>, StoreError> {
+        // The newest revision's outbox entry says where the visit stands.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT v.id, v.status,
-                    (SELECT o.attempts FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.last_error FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.rejected_reason FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.sent_at FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    r.state, r.comment
-             FROM visits v LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
+            "SELECT v.id, v.status, o.attempts, o.last_error, o.rejected_reason, o.sent_at,
+                    r.state, r.comment, o.rejected_code
+             FROM visits v
+             LEFT JOIN outbox o ON o.visit_id = v.id
+                 AND o.revision = (SELECT max(revision) FROM outbox WHERE visit_id = v.id)
+             LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -180,11 +185,12 @@ impl Store {
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<Text<Refusal>>>(8)?.map(|c| c.0),
             ))
         })?;
         let mut out = HashMap::new();
         for row in rows {
-            let (id, status, attempts, last_error, refused, sent, remote, comment) = row?;
+            let (id, status, attempts, last_error, refused, sent, remote, comment, code) = row?;
             let state = match (
                 status,
                 refused,
@@ -192,7 +198,10 @@ impl Store {
                 remote.as_deref().and_then(ReviewState::parse),
             ) {
                 (VisitStatus::Draft, ..) => SyncState::Draft,
-                (_, Some(reason), _, _) => SyncState::Refused(reason),
+                (_, Some(reason), _, _) => SyncState::Refused {
+                    code: code.unwrap_or_default(),
+                    reason,
+                },
                 (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
                     comment: comment.unwrap_or_default(),
                 },

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 use uuid::Uuid;
-use zakupka_core::wire::ReviewState;
+use zakupka_core::wire::{Refusal, ReviewState};
 use zakupka_core::{Answer, AnswerValue, PhotoRef, Visit, VisitStatus};
 
 use super::{OutboxEntry, VisitSummary};
@@ -64,6 +64,24 @@ impl FromText for ReviewState {
     const WHAT: &'static str = "review state";
     fn from_text(s: &str) -> Option<Self> {
         ReviewState::parse(s)
+    }
+}
+
+/// Kept by its wire name (`own_branch`); one this app does not know reads as `Other`.
+impl FromText for Refusal {
+    const WHAT: &'static str = "refusal code";
+    fn from_text(s: &str) -> Option<Self> {
+        let name: serde::de::value::StrDeserializer<serde::de::value::Error> =
+            s.into_deserializer();
+        serde::Deserialize::deserialize(name).ok()
+    }
+}
+
+/// The wire name of a refusal code, as it is stored.
+pub(super) fn refusal_name(code: Refusal) -> String {
+    match serde_json::to_value(code) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "other".to_owned(),
     }
 }
 

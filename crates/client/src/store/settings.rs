@@ -22,7 +22,7 @@ impl Store {
 }
 
 /// Writes a setting on `conn`, or inside a transaction that also writes other things.
-pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+pub(super) fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
