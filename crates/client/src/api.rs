@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 use zakupka_core::Visit;
+use zakupka_core::wire::ExportFormat;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, QuarterInfo, Rating, Refusal,
@@ -274,8 +275,12 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, "/rating/quarters")).await
     }
 
-    /// The rating as a file: `format` is `csv` or `xlsx`.
-    pub async fn rating_export(&self, quarter: &str, format: &str) -> Result<Vec<u8>, SyncError> {
+    /// The rating as a file.
+    pub async fn rating_export(
+        &self,
+        quarter: &str,
+        format: ExportFormat,
+    ) -> Result<Vec<u8>, SyncError> {
         let path = format!("/rating/export?quarter={quarter}&format={format}");
         Ok(Self::fetch(self.request(reqwest::Method::GET, &path))
             .await?

@@ -191,10 +191,13 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
     let states = local.lock().unwrap().sync_states().unwrap();
     assert_eq!(states[&good], SyncState::Synced);
     match &states[&bad] {
-        SyncState::Refused { reason, .. } => assert!(
-            reason.contains("office_id") && reason.contains("ghost-1"),
-            "{reason}"
-        ),
+        SyncState::Refused { code, reason } => {
+            assert!(
+                reason.contains("office_id") && reason.contains("ghost-1"),
+                "{reason}"
+            );
+            assert_eq!(*code, Refusal::Invalid, "the code the app words");
+        }
         other => panic!("{other:?}"),
     }
     assert!(

@@ -33,9 +33,7 @@ pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
 use rows::ts;
 use templates::ParsedTemplate;
 
-/// Phone cameras make 2-6 MB JPEGs; 8 MB keeps any of them and stops a video or a RAW file.
-pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
-pub const MAX_PHOTOS_PER_ITEM: usize = 5;
+pub use zakupka_core::wire::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER as MAX_PHOTOS_PER_ITEM};
 
 pub struct Store {
     conn: Connection,
