@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
-use zakupka_server::{Db, app, assignments, auth, demo, export, ingest, rating};
+use zakupka_server::{Db, app, assignments, auth, demo, export, rating, reference};
 
 #[derive(Parser)]
 #[command(
@@ -282,7 +282,7 @@ fn rating_context(db: &Path) -> anyhow::Result<(Db, Methodology, Directory)> {
         .blocking(|conn| {
             Ok((
                 rating::latest_methodology(conn)?,
-                ingest::directory(conn)?,
+                reference::directory(conn)?,
             ))
         })
         .context(
