@@ -213,8 +213,8 @@ fn field_name(lang: Lang, field: &str) -> &str {
 
 /// A failed request to the server explained in the interface language. The server's own
 /// words (English, for logs and support) follow in brackets where they add something.
-pub fn explain_sync(lang: Lang, error: &zakupka_client::sync::SyncError) -> String {
-    use zakupka_client::sync::SyncError as E;
+pub fn explain_sync(lang: Lang, error: &zakupka_client::api::SyncError) -> String {
+    use zakupka_client::api::SyncError as E;
     match error {
         E::Offline(_) => ERR_OFFLINE.get(lang).to_owned(),
         E::Unauthorized(_) => SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),

@@ -112,7 +112,7 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
         SyncState::Draft => i18n::STATE_DRAFT.get(lang).to_owned(),
         SyncState::Waiting { .. } => i18n::STATE_WAITING.get(lang).to_owned(),
         SyncState::Synced => i18n::STATE_SYNCED.get(lang).to_owned(),
-        SyncState::Refused(reason) => format!("{}: {reason}", i18n::STATE_REFUSED.get(lang)),
+        SyncState::Refused { reason, .. } => format!("{}: {reason}", i18n::STATE_REFUSED.get(lang)),
         SyncState::Returned { comment } if comment.is_empty() => {
             i18n::STATE_RETURNED.get(lang).to_owned()
         }
@@ -154,7 +154,7 @@ fn sync_tag(sync: &SyncState) -> &'static str {
         SyncState::Draft => "draft",
         SyncState::Waiting { .. } => "waiting",
         SyncState::Synced => "synced",
-        SyncState::Refused(_) => "refused",
+        SyncState::Refused { .. } => "refused",
         SyncState::Returned { .. } => "returned",
         SyncState::Approved => "approved",
         SyncState::Rejected { .. } => "rejected",
