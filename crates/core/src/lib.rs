@@ -7,6 +7,8 @@
 pub mod demo;
 pub mod directory;
 pub mod label;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod rating;
 pub mod scoring;
 pub mod seed;

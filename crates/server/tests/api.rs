@@ -263,7 +263,7 @@ async fn openapi_and_healthz_need_no_header_and_no_token() {
         .expect(StatusCode::OK);
     assert_eq!(doc.headers[header::CONTENT_TYPE], "application/json");
     let doc: serde_json::Value = doc.json();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1158,7 +1158,7 @@ async fn the_openapi_document_lists_exactly_the_routes_of_the_router() {
 async fn the_openapi_document_states_the_header_the_token_and_the_errors() {
     let s = Server::new();
     let doc = openapi(&s).await;
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(
         doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
         "bearer"
