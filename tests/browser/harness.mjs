@@ -1,12 +1,16 @@
 // Shared by the browser tests: serve dist/ on loopback and start Debian's Chromium.
 import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const DIST = join(ROOT, 'dist');
-export const SHOTS = join(ROOT, 'docs', 'screenshots');
+// Under target/, so that running the tests leaves the work tree as it was;
+// scripts/screenshots copies them into docs/.
+export const SHOTS = join(ROOT, 'target', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
