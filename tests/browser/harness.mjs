@@ -50,6 +50,18 @@ export async function phone() {
   return { browser, context };
 }
 
+/** Opens the app at `url`; it reopens the screen it was left on, so walk back to home
+ *  through the headers. */
+export async function toHome(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('main');
+  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
+    await page.click('header .ghost');
+    await page.waitForTimeout(100);
+  }
+  await page.waitForSelector('[data-testid="home"]');
+}
+
 /** Answers every item of the open section; returns the answers in the core's JSON form. */
 export async function answerAllItems(page, n) {
   const answers = {};
