@@ -249,7 +249,7 @@ impl AppState {
             .await
             .map_err(|e| match e {
                 // At the login form, "unauthorized" can only mean the login or password.
-                zakupka_client::sync::SyncError::Unauthorized(_) => {
+                zakupka_client::api::SyncError::Unauthorized(_) => {
                     crate::i18n::WRONG_LOGIN.get(lang).to_owned()
                 }
                 e => crate::i18n::explain_sync(lang, &e),

@@ -4,7 +4,7 @@
 //! matched, so that a supervisor or auditor reading Russian never meets English.
 
 use zakupka_client::StoreError;
-use zakupka_client::sync::SyncError;
+use zakupka_client::api::SyncError;
 use zakupka_core::Lang;
 use zakupka_core::wire::Refusal;
 

@@ -1,6 +1,6 @@
 use dioxus::prelude::*;
 use zakupka_client::{SyncState, VisitSummary};
-use zakupka_core::wire::{AssignmentStatus, Refusal};
+use zakupka_core::wire::AssignmentStatus;
 use zakupka_core::{Lang, VisitStatus};
 
 use super::{LangSwitch, SaveIndicator, local_time};
@@ -112,8 +112,8 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
         SyncState::Draft => i18n::STATE_DRAFT.get(lang).to_owned(),
         SyncState::Waiting { .. } => i18n::STATE_WAITING.get(lang).to_owned(),
         SyncState::Synced => i18n::STATE_SYNCED.get(lang).to_owned(),
-        // The stored reason is the server's English, for support; the code is not kept yet.
-        SyncState::Refused(_) => i18n::visit_refused(lang, Refusal::Other, None),
+        // The stored reason is the server's English, for support: the code is worded.
+        SyncState::Refused { code, .. } => i18n::visit_refused(lang, *code, None),
         SyncState::Returned { comment } if comment.is_empty() => {
             i18n::STATE_RETURNED.get(lang).to_owned()
         }
@@ -155,7 +155,7 @@ fn sync_tag(sync: &SyncState) -> &'static str {
         SyncState::Draft => "draft",
         SyncState::Waiting { .. } => "waiting",
         SyncState::Synced => "synced",
-        SyncState::Refused(_) => "refused",
+        SyncState::Refused { .. } => "refused",
         SyncState::Returned { .. } => "returned",
         SyncState::Approved => "approved",
         SyncState::Rejected { .. } => "rejected",

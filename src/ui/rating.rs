@@ -6,7 +6,7 @@ use zakupka_core::League;
 use zakupka_core::rating::{
     History as RatingHistory, LeagueTable, Methodology, NotRated, Quarter, RatedBranch,
 };
-use zakupka_core::wire::QuarterInfo;
+use zakupka_core::wire::{ExportFormat, QuarterInfo};
 
 use crate::i18n;
 use crate::state::{AppState, Screen};
@@ -355,7 +355,7 @@ fn ExportButtons(quarter: String) -> Element {
     let mut saved = use_signal(|| None::<Result<String, String>>);
     rsx! {
         div { class: "export",
-            for format in ["csv", "xlsx"] {
+            for format in ExportFormat::ALL {
                 button { key: "{format}", class: "secondary", "data-export": "{format}",
                     onclick: {
                         let quarter = quarter.clone();
@@ -375,7 +375,7 @@ fn ExportButtons(quarter: String) -> Element {
                             }
                         }
                     },
-                    "{i18n::EXPORT.get(lang)} {format.to_uppercase()}"
+                    "{i18n::EXPORT.get(lang)} {format.as_str().to_uppercase()}"
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
 use uuid::Uuid;
-use zakupka_client::sync::VisitQuery;
+use zakupka_client::api::VisitQuery;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, ServerVisit};
 use zakupka_core::{ItemOutcome, score};

@@ -58,8 +58,16 @@ pub enum StoreError {
 }
 
 /// Sorts SQLite's failures into the ones the auditor can do something about and the rest.
+/// A stored value that does not read as what its column holds (a time, an id, a state,
+/// JSON) is damage, named by its column.
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
+        if let rusqlite::Error::FromSqlConversionFailure(column, _, detail) = &e {
+            return StoreError::Corrupt {
+                what: format!("value in column {column}"),
+                detail: detail.to_string(),
+            };
+        }
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly(e),
             // SQLite reports a write refused for lack of space (ENOSPC) as SQLITE_FULL.

@@ -4,17 +4,17 @@
 //! The same code runs on desktop (files in the platform data directory) and in the browser
 //! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
 
-mod assignments;
+pub mod api;
 mod error;
-mod remote;
 mod schema;
 mod store;
 pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use assignments::LocalAssignment;
 pub use error::StoreError;
-pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
-pub use store::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Store, VisitSummary};
+pub use store::{
+    LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, PushOutcome,
+    ReviewNotes, Store, SyncState, VisitSummary, plan_incoming,
+};

@@ -106,6 +106,13 @@ CREATE TABLE assignments (
     body TEXT NOT NULL
 );
 "#,
+    r#"
+-- Why the server refused an outbox entry, as its code (`wire::Refusal` by its wire name,
+-- e.g. `unknown_office`), for the app to word in the auditor's language; `rejected_reason`
+-- keeps the server's English text for support. Refusals recorded before this step have
+-- no code and read as `other`.
+ALTER TABLE outbox ADD COLUMN rejected_code TEXT;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[r#"

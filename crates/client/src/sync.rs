@@ -11,310 +11,16 @@ use futures_util::{FutureExt, StreamExt};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use zakupka_core::Visit;
-use zakupka_core::wire::{
-    API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_PUSH_BATCH, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushStatus, QuarterInfo, Rating,
-    Refusal, ReviewRequest, ReviewState, VisitUpdate,
-};
+use zakupka_core::wire::{MAX_PUSH_BATCH, PushResponse, PushStatus};
 
-use crate::remote::PushOutcome;
-use crate::{OutboxEntry, Store, StoreError};
+use crate::api::{Api, SyncError};
+use crate::{OutboxEntry, PushOutcome, Store, StoreError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// No answer from the server (offline, timeout, connection cut): try again later.
-    #[error("no connection to the server: {0}")]
-    Offline(String),
-    #[error("log in again: {0}")]
-    Unauthorized(String),
-    #[error("update the app: {0}")]
-    Outdated(String),
-    #[error("the server answered {status}: {message}")]
-    Server {
-        status: u16,
-        /// What exactly was refused, for the app to word; `message` is for logs.
-        code: Refusal,
-        message: String,
-        field: Option<String>,
-    },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl SyncError {
-    /// Worth trying again by itself later; the others need a person.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            SyncError::Offline(_) => true,
-            SyncError::Server { status, .. } => *status >= 500 || *status == 429,
-            _ => false,
-        }
-    }
-}
-
-/// The server's API, as the device calls it.
-#[derive(Clone)]
-pub struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: Option<String>,
-}
-
-impl Api {
-    /// `base` is the server's address, e.g. `http://192.168.1.10:8080`.
-    pub fn new(base: &str, token: Option<String>) -> Api {
-        #[cfg(not(target_arch = "wasm32"))]
-        // No pooled connections: a sync is a few large requests, and a connection kept
-        // from before may have been dropped silently by a mobile network.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap_or_default();
-        #[cfg(target_arch = "wasm32")]
-        let http = reqwest::Client::new();
-        Api {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
-            token,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{API_PREFIX}{path}", self.base)
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut r = self
-            .http
-            .request(method, self.url(path))
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
-        if let Some(token) = &self.token {
-            r = r.bearer_auth(token);
-        }
-        r
-    }
-
-    /// Sends a request and returns the body of a successful answer; a refusal becomes
-    /// the matching `SyncError`, with the server's message and field.
-    async fn fetch(
-        request: reqwest::RequestBuilder,
-    ) -> Result<(reqwest::StatusCode, Vec<u8>), SyncError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        if status.is_success() {
-            return Ok((status, bytes.to_vec()));
-        }
-        let error: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-        let message = error.as_ref().map_or_else(
-            || String::from_utf8_lossy(&bytes).into_owned(),
-            |e| e.message.clone(),
-        );
-        Err(match error.as_ref().map(|e| e.error) {
-            Some(ErrorCode::Unauthorized) => SyncError::Unauthorized(message),
-            Some(ErrorCode::ProtocolOutdated) => SyncError::Outdated(message),
-            _ => SyncError::Server {
-                status: status.as_u16(),
-                code: error.as_ref().map_or(Refusal::Other, |e| e.code),
-                message,
-                field: error.and_then(|e| e.field),
-            },
-        })
-    }
-
-    async fn send<T: serde::de::DeserializeOwned>(
-        request: reqwest::RequestBuilder,
-    ) -> Result<T, SyncError> {
-        let (status, bytes) = Self::fetch(request).await?;
-        let body = if bytes.is_empty() {
-            &b"null"[..]
-        } else {
-            &bytes[..]
-        };
-        serde_json::from_slice(body).map_err(|e| SyncError::Server {
-            status: status.as_u16(),
-            code: Refusal::Other,
-            message: format!("unreadable answer: {e}"),
-            field: None,
-        })
-    }
-
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-        device_id: Uuid,
-    ) -> Result<LoginResponse, SyncError> {
-        let body = LoginRequest {
-            login: login.to_owned(),
-            password: password.to_owned(),
-            device_id,
-        };
-        Self::send(self.request(reqwest::Method::POST, "/login").json(&body)).await
-    }
-
-    pub async fn pull(&self, cursor: u64) -> Result<PullResponse, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, &format!("/pull?cursor={cursor}"))).await
-    }
-
-    pub async fn push(&self, visits: &[Visit]) -> Result<PushResponse, SyncError> {
-        let body = PushRequest {
-            visits: visits.to_vec(),
-        };
-        Self::send(self.request(reqwest::Method::POST, "/push").json(&body)).await
-    }
-
-    /// A push request's body around outbox payloads as they are stored: each is already a
-    /// visit's JSON, so the request is put together without parsing them again.
-    fn push_body<'a>(payloads: impl Iterator<Item = &'a str> + Clone) -> String {
-        let mut body =
-            String::with_capacity(payloads.clone().map(|p| p.len() + 1).sum::<usize>() + 16);
-        body.push_str("{\"visits\":[");
-        for (n, p) in payloads.enumerate() {
-            if n > 0 {
-                body.push(',');
-            }
-            body.push_str(p);
-        }
-        body.push_str("]}");
-        body
-    }
-
-    /// Pushes a body made by [`Api::push_body`].
-    async fn push_body_raw(&self, body: String) -> Result<PushResponse, SyncError> {
-        let request = self
-            .request(reqwest::Method::POST, "/push")
-            .header(reqwest::header::CONTENT_TYPE, "application/json");
-        Self::send(request.body(body)).await
-    }
-
-    /// A supervisor's decision on a visit.
-    pub async fn review(
-        &self,
-        visit_id: Uuid,
-        request: &ReviewRequest,
-    ) -> Result<VisitUpdate, SyncError> {
-        Self::send(
-            self.request(reqwest::Method::POST, &format!("/visits/{visit_id}/review"))
-                .json(request),
-        )
-        .await
-    }
-
-    /// Visits on the server: all of them for supervisors, an auditor's own otherwise.
-    pub async fn visits(&self) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
-        self.visits_where(&VisitQuery::default()).await
-    }
-
-    /// Visits on the server narrowed by `query` (supervisors; auditors get their own).
-    pub async fn visits_where(
-        &self,
-        query: &VisitQuery,
-    ) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/visits").query(query)).await
-    }
-
-    /// Auditors with their branches (supervisors).
-    pub async fn auditors(&self) -> Result<Vec<zakupka_core::wire::Auditor>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/auditors")).await
-    }
-
-    /// Assignments: an auditor's own, or everyone's for supervisors (`quarter` narrows).
-    pub async fn assignments(
-        &self,
-        quarter: Option<zakupka_core::rating::Quarter>,
-    ) -> Result<Vec<zakupka_core::wire::Assignment>, SyncError> {
-        let mut request = self.request(reqwest::Method::GET, "/assignments");
-        if let Some(q) = quarter {
-            request = request.query(&[("quarter", q.to_string())]);
-        }
-        Self::send(request).await
-    }
-
-    /// Assigns a visit, or with `dry_run` only checks it and returns the warnings.
-    pub async fn assign(
-        &self,
-        request: &zakupka_core::wire::AssignmentRequest,
-    ) -> Result<zakupka_core::wire::AssignmentResponse, SyncError> {
-        Self::send(
-            self.request(reqwest::Method::POST, "/assignments")
-                .json(request),
-        )
-        .await
-    }
-
-    pub async fn cancel_assignment(&self, id: Uuid) -> Result<(), SyncError> {
-        Self::fetch(self.request(reqwest::Method::DELETE, &format!("/assignments/{id}")))
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn visit(&self, id: Uuid) -> Result<zakupka_core::wire::VisitDetail, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}"))).await
-    }
-
-    pub async fn visit_revisions(&self, id: Uuid) -> Result<Vec<Visit>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}/revisions"))).await
-    }
-
-    pub async fn visit_log(
-        &self,
-        id: Uuid,
-    ) -> Result<Vec<zakupka_core::wire::LogEntry>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, &format!("/visits/{id}/log"))).await
-    }
-
-    /// A quarter's rating, as published or computed now.
-    pub async fn rating(&self, quarter: &str) -> Result<Rating, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, &format!("/rating?quarter={quarter}"))).await
-    }
-
-    /// Quarters with something to rate, newest first.
-    pub async fn rating_quarters(&self) -> Result<Vec<QuarterInfo>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/rating/quarters")).await
-    }
-
-    /// The rating as a file: `format` is `csv` or `xlsx`.
-    pub async fn rating_export(&self, quarter: &str, format: &str) -> Result<Vec<u8>, SyncError> {
-        let path = format!("/rating/export?quarter={quarter}&format={format}");
-        Ok(Self::fetch(self.request(reqwest::Method::GET, &path))
-            .await?
-            .1)
-    }
-
-    /// Leaders, cups and trends over the published quarters.
-    pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/rating/history")).await
-    }
-
-    pub async fn publish_rating(&self, quarter: &str) -> Result<Rating, SyncError> {
-        Self::send(self.request(reqwest::Method::POST, &format!("/rating/{quarter}/publish"))).await
-    }
-
-    /// A photo of a visit the caller may see: its bytes.
-    pub async fn photo(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
-        Ok(
-            Self::fetch(self.request(reqwest::Method::GET, &format!("/photos/{sha256}")))
-                .await?
-                .1,
-        )
-    }
-
-    pub async fn put_photo(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), SyncError> {
-        let request = self
-            .request(reqwest::Method::PUT, &format!("/photos/{sha256}"))
-            .body(bytes);
-        Self::send::<serde_json::Value>(request).await.map(|_| ())
-    }
+/// How the engine reaches the store: briefly, never across an await. `write` is where the
+/// app makes a write durable (the web build copies the database to IndexedDB).
+pub trait StoreAccess {
+    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
+    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
 }
 
 /// For tools, tests and benchmarks: a store behind a mutex, nothing to persist after writes.
@@ -386,15 +92,9 @@ fn push_batch(
     .boxed_local()
 }
 
-/// How the engine reaches the store: briefly, never across an await. `write` is where the
-/// app makes a write durable (the web build copies the database to IndexedDB).
-pub trait StoreAccess {
-    fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
-    fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
-}
-
-/// Decides each entry's fate from the server's answer to pushing `batch`. A 400 naming
-/// `visits[i]` refuses entry `i` alone; other failures leave the whole batch for later.
+/// Decides each entry's fate from the server's answer to pushing `batch`. A refusal keeps
+/// the server's code (from its result, or from the error body of a 400 naming `visits[i]`,
+/// which refuses entry `i` alone); other failures leave the whole batch for later.
 pub fn push_outcomes(
     batch: &[OutboxEntry],
     answer: &Result<PushResponse, SyncError>,
@@ -411,32 +111,38 @@ pub fn push_outcomes(
                     Some(r) if matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate) => {
                         PushOutcome::Stored
                     }
-                    Some(r) => PushOutcome::Refused(
-                        r.reason
+                    Some(r) => PushOutcome::Refused {
+                        code: r.code.unwrap_or_default(),
+                        reason: r
+                            .reason
                             .clone()
                             .unwrap_or_else(|| "refused by the server".into()),
-                    ),
+                    },
                     None => PushOutcome::Retry("the server did not answer for this visit".into()),
                 }
             })
             .collect(),
         Err(SyncError::Server {
             status: 400,
+            code,
             message,
             field: Some(field),
-            ..
         }) => {
             let index = field
                 .strip_prefix("visits[")
                 .and_then(|f| f.split(']').next())
                 .and_then(|n| n.parse::<usize>().ok());
+            let refused = || PushOutcome::Refused {
+                code: *code,
+                reason: format!("{field}: {message}"),
+            };
             batch
                 .iter()
                 .enumerate()
                 .map(|(n, _)| match index {
-                    Some(i) if i == n => PushOutcome::Refused(format!("{field}: {message}")),
+                    Some(i) if i == n => refused(),
                     Some(_) => PushOutcome::Retry("sent again without the refused visit".into()),
-                    None => PushOutcome::Refused(format!("{field}: {message}")),
+                    None => refused(),
                 })
                 .collect()
         }
@@ -517,7 +223,7 @@ pub async fn sync_once(
                 .count();
             report.refused += outcomes
                 .iter()
-                .filter(|o| matches!(o, PushOutcome::Refused(_)))
+                .filter(|o| matches!(o, PushOutcome::Refused { .. }))
                 .count();
             match answer {
                 Ok(_) => {}
@@ -582,21 +288,6 @@ pub async fn sync_assignments(store: &impl StoreAccess, api: &Api) -> Result<usi
     let list = api.assignments(None).await?;
     store.write(|s| s.replace_assignments(&list))?;
     Ok(list.len())
-}
-
-/// Filters of the review queue; `None` means any.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct VisitQuery {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quarter: Option<zakupka_core::rating::Quarter>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub branch: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub office: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auditor: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<ReviewState>,
 }
 
 /// Waits without blocking the UI thread, on desktop and in the browser.

@@ -2,7 +2,10 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use zakupka_client::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Store, StoreError};
+use zakupka_client::{
+    MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, PushOutcome, Store, StoreError, SyncState,
+};
+use zakupka_core::wire::Refusal;
 use zakupka_core::{AnswerValue, VisitStatus};
 
 #[test]
@@ -397,7 +400,7 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
     // Take the file back to schema 1, as the first release left it: no sync tables, no
     // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    raw.execute_batch("DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -421,4 +424,79 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v, zakupka_client::MAIN_SCHEMA_VERSION);
+}
+
+/// A visit answered in full and submitted, waiting in the outbox.
+fn submitted(store: &Store) -> uuid::Uuid {
+    let v = store.start_visit(&new_visit(), t0()).unwrap();
+    for (item, value) in [
+        ("clean", AnswerValue::Yes),
+        ("wait", AnswerValue::Number(3.0)),
+        ("polite", AnswerValue::Scale(2)),
+    ] {
+        store.set_answer(v.id, item, &value, t0()).unwrap();
+    }
+    store.submit(v.id, t0()).unwrap();
+    v.id
+}
+
+#[test]
+fn a_refused_visit_keeps_its_refusal_code_across_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let reason = "visits[0].office_id: no office ghost-1";
+    let id = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let id = submitted(&store);
+        let refused = PushOutcome::Refused {
+            code: Refusal::UnknownOffice,
+            reason: reason.into(),
+        };
+        store.record_push(&[(id, 1, refused)], t0()).unwrap();
+        id
+    };
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.sync_states().unwrap()[&id],
+        SyncState::Refused {
+            code: Refusal::UnknownOffice,
+            reason: reason.into()
+        },
+        "the app words the code; the English reason stays for support"
+    );
+    assert!(
+        store.outbox().unwrap().is_empty(),
+        "a refused visit is not sent again"
+    );
+}
+
+#[test]
+fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let id = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let id = submitted(&store);
+        let refused = PushOutcome::Refused {
+            code: Refusal::UnknownOffice,
+            reason: "no office ghost-1".into(),
+        };
+        store.record_push(&[(id, 1, refused)], t0()).unwrap();
+        id
+    };
+    // Back to schema 3: the refusal as the app recorded it before refusal codes.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
+        .unwrap();
+    drop(raw);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.sync_states().unwrap()[&id],
+        SyncState::Refused {
+            code: Refusal::Other,
+            reason: "no office ghost-1".into()
+        }
+    );
 }

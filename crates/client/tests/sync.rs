@@ -7,9 +7,10 @@ use std::sync::Mutex;
 
 use chrono::Utc;
 use uuid::Uuid;
-use zakupka_client::sync::{Api, StoreAccess, SyncError, backoff, push_outcomes, sync_once};
+use zakupka_client::api::{Api, SyncError};
+use zakupka_client::sync::{StoreAccess, backoff, push_outcomes, sync_once};
 use zakupka_client::{NewVisit, OutboxEntry, PushOutcome, Store, SyncState};
-use zakupka_core::wire::{PushResponse, PushResult, PushStatus, Role};
+use zakupka_core::wire::{PushResponse, PushResult, PushStatus, Refusal, Role};
 use zakupka_core::{AnswerValue, Directory, ItemKind, Template};
 use zakupka_server::{Db, auth, demo};
 
@@ -190,10 +191,13 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
     let states = local.lock().unwrap().sync_states().unwrap();
     assert_eq!(states[&good], SyncState::Synced);
     match &states[&bad] {
-        SyncState::Refused(reason) => assert!(
-            reason.contains("office_id") && reason.contains("ghost-1"),
-            "{reason}"
-        ),
+        SyncState::Refused { code, reason } => {
+            assert!(
+                reason.contains("office_id") && reason.contains("ghost-1"),
+                "{reason}"
+            );
+            assert_eq!(*code, Refusal::Invalid, "the code the app words");
+        }
         other => panic!("{other:?}"),
     }
     assert!(
@@ -323,6 +327,28 @@ fn entry(n: u128) -> OutboxEntry {
 }
 
 #[test]
+fn a_refused_visit_keeps_the_servers_refusal_code() {
+    let batch = [entry(1)];
+    let answer = Ok(PushResponse {
+        results: vec![PushResult {
+            visit_id: Uuid::from_u128(1),
+            revision: 1,
+            status: PushStatus::Rejected,
+            reason: Some("revision 1 was received before with other content".into()),
+            code: Some(Refusal::RevisionConflict),
+            missing_photos: vec![],
+        }],
+    });
+    assert_eq!(
+        push_outcomes(&batch, &answer),
+        [PushOutcome::Refused {
+            code: Refusal::RevisionConflict,
+            reason: "revision 1 was received before with other content".into()
+        }]
+    );
+}
+
+#[test]
 fn push_outcomes_follow_the_server_answer() {
     let batch = [entry(1), entry(2), entry(3)];
     let result = |n, status| PushResult {
@@ -345,7 +371,10 @@ fn push_outcomes_follow_the_server_answer() {
         [
             PushOutcome::Stored,
             PushOutcome::Stored,
-            PushOutcome::Refused("r".into())
+            PushOutcome::Refused {
+                code: Refusal::Other,
+                reason: "r".into()
+            }
         ]
     );
 
@@ -359,7 +388,10 @@ fn push_outcomes_follow_the_server_answer() {
     assert!(matches!(outcomes[0], PushOutcome::Retry(_)));
     assert_eq!(
         outcomes[1],
-        PushOutcome::Refused("visits[1].office_id: no office".into())
+        PushOutcome::Refused {
+            code: Refusal::Invalid,
+            reason: "visits[1].office_id: no office".into()
+        }
     );
     assert!(matches!(outcomes[2], PushOutcome::Retry(_)));
 

@@ -1,28 +1,9 @@
 //! The organisation being audited: branches (управления) and their client offices.
+//! Which league a branch plays in is the rating methodology's call (`rating.rs`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::label::{Label, Lang};
-
-/// More accounts than this puts a branch in the large league.
-pub const LARGE_LEAGUE_MIN_EXCLUSIVE: u32 = 60_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum League {
-    Large,
-    Small,
-}
-
-impl League {
-    pub fn of(accounts: u32) -> League {
-        if accounts > LARGE_LEAGUE_MIN_EXCLUSIVE {
-            League::Large
-        } else {
-            League::Small
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Branch {
@@ -30,12 +11,6 @@ pub struct Branch {
     pub name: Label,
     pub district: String,
     pub accounts: u32,
-}
-
-impl Branch {
-    pub fn league(&self) -> League {
-        League::of(self.accounts)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,8 +13,9 @@ pub mod template;
 pub mod visit;
 pub mod wire;
 
-pub use directory::{Branch, Directory, League, Office};
+pub use directory::{Branch, Directory, Office};
 pub use label::{Label, Lang};
+pub use rating::League;
 pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
 pub use seed::SeedError;
 pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};

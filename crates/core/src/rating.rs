@@ -6,8 +6,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::directory::{Branch, League};
+use crate::directory::Branch;
 use crate::label::Label;
+
+/// Branches are rated against others of their size; the methodology's
+/// `league_threshold` decides which league a branch plays in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum League {
+    Large,
+    Small,
+}
 
 /// How equal scores are placed. Scores are compared as published, at the methodology's
 /// precision.

@@ -246,7 +246,7 @@ pub struct InvalidVisit {
 
 /// Longest comment kept, in characters: a page of text.
 pub const MAX_COMMENT_CHARS: usize = 4000;
-pub const MAX_PHOTOS_PER_ANSWER: usize = 5;
+pub use crate::wire::MAX_PHOTOS_PER_ANSWER;
 
 impl Visit {
     /// Checks a submitted visit against the template it names and the directory: what a
@@ -322,11 +322,7 @@ impl Visit {
                 );
             }
             for p in &answer.photos {
-                let hex = p.sha256.len() == 64
-                    && p.sha256
-                        .chars()
-                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
-                if !hex {
+                if !crate::wire::is_photo_address(&p.sha256) {
                     return bad(
                         &format!("{field}.photos"),
                         format!("`{}` is not a SHA-256 in lowercase hex", p.sha256),

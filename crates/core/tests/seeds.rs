@@ -1,12 +1,19 @@
 //! The seed files people edit: the shipped ones load, and mistakes are reported with the
 //! file, the line and the field.
 
-use zakupka_core::seed::{parse_directory, parse_template};
-use zakupka_core::{ItemKind, League};
+use zakupka_core::rating::Methodology;
+use zakupka_core::seed::{parse_directory, parse_methodology, parse_template};
+use zakupka_core::{Branch, ItemKind, Label, League};
 
 const CHECKLIST: &str = include_str!("../../../seeds/checklist.toml");
 const BRANCHES: &str = include_str!("../../../seeds/branches.csv");
 const OFFICES: &str = include_str!("../../../seeds/offices.csv");
+const METHODOLOGY: &str = include_str!("../../../seeds/methodology.toml");
+
+/// The methodology decides leagues, so the league tests ask the shipped one.
+fn methodology() -> Methodology {
+    parse_methodology("seeds/methodology.toml", METHODOLOGY).unwrap()
+}
 
 #[test]
 fn the_shipped_checklist_covers_the_five_areas() {
@@ -46,14 +53,22 @@ fn the_shipped_directory_has_48_branches_and_134_offices() {
     {
         assert!(d.branches.iter().any(|b| b.name.ru == name), "{name}");
     }
-    assert!(d.branches.iter().any(|b| b.league() == League::Large));
-    assert!(d.branches.iter().any(|b| b.league() == League::Small));
+    let m = methodology();
+    assert!(d.branches.iter().any(|b| m.league(b) == League::Large));
+    assert!(d.branches.iter().any(|b| m.league(b) == League::Small));
 }
 
 #[test]
 fn league_boundary_is_more_than_60000() {
-    assert_eq!(League::of(60_000), League::Small);
-    assert_eq!(League::of(60_001), League::Large);
+    let m = methodology();
+    let branch = |accounts| Branch {
+        id: "b".into(),
+        name: Label::new("Клин", "Klin"),
+        district: String::new(),
+        accounts,
+    };
+    assert_eq!(m.league(&branch(60_000)), League::Small);
+    assert_eq!(m.league(&branch(60_001)), League::Large);
 }
 
 #[test]

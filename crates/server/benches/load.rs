@@ -33,7 +33,7 @@ use zakupka_core::wire::{
     PushResponse, PushStatus, Role,
 };
 use zakupka_core::{Directory, Template, Visit};
-use zakupka_server::{AppError, Db, auth, demo, ingest};
+use zakupka_server::{AppError, Db, auth, demo, ingest, reference};
 
 use common::{percentile, size, verdict};
 
@@ -89,7 +89,7 @@ fn bodies(
 /// for the lock: parse each visit, validate, store in one transaction, commit.
 fn ingest_directly(
     db: &Db,
-    cache: &ingest::ReferenceCache,
+    cache: &reference::ReferenceCache,
     login: &str,
     body: &[u8],
 ) -> Result<usize, AppError> {
@@ -267,7 +267,7 @@ fn main() {
     baseline_db
         .blocking(|c| demo::publish(c, &template, &directory))
         .unwrap();
-    let cache = ingest::ReferenceCache::default();
+    let cache = reference::ReferenceCache::default();
     let started = Instant::now();
     let mut stored = 0;
     for (d, (bodies, _)) in work.iter().enumerate() {

@@ -6,14 +6,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
+use zakupka_core::Directory;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
-    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor, Role,
+    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor, Refusal, Role,
 };
-use zakupka_core::{Directory, Template};
 
 use crate::error::AppError;
-use crate::ingest::{quarter_span, ts};
+use crate::sql::Text;
+use crate::time::{quarter_span, ts};
 
 /// Sets the branch an auditor works for (`None`: none), checked against the directory.
 pub fn set_branch(
@@ -26,6 +27,7 @@ pub fn set_branch(
         && directory.branch(b).is_none()
     {
         return Err(AppError::bad(
+            Refusal::UnknownBranch,
             "branch",
             format!("no branch `{b}` in the directory"),
         ));
@@ -35,7 +37,10 @@ pub fn set_branch(
         params![login, branch_id],
     )?;
     if n == 0 {
-        return Err(AppError::NotFound(format!("no user `{login}`")));
+        return Err(AppError::not_found(
+            Refusal::UnknownUser,
+            format!("no user `{login}`"),
+        ));
     }
     Ok(())
 }
@@ -53,18 +58,6 @@ pub fn auditors(conn: &Connection) -> Result<Vec<Auditor>, AppError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn latest_template(conn: &Connection) -> Result<Option<Template>, AppError> {
-    let body: Option<String> = conn
-        .query_row(
-            "SELECT body FROM templates ORDER BY version DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    body.map(|b| serde_json::from_str(&b).map_err(|e| AppError::Internal(format!("template: {e}"))))
-        .transpose()
-}
-
 /// Refuses what breaks the rules, naming the field; returns the warnings otherwise.
 pub fn check(
     conn: &Connection,
@@ -72,29 +65,37 @@ pub fn check(
     directory: &Directory,
     today: NaiveDate,
 ) -> Result<Vec<AssignmentWarning>, AppError> {
-    let auditor: Option<(String, Option<String>)> = conn
+    let auditor: Option<(Text<Role>, Option<String>)> = conn
         .query_row(
             "SELECT role, branch_id FROM users WHERE login = ?1",
             [&req.auditor],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let (role, own_branch) =
-        auditor.ok_or_else(|| AppError::bad("auditor", format!("no user `{}`", req.auditor)))?;
-    if Role::parse(&role) != Some(Role::Auditor) {
+    let (Text(role), own_branch) = auditor.ok_or_else(|| {
+        AppError::bad(
+            Refusal::UnknownUser,
+            "auditor",
+            format!("no user `{}`", req.auditor),
+        )
+    })?;
+    if role != Role::Auditor {
         return Err(AppError::bad(
+            Refusal::NotAnAuditor,
             "auditor",
             format!("`{}` is not an auditor", req.auditor),
         ));
     }
     let office = directory.office(&req.office_id).ok_or_else(|| {
         AppError::bad(
+            Refusal::UnknownOffice,
             "office_id",
             format!("no office `{}` in the directory", req.office_id),
         )
     })?;
     if own_branch.as_deref() == Some(office.branch_id.as_str()) {
         return Err(AppError::bad(
+            Refusal::OwnBranch,
             "auditor",
             format!(
                 "`{}` works for branch `{}`, which office `{}` belongs to: an auditor may not audit their own branch",
@@ -102,10 +103,11 @@ pub fn check(
             ),
         ));
     }
-    let template =
-        latest_template(conn)?.ok_or_else(|| AppError::Internal("no checklist loaded".into()))?;
+    let template = crate::reference::latest_template(conn)?
+        .ok_or_else(|| AppError::Internal("no checklist loaded".into()))?;
     if template.scenario(&req.scenario).is_none() {
         return Err(AppError::bad(
+            Refusal::UnknownScenario,
             "scenario",
             format!("no scenario `{}` in the checklist", req.scenario),
         ));
@@ -115,6 +117,7 @@ pub fn check(
         .exists([req.quarter.to_string()])?;
     if published {
         return Err(AppError::bad(
+            Refusal::QuarterPublished,
             "quarter",
             format!("{} is published and frozen", req.quarter),
         ));
@@ -123,15 +126,24 @@ pub fn check(
     let last_day = end.date_naive().pred_opt().unwrap_or(end.date_naive());
     if req.due < start.date_naive() || req.due > last_day {
         return Err(AppError::bad(
+            Refusal::DueOutsideQuarter,
             "due",
             format!("{} is not within {}", req.due, req.quarter),
         ));
     }
     if req.due < today {
-        return Err(AppError::bad("due", format!("{} has passed", req.due)));
+        return Err(AppError::bad(
+            Refusal::DuePassed,
+            "due",
+            format!("{} has passed", req.due),
+        ));
     }
     if req.note.chars().count() > 2000 {
-        return Err(AppError::bad("note", "at most 2000 characters"));
+        return Err(AppError::bad(
+            Refusal::TooLong,
+            "note",
+            "at most 2000 characters",
+        ));
     }
     let mut warnings = Vec::new();
     for quarter in [req.quarter.previous(), req.quarter.next()] {
@@ -184,10 +196,13 @@ pub fn create(
         )?
         .exists(params![req.auditor, req.office_id, req.quarter.to_string()])?;
     if duplicate {
-        return Err(AppError::Conflict(format!(
-            "`{}` is already assigned to `{}` in {}",
-            req.auditor, req.office_id, req.quarter
-        )));
+        return Err(AppError::conflict(
+            Refusal::AlreadyAssigned,
+            format!(
+                "`{}` is already assigned to `{}` in {}",
+                req.auditor, req.office_id, req.quarter
+            ),
+        ));
     }
     let id = Uuid::now_v7();
     tx.execute(
@@ -218,15 +233,19 @@ pub fn cancel(conn: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<(), App
         params![id.to_string(), ts(now)],
     )?;
     if n == 0 {
-        return Err(AppError::NotFound(format!("no open assignment {id}")));
+        return Err(AppError::not_found(
+            Refusal::NotFound,
+            format!("no open assignment {id}"),
+        ));
     }
     Ok(())
 }
 
-#[derive(Debug, Default, Clone)]
+/// The list's filters from the query; empty texts filter nothing.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct Filter {
     pub auditor: Option<String>,
-    pub quarter: Option<Quarter>,
+    pub quarter: Option<String>,
 }
 
 const SELECT: &str = "SELECT a.id, a.auditor, a.office_id, a.quarter, a.scenario, a.due, a.note,
@@ -236,49 +255,57 @@ const SELECT: &str = "SELECT a.id, a.auditor, a.office_id, a.quarter, a.scenario
     FROM assignments a";
 
 fn get(conn: &Connection, id: Uuid, today: NaiveDate) -> Result<Option<Assignment>, AppError> {
-    let quarter: Option<String> = conn
+    let quarter: Option<Text<Quarter>> = conn
         .query_row(
             "SELECT quarter FROM assignments WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
         )
         .optional()?;
-    let Some(quarter) = quarter else {
+    let Some(Text(quarter)) = quarter else {
         return Ok(None);
     };
-    let quarter: Quarter = quarter.parse().map_err(AppError::Internal)?;
     let (start, end) = quarter_span(quarter);
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE a.id = ?1"))?;
     let mut rows = stmt.query(params![id.to_string(), start, end])?;
     rows.next()?.map(|r| read(r, today)).transpose()
 }
 
-/// Open assignments, soonest due first; done ones stay listed until their quarter is over
-/// so the auditor sees them ticked off.
+/// Open assignments the caller may see (`only_own`: see
+/// [`crate::auth::AuthUser::only_own`]), soonest due first; done ones stay listed until
+/// their quarter is over so the auditor sees them ticked off.
 pub fn list(
     conn: &Connection,
     filter: &Filter,
+    only_own: Option<&str>,
     today: NaiveDate,
 ) -> Result<Vec<Assignment>, AppError> {
-    let mut quarters: Vec<String> = conn
+    let quarter: Option<Quarter> = filter
+        .quarter
+        .as_deref()
+        .filter(|q| !q.trim().is_empty())
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| AppError::bad(Refusal::Invalid, "quarter", e))?;
+    // Auditors see their own assignments whatever they ask for.
+    let auditor = only_own.or(filter.auditor.as_deref().filter(|a| !a.is_empty()));
+    let mut quarters: Vec<Text<Quarter>> = conn
         .prepare_cached(
             "SELECT DISTINCT quarter FROM assignments WHERE cancelled_at IS NULL
              AND (?1 IS NULL OR auditor = ?1) AND (?2 IS NULL OR quarter = ?2)",
         )?
-        .query_map(
-            params![filter.auditor, filter.quarter.map(|q| q.to_string())],
-            |r| r.get(0),
-        )?
+        .query_map(params![auditor, quarter.map(|q| q.to_string())], |r| {
+            r.get(0)
+        })?
         .collect::<Result<_, _>>()?;
-    quarters.sort();
+    quarters.sort_by_key(|q| q.0);
     let mut out = Vec::new();
-    for q in quarters {
-        let quarter: Quarter = q.parse().map_err(AppError::Internal)?;
+    for Text(quarter) in quarters {
         let (start, end) = quarter_span(quarter);
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT} WHERE a.quarter = ?1 AND a.cancelled_at IS NULL AND (?4 IS NULL OR a.auditor = ?4)"
         ))?;
-        let mut rows = stmt.query(params![q, start, end, filter.auditor])?;
+        let mut rows = stmt.query(params![quarter.to_string(), start, end, auditor])?;
         while let Some(r) = rows.next()? {
             out.push(read(r, today)?);
         }
@@ -288,27 +315,18 @@ pub fn list(
 }
 
 fn read(r: &rusqlite::Row, today: NaiveDate) -> Result<Assignment, AppError> {
-    let bad = |what: &str, e: String| AppError::Internal(format!("assignment {what}: {e}"));
-    let id: String = r.get(0)?;
-    let quarter: String = r.get(3)?;
-    let due: String = r.get(5)?;
-    let created_at: String = r.get(8)?;
+    let due: NaiveDate = r.get(5)?;
     let done: bool = r.get(9)?;
-    let due: NaiveDate = due
-        .parse()
-        .map_err(|e: chrono::ParseError| bad("due", e.to_string()))?;
     Ok(Assignment {
-        id: Uuid::parse_str(&id).map_err(|e| bad("id", e.to_string()))?,
+        id: r.get::<_, Text<Uuid>>(0)?.0,
         auditor: r.get(1)?,
         office_id: r.get(2)?,
-        quarter: quarter.parse().map_err(|e| bad("quarter", e))?,
+        quarter: r.get::<_, Text<Quarter>>(3)?.0,
         scenario: r.get(4)?,
         due,
         note: r.get(6)?,
         created_by: r.get(7)?,
-        created_at: DateTime::parse_from_rfc3339(&created_at)
-            .map_err(|e| bad("created_at", e.to_string()))?
-            .with_timezone(&Utc),
+        created_at: r.get(8)?,
         status: if done {
             AssignmentStatus::Done
         } else if due < today {

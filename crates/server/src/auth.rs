@@ -5,19 +5,16 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-use zakupka_core::wire::Role;
+use zakupka_core::wire::{Refusal, Role};
 
-use crate::AppState;
 use crate::error::AppError;
-use crate::ingest::ts;
+use crate::sql::Text;
+use crate::time::ts;
 
 /// Auditors log in once and then work offline for days: a token lasts a month.
 pub const TOKEN_LIFETIME_DAYS: i64 = 30;
@@ -30,7 +27,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+        .map_err(|e| AppError::internal("password hashing", e))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -43,12 +40,6 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
-fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 pub fn add_user(
@@ -65,12 +56,17 @@ pub fn add_user(
             .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !valid {
         return Err(AppError::bad(
+            Refusal::Invalid,
             "login",
             "use 1-64 of a-z, A-Z, 0-9, `.`, `_`, `-`, `@`",
         ));
     }
     if password.chars().count() < 4 {
-        return Err(AppError::bad("password", "at least 4 characters"));
+        return Err(AppError::bad(
+            Refusal::WeakPassword,
+            "password",
+            "at least 4 characters",
+        ));
     }
     let hash = hash_password(password)?;
     let inserted = conn.execute(
@@ -80,6 +76,7 @@ pub fn add_user(
     )?;
     if inserted == 0 {
         return Err(AppError::bad(
+            Refusal::UserExists,
             "login",
             format!("user `{login}` already exists"),
         ));
@@ -100,7 +97,7 @@ pub fn check_lock(
     login: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
-    let user: Option<(String, Option<String>)> = conn
+    let user: Option<(String, Option<DateTime<Utc>>)> = conn
         .query_row(
             "SELECT password_hash, locked_until FROM users WHERE login = ?1",
             [login],
@@ -110,16 +107,29 @@ pub fn check_lock(
     let Some((hash, locked_until)) = user else {
         return Ok(None);
     };
-    if let Some(until) = locked_until
-        .as_deref()
-        .and_then(parse_ts)
-        .filter(|u| *u > now)
-    {
+    if let Some(until) = locked_until.filter(|u| *u > now) {
         return Err(AppError::TooManyAttempts {
             retry_after: (until - now).num_seconds().max(1) as u64,
         });
     }
     Ok(Some(hash))
+}
+
+/// Password checks running at once: one per core. Argon2 takes tens of milliseconds and
+/// 19 MiB per check: more checks at once than cores only share the cores and multiply the
+/// memory (200 logins at once would hold almost 4 GB), so the rest wait their turn here.
+static PASSWORD_CHECKS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(crate::per_core);
+
+/// [`verify`] on a blocking thread, once a core is free for it.
+pub async fn check_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    let _turn = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("password check", e))?;
+    tokio::task::spawn_blocking(move || verify(&password, hash.as_deref()))
+        .await
+        .map_err(|e| AppError::internal("password check", e))
 }
 
 /// Step 2, outside the lock: Argon2 is slow on purpose and must not hold up other requests.
@@ -146,15 +156,15 @@ pub fn record(
     device: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Issued, AppError> {
-    let wrong = || AppError::Unauthorized("wrong login or password".into());
-    let user: Option<(String, i64)> = conn
+    let wrong = || AppError::unauthorized(Refusal::WrongCredentials, "wrong login or password");
+    let user: Option<(Text<Role>, i64)> = conn
         .query_row(
             "SELECT role, failed_logins FROM users WHERE login = ?1",
             [login],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some((role, failures)) = user else {
+    let Some((Text(role), failures)) = user else {
         return Err(wrong());
     };
     if !ok {
@@ -174,10 +184,8 @@ pub fn record(
         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE login = ?1",
         [login],
     )?;
-    let role = Role::parse(&role)
-        .ok_or_else(|| AppError::Internal(format!("user {login} has role {role}")))?;
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal("random", e))?;
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let expires_at = now + Duration::days(TOKEN_LIFETIME_DAYS);
     conn.execute(
@@ -221,56 +229,47 @@ pub struct AuthUser {
     pub token: String,
 }
 
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::Unauthorized("log in first: no bearer token".into()))?
-            .to_owned();
-        let hash = token_hash(&token);
-        let now = Utc::now();
-        state
-            .db
-            .read(move |conn| {
-                let row: Option<(String, String, String, String, Option<String>)> = conn
-                    .query_row(
-                        "SELECT t.login, u.role, t.device_id, t.expires_at, t.revoked_at
-                         FROM tokens t JOIN users u ON u.login = t.login WHERE t.hash = ?1",
-                        [&hash],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                    )
-                    .optional()?;
-                let (login, role, device_id, expires, revoked) = row
-                    .ok_or_else(|| AppError::Unauthorized("unknown token: log in again".into()))?;
-                if revoked.is_some() {
-                    return Err(AppError::Unauthorized(
-                        "this token was revoked: log in again".into(),
-                    ));
-                }
-                if parse_ts(&expires).is_none_or(|e| e <= now) {
-                    return Err(AppError::Unauthorized(
-                        "this token has expired: log in again".into(),
-                    ));
-                }
-                let role =
-                    Role::parse(&role).ok_or_else(|| AppError::Internal(format!("role {role}")))?;
-                Ok(AuthUser {
-                    login,
-                    role,
-                    device_id,
-                    token,
-                })
-            })
-            .await
+impl AuthUser {
+    /// The one role check: the caller, if `allowed(role)`; else 403 naming `who` may.
+    pub fn require(self, allowed: impl Fn(Role) -> bool, who: &str) -> Result<Self, AppError> {
+        if allowed(self.role) {
+            Ok(self)
+        } else {
+            Err(AppError::role_forbidden(format!("only {who} may do this")))
+        }
     }
+
+    /// Whose visits, photos and assignments the caller may read: `None` for everyone's
+    /// (supervisors and admins), else only their own. The one place of that rule.
+    pub fn only_own(&self) -> Option<&str> {
+        (!self.role.reads_all_visits()).then_some(self.login.as_str())
+    }
+}
+
+/// Who holds `token`, if it is valid now.
+pub fn caller(conn: &Connection, token: String, now: DateTime<Utc>) -> Result<AuthUser, AppError> {
+    let again = |why: &str| AppError::unauthorized(Refusal::SignInAgain, why);
+    let row = conn
+        .prepare_cached(
+            "SELECT t.login, u.role, t.device_id, t.expires_at, t.revoked_at IS NOT NULL
+             FROM tokens t JOIN users u ON u.login = t.login WHERE t.hash = ?1",
+        )?
+        .query_row([token_hash(&token)], |r| {
+            let user = AuthUser {
+                login: r.get(0)?,
+                role: r.get::<_, Text<Role>>(1)?.0,
+                device_id: r.get(2)?,
+                token: String::new(),
+            };
+            Ok((user, r.get::<_, DateTime<Utc>>(3)?, r.get::<_, bool>(4)?))
+        })
+        .optional()?;
+    let (user, expires, revoked) = row.ok_or_else(|| again("unknown token: log in again"))?;
+    if revoked {
+        return Err(again("this token was revoked: log in again"));
+    }
+    if expires <= now {
+        return Err(again("this token has expired: log in again"));
+    }
+    Ok(AuthUser { token, ..user })
 }

@@ -13,6 +13,8 @@ use zakupka_core::{Answer, AnswerValue, Directory, ItemKind, Template, Visit, Vi
 use crate::auth;
 use crate::error::AppError;
 use crate::ingest;
+use crate::time::ts;
+use zakupka_core::wire::Refusal;
 
 pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_USERS: &[(&str, Role)] = &[
@@ -50,10 +52,11 @@ pub fn publish(
 ) -> Result<(), AppError> {
     let tx = conn.transaction()?;
     let body = serde_json::to_string(template).map_err(|e| AppError::Internal(e.to_string()))?;
-    match ingest::template(&tx, &template.id, template.version)? {
+    match crate::reference::template(&tx, &template.id, template.version)? {
         Some(existing) if existing == *template => {}
         Some(_) => {
             return Err(AppError::bad(
+                Refusal::Invalid,
                 "version",
                 format!(
                     "checklist {} version {} already exists with other content",
@@ -333,12 +336,12 @@ pub fn load_history(
                 ingest::store(&tx, &v, &payload, template, "demo", at)?;
                 tx.execute(
                     "UPDATE reviews SET state = 'approved', updated_at = ?2 WHERE visit_id = ?1",
-                    params![v.id.to_string(), at.to_rfc3339()],
+                    params![v.id.to_string(), ts(at)],
                 )?;
                 tx.execute(
                     "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at)
                      VALUES (?1, 1, 'submitted', 'approved', 'supervisor', ?2)",
-                    params![v.id.to_string(), at.to_rfc3339()],
+                    params![v.id.to_string(), ts(at)],
                 )?;
                 made += 1;
             }

@@ -1,31 +1,42 @@
-//! One error type for every handler. Clients get a JSON [`ErrorBody`] naming what is
-//! wrong; internal failures are logged here and reach the client only as "internal error".
+//! One error type for every handler. Clients get a JSON [`ErrorBody`]: the [`Refusal`] code
+//! the app words in its own language, an English message for logs and support, and the
+//! field at fault. Internal failures are logged here and reach the client only as
+//! "internal error".
 
 use axum::Json;
-use axum::extract::FromRequestParts;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use zakupka_core::wire::{ErrorBody, ErrorCode};
+use zakupka_core::wire::{ErrorBody, ErrorCode, Refusal};
 
+/// What exactly was refused: the code, the English text, and the request field at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    pub code: Refusal,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The variant is the HTTP status; the [`Refused`] inside says what exactly was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{message}")]
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
     #[error("{0}")]
-    Unauthorized(String),
+    BadRequest(Refused),
     #[error("{0}")]
-    Forbidden(String),
+    Unauthorized(Refused),
     #[error("{0}")]
-    NotFound(String),
+    Forbidden(Refused),
     #[error("{0}")]
-    Conflict(String),
+    NotFound(Refused),
     #[error("{0}")]
-    TooLarge(String),
+    Conflict(Refused),
+    #[error("{0}")]
+    TooLarge(Refused),
     #[error("too many failed logins; try again in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
     /// The server cannot store anything now (disk full, database read-only): nothing was
@@ -39,11 +50,96 @@ pub enum AppError {
     Internal(String),
 }
 
+fn refused(code: Refusal, field: Option<String>, message: impl Into<String>) -> Refused {
+    Refused {
+        code,
+        message: message.into(),
+        field,
+    }
+}
+
 impl AppError {
-    pub fn bad(field: impl Into<String>, message: impl Into<String>) -> AppError {
-        AppError::BadRequest {
-            message: message.into(),
-            field: Some(field.into()),
+    /// 400: `field` of the request is refused for `code`.
+    pub fn bad(code: Refusal, field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::BadRequest(refused(code, Some(field.into()), message))
+    }
+
+    /// 400 [`Refusal::Invalid`] without a field: the request as a whole cannot be read.
+    pub fn invalid(message: impl Into<String>) -> AppError {
+        AppError::BadRequest(refused(Refusal::Invalid, None, message))
+    }
+
+    /// 401: not signed in, or not any more.
+    pub fn unauthorized(code: Refusal, message: impl Into<String>) -> AppError {
+        AppError::Unauthorized(refused(code, None, message))
+    }
+
+    /// 403: the caller's role may not do this.
+    pub fn role_forbidden(message: impl Into<String>) -> AppError {
+        AppError::Forbidden(refused(Refusal::RoleForbidden, None, message))
+    }
+
+    /// 404: no such thing, or none the caller may see.
+    pub fn not_found(code: Refusal, message: impl Into<String>) -> AppError {
+        AppError::NotFound(refused(code, None, message))
+    }
+
+    /// 409: the thing is not in a state that allows this.
+    pub fn conflict(code: Refusal, message: impl Into<String>) -> AppError {
+        AppError::Conflict(refused(code, None, message))
+    }
+
+    /// 413: the body or a photo is larger than allowed.
+    pub fn too_large(message: impl Into<String>) -> AppError {
+        AppError::TooLarge(refused(Refusal::TooLarge, None, message))
+    }
+
+    /// An internal failure from anything displayable: logged, never shown to clients.
+    pub fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
+        AppError::Internal(format!("{what}: {e}"))
+    }
+
+    /// The HTTP status and the wire's coarse error.
+    fn status(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+            AppError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
+            }
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AppError::ProtocolOutdated { .. } => {
+                (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated)
+            }
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+
+    /// What exactly was refused, for the refusals that say.
+    pub fn refused(&self) -> Option<&Refused> {
+        match self {
+            AppError::BadRequest(r)
+            | AppError::Unauthorized(r)
+            | AppError::Forbidden(r)
+            | AppError::NotFound(r)
+            | AppError::Conflict(r)
+            | AppError::TooLarge(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The code the app words the refusal by.
+    pub fn code(&self) -> Refusal {
+        match self {
+            AppError::TooManyAttempts { .. } => Refusal::TooManyAttempts,
+            AppError::Unavailable(_) => Refusal::Unavailable,
+            AppError::ProtocolOutdated { .. } => Refusal::ProtocolOutdated,
+            AppError::Internal(_) => Refusal::Internal,
+            other => other.refused().map_or(Refusal::Internal, |r| r.code),
         }
     }
 }
@@ -70,116 +166,22 @@ impl From<rusqlite::Error> for AppError {
     }
 }
 
-impl From<JsonRejection> for AppError {
-    fn from(rejection: JsonRejection) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return AppError::TooLarge("the request body is too large".into());
-        }
-        // axum reports "…target type: visits[0].status: unknown variant `x`…": the part
-        // before the second colon is the path of the field at fault.
-        let text = rejection.body_text();
-        let detail = text
-            .split_once("target type: ")
-            .map_or(text.as_str(), |(_, d)| d);
-        let field = detail
-            .split_once(": ")
-            .map(|(f, _)| f.to_owned())
-            .filter(|f| !f.contains(' ') && !f.is_empty() && f != ".");
-        AppError::BadRequest {
-            message: detail.to_owned(),
-            field,
-        }
-    }
-}
-
-/// A raw body (a photo) that could not be read: over the size limit, or cut off.
-impl From<BytesRejection> for AppError {
-    fn from(rejection: BytesRejection) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return AppError::TooLarge("the request body is too large".into());
-        }
-        AppError::BadRequest {
-            message: rejection.body_text(),
-            field: None,
-        }
-    }
-}
-
-impl From<QueryRejection> for AppError {
-    fn from(rejection: QueryRejection) -> Self {
-        AppError::BadRequest {
-            message: rejection.body_text(),
-            field: None,
-        }
-    }
-}
-
-/// A path segment that cannot be read (not UTF-8 once decoded, say).
-impl From<PathRejection> for AppError {
-    fn from(rejection: PathRejection) -> Self {
-        if rejection.status().is_server_error() {
-            return AppError::Internal(rejection.body_text());
-        }
-        AppError::BadRequest {
-            message: rejection.body_text(),
-            field: None,
-        }
-    }
-}
-
-/// `axum::extract::Path`, refusing with a JSON [`ErrorBody`] like every other error
-/// rather than axum's plain text.
-pub struct Path<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for Path<T>
-where
-    S: Send + Sync,
-    T: serde::de::DeserializeOwned + Send,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let axum::extract::Path(value) =
-            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
-        Ok(Path(value))
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            AppError::BadRequest { .. } => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
-            AppError::TooManyAttempts { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
-            }
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
-            AppError::ProtocolOutdated { .. } => {
-                (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated)
-            }
-            AppError::Internal(detail) => {
-                tracing::error!("internal error: {detail}");
-                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
-            }
-        };
-        let field = match &self {
-            AppError::BadRequest { field, .. } => field.clone(),
-            _ => None,
-        };
+        let (status, error) = self.status();
+        if let AppError::Internal(detail) = &self {
+            tracing::error!("internal error: {detail}");
+        }
         let mut response = (
             status,
             Json(ErrorBody {
-                error: code,
-                code: zakupka_core::wire::Refusal::Other,
+                error,
+                code: self.code(),
                 message: match &self {
                     AppError::Internal(_) => "internal error".to_owned(),
                     other => other.to_string(),
                 },
-                field,
+                field: self.refused().and_then(|r| r.field.clone()),
             }),
         )
             .into_response();

@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 use zakupka_core::rating::NotRated;
-use zakupka_core::wire::Rating;
+use zakupka_core::wire::{ExportFormat, Rating};
 use zakupka_core::{Directory, League};
 
 use crate::error::AppError;
@@ -131,4 +131,12 @@ pub fn xlsx(r: &Rating, directory: &Directory) -> Result<Vec<u8>, AppError> {
     }
     sheet.set_column_width(3, 24).map_err(fail)?;
     book.save_to_buffer().map_err(fail)
+}
+
+/// The rating as a file of `format`.
+pub fn file(r: &Rating, directory: &Directory, format: ExportFormat) -> Result<Vec<u8>, AppError> {
+    match format {
+        ExportFormat::Csv => csv(r, directory).map(String::into_bytes),
+        ExportFormat::Xlsx => xlsx(r, directory),
+    }
 }

@@ -1,124 +1,20 @@
 //! Storing pushed visits. Idempotent by (visit id, revision): a retried push finds the same
 //! revision stored and answers "duplicate" without touching anything.
 
-use std::sync::Arc;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use zakupka_core::wire::{PushResult, PushStatus};
-use zakupka_core::{Directory, Template, Visit};
+use zakupka_core::wire::{MAX_PUSH_BATCH, PushResult, PushStatus, Refusal, ReviewState};
+use zakupka_core::{Template, Visit};
 
-use crate::error::AppError;
-
-/// How the server writes times in its tables: fixed width, so they compare as text.
-pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A quarter as `start <= t < end` bounds in the tables' time format.
-pub(crate) fn quarter_span(q: zakupka_core::rating::Quarter) -> (String, String) {
-    let (start, end) = q.bounds();
-    (ts(start), ts(end))
-}
-
-pub fn template(conn: &Connection, id: &str, version: u32) -> Result<Option<Template>, AppError> {
-    let body: Option<String> = conn
-        .query_row(
-            "SELECT body FROM templates WHERE id = ?1 AND version = ?2",
-            params![id, version],
-            |r| r.get(0),
-        )
-        .optional()?;
-    body.map(|b| {
-        serde_json::from_str(&b)
-            .map_err(|e| AppError::Internal(format!("template {id} v{version}: {e}")))
-    })
-    .transpose()
-}
-
-pub fn directory(conn: &Connection) -> Result<Directory, AppError> {
-    let body: Option<String> = conn
-        .query_row("SELECT body FROM directory", [], |r| r.get(0))
-        .optional()?;
-    body.map(|b| {
-        serde_json::from_str(&b).map_err(|e| AppError::Internal(format!("directory: {e}")))
-    })
-    .transpose()
-    .map(Option::unwrap_or_default)
-}
-
-/// What validating a push needs from the database: the directory and the checklist
-/// versions the visits name (those that exist). Shared with the cache it came from.
-pub struct Reference {
-    pub directory: Arc<Directory>,
-    pub templates: Vec<Arc<Template>>,
-}
-
-impl Reference {
-    pub fn template_of(&self, visit: &Visit) -> Result<&Template, AppError> {
-        self.templates
-            .iter()
-            .find(|t| t.id == visit.template_id && t.version == visit.template_version)
-            .map(|t| &**t)
-            .ok_or_else(|| {
-                AppError::Internal(format!("checklist of visit {} not loaded", visit.id))
-            })
-    }
-}
-
-/// The directory and checklists as last read, so that a push does not read and parse them
-/// again (an eighth of the server's work per push with the demo's seeds). A checklist
-/// version never changes once stored; the directory is read again when a newer one has
-/// been published, which `demo::publish` records as a `directory` change.
-#[derive(Default)]
-pub struct ReferenceCache {
-    directory: std::sync::Mutex<Option<(i64, Arc<Directory>)>>,
-    templates: std::sync::Mutex<Vec<Arc<Template>>>,
-}
-
-impl ReferenceCache {
-    pub fn reference(&self, conn: &Connection, visits: &[Visit]) -> Result<Reference, AppError> {
-        let mut known = self.templates.lock().unwrap_or_else(|e| e.into_inner());
-        let mut templates: Vec<Arc<Template>> = Vec::new();
-        for v in visits {
-            let is = |t: &&Arc<Template>| t.id == v.template_id && t.version == v.template_version;
-            if templates.iter().any(|t| is(&t)) {
-                continue;
-            }
-            if let Some(t) = known.iter().find(is) {
-                templates.push(t.clone());
-            } else if let Some(t) = template(conn, &v.template_id, v.template_version)? {
-                let t = Arc::new(t);
-                known.push(t.clone());
-                templates.push(t);
-            }
-        }
-        drop(known);
-        Ok(Reference {
-            directory: self.directory(conn)?,
-            templates,
-        })
-    }
-
-    /// The directory, parsed again only when a newer one has been published.
-    pub fn directory(&self, conn: &Connection) -> Result<Arc<Directory>, AppError> {
-        let latest: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(max(seq), 0) FROM changes WHERE auditor IS NULL AND kind = 'directory'",
-            )?
-            .query_row([], |r| r.get(0))?;
-        let mut cached = self.directory.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(match &*cached {
-            Some((seq, d)) if *seq == latest => d.clone(),
-            _ => {
-                let d = Arc::new(directory(conn)?);
-                *cached = Some((latest, d.clone()));
-                d
-            }
-        })
-    }
-}
+use crate::error::{AppError, Refused};
+use crate::reference::{Reference, ReferenceCache};
+use crate::sql::Text;
+use crate::time::ts;
+use crate::{Db, per_core};
 
 /// Checks every visit of a push before anything is stored, so a bad one refuses the whole
 /// request and names itself: `visits[2].answers.x`. Pure: it runs outside the database lock.
@@ -127,6 +23,7 @@ pub fn validate(reference: &Reference, auditor: &str, visits: &[Visit]) -> Resul
         let at = |field: &str| format!("visits[{n}].{field}");
         if visit.auditor != auditor {
             return Err(AppError::bad(
+                Refusal::NotYourVisit,
                 at("auditor"),
                 format!(
                     "you are logged in as `{auditor}`, the visit is `{}`'s",
@@ -134,22 +31,19 @@ pub fn validate(reference: &Reference, auditor: &str, visits: &[Visit]) -> Resul
                 ),
             ));
         }
-        let t = reference
-            .templates
-            .iter()
-            .find(|t| t.id == visit.template_id && t.version == visit.template_version)
-            .ok_or_else(|| {
-                AppError::bad(
-                    at("template_version"),
-                    format!(
-                        "unknown checklist {} version {}",
-                        visit.template_id, visit.template_version
-                    ),
-                )
-            })?;
+        let t = reference.find(visit).ok_or_else(|| {
+            AppError::bad(
+                Refusal::UnknownChecklist,
+                at("template_version"),
+                format!(
+                    "unknown checklist {} version {}",
+                    visit.template_id, visit.template_version
+                ),
+            )
+        })?;
         visit
             .validate(t, &reference.directory)
-            .map_err(|e| AppError::bad(at(&e.field), e.message))?;
+            .map_err(|e| AppError::bad(Refusal::Invalid, at(&e.field), e.message))?;
     }
     Ok(())
 }
@@ -179,7 +73,7 @@ impl Derived {
             digest: format!("{:x}", Sha256::digest(payload.as_bytes())),
             score: score.percent,
             sections: serde_json::to_string(&sections)
-                .map_err(|e| AppError::Internal(format!("scores json: {e}")))?,
+                .map_err(|e| AppError::internal("scores json", e))?,
         })
     }
 }
@@ -224,13 +118,18 @@ pub fn store_derived(
 ) -> Result<PushResult, AppError> {
     let id = visit.id.to_string();
     let digest = &derived.digest;
-    let result = |status, reason: Option<String>, missing| PushResult {
+    let result = |status, missing| PushResult {
         visit_id: visit.id,
         revision: visit.revision,
         status,
-        reason,
+        reason: None,
         code: None,
         missing_photos: missing,
+    };
+    let rejected = |code, reason: String| PushResult {
+        reason: Some(reason),
+        code: Some(code),
+        ..result(PushStatus::Rejected, vec![])
     };
     let earlier: Vec<(String, u32, String)> = tx
         .prepare_cached("SELECT auditor, revision, payload_sha256 FROM visits WHERE id = ?1")?
@@ -240,10 +139,9 @@ pub fn store_derived(
         .iter()
         .any(|(auditor, _, _)| *auditor != visit.auditor)
     {
-        return Ok(result(
-            PushStatus::Rejected,
-            Some("this visit id belongs to another auditor".into()),
-            vec![],
+        return Ok(rejected(
+            Refusal::NotYourVisit,
+            "this visit id belongs to another auditor".into(),
         ));
     }
     match earlier
@@ -251,44 +149,35 @@ pub fn store_derived(
         .find(|(_, revision, _)| *revision == visit.revision)
     {
         Some((_, _, d)) if d == digest => {
-            return Ok(result(
-                PushStatus::Duplicate,
-                None,
-                missing_photos(tx, visit)?,
-            ));
+            return Ok(result(PushStatus::Duplicate, missing_photos(tx, visit)?));
         }
         Some(_) => {
-            return Ok(result(
-                PushStatus::Rejected,
-                Some(format!(
+            return Ok(rejected(
+                Refusal::RevisionConflict,
+                format!(
                     "revision {} of this visit was already received with other content",
                     visit.revision
-                )),
-                vec![],
+                ),
             ));
         }
         None => {}
     }
     // A correction (revision N > 1) answers a return of revision N-1, and nothing else.
-    let current: Option<(u32, String)> = tx
+    let current: Option<(u32, Text<ReviewState>)> = tx
         .prepare_cached("SELECT revision, state FROM reviews WHERE visit_id = ?1")?
         .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    let current = current.map(|(revision, Text(state))| (revision, state));
     if visit.revision > 1 {
-        let answers_return = matches!(&current, Some((rev, state)) if *rev + 1 == visit.revision && state == "returned");
+        let answers_return =
+            matches!(current, Some((rev, ReviewState::Returned)) if rev + 1 == visit.revision);
         if !answers_return {
-            let now_state = current
-                .as_ref()
-                .map_or("unknown".to_owned(), |(rev, state)| {
-                    format!("revision {rev} is {state}")
-                });
-            return Ok(result(
-                PushStatus::Rejected,
-                Some(format!(
-                    "revision {} was not asked for: {now_state}",
-                    visit.revision
-                )),
-                vec![],
+            let now_state = current.map_or("unknown".to_owned(), |(rev, state)| {
+                format!("revision {rev} is {}", state.as_str())
+            });
+            return Ok(rejected(
+                Refusal::RevisionNotAsked,
+                format!("revision {} was not asked for: {now_state}", visit.revision),
             ));
         }
     }
@@ -314,7 +203,7 @@ pub fn store_derived(
         derived.sections,
         // Judged by the server's clock at receipt: a wrong device clock is flagged, and
         // the visit is kept all the same.
-        serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::Internal(format!("flags json: {e}")))?,
+        serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
     ])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256) VALUES (?1, ?2, ?3, ?4)",
@@ -334,14 +223,10 @@ pub fn store_derived(
     tx.prepare_cached(
         "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at) VALUES (?1, ?2, ?3, 'submitted', ?4, ?5)",
     )?
-    .execute(params![id, visit.revision, current.map(|c| c.1), visit.auditor, ts(now)])?;
+    .execute(params![id, visit.revision, current.map(|c| c.1.as_str()), visit.auditor, ts(now)])?;
     // No change row: the device that pushed knows its visit is submitted. Devices hear of
     // a visit again when a supervisor decides on it.
-    Ok(result(
-        PushStatus::Accepted,
-        None,
-        missing_photos(tx, visit)?,
-    ))
+    Ok(result(PushStatus::Accepted, missing_photos(tx, visit)?))
 }
 
 /// One push waiting for the database: its visits parsed and validated, each with the JSON
@@ -365,8 +250,6 @@ pub struct PushJob {
 #[derive(Default)]
 pub struct PushQueue {
     waiting: std::sync::Mutex<Vec<PushJob>>,
-    /// What validating a push needs, read once.
-    pub references: ReferenceCache,
 }
 
 impl PushQueue {
@@ -452,148 +335,113 @@ fn missing_photos(conn: &Connection, visit: &Visit) -> Result<Vec<String>, AppEr
     Ok(missing)
 }
 
-/// Records a supervisor's decision on the current revision of a submitted visit, in the
-/// log, and as a change for the auditor's devices. Returns what the devices will see.
-pub fn decide(
-    conn: &mut Connection,
-    visit_id: &str,
-    request: &zakupka_core::wire::ReviewRequest,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<zakupka_core::wire::VisitUpdate, AppError> {
-    use zakupka_core::wire::{Decision, ReviewState, VisitUpdate};
-    let comment = request.comment.trim();
-    let item_comments: std::collections::BTreeMap<String, String> = request
-        .item_comments
-        .iter()
-        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    // The comments go to the auditor's phone: no longer than any comment written there.
-    let too_long = |text: &str| text.chars().count() > zakupka_core::visit::MAX_COMMENT_CHARS;
-    if too_long(comment) {
-        return Err(AppError::bad(
-            "comment",
-            format!(
-                "longer than {} characters",
-                zakupka_core::visit::MAX_COMMENT_CHARS
-            ),
-        ));
-    }
-    if let Some((item, _)) = item_comments.iter().find(|(_, c)| too_long(c)) {
-        return Err(AppError::bad(
-            format!("item_comments.{item}"),
-            format!(
-                "longer than {} characters",
-                zakupka_core::visit::MAX_COMMENT_CHARS
-            ),
-        ));
-    }
-    let to = match request.decision {
-        Decision::Approve => ReviewState::Approved,
-        Decision::Return if comment.is_empty() && item_comments.is_empty() => {
-            return Err(AppError::bad(
-                "comment",
-                "say what to correct: a comment on the visit or on items",
-            ));
-        }
-        Decision::Return => ReviewState::Returned,
-        Decision::Reject if comment.is_empty() => {
-            return Err(AppError::bad("comment", "a rejection needs a reason"));
-        }
-        Decision::Reject => ReviewState::Rejected,
-    };
-    let tx = conn.transaction()?;
-    let row: Option<(u32, String, String, String, String)> = tx
-        .query_row(
-            "SELECT r.revision, r.state, v.auditor, v.template_id, v.template_version FROM reviews r
-             JOIN visits v ON v.id = r.visit_id AND v.revision = r.revision WHERE r.visit_id = ?1",
-            [visit_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?.to_string())),
-        )
-        .optional()?;
-    let (revision, state, auditor, template_id, template_version) =
-        row.ok_or_else(|| AppError::NotFound(format!("no visit {visit_id}")))?;
-    if state != "submitted" {
-        return Err(AppError::Conflict(format!(
-            "revision {revision} is already {state}; only a submitted visit can be decided"
-        )));
-    }
-    let version: u32 = template_version.parse().unwrap_or(0);
-    if let Some(t) = template(&tx, &template_id, version)?
-        && let Some(unknown) = item_comments.keys().find(|k| t.item(k).is_none())
-    {
-        return Err(AppError::bad(
-            format!("item_comments.{unknown}"),
-            "no such item in the visit's checklist",
-        ));
-    }
-    let items_json =
-        serde_json::to_string(&item_comments).map_err(|e| AppError::Internal(e.to_string()))?;
-    tx.execute(
-        "UPDATE reviews SET state = ?2, comment = ?3, item_comments = ?4, updated_at = ?5 WHERE visit_id = ?1",
-        params![visit_id, to.as_str(), comment, items_json, ts(now)],
-    )?;
-    tx.execute(
-        "INSERT INTO review_log (visit_id, revision, from_state, to_state, by_login, at, comment, item_comments)
-         VALUES (?1, ?2, 'submitted', ?3, ?4, ?5, ?6, ?7)",
-        params![visit_id, revision, to.as_str(), by, ts(now), comment, items_json],
-    )?;
-    tx.execute(
-        "INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, ?2)",
-        params![visit_id, auditor],
-    )?;
-    tx.commit()?;
-    Ok(VisitUpdate {
-        visit_id: uuid::Uuid::parse_str(visit_id).map_err(|e| AppError::Internal(e.to_string()))?,
-        revision,
-        state: to,
-        comment: comment.to_owned(),
-        item_comments,
-    })
+/// Other CPU work on requests (parsing, validating, scoring pushes) running at once: one
+/// per core. Two hundred pushes at once would otherwise be two hundred threads sharing the
+/// cores, and each would finish last.
+static CPU_WORK: LazyLock<tokio::sync::Semaphore> = LazyLock::new(per_core);
+
+/// Runs `f` on a blocking thread once a core is free for it (see [`CPU_WORK`]).
+async fn cpu_work<R: Send + 'static>(
+    f: impl FnOnce() -> Result<R, AppError> + Send + 'static,
+) -> Result<R, AppError> {
+    let _turn = CPU_WORK
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("cpu turn", e))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::internal("cpu task", e))?
 }
 
-/// A visit's history, oldest first.
-pub fn log(
-    conn: &Connection,
-    visit_id: &str,
-) -> Result<Vec<zakupka_core::wire::LogEntry>, AppError> {
-    use zakupka_core::wire::{LogEntry, ReviewState};
-    let mut stmt = conn.prepare_cached(
-        "SELECT revision, from_state, to_state, by_login, at, comment, item_comments FROM review_log
-         WHERE visit_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([visit_id], |r| {
-        Ok((
-            r.get::<_, u32>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-        ))
-    })?;
-    let id = uuid::Uuid::parse_str(visit_id).map_err(|e| AppError::Internal(e.to_string()))?;
-    let state = |s: &str| {
-        ReviewState::parse(s).ok_or_else(|| AppError::Internal(format!("review state {s}")))
-    };
-    let mut out = Vec::new();
-    for row in rows {
-        let (revision, from, to, by, at, comment, items) = row?;
-        out.push(LogEntry {
-            visit_id: id,
-            revision,
-            from: from.as_deref().map(state).transpose()?,
-            to: state(&to)?,
-            by,
-            at: DateTime::parse_from_rfc3339(&at)
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .with_timezone(&Utc),
-            comment,
-            item_comments: serde_json::from_str(&items)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        });
+/// A push as it arrives: each visit kept as the device's own JSON text, which is what the
+/// server stores and hashes; a resend of the same outbox entry is byte for byte the same.
+#[derive(Deserialize)]
+pub struct RawPush {
+    visits: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// Reads each visit, naming the field at fault as `visits[n].field`.
+fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
+    raw.visits
+        .iter()
+        .enumerate()
+        .map(|(n, text)| {
+            // The plain parser is a good deal faster; the one that tracks the path runs
+            // again only to say where a visit that did not parse went wrong.
+            if let Ok(visit) = serde_json::from_str(text.get()) {
+                return Ok(visit);
+            }
+            let de = &mut serde_json::Deserializer::from_str(text.get());
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    format!("visits[{n}]")
+                } else {
+                    format!("visits[{n}].{path}")
+                };
+                AppError::BadRequest(Refused {
+                    code: Refusal::Invalid,
+                    message: format!("{field}: {}", e.inner()),
+                    field: Some(field),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Stores a push by `login` from `device_id` and answers for each visit. Parsing and
+/// checking are CPU work on the request alone: they run beside other requests, not under
+/// the database lock. Each push's visits are whole or absent, and the device hears
+/// "accepted" only after the commit that holds them.
+pub async fn push(
+    db: &Db,
+    queue: &std::sync::Arc<PushQueue>,
+    references: &std::sync::Arc<ReferenceCache>,
+    login: String,
+    device_id: String,
+    raw: RawPush,
+) -> Result<Vec<PushResult>, AppError> {
+    if raw.visits.len() > MAX_PUSH_BATCH {
+        return Err(AppError::bad(
+            Refusal::TooLarge,
+            "visits",
+            format!("at most {MAX_PUSH_BATCH} visits per push"),
+        ));
     }
-    Ok(out)
+    let (raw, visits) = cpu_work(move || parse_visits(&raw).map(|v| (raw, v))).await?;
+    let cache = references.clone();
+    let (reference, visits) = db
+        .read(move |conn| Ok((cache.reference(conn, &visits)?, visits)))
+        .await?;
+    let (visits, raw, derived) = cpu_work(move || {
+        prepare(&reference, &login, &visits, &raw.visits).map(|d| (visits, raw, d))
+    })
+    .await?;
+    let (reply, mut answer) = tokio::sync::oneshot::channel();
+    queue.enqueue(PushJob {
+        visits,
+        payloads: raw.visits,
+        derived,
+        device_id,
+        received_at: Utc::now(),
+        reply,
+    });
+    // The commit that holds this push may be another push's, which took this one along
+    // (see `PushQueue`): then this one leaves the line for the connection at once, rather
+    // than take a turn only to find nothing left to do.
+    let queue = queue.clone();
+    let store = db.call(move |conn| {
+        queue.store_waiting(conn);
+        Ok(())
+    });
+    tokio::pin!(store);
+    let outcome = tokio::select! {
+        biased;
+        outcome = &mut answer => outcome,
+        stored = &mut store => {
+            stored?;
+            answer.await
+        }
+    };
+    outcome.map_err(|_| AppError::Internal("the push was dropped before it was stored".into()))?
 }

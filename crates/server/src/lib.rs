@@ -1,5 +1,6 @@
 //! Zakupka's sync server. [`app`] builds the whole HTTP service, so tests drive it without
-//! a port; `main.rs` only parses the command line and listens.
+//! a port; `main.rs` only parses the command line and listens. HTTP lives in `routes/`,
+//! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
 pub mod assignments;
 pub mod auth;
@@ -7,22 +8,23 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod ingest;
+pub mod photos;
+pub mod pull;
 pub mod rating;
+pub mod reference;
+pub mod review;
 mod routes;
+pub mod sql;
+pub mod time;
+pub mod visits;
 
-use std::path::PathBuf;
-
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use tower_http::services::{ServeDir, ServeFile};
-use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use std::sync::Arc;
 
 pub use db::Db;
 pub use error::AppError;
+pub use routes::app;
 
 /// The largest request body: a photo at its size limit plus headers' worth of slack.
 pub const MAX_BODY_BYTES: usize = 9 * 1024 * 1024;
@@ -35,51 +37,13 @@ pub const MAX_LOGIN_BYTES: usize = 16 * 1024;
 pub struct AppState {
     pub db: Db,
     /// Pushes waiting to be stored together in one commit.
-    pub pushes: std::sync::Arc<ingest::PushQueue>,
+    pub pushes: Arc<ingest::PushQueue>,
+    /// Checklists and the directory, parsed once.
+    pub references: Arc<reference::ReferenceCache>,
 }
 
-/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
-pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
-    let state = AppState {
-        db,
-        pushes: Default::default(),
-    };
-    let api = routes::api()
-        .layer(middleware::from_fn(protocol))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state.clone());
-    let mut router = Router::new()
-        .nest(API_PREFIX, api)
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route(
-            &format!("{API_PREFIX}/openapi.json"),
-            axum::routing::get(routes::openapi),
-        );
-    if let Some(dir) = web_dir {
-        let index = dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
-    }
-    router.layer(tower_http::trace::TraceLayer::new_for_http())
-}
-
-/// Refuses requests of another protocol version with a clear "update the app" before any
-/// body is parsed.
-async fn protocol(request: Request, next: Next) -> Response {
-    let got = request
-        .headers()
-        .get(PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if got.as_deref() != Some(&PROTOCOL_VERSION.to_string()) {
-        return AppError::ProtocolOutdated {
-            got: got.unwrap_or_else(|| "none".into()),
-            want: PROTOCOL_VERSION,
-        }
-        .into_response();
-    }
-    let mut response = next.run(request).await;
-    response
-        .headers_mut()
-        .insert(PROTOCOL_HEADER, header::HeaderValue::from(PROTOCOL_VERSION));
-    response
+/// A semaphore with a permit per core, for CPU-heavy work that should queue rather than
+/// share the cores (password checks in `auth`, push parsing in `ingest`).
+fn per_core() -> tokio::sync::Semaphore {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
 }

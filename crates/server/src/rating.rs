@@ -9,7 +9,9 @@ use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rat
 use zakupka_core::seed::Kpis;
 
 use crate::error::AppError;
-use crate::ingest;
+use crate::sql::{Json, Text};
+use crate::time::{quarter_span, ts};
+use zakupka_core::wire::Refusal;
 
 pub use zakupka_core::wire::{QuarterInfo, Rating};
 
@@ -20,7 +22,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 /// Keeps a methodology version; like checklists, a version never changes once stored.
 pub fn store_methodology(conn: &Connection, m: &Methodology) -> Result<(), AppError> {
     let body = serde_json::to_string(m).map_err(internal)?;
-    let old: Option<String> = conn
+    let old: Option<Json<Methodology>> = conn
         .query_row(
             "SELECT body FROM methodologies WHERE id = ?1 AND version = ?2",
             params![m.id, m.version],
@@ -35,8 +37,9 @@ pub fn store_methodology(conn: &Connection, m: &Methodology) -> Result<(), AppEr
             )?;
             Ok(())
         }
-        Some(old) if serde_json::from_str::<Methodology>(&old).map_err(internal)? == *m => Ok(()),
+        Some(Json(old)) if old == *m => Ok(()),
         Some(_) => Err(AppError::bad(
+            Refusal::MethodologyExists,
             "version",
             format!(
                 "methodology {} version {} already exists with other content: give it a new version",
@@ -47,31 +50,22 @@ pub fn store_methodology(conn: &Connection, m: &Methodology) -> Result<(), AppEr
 }
 
 fn published(conn: &Connection, quarter: Quarter) -> Result<Option<Rating>, AppError> {
-    let row: Option<(String, u32, String, String)> = conn
+    Ok(conn
         .query_row(
-            "SELECT methodology_id, methodology_version, tables, published_at FROM published WHERE quarter = ?1",
+            "SELECT m.body, p.tables, p.published_at FROM published p
+             LEFT JOIN methodologies m ON m.id = p.methodology_id AND m.version = p.methodology_version
+             WHERE p.quarter = ?1",
             [quarter.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok(Rating {
+                    quarter,
+                    methodology: r.get::<_, Json<_>>(0)?.0,
+                    tables: r.get::<_, Json<_>>(1)?.0,
+                    published_at: Some(r.get(2)?),
+                })
+            },
         )
-        .optional()?;
-    row.map(|(id, version, tables, at)| {
-        let body: String = conn.query_row(
-            "SELECT body FROM methodologies WHERE id = ?1 AND version = ?2",
-            params![id, version],
-            |r| r.get(0),
-        )?;
-        Ok(Rating {
-            quarter,
-            methodology: serde_json::from_str(&body).map_err(internal)?,
-            published_at: Some(
-                DateTime::parse_from_rfc3339(&at)
-                    .map_err(internal)?
-                    .with_timezone(&Utc),
-            ),
-            tables: serde_json::from_str(&tables).map_err(internal)?,
-        })
-    })
-    .transpose()
+        .optional()?)
 }
 
 /// Replaces the quarter's KPI figures, in one transaction. A published quarter is frozen.
@@ -81,9 +75,10 @@ pub fn import_kpis(
     kpis: &Kpis,
 ) -> Result<usize, AppError> {
     if published(conn, quarter)?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{quarter} is published and frozen"
-        )));
+        return Err(AppError::conflict(
+            Refusal::QuarterPublished,
+            format!("{quarter} is published and frozen"),
+        ));
     }
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM kpis WHERE quarter = ?1", [quarter.to_string()])?;
@@ -109,9 +104,8 @@ pub fn compute(
     quarter: Quarter,
     methodology: &Methodology,
 ) -> Result<Vec<LeagueTable>, AppError> {
-    let directory = ingest::directory(conn)?;
-    let (start, end) = quarter.bounds();
-    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let directory = crate::reference::directory(conn)?;
+    let (start, end) = quarter_span(quarter);
     let mut branches: Vec<BranchQuarter> = directory
         .branches
         .iter()
@@ -139,14 +133,13 @@ pub fn compute(
          JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2",
     )?;
-    let mut rows = stmt.query(params![ts(start), ts(end)])?;
+    let mut rows = stmt.query(params![start, end])?;
     while let Some(row) = rows.next()? {
         let office = row.get_ref(1)?.as_str().map_err(internal)?;
         let Some(&b) = branch_of_office.get(office) else {
             continue;
         };
-        let id =
-            uuid::Uuid::parse_str(row.get_ref(0)?.as_str().map_err(internal)?).map_err(internal)?;
+        let Text(id) = row.get(0)?;
         branches[b].visits.push((id, row.get(2)?));
     }
     let mut stmt = conn.prepare("SELECT branch_id, key, value FROM kpis WHERE quarter = ?1")?;
@@ -196,9 +189,10 @@ pub fn publish(
 ) -> Result<Rating, AppError> {
     let tx = conn.transaction()?;
     if published(&tx, quarter)?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{quarter} is already published"
-        )));
+        return Err(AppError::conflict(
+            Refusal::QuarterPublished,
+            format!("{quarter} is already published"),
+        ));
     }
     store_methodology(&tx, methodology)?;
     let tables = compute(&tx, quarter, methodology)?;
@@ -210,7 +204,7 @@ pub fn publish(
             methodology.id,
             methodology.version,
             serde_json::to_string(&tables).map_err(internal)?,
-            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ts(now),
             by
         ],
     )?;
@@ -220,16 +214,16 @@ pub fn publish(
 
 /// The newest stored version of the methodology the server rates with.
 pub fn latest_methodology(conn: &Connection) -> Result<Methodology, AppError> {
-    let body: Option<String> = conn
+    let body: Option<Json<Methodology>> = conn
         .query_row(
             "SELECT body FROM methodologies ORDER BY rowid DESC, version DESC LIMIT 1",
             [],
             |r| r.get(0),
         )
         .optional()?;
-    let body =
-        body.ok_or_else(|| AppError::NotFound("no rating methodology on this server".into()))?;
-    serde_json::from_str(&body).map_err(internal)
+    body.map(|b| b.0).ok_or_else(|| {
+        AppError::not_found(Refusal::NotFound, "no rating methodology on this server")
+    })
 }
 
 /// Quarters with approved visits or a published rating, newest first.
@@ -270,12 +264,10 @@ pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
 /// Leaders, leadership counts, cups and trends over every published quarter.
 pub fn history(conn: &Connection) -> Result<zakupka_core::rating::History, AppError> {
     let mut stmt = conn.prepare("SELECT quarter, tables FROM published")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut published = Vec::new();
-    for row in rows {
-        let (q, tables) = row?;
-        let q: Quarter = q.parse().map_err(internal)?;
-        published.push((q, serde_json::from_str(&tables).map_err(internal)?));
-    }
+    let published = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, Text<Quarter>>(0)?.0, r.get::<_, Json<_>>(1)?.0))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(zakupka_core::rating::history(&published))
 }

@@ -11,7 +11,7 @@ use zakupka_core::League;
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::seed::parse_kpis;
 use zakupka_core::{Directory, Template};
-use zakupka_server::{Db, demo, ingest, rating};
+use zakupka_server::{Db, demo, ingest, rating, review};
 
 fn seeds() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
@@ -51,7 +51,7 @@ fn visit(
                 comment: String::new(),
                 item_comments: Default::default(),
             };
-            ingest::decide(c, &id.to_string(), &r, "supervisor", at)?;
+            review::decide(c, &id.to_string(), &r, "supervisor", at)?;
         }
         Ok(())
     })

@@ -1,13 +1,14 @@
 //! The auditor's assignments, kept on the device so they show with no network, and matched
 //! with the visits made on the device.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 use zakupka_core::VisitStatus;
 use zakupka_core::wire::Assignment;
 
+use super::Store;
+use super::rows::{RowExt, corrupt, ts};
 use crate::StoreError;
-use crate::store::{Store, corrupt, ts};
 
 /// An assignment and the visit of it made on this device, if there is one.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,36 +48,22 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT body FROM assignments ORDER BY due, office_id")?;
-        let bodies = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
+        let list = stmt
+            .query_map([], |r| r.json::<Assignment>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         let mut visit = self.conn.prepare_cached(
             "SELECT id, status FROM visits WHERE office_id = ?1 AND auditor = ?2
              AND started_at >= ?3 AND started_at < ?4 ORDER BY started_at DESC LIMIT 1",
         )?;
-        let mut out = Vec::with_capacity(bodies.len());
-        for body in bodies {
-            let assignment: Assignment =
-                serde_json::from_str(&body).map_err(|e| corrupt("assignment", e))?;
+        let mut out = Vec::with_capacity(list.len());
+        for assignment in list {
             let (start, end) = assignment.quarter.bounds();
-            let mut rows = visit.query(params![
-                assignment.office_id,
-                assignment.auditor,
-                ts(start),
-                ts(end)
-            ])?;
-            let found = match rows.next()? {
-                Some(r) => {
-                    let id: String = r.get(0)?;
-                    let status: String = r.get(1)?;
-                    Some((
-                        Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?,
-                        VisitStatus::parse(&status)
-                            .ok_or_else(|| corrupt("visit status", &status))?,
-                    ))
-                }
-                None => None,
-            };
+            let found = visit
+                .query_row(
+                    params![assignment.office_id, assignment.auditor, ts(start), ts(end)],
+                    |r| Ok((r.text::<Uuid>(0)?, r.text::<VisitStatus>(1)?)),
+                )
+                .optional()?;
             out.push(LocalAssignment {
                 assignment,
                 visit: found,

@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
-use zakupka_core::wire::{PullResponse, ReviewState, VisitUpdate};
-
-use crate::StoreError;
-use crate::store::{Store, corrupt, parse_ts, ts};
-use rusqlite::OptionalExtension;
+use zakupka_core::wire::{PullResponse, Refusal, ReviewState, VisitUpdate};
 use zakupka_core::{Visit, VisitStatus};
+
+use super::Store;
+use super::rows::{RowExt, Text, corrupt, refusal_name, ts};
+use super::settings::put_setting;
+use crate::StoreError;
 
 const CURSOR_KEY: &str = "sync.cursor";
 const LAST_SYNC_KEY: &str = "sync.last";
@@ -25,8 +26,12 @@ pub enum SyncState {
         attempts: u32,
         last_error: Option<String>,
     },
-    /// The server refused it; the reason is the server's.
-    Refused(String),
+    /// The server refused it: `code` says why, for the app to word; `reason` is the
+    /// server's English text, for support.
+    Refused {
+        code: Refusal,
+        reason: String,
+    },
     /// On the server, waiting for review.
     Synced,
     Returned {
@@ -43,7 +48,8 @@ pub enum SyncState {
 pub enum PushOutcome {
     /// The server has it (accepted now or before).
     Stored,
-    Refused(String),
+    /// The server will not take it: `code` says why, `reason` is the server's English.
+    Refused { code: Refusal, reason: String },
     /// Not sent or not answered: try again later.
     Retry(String),
 }
@@ -57,9 +63,14 @@ impl Store {
     }
 
     pub fn last_sync(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.setting(LAST_SYNC_KEY)?
-            .map(|s| parse_ts("last sync", &s))
-            .transpose()
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [LAST_SYNC_KEY],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Records the outcome of pushing the entries; all in one commit.
@@ -88,10 +99,12 @@ impl Store {
                         params![id.to_string(), revision, ts(now)],
                     )?;
                 }
-                PushOutcome::Refused(reason) => {
-                    tx.prepare_cached("UPDATE outbox SET rejected_reason = ?3, attempts = attempts + 1 WHERE visit_id = ?1 AND revision = ?2")?.execute(
-                        params![id.to_string(), revision, reason],
-                    )?;
+                PushOutcome::Refused { code, reason } => {
+                    tx.prepare_cached(
+                        "UPDATE outbox SET rejected_reason = ?3, rejected_code = ?4, attempts = attempts + 1
+                         WHERE visit_id = ?1 AND revision = ?2",
+                    )?
+                    .execute(params![id.to_string(), revision, reason, refusal_name(*code)])?;
                 }
                 PushOutcome::Retry(error) => {
                     tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE visit_id = ?1 AND revision = ?2")?.execute(
@@ -136,13 +149,10 @@ impl Store {
                 ],
             )?;
         }
-        tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(
-            params![CURSOR_KEY, pull.next_cursor.to_string()],
-        )?;
+        put_setting(&tx, CURSOR_KEY, &pull.next_cursor.to_string())?;
         // The last page of a pull ends a sync: its time goes into the same commit.
         if !pull.more {
-            tx.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-                .execute(params![LAST_SYNC_KEY, ts(now)])?;
+            put_setting(&tx, LAST_SYNC_KEY, &ts(now))?;
         }
         tx.commit()?;
         Ok(())
@@ -150,49 +160,48 @@ impl Store {
 
     fn visit_ids(&self) -> Result<std::collections::HashSet<Uuid>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT id FROM visits")?;
-        let ids = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        ids.iter()
-            .map(|s| Uuid::parse_str(s).map_err(|e| corrupt("visit id", e)))
-            .collect()
+        let ids = stmt.query_map([], |r| r.text(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
     }
 
     /// Every visit's sync state, for the home screen.
     pub fn sync_states(&self) -> Result<HashMap<Uuid, SyncState>, StoreError> {
+        // The newest revision's outbox entry says where the visit stands.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT v.id, v.status,
-                    (SELECT o.attempts FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.last_error FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.rejected_reason FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    (SELECT o.sent_at FROM outbox o WHERE o.visit_id = v.id ORDER BY o.revision DESC LIMIT 1),
-                    r.state, r.comment
-             FROM visits v LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
+            "SELECT v.id, v.status, o.attempts, o.last_error, o.rejected_reason, o.sent_at,
+                    r.state, r.comment, o.rejected_code
+             FROM visits v
+             LEFT JOIN outbox o ON o.visit_id = v.id
+                 AND o.revision = (SELECT max(revision) FROM outbox WHERE visit_id = v.id)
+             LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.text::<Uuid>(0)?,
+                r.text::<VisitStatus>(1)?,
                 r.get::<_, Option<u32>>(2)?,
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<Text<Refusal>>>(8)?.map(|c| c.0),
             ))
         })?;
         let mut out = HashMap::new();
         for row in rows {
-            let (id, status, attempts, last_error, refused, sent, remote, comment) = row?;
-            let id = Uuid::parse_str(&id).map_err(|e| corrupt("visit id", e))?;
+            let (id, status, attempts, last_error, refused, sent, remote, comment, code) = row?;
             let state = match (
-                status.as_str(),
+                status,
                 refused,
                 sent,
                 remote.as_deref().and_then(ReviewState::parse),
             ) {
-                ("draft", ..) => SyncState::Draft,
-                (_, Some(reason), _, _) => SyncState::Refused(reason),
+                (VisitStatus::Draft, ..) => SyncState::Draft,
+                (_, Some(reason), _, _) => SyncState::Refused {
+                    code: code.unwrap_or_default(),
+                    reason,
+                },
                 (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
                     comment: comment.unwrap_or_default(),
                 },
@@ -225,24 +234,21 @@ pub struct ReviewNotes {
 
 impl Store {
     pub fn review_notes(&self, visit_id: Uuid) -> Result<Option<ReviewNotes>, StoreError> {
-        let row: Option<(u32, String, String, String)> = self
+        Ok(self
             .conn
             .query_row(
                 "SELECT revision, state, comment, item_comments FROM remote WHERE visit_id = ?1",
                 [visit_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok(ReviewNotes {
+                        revision: r.get(0)?,
+                        state: r.text(1)?,
+                        comment: r.get(2)?,
+                        item_comments: r.json(3)?,
+                    })
+                },
             )
-            .optional()?;
-        let Some((revision, state, comment, items)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(ReviewNotes {
-            revision,
-            state: ReviewState::parse(&state).ok_or_else(|| corrupt("review state", &state))?,
-            comment,
-            item_comments: serde_json::from_str(&items)
-                .map_err(|e| corrupt("review comments", e))?,
-        }))
+            .optional()?)
     }
 
     /// Opens a returned visit for correction: it becomes a draft again as the next

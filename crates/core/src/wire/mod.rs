@@ -8,6 +8,16 @@ use crate::directory::Directory;
 use crate::template::Template;
 use crate::visit::Visit;
 
+mod assignment;
+mod photo;
+mod rating;
+
+pub use assignment::{
+    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning, Auditor,
+};
+pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
+pub use rating::{ExportFormat, QuarterInfo, Rating};
+
 /// Every request carries this header; a server that speaks another version refuses the
 /// request with [`ErrorCode::ProtocolOutdated`] instead of misreading it.
 pub const PROTOCOL_HEADER: &str = "x-zakupka-protocol";
@@ -158,6 +168,39 @@ pub struct PullResponse {
     pub templates: Vec<Template>,
     #[serde(default)]
     pub visits: Vec<VisitUpdate>,
+}
+
+/// What one entry of the server's change feed announces. A pull reads the entries after
+/// the device's cursor and answers each kind in its own field of [`PullResponse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The directory was replaced: send it whole.
+    Directory,
+    /// A template version was added; the entry's key is `id:version`.
+    Template,
+    /// A visit's review state changed; the entry's key is the visit id.
+    Visit,
+}
+
+impl ChangeKind {
+    /// The name stored in the feed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Directory => "directory",
+            ChangeKind::Template => "template",
+            ChangeKind::Visit => "visit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChangeKind> {
+        match s {
+            "directory" => Some(ChangeKind::Directory),
+            "template" => Some(ChangeKind::Template),
+            "visit" => Some(ChangeKind::Visit),
+            _ => None,
+        }
+    }
 }
 
 /// A supervisor's decision on a submitted visit.
@@ -325,101 +368,4 @@ pub struct ErrorBody {
     /// The request field at fault, where there is one (`visits[3].answers.wait`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-}
-
-/// A quarter's rating, live or as published.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rating {
-    pub quarter: crate::rating::Quarter,
-    /// The methodology the rating was computed with (for a published quarter, the version
-    /// it was frozen with), so every figure can be explained by its criterion.
-    pub methodology: crate::rating::Methodology,
-    /// When it was published; `None` for a live computation that may still change.
-    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub tables: Vec<crate::rating::LeagueTable>,
-}
-
-/// A quarter with something to rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuarterInfo {
-    pub quarter: crate::rating::Quarter,
-    pub published: bool,
-}
-
-/// Where an assignment stands, worked out by the server when it lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AssignmentStatus {
-    /// No visit of the office by the auditor in the quarter yet, and the due date is ahead.
-    Open,
-    /// The due date has passed without a visit.
-    Overdue,
-    /// The auditor's visit of the office in the quarter has reached the server.
-    Done,
-}
-
-impl AssignmentStatus {
-    /// The wire name, also a stable tag for the interface and its tests.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssignmentStatus::Open => "open",
-            AssignmentStatus::Overdue => "overdue",
-            AssignmentStatus::Done => "done",
-        }
-    }
-}
-
-/// A visit a supervisor asks an auditor to make.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Assignment {
-    pub id: Uuid,
-    pub auditor: String,
-    pub office_id: String,
-    pub quarter: crate::rating::Quarter,
-    pub scenario: String,
-    /// The last day the visit is due, in the office's calendar.
-    pub due: chrono::NaiveDate,
-    #[serde(default)]
-    pub note: String,
-    pub created_by: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub status: AssignmentStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AssignmentRequest {
-    pub auditor: String,
-    pub office_id: String,
-    pub quarter: crate::rating::Quarter,
-    pub scenario: String,
-    pub due: chrono::NaiveDate,
-    #[serde(default)]
-    pub note: String,
-    /// Check and report warnings without storing anything, for the form's preview.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// Something the supervisor should know before assigning, which does not forbid it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum AssignmentWarning {
-    /// The auditor has visited, or is assigned to, the same office in the quarter before or
-    /// after: the office staff may recognise them.
-    ConsecutiveQuarter { quarter: crate::rating::Quarter },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AssignmentResponse {
-    /// `None` for a dry run.
-    pub assignment: Option<Assignment>,
-    pub warnings: Vec<AssignmentWarning>,
-}
-
-/// An auditor a supervisor can assign visits to, with the branch they belong to (and so
-/// may not audit).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Auditor {
-    pub login: String,
-    pub branch_id: Option<String>,
 }

@@ -1,0 +1,76 @@
+//! Assignments: supervisors and admins assign and cancel; auditors list their own.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use uuid::Uuid;
+use zakupka_core::wire::{Assignment, AssignmentRequest, AssignmentResponse, Auditor, Refusal};
+
+use crate::auth::AuthUser;
+use crate::error::AppError;
+use crate::extract::{Json, Path, Query, Supervisor};
+use crate::{AppState, assignments};
+
+pub async fn auditors(
+    State(state): State<AppState>,
+    _user: Supervisor,
+) -> Result<Json<Vec<Auditor>>, AppError> {
+    let list = state.db.read(|conn| assignments::auditors(conn)).await?;
+    Ok(Json(list))
+}
+
+/// Auditors see their own assignments whatever they ask for.
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(filter): Query<assignments::Filter>,
+) -> Result<Json<Vec<Assignment>>, AppError> {
+    let today = Utc::now().date_naive();
+    let list = state
+        .db
+        .read(move |conn| assignments::list(conn, &filter, user.only_own(), today))
+        .await?;
+    Ok(Json(list))
+}
+
+/// Stores an assignment (201), or with `dry_run` only checks it (200).
+pub async fn create(
+    State(state): State<AppState>,
+    Supervisor(user): Supervisor,
+    Json(request): Json<AssignmentRequest>,
+) -> Result<(StatusCode, Json<AssignmentResponse>), AppError> {
+    let references = state.references.clone();
+    let (assignment, warnings) = state
+        .db
+        .call(move |conn| {
+            let directory = references.directory(conn)?;
+            assignments::create(conn, &request, &directory, &user.login, Utc::now())
+        })
+        .await?;
+    let status = if assignment.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(AssignmentResponse {
+            assignment,
+            warnings,
+        }),
+    ))
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    _user: Supervisor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| AppError::bad(Refusal::Invalid, "id", "not an assignment id"))?;
+    state
+        .db
+        .call(move |conn| assignments::cancel(conn, id, Utc::now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,104 @@
+//! The HTTP service: the API under `/api/v1`, one file per resource, plus `/healthz`,
+//! `openapi.json` and the web app. Each handler extracts (the caller's role shows in its
+//! signature), calls one domain function and answers.
+
+mod assignments;
+mod auth;
+mod meta;
+mod rating;
+mod sync;
+mod visits;
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use tower_http::services::{ServeDir, ServeFile};
+use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
+
+use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
+
+/// An assignment is a few short fields and a note.
+const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
+
+/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
+pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
+    let state = AppState {
+        db,
+        pushes: Default::default(),
+        references: Default::default(),
+    };
+    let api = api()
+        .layer(middleware::from_fn(protocol))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    let mut router = Router::new()
+        .nest(API_PREFIX, api)
+        .route("/healthz", get(meta::healthz))
+        .route(&format!("{API_PREFIX}/openapi.json"), get(meta::openapi));
+    if let Some(dir) = web_dir {
+        let index = dir.join("index.html");
+        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+    }
+    router.layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+fn api() -> Router<AppState> {
+    let limit = DefaultBodyLimit::max;
+    Router::new()
+        .route("/login", post(auth::login).layer(limit(MAX_LOGIN_BYTES)))
+        .route("/logout", post(auth::logout))
+        .route("/pull", get(sync::pull))
+        .route("/push", post(sync::push).layer(limit(MAX_JSON_BYTES)))
+        .route(
+            "/photos/{sha256}",
+            put(sync::put_photo).get(sync::get_photo),
+        )
+        .route("/visits", get(visits::list))
+        .route("/visits/{id}", get(visits::detail))
+        .route(
+            "/visits/{id}/review",
+            post(visits::review).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route("/visits/{id}/log", get(visits::log))
+        .route("/visits/{id}/revisions", get(visits::revisions))
+        .route("/rating", get(rating::rating))
+        .route("/rating/quarters", get(rating::quarters))
+        .route("/rating/history", get(rating::history))
+        .route("/rating/export", get(rating::export))
+        .route("/rating/{quarter}/publish", post(rating::publish))
+        .route("/auditors", get(assignments::auditors))
+        .route(
+            "/assignments",
+            get(assignments::list)
+                .post(assignments::create)
+                .layer(limit(MAX_ASSIGNMENT_BYTES)),
+        )
+        .route("/assignments/{id}", delete(assignments::cancel))
+}
+
+/// Refuses requests of another protocol version with a clear "update the app" before any
+/// body is parsed.
+async fn protocol(request: Request, next: Next) -> Response {
+    let got = request
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if got.as_deref() != Some(&PROTOCOL_VERSION.to_string()) {
+        return AppError::ProtocolOutdated {
+            got: got.unwrap_or_else(|| "none".into()),
+            want: PROTOCOL_VERSION,
+        }
+        .into_response();
+    }
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(PROTOCOL_HEADER, header::HeaderValue::from(PROTOCOL_VERSION));
+    response
+}

@@ -1,0 +1,93 @@
+//! What devices sync: pull (changes after a cursor), push (visits), photos.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use zakupka_core::wire::{PullResponse, PushResponse};
+
+use crate::auth::AuthUser;
+use crate::error::AppError;
+use crate::extract::{Auditor, Bytes, Json, PhotoAddress, Query};
+use crate::ingest::RawPush;
+use crate::{AppState, ingest, photos, pull as changes};
+
+#[derive(Deserialize)]
+pub struct Cursor {
+    #[serde(default)]
+    cursor: u64,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(Cursor { cursor }): Query<Cursor>,
+) -> Result<Json<PullResponse>, AppError> {
+    let response = state
+        .db
+        .read(move |conn| changes::pull(conn, cursor, &user.login))
+        .await?;
+    Ok(Json(response))
+}
+
+pub async fn push(
+    State(state): State<AppState>,
+    Auditor(user): Auditor,
+    Json(raw): Json<RawPush>,
+) -> Result<Json<PushResponse>, AppError> {
+    let results = ingest::push(
+        &state.db,
+        &state.pushes,
+        &state.references,
+        user.login,
+        user.device_id,
+        raw,
+    )
+    .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+/// A photo of a visit, for supervisors reviewing it and for the auditor who took it.
+pub async fn get_photo(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PhotoAddress(sha256): PhotoAddress,
+) -> Result<Response, AppError> {
+    let (mime, bytes) = state
+        .db
+        .read(move |conn| photos::get(conn, &sha256, user.only_own()))
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            // Addressed by its content: the same address never changes.
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Only the auditor whose pushed visit references the photo may upload it.
+pub async fn put_photo(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PhotoAddress(sha256): PhotoAddress,
+    Bytes(body): Bytes,
+) -> Result<StatusCode, AppError> {
+    let mime = photos::check_upload(&sha256, &body)?;
+    let now = Utc::now();
+    let created = state
+        .db
+        .call(move |conn| photos::put(conn, &sha256, mime, &body, &user.login, now))
+        .await?;
+    Ok(if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    })
+}

@@ -1,0 +1,86 @@
+//! The review queue, a visit in full, its history and revisions, and review decisions.
+
+use axum::extract::State;
+use chrono::Utc;
+use rusqlite::Connection;
+use zakupka_core::Visit;
+use zakupka_core::wire::{LogEntry, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate};
+
+use crate::auth::AuthUser;
+use crate::error::AppError;
+use crate::extract::{Json, Path, Query, Supervisor};
+use crate::{AppState, review, visits};
+
+/// Auditors see their own visits whatever they ask for.
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(filter): Query<visits::Filter>,
+) -> Result<Json<Vec<ServerVisit>>, AppError> {
+    let references = state.references.clone();
+    let list = state
+        .db
+        .read(move |conn| {
+            let directory = references.directory(conn)?;
+            visits::list(conn, &filter, user.only_own(), &directory)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// Answers with `read(conn, id, only_own)` on the visit `id`, for a caller who may see only
+/// their own visits or everyone's (see `AuthUser::only_own`).
+async fn read_visit<R: Send + 'static>(
+    state: AppState,
+    user: AuthUser,
+    id: &str,
+    read: fn(&Connection, &str, Option<&str>) -> Result<R, AppError>,
+) -> Result<Json<R>, AppError> {
+    let id = visits::key(id)?;
+    let answer = state
+        .db
+        .call(move |conn| read(conn, &id, user.only_own()))
+        .await?;
+    Ok(Json(answer))
+}
+
+/// The latest revision in full, where it stands, and photos still to upload.
+pub async fn detail(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<VisitDetail>, AppError> {
+    read_visit(state, user, &id, visits::detail).await
+}
+
+/// Who moved the visit, when, from where to where.
+pub async fn log(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<LogEntry>>, AppError> {
+    read_visit(state, user, &id, review::log).await
+}
+
+/// Every revision of a visit, oldest first, as the auditor's device sent them.
+pub async fn revisions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Visit>>, AppError> {
+    read_visit(state, user, &id, visits::revisions).await
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    Supervisor(user): Supervisor,
+    Path(id): Path<String>,
+    Json(request): Json<ReviewRequest>,
+) -> Result<Json<VisitUpdate>, AppError> {
+    let id = visits::key(&id)?;
+    let update = state
+        .db
+        .call(move |conn| review::decide(conn, &id, &request, &user.login, Utc::now()))
+        .await?;
+    Ok(Json(update))
+}
