@@ -25,13 +25,33 @@ after(async () => {
   server?.close();
 });
 
-/** A message in Russian with no English word in it; `typed` are names the test itself
- *  typed or chose, which may show in the message as they are. */
+// What each refusal says, worded from the server's code: the exact refusal, not a
+// generic one.
+const SAID = {
+  'locked out': /Слишком много попыток/,
+  'return without a comment': /что исправить/,
+  'reject without a reason': /причину отклонения/,
+  'a remark too long': /Слишком длинный текст.*замечание к пункту/,
+  'a comment too long': /Слишком длинный текст.*комментарий/,
+  'already decided': /уже принято/,
+  'own branch': /своё управление проверять нельзя/,
+  'due outside the quarter': /внутри выбранного квартала/,
+  'due passed': /срок уже прошёл/,
+  'a duplicate': /уже есть задание/,
+  'cancelled meanwhile': /этого нет/,
+  'published meanwhile': /уже опубликован/,
+  'a published quarter': /уже опубликован/,
+  'signed out elsewhere': /Войдите снова/,
+};
+
+/** A message in Russian with no English word in it, saying what `SAID` expects; `typed`
+ *  are names the test itself typed or chose, which may show in the message as they are. */
 function assertRussian(text, what, typed = []) {
   let rest = text ?? '';
   for (const t of typed) rest = rest.split(t).join(' ');
   assert.match(rest, /[А-Яа-яЁё]{3,}/, `${what}: a message in Russian, got «${text}»`);
   assert.doesNotMatch(rest, /[A-Za-z]{3,}/, `${what}: no English in «${text}»`);
+  assert.match(text, SAID[what], `${what}: worded from its code, got «${text}»`);
 }
 
 /** Runs `action`, waits for the app's request it makes to be refused, and returns the text

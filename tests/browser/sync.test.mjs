@@ -209,9 +209,8 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click(`[data-visit="${ids[0]}"]`);
   await page.waitForSelector('[data-testid="review-score"]');
   await page.click('[data-testid="reject"]');
-  // Worded from the refusal's code (or, from a server without codes, its field), never
-  // the server's English.
-  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /причину отклонения|поле «комментарий»/);
+  // Worded from the refusal's code, never the server's English.
+  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Напишите в комментарии причину отклонения/);
   const item = await page.getAttribute('[data-remark]', 'data-remark');
   await page.fill(`[data-remark="${item}"]`, 'Проверьте время работы');
   await page.fill('[data-testid="review-comment"]', 'Уточните первый пункт');
