@@ -16,8 +16,9 @@ use chrono::Utc;
 use rusqlite::{Connection, params};
 use uuid::Uuid;
 use zakupka_client::{NewVisit, Store};
-use zakupka_core::seed::{parse_directory, parse_template};
-use zakupka_core::{AnswerValue, Directory, Item, ItemKind, Template};
+use zakupka_core::demo::cycled_answer;
+use zakupka_core::{Directory, Item, Template};
+use zakupka_server::demo;
 
 const SAVES: usize = 2_000;
 const ROUNDS: usize = 5;
@@ -41,17 +42,6 @@ fn bare(path: &Path) -> Connection {
     )
     .unwrap();
     conn
-}
-
-/// A valid answer to `item` that changes with `n`, as an auditor changing their mind would.
-fn value(item: &Item, n: usize) -> AnswerValue {
-    match &item.kind {
-        ItemKind::YesNo if n.is_multiple_of(2) => AnswerValue::Yes,
-        ItemKind::YesNo => AnswerValue::No,
-        ItemKind::Scale => AnswerValue::Scale(1 + (n % 5) as u8),
-        ItemKind::Number { .. } => AnswerValue::Number((n % 30) as f64),
-        ItemKind::Choice { options } => AnswerValue::Choice(options[n % options.len()].id.clone()),
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -97,7 +87,9 @@ fn round(
     let (mut ours, mut theirs) = (Vec::with_capacity(SAVES), Vec::with_capacity(SAVES));
     for i in 0..SAVES {
         let item = items[i % items.len()];
-        let answer = value(item, i / items.len());
+        // A valid answer that changes with each pass, as an auditor changing their mind would.
+        let n = i / items.len();
+        let answer = cycled_answer(item, n, !n.is_multiple_of(2));
 
         let started = Instant::now();
         store
@@ -128,19 +120,8 @@ fn round(
 }
 
 fn main() {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
-    let template = parse_template(
-        "checklist.toml",
-        &std::fs::read_to_string(seeds.join("checklist.toml")).unwrap(),
-    )
-    .unwrap();
-    let directory = parse_directory(
-        "branches.csv",
-        &std::fs::read_to_string(seeds.join("branches.csv")).unwrap(),
-        "offices.csv",
-        &std::fs::read_to_string(seeds.join("offices.csv")).unwrap(),
-    )
-    .unwrap();
+    let (template, directory) =
+        demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     let (mut p50s, mut p99s, mut base_p50s, mut base_p99s) = (vec![], vec![], vec![], vec![]);

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use zakupka_client::api::Api;
 use zakupka_client::sync::sync_once;
 use zakupka_client::{NewVisit, Store};
+use zakupka_core::demo::cycled_answer;
 use zakupka_core::wire::{MAX_PUSH_BATCH, PushRequest, Role};
-use zakupka_core::{AnswerValue, ItemKind};
 use zakupka_server::{Db, auth, demo};
 
 const VISITS: usize = 1000;
@@ -88,20 +88,7 @@ async fn main() {
         };
         let v = store.start_visit(&new, Utc::now()).unwrap();
         for (i, item) in template.items().enumerate() {
-            let value = match &item.kind {
-                ItemKind::YesNo => {
-                    if (n + i) % 5 == 0 {
-                        AnswerValue::No
-                    } else {
-                        AnswerValue::Yes
-                    }
-                }
-                ItemKind::Scale => AnswerValue::Scale(1 + ((n + i) % 5) as u8),
-                ItemKind::Number { .. } => AnswerValue::Number(((n + i) % 30) as f64),
-                ItemKind::Choice { options } => {
-                    AnswerValue::Choice(options[(n + i) % options.len()].id.clone())
-                }
-            };
+            let value = cycled_answer(item, n + i, (n + i) % 5 == 0);
             store
                 .set_answer(v.id, &item.id, &value, Utc::now())
                 .unwrap();

@@ -14,23 +14,10 @@ use uuid::Uuid;
 use zakupka_client::api::Api;
 use zakupka_client::sync::sync_once;
 use zakupka_client::{NewVisit, Store, SyncState};
+use zakupka_core::demo::Lcg;
 use zakupka_core::wire::Role;
 use zakupka_core::{AnswerValue, ItemKind};
 use zakupka_server::{Db, auth, demo};
-
-/// A tiny deterministic generator: the same faults on every run.
-#[derive(Clone)]
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 enum Fault {
@@ -97,16 +84,16 @@ async fn faulty_proxy(upstream: SocketAddr, seed: u64) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        let mut rng = Lcg(seed);
+        let mut rng = Lcg::new(seed);
         loop {
             let Ok((client, _)) = listener.accept().await else {
                 return;
             };
-            let fault = match rng.next(100) {
+            let fault = match rng.below(100) {
                 0..40 => Fault::Pass,
-                40..55 => Fault::Delay(20 + rng.next(200)),
-                55..70 => Fault::CutRequest(rng.next(600) as usize),
-                70..88 => Fault::CutResponse(rng.next(400) as usize),
+                40..55 => Fault::Delay(20 + rng.below(200)),
+                55..70 => Fault::CutRequest(rng.below(600) as usize),
+                70..88 => Fault::CutResponse(rng.below(400) as usize),
                 _ => Fault::Error500,
             };
             tokio::spawn(relay(client, upstream, fault));
@@ -121,7 +108,7 @@ fn submit_visit(store: &Store, rng: &mut Lcg) -> Uuid {
     let new = NewVisit {
         template_id: t.id.clone(),
         template_version: t.version,
-        office_id: offices[rng.next(offices.len() as u64) as usize].id.clone(),
+        office_id: offices[rng.below(offices.len() as u64) as usize].id.clone(),
         auditor: "auditor1".into(),
         scenario: t.scenarios[0].id.clone(),
     };
@@ -129,16 +116,16 @@ fn submit_visit(store: &Store, rng: &mut Lcg) -> Uuid {
     for item in t.items() {
         let value = match &item.kind {
             ItemKind::YesNo => {
-                if rng.next(4) == 0 {
+                if rng.below(4) == 0 {
                     AnswerValue::No
                 } else {
                     AnswerValue::Yes
                 }
             }
-            ItemKind::Scale => AnswerValue::Scale(1 + rng.next(5) as u8),
-            ItemKind::Number { .. } => AnswerValue::Number(rng.next(40) as f64),
+            ItemKind::Scale => AnswerValue::Scale(1 + rng.below(5) as u8),
+            ItemKind::Number { .. } => AnswerValue::Number(rng.below(40) as f64),
             ItemKind::Choice { options } => {
-                AnswerValue::Choice(options[rng.next(options.len() as u64) as usize].id.clone())
+                AnswerValue::Choice(options[rng.below(options.len() as u64) as usize].id.clone())
             }
         };
         store
@@ -179,11 +166,11 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
 
     let local = Mutex::new(Store::open_in_memory().unwrap());
     sync_once(&local, &clean, Utc::now).await.unwrap();
-    let mut rng = Lcg(7);
+    let mut rng = Lcg::new(7);
     let mut submitted = Vec::new();
     let (mut ok, mut failed) = (0, 0);
     for _ in 0..rounds {
-        for _ in 0..1 + rng.next(3) {
+        for _ in 0..1 + rng.below(3) {
             submitted.push(submit_visit(&local.lock().unwrap(), &mut rng));
         }
         for _ in 0..3 {

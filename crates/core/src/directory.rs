@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::label::{Label, Lang};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branch {
     pub id: String,
     pub name: Label,
@@ -14,6 +15,7 @@ pub struct Branch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Office {
     pub id: String,
     pub branch_id: String,
@@ -23,6 +25,7 @@ pub struct Office {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
     pub branches: Vec<Branch>,
     pub offices: Vec<Office>,

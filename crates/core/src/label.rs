@@ -28,6 +28,7 @@ impl Lang {
 
 /// A text shown to people, in both interface languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Label {
     pub ru: String,
     pub en: String,

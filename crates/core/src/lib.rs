@@ -4,8 +4,11 @@
 //! network and the UI live in other crates so that this one can be tested exhaustively
 //! and shared by the app, the client store and the server.
 
+pub mod demo;
 pub mod directory;
 pub mod label;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod rating;
 pub mod scoring;
 pub mod seed;

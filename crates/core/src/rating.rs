@@ -12,6 +12,7 @@ use crate::label::Label;
 /// Branches are rated against others of their size; the methodology's
 /// `league_threshold` decides which league a branch plays in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum League {
     Large,
@@ -21,6 +22,7 @@ pub enum League {
 /// How equal scores are placed. Scores are compared as published, at the methodology's
 /// precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TieRule {
     /// 1-2-2-3: the next place after a shared one is the next number (the source article's).
@@ -30,6 +32,7 @@ pub enum TieRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Measure {
     /// The mystery-shopper index: the mean score of the branch's approved visits.
@@ -40,6 +43,7 @@ pub enum Measure {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Criterion {
     pub id: String,
     pub label: Label,
@@ -48,6 +52,7 @@ pub struct Criterion {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Methodology {
     pub id: String,
     pub version: u32,
@@ -87,6 +92,7 @@ pub struct BranchQuarter {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CriterionResult {
     pub criterion_id: String,
     /// What was measured: the mean visit score, or the KPI figure.
@@ -99,6 +105,7 @@ pub struct CriterionResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RatedBranch {
     pub branch_id: String,
     pub place: u32,
@@ -110,6 +117,7 @@ pub struct RatedBranch {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NotRated {
     TooFewVisits { approved: u32, needed: u32 },
@@ -117,6 +125,7 @@ pub enum NotRated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeagueTable {
     pub league: League,
     /// Best first; equal places in name order.
@@ -336,6 +345,7 @@ impl From<Quarter> for String {
 /// holds each rotating cup now (the latest quarter's leaders; a shared first place shares
 /// the cup).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct History {
     pub quarters: Vec<QuarterLeaders>,
     /// Quarters in first place, by branch id, over all published quarters.
@@ -345,6 +355,7 @@ pub struct History {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarterLeaders {
     pub quarter: Quarter,
     pub large: Vec<String>,

@@ -8,6 +8,7 @@ use crate::visit::AnswerValue;
 /// A versioned checklist. A visit records the id and version it was filled with, so a
 /// template is never changed in place: a new version is a new `Template`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: String,
     pub version: u32,
@@ -18,12 +19,14 @@ pub struct Template {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scenario {
     pub id: String,
     pub label: Label,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     pub id: String,
     pub title: Label,
@@ -31,9 +34,11 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Item {
     pub id: String,
     pub label: Label,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hint: Option<Label>,
     pub kind: ItemKind,
     /// Relative worth of the item within the checklist; only ratios matter.
@@ -49,6 +54,7 @@ pub struct Item {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemKind {
     YesNo,
@@ -66,16 +72,20 @@ pub enum ItemKind {
 
 /// "`max` or less earns `score` of the item's weight"; above the last band earns nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Band {
     pub max: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub score: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChoiceOption {
     pub id: String,
     pub label: Label,
     /// Share of the item's weight this option earns, 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub score: f64,
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VisitStatus {
     Draft,
@@ -136,7 +137,9 @@ mod wire_time {
 
 /// A photo attached to an answer, addressed by the SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub mime: String,
     pub size: u64,
@@ -145,19 +148,24 @@ pub struct PhotoRef {
 /// What the auditor recorded for one item: the answer itself, and any comment or photos,
 /// which may come before the answer is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub value: Option<AnswerValue>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
+    #[cfg_attr(feature = "openapi", schema(max_items = 5))]
     pub photos: Vec<PhotoRef>,
     #[serde(deserialize_with = "wire_time::deserialize")]
     pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     /// UUID v7, made on the device: unique without asking a server, and time-ordered.
     pub id: Uuid,
     pub template_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = Int64, maximum = 4294967295u32))]
     pub template_version: u32,
     pub office_id: String,
     pub auditor: String,
@@ -168,10 +176,16 @@ pub struct Visit {
     #[serde(default, deserialize_with = "wire_time::deserialize_option")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Measured with the app's stopwatch; also copied into the checklist's timer item.
+    #[cfg_attr(feature = "openapi", schema(format = Int64, maximum = 4294967295u32))]
     pub waiting_seconds: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
     pub status: VisitStatus,
     /// Grows by one each time the visit is submitted again after a correction.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = Int64, minimum = 1, maximum = 4294967295u32)
+    )]
     pub revision: u32,
     /// Answers by item id.
     pub answers: BTreeMap<String, Answer>,
@@ -190,6 +204,7 @@ impl Visit {
 /// A time on a visit that a device with a wrong clock would produce. Flagged for the
 /// supervisor, never a reason to refuse: the answers are still the auditor's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TimeFlag {
     /// Finished before it started.
@@ -377,6 +392,7 @@ pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
 
 /// What a revision changed in one item, for the supervisor reading a correction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemChange {
     pub item_id: String,
     pub before: Option<AnswerValue>,

@@ -75,7 +75,7 @@ fn bodies(
                     let n = device * batches * per_batch + b * per_batch + k;
                     let office = &directory.offices[n % directory.offices.len()].id;
                     let at = now - chrono::Duration::minutes(n as i64 % 600);
-                    common::visit(template, office, &login_of(device), n, 20, at)
+                    zakupka_core::demo::cycled_visit(template, office, &login_of(device), n, 20, at)
                 })
                 .collect();
             ids.extend(visits.iter().map(|v| v.id));

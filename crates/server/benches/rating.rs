@@ -153,7 +153,9 @@ fn generate(path: &Path, sizes: &Sizes, methodology: &Methodology) -> anyhow::Re
             start + Span::hours(1) + Span::seconds(span * n as i64 / sizes.visits as i64);
         // Offices differ in how often they slip, so the branches differ in score.
         let lapses = 5 + (o * 37) % 50;
-        let visit = common::visit(&template, &office.id, "auditor1", n, lapses, finished);
+        let visit = zakupka_core::demo::cycled_visit(
+            &template, &office.id, "auditor1", n, lapses, finished,
+        );
         let payload = serde_json::to_string(&visit)?;
         ingest::store(&tx, &visit, &payload, &template, "bench", finished)?;
     }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use uuid::Uuid;
+use zakupka_core::demo::{Lcg, plausible_visit};
 use zakupka_core::seed::{parse_directory, parse_template};
 use zakupka_core::wire::Role;
-use zakupka_core::{Answer, AnswerValue, Directory, ItemKind, Template, Visit, VisitStatus};
+use zakupka_core::{Directory, Template};
 
 use crate::auth;
 use crate::error::AppError;
@@ -126,7 +126,7 @@ pub fn load_demo(
     if have > 0 {
         return Ok(0);
     }
-    let visits = generate_visits(template, directory, 40, now);
+    let visits = zakupka_core::demo::generate_visits(template, directory, 40, now);
     let tx = conn.transaction()?;
     for (n, v) in visits.iter().enumerate() {
         let payload = serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -198,108 +198,6 @@ fn assign_demo(
     Ok(())
 }
 
-/// A small deterministic generator, so the demo is the same on every machine.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
-/// Plausible submitted visits: mostly good answers, some lapses, every required item
-/// answered, spread over the last weeks and the offices of the directory.
-pub fn generate_visits(
-    template: &Template,
-    directory: &Directory,
-    count: usize,
-    now: DateTime<Utc>,
-) -> Vec<Visit> {
-    let mut rng = Lcg(7);
-    (0..count)
-        .map(|n| {
-            let office = &directory.offices[rng.next(directory.offices.len() as u64) as usize];
-            let started = now - Duration::hours(6 + rng.next(24 * 60) as i64);
-            let auditor = if n % 2 == 0 { "auditor1" } else { "auditor2" };
-            make_visit(template, office, auditor, started, n as u32, &mut rng)
-        })
-        .collect()
-}
-
-/// One plausible submitted visit of `office` started at `started`: every item answered,
-/// mostly well, with the office's own level of service.
-fn make_visit(
-    template: &Template,
-    office: &zakupka_core::Office,
-    auditor: &str,
-    started: DateTime<Utc>,
-    n: u32,
-    rng: &mut Lcg,
-) -> Visit {
-    let finished = started + Duration::minutes(20 + rng.next(40) as i64);
-    // Each office has its own level of service, so the demo has a spread of scores.
-    let quality = 55 + (office.id.bytes().map(u64::from).sum::<u64>() % 45);
-    let mut answers = std::collections::BTreeMap::new();
-    for item in template.items() {
-        let good = rng.next(100) < quality;
-        let value = match &item.kind {
-            _ if item.allow_na && rng.next(100) < 5 => AnswerValue::NotApplicable,
-            ItemKind::YesNo if good || item.critical && rng.next(100) < 90 => AnswerValue::Yes,
-            ItemKind::YesNo => AnswerValue::No,
-            ItemKind::Scale => AnswerValue::Scale(if good {
-                4 + rng.next(2) as u8
-            } else {
-                2 + rng.next(2) as u8
-            }),
-            ItemKind::Number { .. } => AnswerValue::Number(if good {
-                3 + rng.next(12)
-            } else {
-                14 + rng.next(20)
-            } as f64),
-            ItemKind::Choice { options } => {
-                let pick = if good {
-                    0
-                } else {
-                    rng.next(options.len() as u64) as usize
-                };
-                AnswerValue::Choice(options[pick].id.clone())
-            }
-        };
-        answers.insert(
-            item.id.clone(),
-            Answer {
-                value: Some(value),
-                comment: String::new(),
-                photos: vec![],
-                updated_at: finished,
-            },
-        );
-    }
-    // v7 ids from the visit's own time, as a device would have made them.
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, started.timestamp() as u64, n);
-    Visit {
-        id: Uuid::new_v7(ts),
-        template_id: template.id.clone(),
-        template_version: template.version,
-        office_id: office.id.clone(),
-        auditor: auditor.into(),
-        scenario: template.scenarios[rng.next(template.scenarios.len() as u64) as usize]
-            .id
-            .clone(),
-        started_at: started,
-        finished_at: Some(finished),
-        waiting_seconds: None,
-        comment: String::new(),
-        status: VisitStatus::Submitted,
-        revision: 1,
-        answers,
-    }
-}
-
 /// Past quarters for the demo: three approved visits per branch and a full set of KPI
 /// figures, so the rating, its history and the cups show on first start.
 pub fn load_history(
@@ -309,7 +207,7 @@ pub fn load_history(
     methodology: &zakupka_core::rating::Methodology,
     quarters: &[zakupka_core::rating::Quarter],
 ) -> Result<usize, AppError> {
-    let mut rng = Lcg(11);
+    let mut rng = Lcg::new(11);
     let mut made = 0;
     let tx = conn.transaction()?;
     for quarter in quarters {
@@ -322,14 +220,14 @@ pub fn load_history(
                 .filter(|o| o.branch_id == branch.id)
                 .collect();
             for k in 0..3 {
-                let office = offices[rng.next(offices.len() as u64) as usize];
-                let started = start + Duration::hours(rng.next(span as u64) as i64);
+                let office = offices[rng.below(offices.len() as u64) as usize];
+                let started = start + Duration::hours(rng.below(span as u64) as i64);
                 let auditor = if (b + k) % 2 == 0 {
                     "auditor1"
                 } else {
                     "auditor2"
                 };
-                let v = make_visit(template, office, auditor, started, made as u32, &mut rng);
+                let v = plausible_visit(template, office, auditor, started, made as u32, &mut rng);
                 let payload =
                     serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;
                 let at = v.finished_at.unwrap_or(started);
@@ -349,7 +247,7 @@ pub fn load_history(
             let level = (branch.id.bytes().map(u64::from).sum::<u64>() % 100) as f64 / 100.0;
             for c in &methodology.criteria {
                 if let zakupka_core::rating::Measure::Kpi { key, best, worst } = &c.measure {
-                    let drift = rng.next(21) as f64 / 100.0 - 0.1;
+                    let drift = rng.below(21) as f64 / 100.0 - 0.1;
                     let share = (0.35 + 0.6 * level + drift).clamp(0.0, 1.0);
                     let value = ((worst + (best - worst) * share) * 10.0).round() / 10.0;
                     tx.execute(

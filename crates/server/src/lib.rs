@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod ingest;
+mod openapi;
 pub mod photos;
 pub mod pull;
 pub mod rating;

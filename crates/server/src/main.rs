@@ -2,14 +2,14 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
-use zakupka_server::{Db, app, assignments, auth, demo, export, rating};
+use zakupka_server::{Db, app, assignments, auth, demo, export, rating, reference};
 
 #[derive(Parser)]
 #[command(
@@ -40,17 +40,24 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Import a quarter's KPI figures (CSV: `branch_id` then one column per KPI key).
+    /// Store a new version of the rating methodology (TOML, as seeds/methodology.toml):
+    /// from then on the rating, KPI imports and publishing use it, here and over HTTP.
+    ImportMethodology {
+        file: PathBuf,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+    },
+    /// Import a quarter's KPI figures (CSV: `branch_id` then one column per KPI key of the
+    /// current methodology).
     ImportKpi {
         file: PathBuf,
         #[arg(long)]
         quarter: Quarter,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
-        #[arg(long, default_value = "./seeds")]
-        seeds: PathBuf,
     },
-    /// Print a quarter's rating: as published, or computed now if it is not published yet.
+    /// Print a quarter's rating: as published, or computed now with the current
+    /// methodology if it is not published yet.
     Rating {
         #[arg(long)]
         quarter: Quarter,
@@ -58,8 +65,6 @@ enum Command {
         format: Format,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
-        #[arg(long, default_value = "./seeds")]
-        seeds: PathBuf,
     },
     /// Publish a quarter's rating: its results and methodology version are frozen.
     Publish {
@@ -67,8 +72,6 @@ enum Command {
         quarter: Quarter,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
-        #[arg(long, default_value = "./seeds")]
-        seeds: PathBuf,
     },
     /// Manage users.
     User {
@@ -133,12 +136,15 @@ async fn main() -> anyhow::Result<()> {
             seeds,
             demo: with_demo,
         } => {
-            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let database = open(&db)?;
             let (template, directory) = demo::read_seeds(&seeds)?;
-            let methodology = demo::read_methodology(&seeds)?;
-            database.blocking(|conn| {
+            let seeded = demo::read_methodology(&seeds)?;
+            // The seeds' methodology is stored if new; the demo then rates with whatever
+            // is current, as the rest of the server does.
+            let methodology = database.blocking(|conn| {
                 demo::publish(conn, &template, &directory)?;
-                rating::store_methodology(conn, &methodology)
+                rating::store_methodology(conn, &seeded)?;
+                rating::latest_methodology(conn)
             })?;
             if with_demo {
                 let made = database.blocking(|conn| {
@@ -170,13 +176,33 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?;
         }
-        Command::ImportKpi {
-            file,
-            quarter,
-            db,
-            seeds,
-        } => {
-            let (database, methodology, directory) = rating_context(&db, &seeds)?;
+        Command::ImportMethodology { file, db } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let methodology =
+                zakupka_core::seed::parse_methodology(&file.display().to_string(), &text)?;
+            let database = open(&db)?;
+            let current = database.blocking(|conn| {
+                rating::store_methodology(conn, &methodology)?;
+                rating::latest_methodology(conn)
+            })?;
+            // A version is stored once and never changes; storing an older one again
+            // does not bring it back.
+            anyhow::ensure!(
+                current == methodology,
+                "methodology {} version {} is already stored, and {} version {} stays the current one: give the file a new version",
+                methodology.id,
+                methodology.version,
+                current.id,
+                current.version
+            );
+            println!(
+                "methodology {} v{} is the current one",
+                methodology.id, methodology.version
+            );
+        }
+        Command::ImportKpi { file, quarter, db } => {
+            let (database, methodology, directory) = rating_context(&db)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let kpis = zakupka_core::seed::parse_kpis(
@@ -195,14 +221,13 @@ async fn main() -> anyhow::Result<()> {
             quarter,
             format,
             db,
-            seeds,
         } => {
-            let (database, methodology, directory) = rating_context(&db, &seeds)?;
+            let (database, methodology, directory) = rating_context(&db)?;
             let result = database.blocking(|conn| rating::rating(conn, quarter, &methodology))?;
             print!("{}", render(&result, &directory, format)?);
         }
-        Command::Publish { quarter, db, seeds } => {
-            let (database, methodology, _) = rating_context(&db, &seeds)?;
+        Command::Publish { quarter, db } => {
+            let (database, methodology, _) = rating_context(&db)?;
             let result = database.blocking(|conn| {
                 rating::publish(conn, quarter, &methodology, "admin", chrono::Utc::now())
             })?;
@@ -225,7 +250,7 @@ async fn main() -> anyhow::Result<()> {
                 Some(_) => demo::read_seeds(&seeds)?.1,
                 None => Directory::default(),
             };
-            let database = Db::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let database = open(&db)?;
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
@@ -244,14 +269,25 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The database, the current methodology and the directory, for the rating commands.
-fn rating_context(
-    db: &std::path::Path,
-    seeds: &std::path::Path,
-) -> anyhow::Result<(Db, Methodology, Directory)> {
-    let database = Db::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let methodology = demo::read_methodology(seeds)?;
-    let (_, directory) = demo::read_seeds(seeds)?;
+fn open(db: &Path) -> anyhow::Result<Db> {
+    Db::open(db).with_context(|| format!("opening {}", db.display()))
+}
+
+/// The database with what the server rates by: the current methodology version and the
+/// published directory, both read from the database as the HTTP API reads them, so the
+/// command line and the app never rate by two different methodologies.
+fn rating_context(db: &Path) -> anyhow::Result<(Db, Methodology, Directory)> {
+    let database = open(db)?;
+    let (methodology, directory) = database
+        .blocking(|conn| {
+            Ok((
+                rating::latest_methodology(conn)?,
+                reference::directory(conn)?,
+            ))
+        })
+        .context(
+            "reading the current methodology (`serve` stores the seeds' one, `import-methodology FILE` a new version)",
+        )?;
     Ok((database, methodology, directory))
 }
 

@@ -11,215 +11,67 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::Utc;
+use axum::http::{Method, Request, StatusCode, header};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use tower::ServiceExt;
 use uuid::Uuid;
-use zakupka_core::wire::{
-    ErrorBody, ErrorCode, LoginResponse, PROTOCOL_HEADER, PushRequest, PushResponse, PushStatus,
-    Role,
-};
-use zakupka_core::{Directory, PhotoRef, Template, Visit};
-use zakupka_server::{Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES, app, auth, demo};
+use zakupka_core::Visit;
+use zakupka_core::wire::{ErrorCode, PROTOCOL_HEADER, PushRequest, PushResponse, Role};
+use zakupka_server::{Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
 
-/// A 1×1 transparent PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
+mod common;
+use common::*;
 
 const SECRET: &str = "the-content-of-a-file-outside-the-web-app";
 
-fn sha256(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-fn password(login: &str) -> String {
-    format!("{login}-secret")
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The JSON error body every refusal carries.
-    #[track_caller]
-    fn error(&self) -> ErrorBody {
-        let ctype = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        assert_eq!(
-            ctype,
-            Some("application/json"),
-            "{}: {}",
-            self.status,
-            self.text()
-        );
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{}: not an ErrorBody ({e}): {}", self.status, self.text()))
-    }
-}
-
 /// The server on a database file in a temporary directory, serving a web app from another,
 /// with a file beside the web app that no request may read.
-struct Server {
-    app: Router,
-    db: Db,
-    template: Template,
-    directory: Directory,
+struct Hostile {
+    server: Server,
     data: tempfile::TempDir,
     web: PathBuf,
     _root: tempfile::TempDir,
 }
 
-impl Server {
-    fn new() -> Server {
-        let seeds = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds"));
-        let (template, directory) = demo::read_seeds(seeds).unwrap();
+impl Hostile {
+    fn new() -> Hostile {
         let data = tempfile::tempdir().unwrap();
         let db = Db::open(&data.path().join("zakupka.db")).unwrap();
-        db.blocking(|c| demo::publish(c, &template, &directory))
-            .unwrap();
-        for (login, role) in [
-            ("auditor1", Role::Auditor),
-            ("supervisor", Role::Supervisor),
-        ] {
-            db.blocking(|c| auth::add_user(c, login, role, &password(login), Utc::now()))
-                .unwrap();
-        }
         let root = tempfile::tempdir().unwrap();
         let web = root.path().join("web");
         std::fs::create_dir(&web).unwrap();
         std::fs::write(web.join("index.html"), "<!doctype html><title>app</title>").unwrap();
         std::fs::write(root.path().join("secret.txt"), SECRET).unwrap();
         std::fs::write(data.path().join("secret.txt"), SECRET).unwrap();
-        Server {
-            app: app(db.clone(), Some(web.clone())),
-            db,
-            template,
-            directory,
+        let users = [
+            ("auditor1", Role::Auditor),
+            ("supervisor", Role::Supervisor),
+        ];
+        Hostile {
+            server: Server::on(db, Some(web.clone()), &users),
             data,
             web,
             _root: root,
         }
     }
+}
 
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
+impl std::ops::Deref for Hostile {
+    type Target = Server;
 
-    /// A request as the app sends it: the protocol header, and the token if any.
-    fn request(method: Method, uri: &str, token: Option<&str>) -> axum::http::request::Builder {
-        let mut r = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(PROTOCOL_HEADER, "1");
-        if let Some(t) = token {
-            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        r
+    fn deref(&self) -> &Server {
+        &self.server
     }
+}
 
-    async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Vec<u8>) -> Reply {
-        let r = Self::request(method, uri, token)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(r).await
-    }
-
-    async fn login(&self, login: &str) -> String {
-        let body =
-            json!({"login": login, "password": password(login), "device_id": Uuid::now_v7()});
-        let reply = self
-            .call(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                serde_json::to_vec(&body).unwrap(),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-        serde_json::from_slice::<LoginResponse>(&reply.body)
-            .unwrap()
-            .token
-    }
-
-    fn visit(&self) -> Visit {
-        let mut v = demo::generate_visits(&self.template, &self.directory, 1, Utc::now()).remove(0);
-        v.auditor = "auditor1".into();
-        v.id = Uuid::now_v7();
-        v
-    }
-
-    fn with_photo(&self, mut v: Visit, photo: &[u8]) -> Visit {
-        let item = self.template.items().find(|i| i.allow_photo).unwrap();
-        v.answers.get_mut(&item.id).unwrap().photos.push(PhotoRef {
-            sha256: sha256(photo),
-            mime: "image/png".into(),
-            size: photo.len() as u64,
-        });
-        v
-    }
-
-    async fn push(&self, token: &str, body: Vec<u8>) -> Reply {
-        self.call(Method::POST, "/api/v1/push", Some(token), body)
-            .await
-    }
-
-    async fn push_ok(&self, token: &str, v: &Visit) {
-        let body = serde_json::to_vec(&PushRequest {
-            visits: vec![v.clone()],
-        })
-        .unwrap();
-        let reply = self.push(token, body).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-        let r: PushResponse = serde_json::from_slice(&reply.body).unwrap();
-        assert_eq!(r.results[0].status, PushStatus::Accepted, "{:?}", r.results);
-    }
-
-    fn count(&self, table: &'static str) -> i64 {
-        self.db
-            .blocking(|c| {
-                Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
-            })
-            .unwrap()
-    }
-
-    fn files(dir: &Path) -> BTreeSet<String> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
-    }
+fn files(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -229,7 +81,7 @@ impl Server {
 /// read the API with the user's token, nor send it anything a preflight must allow.
 #[tokio::test]
 async fn cors_is_closed_by_default() {
-    let s = Server::new();
+    let s = Hostile::new();
     let token = s.login("auditor1").await;
     let evil = "https://evil.example";
     let preflight = |path: &str, with_protocol: bool| {
@@ -294,13 +146,14 @@ async fn cors_is_closed_by_default() {
 /// outside the photo table is read or written, and a bad address is refused.
 #[tokio::test]
 async fn photo_addresses_cannot_reach_outside_the_photo_table() {
-    let s = Server::new();
+    let s = Hostile::new();
     let token = s.login("auditor1").await;
     // A real photo of a real visit: were the address check lax, the upload would succeed.
-    s.push_ok(&token, &s.with_photo(s.visit(), PNG)).await;
+    s.push_ok(&token, &s.with_photo(s.visit("auditor1"), PNG))
+        .await;
     let sha = sha256(PNG);
-    let before = Server::files(s.data.path());
-    let web_before = Server::files(&s.web);
+    let before = files(s.data.path());
+    let web_before = files(&s.web);
     let overlong = format!("{sha}{}", "a".repeat(10_000));
     // Refused by the address check: one path segment that is not 64 lowercase hex digits.
     let refused_by_check = [
@@ -331,7 +184,7 @@ async fn photo_addresses_cannot_reach_outside_the_photo_table() {
             "{uri}: {}",
             reply.text()
         );
-        assert_eq!(reply.error().error, ErrorCode::BadRequest, "{uri}");
+        assert_eq!(reply.error_body().error, ErrorCode::BadRequest, "{uri}");
     }
     // Not a photo address at all: the router has no such route.
     for uri in [
@@ -352,8 +205,8 @@ async fn photo_addresses_cannot_reach_outside_the_photo_table() {
         );
     }
     assert_eq!(s.count("photos"), 0, "a photo was stored");
-    assert_eq!(Server::files(s.data.path()), before, "a file was written");
-    assert_eq!(Server::files(&s.web), web_before, "a file was written");
+    assert_eq!(files(s.data.path()), before, "a file was written");
+    assert_eq!(files(&s.web), web_before, "a file was written");
 
     // Reading: the web app's files only, never one beside it.
     for uri in [
@@ -382,7 +235,7 @@ async fn photo_addresses_cannot_reach_outside_the_photo_table() {
 /// Visit addresses too: anything that is not a visit id is a JSON 400, not a crash.
 #[tokio::test]
 async fn visit_addresses_that_are_not_ids_are_refused() {
-    let s = Server::new();
+    let s = Hostile::new();
     let token = s.login("supervisor").await;
     for id in [
         "..%2F..%2Fetc%2Fpasswd",
@@ -399,7 +252,7 @@ async fn visit_addresses_that_are_not_ids_are_refused() {
         ] {
             let uri = format!("/api/v1/visits/{id}{suffix}");
             let reply = s
-                .call(
+                .call_json(
                     method.clone(),
                     &uri,
                     Some(&token),
@@ -412,7 +265,7 @@ async fn visit_addresses_that_are_not_ids_are_refused() {
                 "{method} {uri}: {}",
                 reply.text()
             );
-            reply.error();
+            reply.error_body();
         }
     }
 }
@@ -424,10 +277,10 @@ async fn visit_addresses_that_are_not_ids_are_refused() {
 /// its length or streams it without one, and nothing of it is kept.
 #[tokio::test]
 async fn every_endpoint_that_takes_a_body_limits_it() {
-    let s = Server::new();
+    let s = Hostile::new();
     let auditor = s.login("auditor1").await;
     let supervisor = s.login("supervisor").await;
-    let visit = s.with_photo(s.visit(), PNG);
+    let visit = s.with_photo(s.visit("auditor1"), PNG);
     s.push_ok(&auditor, &visit).await;
     let sha = sha256(PNG);
     let review = format!("/api/v1/visits/{}/review", visit.id);
@@ -488,7 +341,11 @@ async fn every_endpoint_that_takes_a_body_limits_it() {
                 "{what} {how}: {}",
                 reply.text()
             );
-            assert_eq!(reply.error().error, ErrorCode::TooLarge, "{what} {how}");
+            assert_eq!(
+                reply.error_body().error,
+                ErrorCode::TooLarge,
+                "{what} {how}"
+            );
         }
     }
     assert_eq!(s.count("visits"), visits_before);
@@ -500,14 +357,14 @@ async fn every_endpoint_that_takes_a_body_limits_it() {
 /// before Argon2 spends time on it.
 #[tokio::test]
 async fn a_login_body_is_small() {
-    let s = Server::new();
+    let s = Hostile::new();
     let body = json!({
         "login": "auditor1",
         "password": "x".repeat(MAX_LOGIN_BYTES),
         "device_id": Uuid::now_v7(),
     });
     let reply = s
-        .call(
+        .call_json(
             Method::POST,
             "/api/v1/login",
             None,
@@ -519,7 +376,7 @@ async fn a_login_body_is_small() {
     let body =
         json!({"login": "auditor1", "password": "x".repeat(1000), "device_id": Uuid::now_v7()});
     let reply = s
-        .call(
+        .call_json(
             Method::POST,
             "/api/v1/login",
             None,
@@ -533,10 +390,10 @@ async fn a_login_body_is_small() {
 /// comment.
 #[tokio::test]
 async fn review_comments_longer_than_a_page_are_refused() {
-    let s = Server::new();
+    let s = Hostile::new();
     let auditor = s.login("auditor1").await;
     let supervisor = s.login("supervisor").await;
-    let visit = s.visit();
+    let visit = s.visit("auditor1");
     s.push_ok(&auditor, &visit).await;
     let uri = format!("/api/v1/visits/{}/review", visit.id);
     let log_before = s.count("review_log");
@@ -553,7 +410,7 @@ async fn review_comments_longer_than_a_page_are_refused() {
         ),
     ] {
         let reply = s
-            .call(
+            .call_json(
                 Method::POST,
                 &uri,
                 Some(&supervisor),
@@ -561,13 +418,13 @@ async fn review_comments_longer_than_a_page_are_refused() {
             )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
-        assert_eq!(reply.error().field.as_deref(), Some(field.as_str()));
+        assert_eq!(reply.error_body().field.as_deref(), Some(field.as_str()));
     }
     assert_eq!(s.count("review_log"), log_before);
     // A page exactly is fine.
     let page = "я".repeat(zakupka_core::visit::MAX_COMMENT_CHARS);
     let reply = s
-        .call(
+        .call_json(
             Method::POST,
             &uri,
             Some(&supervisor),
@@ -588,9 +445,9 @@ fn nested(depth: usize, inner: &str) -> String {
 /// server keeps answering.
 #[tokio::test]
 async fn deeply_nested_json_in_a_push_is_400_not_a_crash() {
-    let s = Server::new();
+    let s = Hostile::new();
     let token = s.login("auditor1").await;
-    let visit = serde_json::to_string(&s.visit()).unwrap();
+    let visit = serde_json::to_string(&s.visit("auditor1")).unwrap();
     for depth in [200, 10_000, 1_000_000] {
         let deep = nested(depth, "1");
         let bodies = [
@@ -614,19 +471,19 @@ async fn deeply_nested_json_in_a_push_is_400_not_a_crash() {
             ),
         ];
         for (where_, body) in bodies {
-            let reply = s.push(&token, body.into_bytes()).await;
+            let reply = s.push_raw(&token, body.into_bytes()).await;
             assert_eq!(
                 reply.status,
                 StatusCode::BAD_REQUEST,
                 "{where_} at depth {depth}: {}",
                 reply.text()
             );
-            reply.error();
+            reply.error_body();
         }
     }
     // Nested deep inside a field the server does not read: read past, not recursed into.
     let ignored = format!(r#"{{"visits": [], "extra": {}}}"#, nested(100_000, ""));
-    let reply = s.push(&token, ignored.into_bytes()).await;
+    let reply = s.push_raw(&token, ignored.into_bytes()).await;
     assert!(
         reply.status == StatusCode::OK || reply.status == StatusCode::BAD_REQUEST,
         "{} {}",
@@ -634,7 +491,7 @@ async fn deeply_nested_json_in_a_push_is_400_not_a_crash() {
         reply.text()
     );
     assert_eq!(s.count("visits"), 0);
-    s.push_ok(&token, &s.visit()).await;
+    s.push_ok(&token, &s.visit("auditor1")).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -644,7 +501,7 @@ async fn deeply_nested_json_in_a_push_is_400_not_a_crash() {
 /// alone: the next requests are served.
 #[tokio::test]
 async fn a_panic_under_the_database_lock_does_not_take_the_server_down() {
-    let s = Server::new();
+    let s = Hostile::new();
     let db = s.db.clone();
     let outcome = std::thread::spawn(move || {
         db.blocking(|c| -> Result<(), zakupka_server::AppError> {
@@ -658,7 +515,7 @@ async fn a_panic_under_the_database_lock_does_not_take_the_server_down() {
     // The half-done transaction was rolled back, and the database is usable.
     assert_eq!(s.count("users"), 2);
     let token = s.login("auditor1").await;
-    s.push_ok(&token, &s.visit()).await;
+    s.push_ok(&token, &s.visit("auditor1")).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -788,7 +645,7 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
         .enable_all()
         .build()
         .unwrap();
-    let s = Server::new();
+    let s = Hostile::new();
     let token = rt.block_on(s.login("auditor1"));
     let mut runner = TestRunner::new(Config {
         cases: cases(),
@@ -809,7 +666,7 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
         prop::option::weighted(0.05, prop::collection::vec(any::<u8>(), 0..300)),
     );
     let result = runner.run(&strategy, |(mutations, text_edit, n, noise)| {
-        let visits: Vec<Visit> = (0..n).map(|_| s.visit()).collect();
+        let visits: Vec<Visit> = (0..n).map(|_| s.visit("auditor1")).collect();
         let mut value = serde_json::to_value(PushRequest { visits }).unwrap();
         for m in &mutations {
             mutate(&mut value, m);
@@ -832,7 +689,7 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
         } else {
             Some(value)
         };
-        let reply = rt.block_on(s.push(&token, body));
+        let reply = rt.block_on(s.push_raw(&token, body));
         prop_assert!(
             [
                 StatusCode::OK,
@@ -860,7 +717,7 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
                 prop_assert_eq!(r.results.len(), sent);
             }
         } else {
-            let e = reply.error();
+            let e = reply.error_body();
             prop_assert!(!e.message.is_empty());
             // A push whose visits are a list of objects is wrong in some field of a visit.
             let visits_are_objects = well_formed
@@ -882,5 +739,5 @@ fn a_mangled_push_is_answered_never_with_a_server_error() {
         panic!("{e}");
     }
     // Still serving.
-    rt.block_on(s.push_ok(&token, &s.visit()));
+    rt.block_on(s.push_ok(&token, &s.visit("auditor1")));
 }

@@ -3,15 +3,10 @@
 //! database loaded with the real seeds and four users.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use uuid::Uuid;
 use zakupka_core::rating::Quarter;
@@ -19,315 +14,13 @@ use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, ErrorBody, ErrorCode, LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH,
     PROTOCOL_HEADER, PullResponse, PushRequest, PushResponse, PushStatus, ReviewState, Role,
-    ServerVisit, VisitDetail, VisitUpdate,
+    ServerVisit, VisitUpdate,
 };
-use zakupka_core::{AnswerValue, Directory, ItemKind, PhotoRef, Template, TimeFlag, Visit};
-use zakupka_server::{Db, app, auth, demo};
+use zakupka_core::{AnswerValue, TimeFlag, Visit};
+use zakupka_server::{Db, auth};
 
-const USERS: &[(&str, Role)] = &[
-    ("auditor1", Role::Auditor),
-    ("auditor2", Role::Auditor),
-    ("supervisor", Role::Supervisor),
-    ("admin", Role::Admin),
-];
-
-fn password(login: &str) -> String {
-    format!("{login}-secret")
-}
-
-/// A 1×1 transparent PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-/// One answer from the router, read whole.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "status {}: body is not the expected JSON ({e}): {}",
-                self.status,
-                self.text()
-            )
-        })
-    }
-
-    #[track_caller]
-    fn expect(self, status: StatusCode) -> Reply {
-        assert_eq!(self.status, status, "body: {}", self.text());
-        self
-    }
-
-    /// Asserts an error answer of `status` with a JSON [`ErrorBody`], and returns the body.
-    #[track_caller]
-    fn error(&self, status: StatusCode) -> ErrorBody {
-        assert_eq!(self.status, status, "body: {}", self.text());
-        let ctype = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        assert_eq!(
-            ctype,
-            "application/json",
-            "an error answer must be JSON: {}",
-            self.text()
-        );
-        self.json()
-    }
-}
-
-struct Server {
-    app: Router,
-    db: Db,
-    template: Template,
-    directory: Directory,
-}
-
-impl Server {
-    /// The real seeds, published, and the users of [`USERS`].
-    fn new() -> Server {
-        Server::with(Db::open_in_memory().unwrap())
-    }
-
-    /// The same on `db`.
-    fn with(db: Db) -> Server {
-        let seeds = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds"));
-        let (template, directory) = demo::read_seeds(seeds).unwrap();
-        let methodology = demo::read_methodology(seeds).unwrap();
-        db.blocking(|c| {
-            demo::publish(c, &template, &directory)?;
-            zakupka_server::rating::store_methodology(c, &methodology)
-        })
-        .unwrap();
-        for (login, role) in USERS {
-            db.blocking(|c| auth::add_user(c, login, *role, &password(login), Utc::now()))
-                .unwrap();
-        }
-        Server {
-            app: app(db.clone(), None),
-            db,
-            template,
-            directory,
-        }
-    }
-
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// A request with the given protocol header (none for `None`) and bearer token.
-    async fn call_with_protocol(
-        &self,
-        protocol: Option<&str>,
-        method: Method,
-        uri: &str,
-        token: Option<&str>,
-        body: Option<(&str, Vec<u8>)>,
-    ) -> Reply {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(p) = protocol {
-            request = request.header(PROTOCOL_HEADER, p);
-        }
-        if let Some(t) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let request = match body {
-            Some((ctype, bytes)) => request
-                .header(header::CONTENT_TYPE, ctype)
-                .body(Body::from(bytes)),
-            None => request.body(Body::empty()),
-        };
-        self.send(request.unwrap()).await
-    }
-
-    /// A request as the app sends it: with `x-zakupka-protocol: 1`.
-    async fn call(
-        &self,
-        method: Method,
-        uri: &str,
-        token: Option<&str>,
-        body: Option<(&str, Vec<u8>)>,
-    ) -> Reply {
-        self.call_with_protocol(Some("1"), method, uri, token, body)
-            .await
-    }
-
-    async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
-        self.call(Method::GET, uri, token, None).await
-    }
-
-    async fn post_json(&self, uri: &str, token: Option<&str>, body: &impl Serialize) -> Reply {
-        self.post_raw(uri, token, serde_json::to_vec(body).unwrap())
-            .await
-    }
-
-    async fn post_raw(&self, uri: &str, token: Option<&str>, body: Vec<u8>) -> Reply {
-        self.call(Method::POST, uri, token, Some(("application/json", body)))
-            .await
-    }
-
-    async fn put_photo(&self, token: Option<&str>, sha: &str, bytes: &[u8]) -> Reply {
-        let uri = format!("/api/v1/photos/{sha}");
-        self.call(
-            Method::PUT,
-            &uri,
-            token,
-            Some(("application/octet-stream", bytes.to_vec())),
-        )
-        .await
-    }
-
-    async fn try_login(&self, login: &str, password: &str) -> Reply {
-        let body = LoginRequest {
-            login: login.into(),
-            password: password.into(),
-            device_id: Uuid::now_v7(),
-        };
-        self.post_json("/api/v1/login", None, &body).await
-    }
-
-    /// Logs `login` in with the right password and returns the token.
-    async fn login(&self, login: &str) -> String {
-        let reply = self
-            .try_login(login, &password(login))
-            .await
-            .expect(StatusCode::OK);
-        reply.json::<LoginResponse>().token
-    }
-
-    async fn push(&self, token: &str, visits: Vec<Visit>) -> Reply {
-        self.post_json("/api/v1/push", Some(token), &PushRequest { visits })
-            .await
-    }
-
-    /// Pushes one visit that must be accepted, and returns its result's missing photos.
-    async fn push_ok(&self, token: &str, visit: &Visit) -> Vec<String> {
-        let response: PushResponse = self
-            .push(token, vec![visit.clone()])
-            .await
-            .expect(StatusCode::OK)
-            .json();
-        assert_eq!(response.results.len(), 1);
-        assert_eq!(
-            response.results[0].status,
-            PushStatus::Accepted,
-            "{:?}",
-            response.results[0]
-        );
-        response.results[0].missing_photos.clone()
-    }
-
-    async fn visits(&self, token: &str) -> Vec<ServerVisit> {
-        self.get("/api/v1/visits", Some(token))
-            .await
-            .expect(StatusCode::OK)
-            .json()
-    }
-
-    async fn detail(&self, token: &str, id: Uuid) -> VisitDetail {
-        self.get(&format!("/api/v1/visits/{id}"), Some(token))
-            .await
-            .expect(StatusCode::OK)
-            .json()
-    }
-
-    async fn pull(&self, token: &str, cursor: u64) -> PullResponse {
-        self.get(&format!("/api/v1/pull?cursor={cursor}"), Some(token))
-            .await
-            .expect(StatusCode::OK)
-            .json()
-    }
-
-    /// A complete, valid submitted visit by `auditor`, with a fresh id.
-    fn visit(&self, auditor: &str) -> Visit {
-        let mut visit =
-            demo::generate_visits(&self.template, &self.directory, 1, Utc::now()).remove(0);
-        visit.auditor = auditor.to_owned();
-        visit.id = Uuid::now_v7();
-        visit
-    }
-
-    /// `visit` with `photo` attached to its first item that takes photos.
-    fn with_photo(&self, mut visit: Visit, photo: &[u8]) -> Visit {
-        let item = self
-            .template
-            .items()
-            .find(|i| i.allow_photo)
-            .expect("an item that takes photos");
-        let answer = visit
-            .answers
-            .get_mut(&item.id)
-            .expect("generated visits answer every item");
-        answer.photos.push(PhotoRef {
-            sha256: sha256(photo),
-            mime: "image/png".into(),
-            size: photo.len() as u64,
-        });
-        visit
-    }
-
-    /// A valid assignment for `auditor` this quarter, at an office outside the branch the
-    /// tests give auditors (none).
-    fn assignment(&self, auditor: &str) -> AssignmentRequest {
-        let quarter = Quarter::of(Utc::now());
-        AssignmentRequest {
-            auditor: auditor.to_owned(),
-            office_id: self.directory.offices[3].id.clone(),
-            quarter,
-            scenario: self.template.scenarios[0].id.clone(),
-            due: quarter.bounds().1.date_naive().pred_opt().unwrap(),
-            note: String::new(),
-            dry_run: false,
-        }
-    }
-
-    fn scale_item(&self) -> String {
-        self.template
-            .items()
-            .find(|i| matches!(i.kind, ItemKind::Scale))
-            .expect("a scale item")
-            .id
-            .clone()
-    }
-
-    fn required_item(&self) -> String {
-        self.template
-            .items()
-            .find(|i| i.required)
-            .expect("a required item")
-            .id
-            .clone()
-    }
-}
+mod common;
+use common::*;
 
 // ---------------------------------------------------------------------------------------
 // Login and tokens
@@ -570,7 +263,7 @@ async fn openapi_and_healthz_need_no_header_and_no_token() {
         .expect(StatusCode::OK);
     assert_eq!(doc.headers[header::CONTENT_TYPE], "application/json");
     let doc: serde_json::Value = doc.json();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -761,8 +454,12 @@ async fn an_auditor_cannot_overwrite_another_auditors_visit_by_reusing_its_id() 
 async fn a_batch_of_more_than_100_visits_is_refused() {
     let s = Server::new();
     let token = s.login("auditor1").await;
-    let mut visits =
-        demo::generate_visits(&s.template, &s.directory, MAX_PUSH_BATCH + 1, Utc::now());
+    let mut visits = zakupka_core::demo::generate_visits(
+        &s.template,
+        &s.directory,
+        MAX_PUSH_BATCH + 1,
+        Utc::now(),
+    );
     for v in &mut visits {
         v.auditor = "auditor1".into();
     }
@@ -1461,7 +1158,7 @@ async fn the_openapi_document_lists_exactly_the_routes_of_the_router() {
 async fn the_openapi_document_states_the_header_the_token_and_the_errors() {
     let s = Server::new();
     let doc = openapi(&s).await;
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(
         doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
         "bearer"

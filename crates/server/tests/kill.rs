@@ -15,11 +15,8 @@ use zakupka_core::wire::{
 };
 use zakupka_server::demo;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zakupka-server");
-
-fn seeds() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
-}
+mod common;
+use common::{BIN, seeds};
 
 /// Starts the server on a free port; returns it and its address.
 fn serve(db: &Path) -> (Child, String) {
@@ -105,8 +102,12 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
     let (template, directory) = demo::read_seeds(&seeds()).unwrap();
-    let mut visits =
-        demo::generate_visits(&template, &directory, 200 * rounds as usize, Utc::now());
+    let mut visits = zakupka_core::demo::generate_visits(
+        &template,
+        &directory,
+        200 * rounds as usize,
+        Utc::now(),
+    );
     for v in &mut visits {
         v.auditor = "auditor1".into();
         v.id = Uuid::now_v7();

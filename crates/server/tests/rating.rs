@@ -13,9 +13,8 @@ use zakupka_core::seed::parse_kpis;
 use zakupka_core::{Directory, Template};
 use zakupka_server::{Db, demo, ingest, rating, review};
 
-fn seeds() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
-}
+mod common;
+use common::*;
 
 fn setup() -> (Db, Template, Directory, Methodology) {
     let (t, d) = demo::read_seeds(&seeds()).unwrap();
@@ -34,7 +33,7 @@ fn visit(
     at: chrono::DateTime<Utc>,
     approve: bool,
 ) -> Uuid {
-    let mut v = demo::generate_visits(t, d, 1, at).remove(0);
+    let mut v = zakupka_core::demo::generate_visits(t, d, 1, at).remove(0);
     v.id = Uuid::now_v7();
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
@@ -197,7 +196,7 @@ fn a_published_quarter_does_not_change_after_new_data_or_a_new_methodology() {
 fn the_demo_publishes_past_quarters_and_the_cli_prints_them_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let bin = BIN;
     let mut server = Command::new(bin)
         .args([
             "serve",
@@ -232,8 +231,6 @@ fn the_demo_publishes_past_quarters_and_the_cli_prints_them_as_csv() {
             "--db",
         ])
         .arg(&db)
-        .arg("--seeds")
-        .arg(seeds())
         .output()
         .unwrap();
     assert!(
@@ -333,7 +330,7 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
 fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = env!("CARGO_BIN_EXE_zakupka-server");
+    let bin = BIN;
     let add = |login: &str, branch: &str| {
         let mut child = Command::new(bin)
             .args([
@@ -381,4 +378,128 @@ fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
             branch_id: Some("klin".into())
         }]
     );
+}
+
+/// A database file as a running server leaves it: the seeds published with their
+/// methodology, the users, and a quarter of approved visits with KPIs, not published.
+fn rated_quarter() -> (tempfile::TempDir, std::path::PathBuf, Server, Quarter) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let s = Server::on(Db::open(&path).unwrap(), None, USERS);
+    let m = demo::read_methodology(&seeds()).unwrap();
+    let q: Quarter = "2026-Q2".parse().unwrap();
+    s.db.blocking(|c| demo::load_history(c, &s.template, &s.directory, &m, &[q]))
+        .unwrap();
+    (dir, path, s, q)
+}
+
+/// `zakupka-server ARGS --db DB`, which must succeed (`ok`) or fail; its standard output
+/// if it succeeded, else its standard error.
+fn run(args: &[&str], db: &Path, ok: bool) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.success(), ok, "{args:?}: {stderr}");
+    if ok {
+        String::from_utf8(out.stdout).unwrap()
+    } else {
+        stderr
+    }
+}
+
+fn cli(args: &[&str], db: &Path) -> String {
+    run(args, db, true)
+}
+
+fn cli_refused(args: &[&str], db: &Path) -> String {
+    run(args, db, false)
+}
+
+/// The quarter's rating from the command line and over HTTP, which must be the same.
+async fn both_ratings(s: &Server, db: &Path, q: Quarter) -> rating::Rating {
+    let quarter = q.to_string();
+    let printed: rating::Rating = serde_json::from_str(&cli(
+        &["rating", "--format", "json", "--quarter", &quarter],
+        db,
+    ))
+    .unwrap();
+    let token = s.login("auditor1").await;
+    let served: rating::Rating = s
+        .get(&format!("/api/v1/rating?quarter={quarter}"), Some(&token))
+        .await
+        .expect(axum::http::StatusCode::OK)
+        .json();
+    assert_eq!(printed, served, "the CLI and HTTP rate {q} alike");
+    printed
+}
+
+#[tokio::test]
+async fn the_cli_and_http_give_the_same_rating_of_the_same_database() {
+    let (_dir, db, s, q) = rated_quarter();
+    let r = both_ratings(&s, &db, q).await;
+    assert_eq!((r.published_at, r.methodology.version), (None, 1));
+    assert!(
+        r.tables.iter().map(|t| t.rows.len()).sum::<usize>() > 0,
+        "branches are rated"
+    );
+}
+
+#[tokio::test]
+async fn import_methodology_changes_what_the_cli_and_http_rate_by() {
+    let (dir, db, s, q) = rated_quarter();
+    let before = both_ratings(&s, &db, q).await;
+    let seeded = std::fs::read_to_string(seeds().join("methodology.toml")).unwrap();
+    assert!(seeded.contains("version = 1\n") && seeded.contains("weight = 20\n"));
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    // Version 2 weighs the mystery-shopper index (the first criterion) much more.
+    let v2 = write(
+        "v2.toml",
+        seeded
+            .replacen("version = 1\n", "version = 2\n", 1)
+            .replacen("weight = 20\n", "weight = 90\n", 1),
+    );
+    let out = cli(&["import-methodology", &v2], &db);
+    assert!(out.contains("branch-rating v2"), "{out}");
+    let after = both_ratings(&s, &db, q).await;
+    assert_eq!(after.methodology.version, 2);
+    assert_eq!(after.methodology.criteria[0].weight, 90.0);
+    assert_ne!(
+        after.tables, before.tables,
+        "the scores follow the new weights"
+    );
+
+    // Refused, naming what is wrong, and nothing changes: other content under a stored
+    // version, the old version again, a file that does not parse.
+    let other = write(
+        "other.toml",
+        seeded.replacen("version = 1\n", "version = 2\n", 1),
+    );
+    let err = cli_refused(&["import-methodology", &other], &db);
+    assert!(
+        err.contains("methodology branch-rating version 2 already exists with other content"),
+        "{err}"
+    );
+    let seeds_file = seeds().join("methodology.toml").display().to_string();
+    let err = cli_refused(&["import-methodology", &seeds_file], &db);
+    assert!(
+        err.contains(
+            "version 1 is already stored, and branch-rating version 2 stays the current one"
+        ),
+        "{err}"
+    );
+    let broken = write(
+        "broken.toml",
+        seeded.replacen("weight = 20\n", "weight = \"heavy\"\n", 1),
+    );
+    let err = cli_refused(&["import-methodology", &broken], &db);
+    assert!(err.contains(&broken) && err.contains("line "), "{err}");
+    assert_eq!(both_ratings(&s, &db, q).await, after);
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 /// Where an assignment stands, worked out by the server when it lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     /// No visit of the office by the auditor in the quarter yet, and the due date is ahead.
@@ -28,6 +29,7 @@ impl AssignmentStatus {
 
 /// A visit a supervisor asks an auditor to make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub id: Uuid,
     pub auditor: String,
@@ -37,6 +39,7 @@ pub struct Assignment {
     /// The last day the visit is due, in the office's calendar.
     pub due: chrono::NaiveDate,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: String,
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -44,6 +47,7 @@ pub struct Assignment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignmentRequest {
     pub auditor: String,
     pub office_id: String,
@@ -59,6 +63,7 @@ pub struct AssignmentRequest {
 
 /// Something the supervisor should know before assigning, which does not forbid it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AssignmentWarning {
     /// The auditor has visited, or is assigned to, the same office in the quarter before or
@@ -67,8 +72,10 @@ pub enum AssignmentWarning {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignmentResponse {
     /// `None` for a dry run.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignment: Option<Assignment>,
     pub warnings: Vec<AssignmentWarning>,
 }
@@ -76,7 +83,9 @@ pub struct AssignmentResponse {
 /// An auditor a supervisor can assign visits to, with the branch they belong to (and so
 /// may not audit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Auditor {
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub branch_id: Option<String>,
 }

@@ -1,5 +1,9 @@
 //! The sync protocol's messages, shared by the client and the server. Golden tests in
 //! `tests/wire.rs` freeze their JSON: change them only with a new protocol version.
+//!
+//! With the `openapi` feature they are the schemas of the server's OpenAPI document;
+//! `schema(required = true)` marks what the server always sends where `serde(default)`
+//! lets a reader do without it.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -27,6 +31,7 @@ pub const API_PREFIX: &str = "/api/v1";
 pub const MAX_PUSH_BATCH: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Auditor,
@@ -59,14 +64,17 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
     /// Made once on the device; a token belongs to one device.
     pub device_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -75,11 +83,15 @@ pub struct LoginResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
+    /// At most [`MAX_PUSH_BATCH`].
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub visits: Vec<Visit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PushStatus {
     /// Stored now.
@@ -91,6 +103,7 @@ pub enum PushStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub visit_id: Uuid,
     pub revision: u32,
@@ -102,16 +115,19 @@ pub struct PushResult {
     pub code: Option<Refusal>,
     /// Photos of the visit the server does not have yet (SHA-256, hex).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub missing_photos: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
 /// Where a visit stands on the server, as its auditor sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
     /// Received, waiting for a supervisor.
@@ -143,30 +159,37 @@ impl ReviewState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitUpdate {
     pub visit_id: Uuid,
     pub revision: u32,
     pub state: ReviewState,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comment: String,
     /// Supervisor comments on single items, by item id.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// What changed for this device since `cursor`; the device stores `next_cursor` only after
 /// applying everything, so an interrupted pull is simply repeated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub next_cursor: u64,
     /// More changes wait after `next_cursor`: pull again.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub more: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub templates: Vec<Template>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub visits: Vec<VisitUpdate>,
 }
 
@@ -205,6 +228,7 @@ impl ChangeKind {
 
 /// A supervisor's decision on a submitted visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -215,32 +239,43 @@ pub enum Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewRequest {
     pub decision: Decision,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::openapi::comments_by_item)
+    )]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// One line of a visit's append-only history: who moved it, when, from where to where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     pub visit_id: Uuid,
     pub revision: u32,
     /// `None` when the visit first arrived.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub from: Option<ReviewState>,
     pub to: ReviewState,
     pub by: String,
     pub at: chrono::DateTime<chrono::Utc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comment: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub item_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// A visit as the server holds it, in lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerVisit {
     pub visit_id: Uuid,
     pub revision: u32,
@@ -257,6 +292,7 @@ pub struct ServerVisit {
 
 /// One visit in full: its latest revision, where it stands, and photos still to upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitDetail {
     pub visit: Visit,
     pub state: ReviewState,
@@ -266,6 +302,7 @@ pub struct VisitDetail {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -285,6 +322,7 @@ pub enum ErrorCode {
 /// `message` beside it is English for logs and support; the app never shows or matches it.
 /// A newer server may send codes this app does not know: they read as [`Refusal::Other`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
     // Sign-in and access.
@@ -359,10 +397,12 @@ pub enum Refusal {
 
 /// The body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorCode,
     /// What exactly was refused; the app words it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub code: Refusal,
     pub message: String,
     /// The request field at fault, where there is one (`visits[3].answers.wait`).

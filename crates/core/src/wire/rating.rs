@@ -4,18 +4,21 @@ use serde::{Deserialize, Serialize};
 
 /// A quarter's rating, live or as published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     pub quarter: crate::rating::Quarter,
     /// The methodology the rating was computed with (for a published quarter, the version
     /// it was frozen with), so every figure can be explained by its criterion.
     pub methodology: crate::rating::Methodology,
     /// When it was published; `None` for a live computation that may still change.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub tables: Vec<crate::rating::LeagueTable>,
 }
 
 /// A quarter with something to rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarterInfo {
     pub quarter: crate::rating::Quarter,
     pub published: bool,
@@ -23,6 +26,7 @@ pub struct QuarterInfo {
 
 /// The file formats `/rating/export?format=…` answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     Csv,

@@ -1,15 +1,9 @@
-//! What both server benches share: sizes from the environment, and valid submitted visits
-//! made the way the client's sync bench makes them (every item answered, values cycling
-//! through each item's kind), but built directly: going through a device store would cost
-//! one durable transaction per answer and dominate the run.
+//! What both server benches share: sizes from the environment and how figures are read.
+//! Their visits come from `zakupka_core::demo::cycled_visit`, built directly: going
+//! through a device store would cost one durable transaction per answer and dominate the
+//! run.
 
 #![allow(dead_code)] // each bench uses its own part of this
-
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Duration, Utc};
-use uuid::Uuid;
-use zakupka_core::{Answer, AnswerValue, ItemKind, Template, Visit, VisitStatus};
 
 /// `ZAKUPKA_BENCH_QUICK=1` shrinks every default size tenfold, for a smoke run in CI.
 pub fn quick() -> bool {
@@ -22,59 +16,6 @@ pub fn size(var: &str, default: usize) -> usize {
         Some(n) => n,
         None if quick() => (default / 10).max(1),
         None => default,
-    }
-}
-
-/// A submitted visit of `office` by `auditor`, finished at `finished`. `n` varies the
-/// answers as the client's sync bench does; `lapses` (0-100) makes an office's service
-/// better or worse, so a rating has a spread of scores.
-pub fn visit(
-    template: &Template,
-    office: &str,
-    auditor: &str,
-    n: usize,
-    lapses: usize,
-    finished: DateTime<Utc>,
-) -> Visit {
-    let mut answers = BTreeMap::new();
-    for (i, item) in template.items().enumerate() {
-        let k = n.wrapping_mul(31).wrapping_add(i * 7);
-        let value = match &item.kind {
-            ItemKind::YesNo if k % 100 < lapses => AnswerValue::No,
-            ItemKind::YesNo => AnswerValue::Yes,
-            ItemKind::Scale => AnswerValue::Scale(1 + (k % 5) as u8),
-            ItemKind::Number { .. } => AnswerValue::Number((k % 30) as f64),
-            ItemKind::Choice { options } => {
-                AnswerValue::Choice(options[k % options.len()].id.clone())
-            }
-        };
-        answers.insert(
-            item.id.clone(),
-            Answer {
-                value: Some(value),
-                comment: String::new(),
-                photos: vec![],
-                updated_at: finished,
-            },
-        );
-    }
-    let started = finished - Duration::minutes(35);
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, started.timestamp() as u64, 0);
-    Visit {
-        // v7 from the visit's own time, as a device makes it; its random part keeps it unique.
-        id: Uuid::new_v7(ts),
-        template_id: template.id.clone(),
-        template_version: template.version,
-        office_id: office.to_owned(),
-        auditor: auditor.to_owned(),
-        scenario: template.scenarios[n % template.scenarios.len()].id.clone(),
-        started_at: started,
-        finished_at: Some(finished),
-        waiting_seconds: None,
-        comment: String::new(),
-        status: VisitStatus::Submitted,
-        revision: 1,
-        answers,
     }
 }
 

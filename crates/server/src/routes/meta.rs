@@ -1,14 +1,11 @@
 //! What describes the service rather than serves data: its OpenAPI document and health.
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::Json;
 
-/// The hand-written OpenAPI document; tests check it lists exactly the router's routes.
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../../openapi.json"),
-    )
+/// The OpenAPI document, generated (`openapi.rs`); tests check it lists exactly the
+/// router's routes.
+pub async fn openapi() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(crate::openapi::document())
 }
 
 /// For load balancers and scripts: the process answers.
