@@ -189,116 +189,36 @@ texts! {
     FLAG_FINISHED_BEFORE_STARTED = "окончание раньше начала", "finished before it started";
     FLAG_IN_THE_FUTURE = "время позже получения сервером — часы телефона спешат", "later than the server received it: the phone's clock is fast";
     FLAG_LONGER_THAN_A_DAY = "проверка длилась больше суток", "the visit took more than a day";
+    SAVE_NOT_CONFIRMED = "браузер не подтвердил запись в хранилище", "the browser did not confirm the write to its storage";
+    FILE_UNREADABLE = "не удалось прочитать файл", "the file cannot be read";
+    EXPORT_FAILED = "Не удалось сохранить файл", "The file could not be saved";
     FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
-/// A field the server names in a refusal, in the interface language.
-fn field_name(lang: Lang, field: &str) -> &str {
-    let ru = lang == Lang::Ru;
-    match field {
-        "auditor" if ru => "проверяющий",
-        "office_id" | "office" if ru => "офис",
-        "scenario" if ru => "сценарий",
-        "due" if ru => "срок",
-        "quarter" if ru => "квартал",
-        "note" if ru => "примечание",
-        "branch" if ru => "управление",
-        "state" if ru => "статус",
-        "comment" if ru => "комментарий",
-        "item_comments" if ru => "замечания к пунктам",
-        "decision" if ru => "решение",
-        other => other,
-    }
+mod errors;
+pub use errors::{explain, explain_sync, visit_refused};
+
+/// A text worded in both languages when it was made, for state that outlives a switch of
+/// the interface language (the last sync failure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Words {
+    pub ru: String,
+    pub en: String,
 }
 
-/// A failed request to the server explained in the interface language. The server's own
-/// words (English, for logs and support) follow in brackets where they add something.
-pub fn explain_sync(lang: Lang, error: &zakupka_client::api::SyncError) -> String {
-    use zakupka_client::api::SyncError as E;
-    match error {
-        E::Offline(_) => ERR_OFFLINE.get(lang).to_owned(),
-        E::Unauthorized(_) => SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),
-        E::Outdated(_) => SYNC_UPDATE_APP.get(lang).to_owned(),
-        E::Store(e) => explain(lang, e),
-        E::Server {
-            status,
-            message,
-            field,
-            ..
-        } => {
-            let head = match status {
-                400 if field.as_deref() == Some("auditor") && message.contains("own branch") => {
-                    ASSIGN_OWN_BRANCH.get(lang).to_owned()
-                }
-                400 => match field {
-                    Some(f) => format!(
-                        "{} ({} «{}»)",
-                        ERR_REFUSED.get(lang),
-                        ERR_FIELD.get(lang),
-                        field_name(lang, f)
-                    ),
-                    None => ERR_REFUSED.get(lang).to_owned(),
-                },
-                403 => ERR_FORBIDDEN.get(lang).to_owned(),
-                404 => ERR_NOT_FOUND.get(lang).to_owned(),
-                409 => ERR_CONFLICT.get(lang).to_owned(),
-                413 => ERR_TOO_LARGE.get(lang).to_owned(),
-                429 => ERR_TOO_MANY.get(lang).to_owned(),
-                _ => ERR_SERVER.get(lang).to_owned(),
-            };
-            if *status >= 500 || message.is_empty() {
-                head
-            } else {
-                format!("{head}: {message}")
-            }
+impl Words {
+    pub fn new(text: impl Fn(Lang) -> String) -> Words {
+        Words {
+            ru: text(Lang::Ru),
+            en: text(Lang::En),
         }
     }
-}
 
-/// A refused action explained in the interface language. The store's own messages are in
-/// English for logs and support; the auditor reads these.
-pub fn explain(lang: Lang, error: &zakupka_client::StoreError) -> String {
-    use zakupka_client::StoreError as E;
-    use zakupka_core::AnswerError as A;
-    let ru = lang == Lang::Ru;
-    match error {
-        E::VisitNotEditable(_) if ru => "Проверка уже отправлена, изменить её нельзя.".into(),
-        E::ReadOnly(_) if ru => "Не сохранено: приложению запрещена запись в его базу данных. Сохранённое раньше на месте; проверьте доступ к памяти устройства.".into(),
-        E::ReadOnly(_) => "Not saved: the app may not write its database. Everything saved before is safe; check the device's storage permissions.".into(),
-        E::DiskFull(_) if ru => "Не сохранено: на устройстве закончилось место. Сохранённое раньше на месте; освободите место — сохранение продолжится без перезапуска.".into(),
-        E::DiskFull(_) => "Not saved: the device is out of space. Everything saved before is safe; free some space and saving resumes without a restart.".into(),
-        E::MissingRequired(items) if ru => {
-            format!("Не отвечены обязательные пункты: {}", items.len())
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ru => &self.ru,
+            Lang::En => &self.en,
         }
-        E::PhotoTooLarge { size, max } if ru => {
-            format!(
-                "Фото слишком большое: {:.1} МБ, можно до {} МБ.",
-                *size as f64 / 1048576.0,
-                max / 1048576
-            )
-        }
-        E::PhotoTooLarge { size, max } => {
-            format!(
-                "The photo is too large: {:.1} MB, the limit is {} MB.",
-                *size as f64 / 1048576.0,
-                max / 1048576
-            )
-        }
-        E::UnsupportedPhoto(name) if ru => {
-            format!("«{name}» — не фото: подходят JPEG, PNG и WebP.")
-        }
-        E::TooManyPhotos { max, .. } if ru => {
-            format!("К пункту можно приложить не больше {max} фото.")
-        }
-        E::PhotosNotAllowed(_) if ru => "К этому пункту фото не прикладываются.".into(),
-        E::Answer(A::NotApplicableNotAllowed { .. }) if ru => {
-            "Для этого пункта нельзя ответить «не применимо».".into()
-        }
-        E::Answer(A::OutOfRange {
-            value, min, max, ..
-        }) if ru => format!("{value} — вне допустимого диапазона {min}–{max}."),
-        E::Answer(_) if ru => "Такой ответ не подходит к этому пункту.".into(),
-        other => other.to_string(),
     }
 }
 

@@ -168,10 +168,10 @@ impl AppState {
     }
 
     fn persist(&self, store: &Rc<RefCell<LocalStore>>, media: bool) {
-        let (mut save, mut pending) = (self.save, self.pending_writes);
+        let (mut save, mut pending, lang) = (self.save, self.pending_writes, self.lang);
         let durable = platform::persist(&mut store.borrow_mut(), media);
         match durable {
-            Err(e) => save.set(SaveState::Failed(e.to_string())),
+            Err(e) => save.set(SaveState::Failed(crate::i18n::explain(*lang.peek(), &e))),
             Ok(durable) => {
                 *pending.write() += 1;
                 save.set(SaveState::Saving);
@@ -181,7 +181,13 @@ impl AppState {
                     let result = durable.await;
                     *pending.write() -= 1;
                     match result {
-                        Err(e) => save.set(SaveState::Failed(e)),
+                        Err(e) => {
+                            // The browser's words are English: logged, not shown.
+                            tracing::warn!("write not confirmed: {e}");
+                            save.set(SaveState::Failed(
+                                crate::i18n::SAVE_NOT_CONFIRMED.get(*lang.peek()).to_owned(),
+                            ))
+                        }
                         Ok(())
                             if pending() == 0 && !matches!(*save.peek(), SaveState::Failed(_)) =>
                         {
@@ -255,7 +261,7 @@ impl AppState {
     pub fn log_out(&self) {
         if let Err(e) = sync::log_out(&self.access()) {
             let mut n = self.notice;
-            n.set(Some(e.to_string()));
+            n.set(Some(crate::i18n::explain(*self.lang.peek(), &e)));
         }
     }
 

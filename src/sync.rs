@@ -40,7 +40,9 @@ pub enum SyncFailure {
     Offline,
     SignInAgain,
     UpdateApp,
-    Other(String),
+    /// Worded when it happened, in both languages: the server's and the store's own
+    /// messages are English and never shown.
+    Other(crate::i18n::Words),
 }
 
 impl From<&SyncError> for SyncFailure {
@@ -49,7 +51,9 @@ impl From<&SyncError> for SyncFailure {
             SyncError::Offline(_) => SyncFailure::Offline,
             SyncError::Unauthorized(_) => SyncFailure::SignInAgain,
             SyncError::Outdated(_) => SyncFailure::UpdateApp,
-            other => SyncFailure::Other(other.to_string()),
+            other => SyncFailure::Other(crate::i18n::Words::new(|lang| {
+                crate::i18n::explain_sync(lang, other)
+            })),
         }
     }
 }

@@ -101,8 +101,10 @@ fn the_desktop_app_shows_home_and_exits_cleanly() {
         }
     }
 
-    // The webview paints a moment after the component mounts.
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    // The webview paints a moment after the component mounts. The screenshot goes under
+    // target/, so that the tests leave the work tree as it was: scripts/screenshots copies
+    // it into docs/.
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("desktop-home.png");
     let mut painted = 0;

@@ -112,7 +112,7 @@ fn AssignmentLine(assignment: Assignment, on_cancelled: EventHandler<()>) -> Ele
             div { class: "row", "data-status": "{a.status.as_str()}",
                 span { class: "title", "{state.office_name(&a.office_id)}" }
                 span { class: "meta", "{a.auditor} · {i18n::DUE_BY.get(lang)} {a.due.format(\"%d.%m.%Y\")} · {i18n::assignment_status(lang, a.status)}" }
-                if let Some(e) = error() { span { class: "failed", "{e}" } }
+                if let Some(e) = error() { span { class: "failed", role: "alert", "data-testid": "cancel-error", "{e}" } }
             }
             if a.status != AssignmentStatus::Done {
                 button { class: "ghost", "data-testid": "cancel-assignment", onclick: cancel, "{i18n::CANCEL_ASSIGNMENT.get(lang)}" }

@@ -314,8 +314,9 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
                                     match file.read_bytes().await {
                                         Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
                                         Err(err) => {
+                                            tracing::warn!("{}: {err}", file.name());
                                             let mut notice = state.notice;
-                                            notice.set(Some(format!("{}: {err}", file.name())));
+                                            notice.set(Some(format!("«{}»: {}", file.name(), i18n::FILE_UNREADABLE.get(lang))));
                                         }
                                     }
                                 }

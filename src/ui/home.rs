@@ -103,7 +103,7 @@ fn failure_text(lang: Lang, failure: &SyncFailure) -> String {
         SyncFailure::Offline => i18n::SYNC_OFFLINE.get(lang).to_owned(),
         SyncFailure::SignInAgain => i18n::SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),
         SyncFailure::UpdateApp => i18n::SYNC_UPDATE_APP.get(lang).to_owned(),
-        SyncFailure::Other(e) => format!("{}: {e}", i18n::SYNC_FAILED.get(lang)),
+        SyncFailure::Other(e) => format!("{}: {}", i18n::SYNC_FAILED.get(lang), e.get(lang)),
     }
 }
 
@@ -112,7 +112,8 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
         SyncState::Draft => i18n::STATE_DRAFT.get(lang).to_owned(),
         SyncState::Waiting { .. } => i18n::STATE_WAITING.get(lang).to_owned(),
         SyncState::Synced => i18n::STATE_SYNCED.get(lang).to_owned(),
-        SyncState::Refused { reason, .. } => format!("{}: {reason}", i18n::STATE_REFUSED.get(lang)),
+        // The stored reason is the server's English, for support: the code is worded.
+        SyncState::Refused { code, .. } => i18n::visit_refused(lang, *code, None),
         SyncState::Returned { comment } if comment.is_empty() => {
             i18n::STATE_RETURNED.get(lang).to_owned()
         }

@@ -343,7 +343,7 @@ fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
             },
             "{i18n::PUBLISH.get(lang)}"
         }
-        if let Some(e) = error() { p { class: "failed", "{e}" } }
+        if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "publish-error", "{e}" } }
     }
 }
 
@@ -364,7 +364,11 @@ fn ExportButtons(quarter: String) -> Element {
                             async move {
                                 let Some(api) = state.account().map(|a| a.api()) else { return };
                                 let result = match api.rating_export(&quarter, format).await {
-                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await,
+                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await
+                                        .map_err(|e| {
+                                            tracing::warn!("export not saved: {e}");
+                                            i18n::EXPORT_FAILED.get(lang).to_owned()
+                                        }),
                                     Err(e) => Err(i18n::explain_sync(lang, &e)),
                                 };
                                 saved.set(Some(result));

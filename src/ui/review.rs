@@ -119,7 +119,7 @@ pub fn ReviewQueue() -> Element {
                 input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
                     oninput: move |e| query.set(e.value()) }
             }
-            if let Some(e) = error { p { class: "failed", role: "alert", "{e}" } }
+            if let Some(e) = error { p { class: "failed", role: "alert", "data-testid": "queue-error", "{e}" } }
             p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
             ul { class: "visits", "data-testid": "queue",
                 for v in list.iter() {

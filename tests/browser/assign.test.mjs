@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, phone, startServer } from './harness.mjs';
+import { SHOTS, phone, startServer, toHome } from './harness.mjs';
 
 let server, sup, auditor;
 
@@ -118,13 +118,7 @@ test("the auditor's phone shows the assignment after sync, and offline after a r
 
 test('the review queue narrows to one branch and flags a phone with a wrong clock', async () => {
   const page = await sup.context.newPage();
-  // The app reopens the screen it was left on; back to home through the headers.
-  await page.goto(server.url);
-  await page.waitForSelector('main');
-  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
-    await page.click('header .ghost');
-    await page.waitForTimeout(100);
-  }
+  await toHome(page, server.url);
   await page.waitForSelector('[data-testid="to-review"]');
   await page.click('[data-testid="to-review"]');
   await page.waitForSelector('[data-testid="queue"] [data-visit]');

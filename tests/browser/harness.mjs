@@ -1,12 +1,16 @@
 // Shared by the browser tests: serve dist/ on loopback and start Debian's Chromium.
 import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const DIST = join(ROOT, 'dist');
-export const SHOTS = join(ROOT, 'docs', 'screenshots');
+// Under target/, so that running the tests leaves the work tree as it was;
+// scripts/screenshots copies them into docs/.
+export const SHOTS = join(ROOT, 'target', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
@@ -44,6 +48,18 @@ export async function phone() {
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU',
   });
   return { browser, context };
+}
+
+/** Opens the app at `url`; it reopens the screen it was left on, so walk back to home
+ *  through the headers. */
+export async function toHome(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('main');
+  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
+    await page.click('header .ghost');
+    await page.waitForTimeout(100);
+  }
+  await page.waitForSelector('[data-testid="home"]');
 }
 
 /** Answers every item of the open section; returns the answers in the core's JSON form. */

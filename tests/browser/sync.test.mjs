@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
+import { SHOTS, phone, startServer, answerAllItems, toHome as harnessToHome } from './harness.mjs';
 
 // A 1x1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -189,16 +189,7 @@ test('the rating shows both leagues with shared places, explains a branch, and f
   await page.setViewportSize({ width: 390, height: 844 });
 });
 
-/** The app reopens the screen it was left on; walk back to home through the headers. */
-async function toHome() {
-  await page.goto(server.url);
-  await page.waitForSelector('main');
-  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
-    await page.click('header .ghost');
-    await page.waitForTimeout(100);
-  }
-  await page.waitForSelector('[data-testid="home"]');
-}
+const toHome = () => harnessToHome(page, server.url);
 
 test('a supervisor works through the queue: returns one visit with a remark, approves another', async () => {
   await toHome();
@@ -218,7 +209,8 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click(`[data-visit="${ids[0]}"]`);
   await page.waitForSelector('[data-testid="review-score"]');
   await page.click('[data-testid="reject"]');
-  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Сервер не принял запрос.*reason/);
+  // Worded from the refusal's code, never the server's English.
+  assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Напишите в комментарии причину отклонения/);
   const item = await page.getAttribute('[data-remark]', 'data-remark');
   await page.fill(`[data-remark="${item}"]`, 'Проверьте время работы');
   await page.fill('[data-testid="review-comment"]', 'Уточните первый пункт');

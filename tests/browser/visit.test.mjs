@@ -104,6 +104,7 @@ test('a whole visit, with a reload in the middle, scores as the core does', asyn
   assert.equal(await page.isVisible('[data-testid="print"]'), false);
   const printed = await page.$$eval('.breakdown li', (l) => l.filter((x) => x.offsetParent !== null).length);
   assert.equal(printed, Object.keys(answers).length);
+  // target/visit-report.pdf, beside the screenshots' folder.
   await page.pdf({ path: join(SHOTS, '..', 'visit-report.pdf'), format: 'A4' });
   await page.emulateMedia({ media: 'screen' });
   await page.evaluate(() => window.scrollTo(0, 0));
