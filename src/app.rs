@@ -25,9 +25,25 @@ impl PartialEq for Opened {
     }
 }
 
-async fn open() -> Result<Opened, OpenFailure> {
-    let store = platform::open().await?;
-    Ok(Opened(Rc::new(RefCell::new(Some(store)))))
+/// What opening the store came to.
+#[derive(Clone, PartialEq)]
+enum Opening {
+    Ready(Opened),
+    /// Another tab or window of this browser holds the store (web only).
+    Elsewhere,
+    Failed(OpenFailure),
+}
+
+async fn open() -> Opening {
+    // Two tabs that both wrote the store would each overwrite the other's answers, so a tab
+    // that does not hold it does not even load it.
+    if !platform::claim_store().await {
+        return Opening::Elsewhere;
+    }
+    match platform::open().await {
+        Ok(store) => Opening::Ready(Opened(Rc::new(RefCell::new(Some(store))))),
+        Err(failure) => Opening::Failed(failure),
+    }
 }
 
 #[component]
@@ -44,8 +60,11 @@ pub fn App() -> Element {
     });
     let body = match &*opened.read() {
         None => rsx! { p { class: "loading", "{i18n::LOADING.get(Lang::Ru)}" } },
-        Some(Ok(o)) => rsx! { Ready { opened: o.clone() } },
-        Some(Err(f)) => {
+        Some(Opening::Ready(o)) => rsx! { Ready { opened: o.clone() } },
+        Some(Opening::Elsewhere) => {
+            rsx! { ui::OpenElsewhere { on_retry: move |_| opened.clone().restart() } }
+        }
+        Some(Opening::Failed(f)) => {
             rsx! { ui::DatabaseError { failure: f.clone(), on_reset: move |_| opened.clone().restart() } }
         }
     };

@@ -86,6 +86,9 @@ texts! {
     SAVE_COPY = "Сохранить копию", "Save a copy";
     COPY_SAVED = "Копия сохранена", "Copy saved";
     START_EMPTY = "Начать с пустой базой", "Start with an empty database";
+    OPEN_ELSEWHERE_TITLE = "Контрольная закупка уже открыта в другой вкладке или окне", "Mystery shopper is already open in another tab or window";
+    OPEN_ELSEWHERE_TEXT = "Работать можно только в одной вкладке, чтобы ни один ответ не потерялся. Закройте другую вкладку и нажмите «Повторить» — или просто закройте её: эта откроется сама.", "Only one tab can work at a time, so that no answer is lost. Close the other tab and tap “Retry”, or just close it: this one opens by itself.";
+    RETRY = "Повторить", "Retry";
     SEED_ERROR_TITLE = "Ошибка в файле методики", "Error in a methodology file";
     DISMISS = "Закрыть", "Dismiss";
     LANGUAGE = "English", "Русский";

@@ -48,6 +48,16 @@ mod imp {
         Store::open(&path).map_err(|e| failure(e.to_string()))
     }
 
+    /// Two windows on one file are safe: SQLite keeps each one's commits.
+    pub async fn claim_store() -> bool {
+        true
+    }
+
+    /// Never needed: [`claim_store`] always succeeds here.
+    pub async fn store_freed() {
+        std::future::pending().await
+    }
+
     /// `ZAKUPKA_SERVER`, or a server on this computer.
     pub fn default_server() -> String {
         std::env::var("ZAKUPKA_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into())
@@ -129,6 +139,34 @@ mod imp {
 
     pub fn persist(store: &mut Store, media: bool) -> Result<Durable, StoreError> {
         Ok(Box::pin(web::persist(store, media)?))
+    }
+
+    /// Whether this tab may open the store: false while another tab or window holds it.
+    /// Without Web Locks the tab opens as it always did, and says so in the log.
+    pub async fn claim_store() -> bool {
+        match web::claim().await {
+            Ok(web::Claim::Held) => true,
+            Ok(web::Claim::Elsewhere) => false,
+            Ok(web::Claim::Unsupported) => {
+                tracing::warn!(
+                    "this browser has no Web Locks: a second tab of the app could overwrite this one's answers"
+                );
+                true
+            }
+            Err(e) => {
+                tracing::warn!("the store's Web Lock failed ({e}): opening without it");
+                true
+            }
+        }
+    }
+
+    /// Resolves once the tab that held the store has closed and this one holds it.
+    pub async fn store_freed() {
+        if let Err(e) = web::claim_when_free().await {
+            // Not retried by itself, so a browser that refuses cannot spin: «Повторить» stays.
+            tracing::warn!("waiting for the store's Web Lock failed: {e}");
+            std::future::pending::<()>().await
+        }
     }
 
     /// The server that served this page.

@@ -40,6 +40,29 @@ pub fn DatabaseError(failure: OpenFailure, on_reset: EventHandler<()>) -> Elemen
     }
 }
 
+/// Another tab or window of this browser holds the store. This tab waits without loading
+/// it and opens by itself once that one is closed; «Повторить» checks again at once.
+#[component]
+pub fn OpenElsewhere(on_retry: EventHandler<()>) -> Element {
+    use_future(move || async move {
+        platform::store_freed().await;
+        on_retry.call(());
+    });
+    let lang = Lang::Ru;
+    rsx! {
+        main { class: "screen error-screen", "data-testid": "open-elsewhere",
+            h1 { "{i18n::OPEN_ELSEWHERE_TITLE.get(lang)}" }
+            p { class: "muted", "{i18n::OPEN_ELSEWHERE_TITLE.get(Lang::En)}" }
+            p { "{i18n::OPEN_ELSEWHERE_TEXT.get(lang)}" }
+            p { class: "muted", "{i18n::OPEN_ELSEWHERE_TEXT.get(Lang::En)}" }
+            button { class: "primary big", "data-testid": "retry",
+                onclick: move |_| on_retry.call(()),
+                "{i18n::RETRY.get(lang)}"
+            }
+        }
+    }
+}
+
 #[component]
 pub fn Fatal(title: String, message: String) -> Element {
     rsx! {

@@ -14,7 +14,7 @@ pub(crate) mod summary;
 pub use account::AccountScreen;
 pub use assign::AssignScreen;
 pub use checklist::Checklist;
-pub use error::{DatabaseError, Fatal};
+pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;
 pub use rating::RatingScreen;
 pub use review::{ReviewQueue, ReviewVisit};

@@ -117,6 +117,9 @@ test("the auditor's phone shows the assignment after sync, and offline after a r
 });
 
 test('the review queue narrows to one branch and flags a phone with a wrong clock', async () => {
+  // One tab of the app per browser holds the store: the supervisor's earlier tab is closed
+  // first, as on a phone, or this one would wait for it (tabs.test.mjs).
+  for (const open of sup.context.pages()) await open.close();
   const page = await sup.context.newPage();
   await toHome(page, server.url);
   await page.waitForSelector('[data-testid="to-review"]');

@@ -5,6 +5,10 @@
 //! reported the copy complete with strict durability. Photos are a separate database
 //! (`media`), copied only when photos change, so a tap copies only the small answers
 //! database. (OPFS would avoid the copy but only works inside a dedicated worker.)
+//!
+//! Each tab copies its own whole database, so two tabs of the app would overwrite each
+//! other's answers. One tab holds the store: [`claim`] takes an exclusive Web Lock for the
+//! rest of the page's life, and a tab that cannot get it neither loads nor writes anything.
 
 use wasm_bindgen::prelude::*;
 
@@ -64,6 +68,85 @@ extern "C" {
     // Not `async`: the JS call must happen when we call it, not when the future is first
     // polled, so that writes reach IndexedDB in the order they were made.
     fn idb_put(key: &str, bytes: js_sys::Uint8Array) -> js_sys::Promise;
+}
+
+#[wasm_bindgen(inline_js = r#"
+const LOCK = 'zakupka-store';
+let held = false;
+let waiting = null;
+// The lock is released when the callback's promise settles: this one never does, so the
+// lock lasts as long as the page. Never `steal`: the old tab's write in flight could then
+// land after this tab has loaded.
+function hold() {
+  held = true;
+  return new Promise(() => {});
+}
+export function lock_claim() {
+  if (!(globalThis.navigator && navigator.locks && navigator.locks.request)) {
+    return Promise.resolve('unsupported');
+  }
+  if (held) return Promise.resolve('held');
+  // A request already queued is granted by itself when the other tab closes.
+  if (waiting) return Promise.resolve('elsewhere');
+  return new Promise((resolve, reject) => {
+    navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve('elsewhere');
+        return undefined;
+      }
+      resolve('held');
+      return hold();
+    }).catch(reject);
+  });
+}
+export function lock_wait() {
+  if (held) return Promise.resolve();
+  if (!waiting) {
+    waiting = new Promise((resolve, reject) => {
+      navigator.locks.request(LOCK, () => {
+        resolve();
+        return hold();
+      }).catch((e) => {
+        waiting = null;
+        reject(e);
+      });
+    });
+  }
+  return waiting;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn lock_claim() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn lock_wait() -> Result<JsValue, JsValue>;
+}
+
+/// Whether this tab may load and write the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This tab holds the store until it is closed.
+    Held,
+    /// Another tab or window of this browser holds it.
+    Elsewhere,
+    /// The browser has no Web Locks: nothing keeps a second tab out.
+    Unsupported,
+}
+
+/// Takes the store for this tab if no other tab holds it; never waits for one.
+pub async fn claim() -> Result<Claim, String> {
+    let answer = lock_claim().await.map_err(js_err)?;
+    Ok(match answer.as_string().as_deref() {
+        Some("held") => Claim::Held,
+        Some("elsewhere") => Claim::Elsewhere,
+        _ => Claim::Unsupported,
+    })
+}
+
+/// Resolves once the tab holding the store has closed and this tab holds it instead.
+pub async fn claim_when_free() -> Result<(), String> {
+    lock_wait().await.map_err(js_err)?;
+    Ok(())
 }
 
 const MAIN_KEY: &str = "main";
