@@ -1,6 +1,7 @@
-// Installable on a phone: served by the real server over http://127.0.0.1 (a secure
-// context), the page passes Chromium's own installability check, the manifest's icons are
-// PNGs of the sizes it states, and they are in the offline cache like the rest of the app.
+// First load and installing on a phone: served by the real server over http://127.0.0.1 (a
+// secure context), the wasm comes compressed and stripped, the page passes Chromium's own
+// installability check, the manifest's icons are PNGs of the sizes it states, and they are
+// in the offline cache like the rest of the app.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,10 +37,24 @@ function pngSize(bytes) {
   return `${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`;
 }
 
-test('Chromium finds the app installable, with icons of 192, 512 and a maskable 512', async () => {
+test('the first load gets the optimised wasm compressed from the server', async () => {
+  const wasm = page.waitForResponse((r) => new URL(r.url()).pathname === '/zakupka_bg.wasm');
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="home"]');
+  const response = await wasm;
+  // Chromium offers brotli to loopback too, as to any secure origin.
+  const encoding = (await response.allHeaders())['content-encoding'];
+  assert.equal(encoding, 'br');
+  const { responseBodySize } = await response.request().sizes();
+  const body = await response.body();
+  assert.ok(responseBodySize * 2 < body.length, `${encoding} sent ${responseBodySize} of ${body.length} bytes`);
+  // Without the names section, which only names functions in stack traces.
+  const custom = WebAssembly.Module.customSections(new WebAssembly.Module(body), 'name');
+  assert.equal(custom.length, 0, 'no names section');
   await page.evaluate(() => navigator.serviceWorker.ready);
+});
+
+test('Chromium finds the app installable, with icons of 192, 512 and a maskable 512', async () => {
 
   const cdp = await context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');

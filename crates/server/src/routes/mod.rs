@@ -13,11 +13,13 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
+use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
 use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
@@ -41,10 +43,33 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
         .route("/healthz", get(meta::healthz))
         .route(&format!("{API_PREFIX}/openapi.json"), get(meta::openapi));
     if let Some(dir) = web_dir {
-        let index = dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+        router = router.fallback_service(web_app(dir));
     }
     router.layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
+/// `scripts/build-web` wrote when the browser accepts that encoding (a third of the wasm's
+/// bytes over a phone network), and index.html for any other path (the app's own routes).
+/// The names do not change between builds, so nothing may be kept unasked (`no-cache`): the
+/// browser revalidates with `If-Modified-Since` and an unchanged file is a bodiless 304.
+fn web_app(dir: PathBuf) -> Router {
+    let index = ServeFile::new(dir.join("index.html"));
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        // A cache in between must not give the brotli body to a browser that asked for gzip.
+        .layer(SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ));
+    Router::new().fallback_service(headers.service(files))
 }
 
 fn api() -> Router<AppState> {
