@@ -37,14 +37,17 @@ function pngSize(bytes) {
   return `${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`;
 }
 
-test('the first load gets the optimised wasm compressed from the server', async () => {
-  const wasm = page.waitForResponse((r) => new URL(r.url()).pathname === '/zakupka_bg.wasm');
+test('the first load gets the optimised wasm compressed, under a name that may be kept', async () => {
+  const wasm = page.waitForResponse((r) => /^\/zakupka_bg-[0-9a-f]{16}\.wasm$/.test(new URL(r.url()).pathname));
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="home"]');
   const response = await wasm;
   // Chromium offers brotli to loopback too, as to any secure origin.
-  const encoding = (await response.allHeaders())['content-encoding'];
+  const headers = await response.allHeaders();
+  const encoding = headers['content-encoding'];
   assert.equal(encoding, 'br');
+  // Named by its content's hash, it may be kept: a new build is a new name.
+  assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
   const { responseBodySize } = await response.request().sizes();
   const body = await response.body();
   assert.ok(responseBodySize * 2 < body.length, `${encoding} sent ${responseBodySize} of ${body.length} bytes`);

@@ -1,7 +1,8 @@
 //! The web app as a phone on a slow network gets it: the wasm and JS precompressed by
 //! `scripts/build-web` (brotli and gzip, with the same commands) are sent compressed to a
-//! browser that accepts them and whole to one that does not, and every file is revalidated
-//! (its name does not change between builds, so no cache may keep it unasked).
+//! browser that accepts them and whole to one that does not; a file named by the hash of
+//! its content is kept a year, and every other is revalidated (its name does not change
+//! between builds, so no cache may keep it unasked).
 
 use std::io::Read;
 use std::path::Path;
@@ -159,5 +160,70 @@ async fn every_file_of_the_app_is_revalidated_and_an_unchanged_one_is_a_304() {
         let again = s.send(again.body(Body::empty()).unwrap()).await;
         assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri} {accept:?}");
         assert!(again.body.is_empty());
+    }
+}
+
+/// The name `scripts/build-web` gives the wasm: its content's hash in it.
+const HASHED: &str = "zakupka_bg-60294a1e199f91f6.wasm";
+
+#[tokio::test]
+async fn a_file_named_by_its_hash_is_kept_a_year_and_no_other() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>app</title>",
+    )
+    .unwrap();
+    precompressed(web.path(), HASHED, &wasm_like());
+    std::fs::write(web.path().join("sw.js"), "// the service worker").unwrap();
+    let s = server(web.path());
+
+    let year = "public, max-age=31536000, immutable";
+    for accept in [Some("br"), Some("gzip"), None] {
+        let reply = get(&s, &format!("/{HASHED}"), accept)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            header(&reply, header::CACHE_CONTROL),
+            Some(year),
+            "{accept:?}"
+        );
+        assert_eq!(
+            header(&reply, header::CONTENT_TYPE),
+            Some("application/wasm")
+        );
+    }
+    // Names that say nothing of their version.
+    for uri in ["/", "/index.html", "/sw.js"] {
+        let reply = get(&s, uri, None).await.expect(StatusCode::OK);
+        assert_eq!(
+            header(&reply, header::CACHE_CONTROL),
+            Some("no-cache"),
+            "{uri}"
+        );
+    }
+    // The wasm of another build is gone: the index.html that answers must not be kept under
+    // that name for a year.
+    let gone = get(&s, "/zakupka_bg-0123456789abcdef.wasm", Some("br")).await;
+    assert!(
+        gone.text().contains("<title>app</title>"),
+        "{}",
+        gone.text()
+    );
+    assert_eq!(header(&gone, header::CACHE_CONTROL), Some("no-cache"));
+    // Nearly hashed names are not.
+    for name in [
+        "zakupka_bg-60294a1e199f91f.wasm",
+        "zakupka_bg-60294A1E199F91F6.wasm",
+    ] {
+        std::fs::write(web.path().join(name), b"\0asm").unwrap();
+        let reply = get(&s, &format!("/{name}"), None)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            header(&reply, header::CACHE_CONTROL),
+            Some("no-cache"),
+            "{name}"
+        );
     }
 }

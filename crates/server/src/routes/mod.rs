@@ -13,13 +13,11 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
 use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
@@ -51,25 +49,47 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
 /// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
 /// `scripts/build-web` wrote when the browser accepts that encoding (a third of the wasm's
 /// bytes over a phone network), and index.html for any other path (the app's own routes).
-/// The names do not change between builds, so nothing may be kept unasked (`no-cache`): the
-/// browser revalidates with `If-Modified-Since` and an unchanged file is a bodiless 304.
 fn web_app(dir: PathBuf) -> Router {
     let index = ServeFile::new(dir.join("index.html"));
     let files = ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(index);
-    let headers = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        // A cache in between must not give the brotli body to a browser that asked for gzip.
-        .layer(SetResponseHeaderLayer::appending(
-            header::VARY,
-            HeaderValue::from_static("accept-encoding"),
-        ));
-    Router::new().fallback_service(headers.service(files))
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::map_response(cache_headers))
+}
+
+/// How long a browser may keep a file of the web app. A name with the hash of its content
+/// (`zakupka-<16 hex>.js`, `zakupka_bg-<16 hex>.wasm`, named so by `scripts/build-web`)
+/// never changes meaning, so it is kept a year unasked; every other name (index.html, the
+/// service worker, the manifest) says nothing of its version, so the browser must ask each
+/// time (`no-cache`), answered by a bodiless 304 while the file's `Last-Modified` holds.
+async fn cache_headers(uri: Uri, mut response: Response) -> Response {
+    // The index.html fallback answers a missing hashed name too: that is not the file.
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let lifetime = if content_addressed(uri.path()) && !html {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(lifetime));
+    // A cache in between must not give the brotli body to a browser that asked for gzip.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Whether the file name ends in `-` and 16 hex digits before its extension.
+fn content_addressed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 fn api() -> Router<AppState> {
