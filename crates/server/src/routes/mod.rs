@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header;
+use axum::http::{HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -41,10 +41,55 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
         .route("/healthz", get(meta::healthz))
         .route(&format!("{API_PREFIX}/openapi.json"), get(meta::openapi));
     if let Some(dir) = web_dir {
-        let index = dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+        router = router.fallback_service(web_app(dir));
     }
     router.layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
+/// `scripts/build-web` wrote when the browser accepts that encoding (a third of the wasm's
+/// bytes over a phone network), and index.html for any other path (the app's own routes).
+fn web_app(dir: PathBuf) -> Router {
+    let index = ServeFile::new(dir.join("index.html"));
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::map_response(cache_headers))
+}
+
+/// How long a browser may keep a file of the web app. A name with the hash of its content
+/// (`zakupka-<16 hex>.js`, `zakupka_bg-<16 hex>.wasm`, named so by `scripts/build-web`)
+/// never changes meaning, so it is kept a year unasked; every other name (index.html, the
+/// service worker, the manifest) says nothing of its version, so the browser must ask each
+/// time (`no-cache`), answered by a bodiless 304 while the file's `Last-Modified` holds.
+async fn cache_headers(uri: Uri, mut response: Response) -> Response {
+    // The index.html fallback answers a missing hashed name too: that is not the file.
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let lifetime = if content_addressed(uri.path()) && !html {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(lifetime));
+    // A cache in between must not give the brotli body to a browser that asked for gzip.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Whether the file name ends in `-` and 16 hex digits before its extension.
+fn content_addressed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 fn api() -> Router<AppState> {
