@@ -79,3 +79,18 @@ test('a browser that refuses persistent storage at sign-in gets a warning on the
   assert.match(warning, /^Браузер не обещал хранить данные приложения: когда места станет мало, он может удалить проверки, сохранённые на этом устройстве\. Чаще синхронизируйте или установите приложение\.$/);
   await page.screenshot({ path: join(SHOTS, 'account-storage-refused.png') });
 });
+
+// Headless Chromium refuses: this is the path of a browser that grants at sign-in.
+test('a browser that grants persistent storage at sign-in gets no warning', async () => {
+  await context.addInitScript(() => {
+    let granted = false;
+    navigator.storage.persisted = async () => granted;
+    navigator.storage.persist = async () => { granted = true; return true; };
+  });
+  const page = await context.newPage();
+  await signIn(page);
+  assert.match(await openAccount(page), USAGE);
+  assert.equal(await page.evaluate(() => navigator.storage.persisted()), true, 'asked at sign-in');
+  await page.waitForTimeout(500);
+  assert.equal(await page.$('[data-testid="storage-not-persistent"]'), null);
+});
