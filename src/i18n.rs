@@ -195,6 +195,9 @@ texts! {
     SAVE_NOT_CONFIRMED = "браузер не подтвердил запись в хранилище", "the browser did not confirm the write to its storage";
     FILE_UNREADABLE = "не удалось прочитать файл", "the file cannot be read";
     EXPORT_FAILED = "Не удалось сохранить файл", "The file could not be saved";
+    STORAGE_USED = "Занято", "Using";
+    STORAGE_OF = "из", "of";
+    STORAGE_NOT_PERSISTENT = "Браузер не обещал хранить данные приложения: когда места станет мало, он может удалить проверки, сохранённые на этом устройстве. Чаще синхронизируйте или установите приложение.", "The browser has not promised to keep the app's data: when space runs low it may delete the visits kept on this device. Sync often, or install the app.";
     FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
@@ -243,5 +246,58 @@ pub fn assignment_status(lang: Lang, status: zakupka_core::wire::AssignmentStatu
         S::Open => ASSIGNMENT_OPEN.get(lang),
         S::Overdue => ASSIGNMENT_OVERDUE.get(lang),
         S::Done => ASSIGNMENT_DONE.get(lang),
+    }
+}
+
+/// «Занято 3,2 МБ из 1,1 ГБ»: what the device keeps, and the browser's quota where it has one.
+pub fn storage_use(lang: Lang, used: u64, quota: Option<u64>) -> String {
+    let used = format!("{} {}", STORAGE_USED.get(lang), size(lang, used));
+    match quota {
+        Some(q) => format!("{used} {} {}", STORAGE_OF.get(lang), size(lang, q)),
+        None => used,
+    }
+}
+
+/// A size in bytes, in binary units, with the language's decimal mark.
+pub fn size(lang: Lang, bytes: u64) -> String {
+    let units: [&str; 5] = match lang {
+        Lang::Ru => ["Б", "КБ", "МБ", "ГБ", "ТБ"],
+        Lang::En => ["B", "KB", "MB", "GB", "TB"],
+    };
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let number = if unit == 0 || value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    };
+    let number = match lang {
+        Lang::Ru => number.replace('.', ","),
+        Lang::En => number,
+    };
+    format!("{number} {}", units[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_in_the_interface_language() {
+        assert_eq!(size(Lang::Ru, 0), "0 Б");
+        assert_eq!(size(Lang::Ru, 1000), "1000 Б");
+        assert_eq!(size(Lang::Ru, 3_355_443), "3,2 МБ");
+        assert_eq!(size(Lang::En, 3_355_443), "3.2 MB");
+        assert_eq!(size(Lang::Ru, 1_181_116_006), "1,1 ГБ");
+        assert_eq!(size(Lang::Ru, 300 * 1024 * 1024), "300 МБ");
+        assert_eq!(
+            storage_use(Lang::Ru, 3_355_443, Some(1_181_116_006)),
+            "Занято 3,2 МБ из 1,1 ГБ"
+        );
+        assert_eq!(storage_use(Lang::En, 2048, None), "Using 2.0 KB");
     }
 }

@@ -16,6 +16,14 @@ pub struct OpenFailure {
 
 pub type Durable = Pin<Box<dyn Future<Output = Result<(), String>>>>;
 
+/// How much this device keeps for the app, and how much the browser allows it (none on
+/// desktop, where the disk is the limit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageUse {
+    pub used: u64,
+    pub quota: Option<u64>,
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     use std::path::PathBuf;
@@ -86,6 +94,25 @@ mod imp {
             })
             .filter(|p| p.exists())
             .collect()
+    }
+
+    /// The size of the store's files.
+    pub async fn storage_use() -> Option<StorageUse> {
+        let used = siblings()
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        Some(StorageUse { used, quota: None })
+    }
+
+    /// Files on disk stay until the user deletes them: nothing to ask for.
+    pub async fn ask_persistent_storage() -> Option<bool> {
+        None
+    }
+
+    pub async fn storage_persistent() -> Option<bool> {
+        None
     }
 
     /// Copies every file of the store into a new folder beside it; returns that folder.
@@ -218,6 +245,46 @@ mod imp {
 
     pub async fn set_aside() -> Result<(), String> {
         web::clear().await
+    }
+
+    /// `navigator.storage`, missing outside secure contexts and in old browsers.
+    fn storage_manager() -> Option<web_sys::StorageManager> {
+        let navigator = web_sys::window()?.navigator();
+        let storage = js_sys::Reflect::get(&navigator, &"storage".into()).ok()?;
+        (!storage.is_undefined()).then(|| storage.unchecked_into())
+    }
+
+    async fn answer(
+        promise: Result<js_sys::Promise, wasm_bindgen::JsValue>,
+    ) -> Option<wasm_bindgen::JsValue> {
+        wasm_bindgen_futures::JsFuture::from(promise.ok()?)
+            .await
+            .ok()
+    }
+
+    /// What the browser keeps for this site (the store, the app's cached files) and its quota.
+    pub async fn storage_use() -> Option<StorageUse> {
+        let estimate: web_sys::StorageEstimate = answer(storage_manager()?.estimate())
+            .await?
+            .unchecked_into();
+        Some(StorageUse {
+            used: estimate.get_usage()? as u64,
+            quota: estimate.get_quota().map(|q| q as u64),
+        })
+    }
+
+    /// Whether the browser has promised not to evict the store when space runs low.
+    pub async fn storage_persistent() -> Option<bool> {
+        answer(storage_manager()?.persisted()).await?.as_bool()
+    }
+
+    /// Asks the browser to keep the store through storage pressure, unless it already
+    /// does; the browser's answer, or None where it cannot be asked.
+    pub async fn ask_persistent_storage() -> Option<bool> {
+        if storage_persistent().await == Some(true) {
+            return Some(true);
+        }
+        answer(storage_manager()?.persist()).await?.as_bool()
     }
 
     /// Hands a file to the browser as a download.

@@ -82,6 +82,9 @@ pub struct AppState {
     template: Signal<Rc<Template>>,
     pub sync_status: Signal<SyncStatus>,
     trigger: Signal<Option<Trigger>>,
+    /// The browser's last word on keeping the store through storage pressure: asked at
+    /// sign-in, refreshed by the account screen; None where there is nothing to ask.
+    pub storage_persistent: Signal<Option<bool>>,
 }
 
 const LANG_KEY: &str = "lang";
@@ -125,6 +128,7 @@ impl AppState {
             template: Signal::new(Rc::new(template)),
             sync_status: Signal::new(SyncStatus::Idle),
             trigger: Signal::new(None),
+            storage_persistent: Signal::new(None),
         })
     }
 
@@ -255,6 +259,12 @@ impl AppState {
                 e => crate::i18n::explain_sync(lang, &e),
             })?;
         self.sync_now();
+        // Not awaited: a browser may ask the user, and signing in must not wait for that.
+        // Not `spawn` either: the account screen, and its tasks, close on success.
+        let mut persistent = self.storage_persistent;
+        dioxus::core::spawn_forever(async move {
+            persistent.set(platform::ask_persistent_storage().await);
+        });
         Ok(())
     }
 

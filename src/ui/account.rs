@@ -1,6 +1,7 @@
 use dioxus::prelude::*;
 
 use crate::i18n;
+use crate::platform;
 use crate::state::{AppState, Screen};
 
 /// Sign in once, online; from then on the app syncs by itself whenever it can.
@@ -14,6 +15,7 @@ pub fn AccountScreen() -> Element {
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
     let account = state.account();
+    let signed_in = account.is_some();
     rsx! {
         main { class: "screen account", "data-testid": "account",
             header { class: "bar",
@@ -59,6 +61,33 @@ pub fn AccountScreen() -> Element {
                         if busy() { "{i18n::SIGNING_IN.get(lang)}" } else { "{i18n::SIGN_IN.get(lang)}" }
                     }
                 }
+            }
+            StorageInfo { signed_in }
+        }
+    }
+}
+
+/// What this device keeps for the app and, once signed in, whether the browser may evict
+/// it. Both are asked again each time the account screen opens.
+#[component]
+fn StorageInfo(signed_in: bool) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let usage = use_resource(platform::storage_use);
+    let _refresh = use_resource(move || async move {
+        if let Some(now) = platform::storage_persistent().await {
+            let mut persistent = state.storage_persistent;
+            persistent.set(Some(now));
+        }
+    });
+    let refused = signed_in && (state.storage_persistent)() == Some(false);
+    rsx! {
+        if let Some(Some(u)) = usage() {
+            p { class: "muted", "data-testid": "storage-use", "{i18n::storage_use(lang, u.used, u.quota)}" }
+        }
+        if refused {
+            p { class: "missing", role: "status", "data-testid": "storage-not-persistent",
+                "{i18n::STORAGE_NOT_PERSISTENT.get(lang)}"
             }
         }
     }
