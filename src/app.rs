@@ -59,7 +59,7 @@ pub fn App() -> Element {
         }
     });
     let body = match &*opened.read() {
-        None => rsx! { p { class: "loading", "{i18n::LOADING.get(Lang::Ru)}" } },
+        None => rsx! { Loading {} },
         Some(Opening::Ready(o)) => rsx! { Ready { opened: o.clone() } },
         Some(Opening::Elsewhere) => {
             rsx! { ui::OpenElsewhere { on_retry: move |_| opened.clone().restart() } }
@@ -71,6 +71,24 @@ pub fn App() -> Element {
     rsx! {
         Head {}
         {body}
+    }
+}
+
+/// The home screen's frame (header bar, main area) with the loading text, as web/index.html
+/// draws it before the wasm arrives: replacing one with the other, or this with the home
+/// screen, moves nothing on the page (a layout shift is what Lighthouse's CLS counts).
+#[component]
+fn Loading() -> Element {
+    rsx! {
+        div { class: "app",
+            // Not a `main`: that is a screen of the app, which tests and tools wait for.
+            div { class: "screen",
+                header { class: "bar",
+                    h1 { "{i18n::APP_NAME.get(Lang::Ru)}" }
+                }
+                p { class: "loading", "{i18n::LOADING.get(Lang::Ru)}" }
+            }
+        }
     }
 }
 
