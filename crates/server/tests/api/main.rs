@@ -1,0 +1,34 @@
+//! The sync API as a device sees it: every request goes through the whole router
+//! (`zakupka_server::app`) with `tower::ServiceExt::oneshot`, no port, on a fresh in-memory
+//! database loaded with the real seeds and four users. One test binary, one file per concern.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use tower::ServiceExt;
+use uuid::Uuid;
+use zakupka_core::rating::Quarter;
+use zakupka_core::wire::{
+    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
+    Auditor, ErrorBody, ErrorCode, LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH,
+    PROTOCOL_HEADER, PullResponse, PushRequest, PushResponse, PushStatus, ReviewState, Role,
+    ServerVisit, VisitUpdate,
+};
+use zakupka_core::{AnswerValue, TimeFlag, Visit};
+use zakupka_server::{Db, auth};
+
+#[path = "../common/mod.rs"]
+mod common;
+use common::*;
+
+mod assignments;
+mod clocks;
+mod openapi;
+mod photos;
+mod push;
+mod refusals;
+mod review;
+mod roles;
+mod sign_in;

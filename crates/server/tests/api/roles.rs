@@ -1,0 +1,225 @@
+//! Who may do what: every endpoint against every role.
+
+use super::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    Login,
+    Pull,
+    Push,
+    PutPhoto,
+    GetPhoto,
+    ListVisits,
+    VisitDetail,
+    VisitLog,
+    VisitRevisions,
+    Review,
+    Rating,
+    RatingQuarters,
+    RatingHistory,
+    RatingExport,
+    Publish,
+    Auditors,
+    ListAssignments,
+    Assign,
+    CancelAssignment,
+    OpenApi,
+    Healthz,
+    Logout,
+}
+
+/// Expected status for: anonymous, auditor1, auditor2, supervisor, admin. Rows run in this
+/// order (logout last: it revokes the token the others use).
+const MATRIX: &[(Endpoint, [u16; 5])] = &[
+    // Anonymous "logs in" as a login that does not exist.
+    (Endpoint::Login, [401, 200, 200, 200, 200]),
+    (Endpoint::Pull, [401, 200, 200, 200, 200]),
+    // Each pushes a visit in their own name.
+    (Endpoint::Push, [401, 200, 200, 403, 403]),
+    // A photo of auditor1's visit.
+    (Endpoint::PutPhoto, [401, 201, 404, 404, 404]),
+    // That photo: its auditor and the supervisors see it; for auditor2 it does not exist.
+    (Endpoint::GetPhoto, [401, 200, 404, 200, 200]),
+    (Endpoint::ListVisits, [401, 200, 200, 200, 200]),
+    // auditor1's visit.
+    (Endpoint::VisitDetail, [401, 200, 404, 200, 200]),
+    (Endpoint::VisitLog, [401, 200, 404, 200, 200]),
+    (Endpoint::VisitRevisions, [401, 200, 404, 200, 200]),
+    // Approving auditor1's visit: the supervisor does; after that it is decided (409).
+    (Endpoint::Review, [401, 403, 403, 200, 409]),
+    (Endpoint::Rating, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingQuarters, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingHistory, [401, 200, 200, 200, 200]),
+    (Endpoint::RatingExport, [401, 200, 200, 200, 200]),
+    // Publishing a past quarter: the supervisor does; then it is frozen (409).
+    (Endpoint::Publish, [401, 403, 403, 200, 409]),
+    (Endpoint::Auditors, [401, 403, 403, 200, 200]),
+    (Endpoint::ListAssignments, [401, 200, 200, 200, 200]),
+    // A new assignment each time; the same office again for the same auditor is 409.
+    (Endpoint::Assign, [401, 403, 403, 201, 409]),
+    // Cancelling the supervisor's assignment: once, then it is gone (404).
+    (Endpoint::CancelAssignment, [401, 403, 403, 204, 404]),
+    (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
+    (Endpoint::Healthz, [200, 200, 200, 200, 200]),
+    (Endpoint::Logout, [401, 204, 204, 204, 204]),
+];
+
+#[tokio::test]
+async fn every_endpoint_answers_each_role_as_it_should() {
+    let s = Server::new();
+    let callers: [Option<&str>; 5] = [
+        None,
+        Some("auditor1"),
+        Some("auditor2"),
+        Some("supervisor"),
+        Some("admin"),
+    ];
+    let mut tokens = Vec::new();
+    for c in callers {
+        tokens.push(match c {
+            Some(login) => Some(s.login(login).await),
+            None => None,
+        });
+    }
+    let a1 = tokens[1].as_deref().unwrap();
+    let a2 = tokens[2].as_deref().unwrap();
+    let visit1 = s.with_photo(s.visit("auditor1"), PNG);
+    s.push_ok(a1, &visit1).await;
+    s.push_ok(a2, &s.visit("auditor2")).await;
+
+    // Auditors see their own visits, whatever they ask for; supervisors and admins all.
+    let seen =
+        |list: Vec<ServerVisit>| list.into_iter().map(|v| v.auditor).collect::<BTreeSet<_>>();
+    let both = BTreeSet::from(["auditor1".to_owned(), "auditor2".to_owned()]);
+    for (caller, token) in callers.iter().zip(&tokens).skip(1) {
+        let login = caller.unwrap();
+        let expected = if login.starts_with("auditor") {
+            BTreeSet::from([login.to_owned()])
+        } else {
+            both.clone()
+        };
+        assert_eq!(
+            seen(s.visits(token.as_deref().unwrap()).await),
+            expected,
+            "{login}"
+        );
+        let asked: Vec<ServerVisit> = s
+            .get("/api/v1/visits?auditor=auditor1", token.as_deref())
+            .await
+            .expect(StatusCode::OK)
+            .json();
+        let expected = if login == "auditor2" {
+            BTreeSet::from(["auditor2".to_owned()])
+        } else {
+            BTreeSet::from(["auditor1".to_owned()])
+        };
+        assert_eq!(
+            seen(asked),
+            expected,
+            "{login} asking for auditor1's visits"
+        );
+    }
+
+    let mut failures = Vec::new();
+    for (endpoint, expected) in MATRIX {
+        for (n, (caller, token)) in callers.iter().zip(&tokens).enumerate() {
+            let token = token.as_deref();
+            let reply = match endpoint {
+                Endpoint::Login => {
+                    let login = caller.unwrap_or("nobody");
+                    s.try_login(login, &password(login)).await
+                }
+                Endpoint::Pull => s.get("/api/v1/pull?cursor=0", token).await,
+                Endpoint::Push => {
+                    let visit = s.visit(caller.unwrap_or("auditor1"));
+                    s.post_json(
+                        "/api/v1/push",
+                        token,
+                        &PushRequest {
+                            visits: vec![visit],
+                        },
+                    )
+                    .await
+                }
+                Endpoint::PutPhoto => s.put_photo(token, &sha256(PNG), PNG).await,
+                Endpoint::GetPhoto => {
+                    s.get(&format!("/api/v1/photos/{}", sha256(PNG)), token)
+                        .await
+                }
+                Endpoint::ListVisits => s.get("/api/v1/visits", token).await,
+                Endpoint::VisitDetail => {
+                    s.get(&format!("/api/v1/visits/{}", visit1.id), token).await
+                }
+                Endpoint::VisitLog => {
+                    s.get(&format!("/api/v1/visits/{}/log", visit1.id), token)
+                        .await
+                }
+                Endpoint::VisitRevisions => {
+                    s.get(&format!("/api/v1/visits/{}/revisions", visit1.id), token)
+                        .await
+                }
+                Endpoint::Review => {
+                    let approve = serde_json::json!({ "decision": "approve" });
+                    s.post_json(
+                        &format!("/api/v1/visits/{}/review", visit1.id),
+                        token,
+                        &approve,
+                    )
+                    .await
+                }
+                Endpoint::Rating => s.get("/api/v1/rating?quarter=2026-Q1", token).await,
+                Endpoint::RatingQuarters => s.get("/api/v1/rating/quarters", token).await,
+                Endpoint::RatingHistory => s.get("/api/v1/rating/history", token).await,
+                Endpoint::RatingExport => {
+                    s.get("/api/v1/rating/export?quarter=2026-Q1&format=xlsx", token)
+                        .await
+                }
+                Endpoint::Publish => {
+                    s.call(Method::POST, "/api/v1/rating/2020-Q1/publish", token, None)
+                        .await
+                }
+                Endpoint::Auditors => s.get("/api/v1/auditors", token).await,
+                Endpoint::ListAssignments => s.get("/api/v1/assignments", token).await,
+                Endpoint::Assign => {
+                    s.post_json("/api/v1/assignments", token, &s.assignment("auditor1"))
+                        .await
+                }
+                Endpoint::CancelAssignment => {
+                    let id =
+                        s.db.blocking(|c| {
+                            Ok(c.query_row(
+                                "SELECT id FROM assignments ORDER BY created_at LIMIT 1",
+                                [],
+                                |r| r.get::<_, String>(0),
+                            )?)
+                        })
+                        .unwrap();
+                    s.call(
+                        Method::DELETE,
+                        &format!("/api/v1/assignments/{id}"),
+                        token,
+                        None,
+                    )
+                    .await
+                }
+                Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
+                Endpoint::Healthz => s.get("/healthz", token).await,
+                Endpoint::Logout => s.call(Method::POST, "/api/v1/logout", token, None).await,
+            };
+            let who = caller.unwrap_or("anonymous");
+            if reply.status.as_u16() != expected[n] {
+                failures.push(format!(
+                    "{endpoint:?} as {who}: expected {}, got {} {}",
+                    expected[n],
+                    reply.status,
+                    reply.text()
+                ));
+            } else if reply.status.is_client_error() {
+                // Every refusal is a JSON ErrorBody.
+                let e: ErrorBody = reply.json();
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
