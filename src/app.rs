@@ -13,6 +13,10 @@ use crate::seeds;
 use crate::state::{AppState, Screen};
 use crate::ui;
 
+/// Desktop and mobile draw the stylesheet from here; the web page already carries it
+/// (`scripts/build-web` puts it into `index.html`, so the page is styled before the wasm
+/// arrives), and the wasm would only add a second copy.
+#[cfg(not(target_arch = "wasm32"))]
 const CSS: &str = include_str!("../assets/style.css");
 
 /// The opened store, handed once to [`Ready`], which owns it from then on.
@@ -95,8 +99,12 @@ fn Loading() -> Element {
 /// Propless, so it renders once: the document head cannot be updated in place.
 #[component]
 fn Head() -> Element {
+    #[cfg(not(target_arch = "wasm32"))]
+    let style = rsx! { document::Style { {CSS} } };
+    #[cfg(target_arch = "wasm32")]
+    let style = rsx! {};
     rsx! {
-        document::Style { {CSS} }
+        {style}
         document::Meta { name: "viewport", content: "width=device-width, initial-scale=1, viewport-fit=cover" }
     }
 }

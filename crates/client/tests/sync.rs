@@ -558,14 +558,7 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
     let mut methodology = demo::read_methodology(&seeds_dir).unwrap();
     methodology.min_approved_visits = 1;
     let (template, directory) = seeds();
-    let keys: Vec<String> = methodology
-        .criteria
-        .iter()
-        .filter_map(|c| match &c.measure {
-            zakupka_core::rating::Measure::Kpi { key, .. } => Some(key.clone()),
-            _ => None,
-        })
-        .collect();
+    let keys: Vec<&str> = methodology.kpi_keys().collect();
     let csv = format!(
         "branch_id,{}\nklin,{}\n",
         keys.join(","),

@@ -68,6 +68,15 @@ pub struct Methodology {
 }
 
 impl Methodology {
+    /// The keys of the KPIs the criteria measure, in the criteria's order: the columns a
+    /// KPI file must have.
+    pub fn kpi_keys(&self) -> impl Iterator<Item = &str> {
+        self.criteria.iter().filter_map(|c| match &c.measure {
+            Measure::Kpi { key, .. } => Some(key.as_str()),
+            Measure::Audits => None,
+        })
+    }
+
     pub fn league(&self, branch: &Branch) -> League {
         if branch.accounts > self.league_threshold {
             League::Large
@@ -180,12 +189,9 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
                     continue;
                 }
                 let missing: Vec<String> = methodology
-                    .criteria
-                    .iter()
-                    .filter_map(|c| match &c.measure {
-                        Measure::Kpi { key, .. } if !b.kpis.contains_key(key) => Some(key.clone()),
-                        _ => None,
-                    })
+                    .kpi_keys()
+                    .filter(|key| !b.kpis.contains_key(*key))
+                    .map(str::to_owned)
                     .collect();
                 if !missing.is_empty() {
                     not_rated.push((b.branch.id.clone(), NotRated::MissingKpi { keys: missing }));

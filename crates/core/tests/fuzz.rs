@@ -17,7 +17,7 @@ use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use uuid::Uuid;
-use zakupka_core::rating::{Measure, Methodology, Quarter};
+use zakupka_core::rating::{Methodology, Quarter};
 use zakupka_core::seed::{parse_directory, parse_kpis, parse_methodology, parse_template};
 use zakupka_core::visit::{MAX_COMMENT_CHARS, MAX_PHOTOS_PER_ANSWER};
 use zakupka_core::{
@@ -56,14 +56,7 @@ fn methodology() -> Methodology {
 
 /// A valid KPI file for the shipped methodology and directory.
 fn kpi_file(m: &Methodology, d: &Directory) -> String {
-    let keys: Vec<&str> = m
-        .criteria
-        .iter()
-        .filter_map(|c| match &c.measure {
-            Measure::Kpi { key, .. } => Some(key.as_str()),
-            Measure::Audits => None,
-        })
-        .collect();
+    let keys: Vec<&str> = m.kpi_keys().collect();
     let mut out = format!("# KPI, 2026-Q3\nbranch_id,{}\n", keys.join(","));
     for (n, b) in d.branches.iter().enumerate() {
         let figures: Vec<String> = (0..keys.len())

@@ -60,14 +60,7 @@ fn visit(
 
 /// Every KPI of the methodology for `branches`, at a middling level.
 fn kpi_csv(m: &Methodology, branches: &[&str]) -> String {
-    let keys: Vec<&str> = m
-        .criteria
-        .iter()
-        .filter_map(|c| match &c.measure {
-            zakupka_core::rating::Measure::Kpi { key, .. } => Some(key.as_str()),
-            _ => None,
-        })
-        .collect();
+    let keys: Vec<&str> = m.kpi_keys().collect();
     let mut out = format!("branch_id,{}\n", keys.join(","));
     for b in branches {
         out += &format!(

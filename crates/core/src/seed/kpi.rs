@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{SeedError, csv_reader, record_error};
 use crate::directory::Directory;
-use crate::rating::{Measure, Methodology};
+use crate::rating::Methodology;
 
 /// KPI figures by branch id, then by KPI key.
 pub type Kpis = BTreeMap<String, BTreeMap<String, f64>>;
@@ -24,14 +24,7 @@ pub fn parse_kpis(
         field: field.map(str::to_owned),
         message,
     };
-    let known: Vec<&str> = methodology
-        .criteria
-        .iter()
-        .filter_map(|c| match &c.measure {
-            Measure::Kpi { key, .. } => Some(key.as_str()),
-            Measure::Audits => None,
-        })
-        .collect();
+    let known: Vec<&str> = methodology.kpi_keys().collect();
     let mut reader = csv_reader(text);
     let headers = reader
         .headers()
