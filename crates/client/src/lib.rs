@@ -6,6 +6,7 @@
 
 pub mod api;
 mod error;
+pub mod pages;
 mod schema;
 mod store;
 pub mod sync;
