@@ -2,7 +2,7 @@
 //! outbox that sync drains.
 //!
 //! The same code runs on desktop (files in the platform data directory) and in the browser
-//! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
+//! (the page store of [`pages`], persisted page by page to IndexedDB, see `web`).
 
 pub mod api;
 mod error;

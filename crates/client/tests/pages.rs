@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use futures_util::FutureExt;
+use rusqlite::{Connection, OpenFlags};
 use zakupka_client::pages::{Batch, MAIN_FILE, MEDIA_FILE, PAGE_SIZE, PageVfs, Sink};
 use zakupka_client::{Store, StoreError};
-use rusqlite::{Connection, OpenFlags};
 use zakupka_core::demo::cycled_answer;
 use zakupka_core::seed::parse_template;
 use zakupka_core::{AnswerValue, Template};
@@ -141,7 +141,10 @@ fn a_tap_stores_as_many_pages_with_a_thousand_visits_kept_as_with_none() {
     }
     flush(&p, &mut image);
     let size = p.vfs.file_bytes(MAIN_FILE).unwrap().len();
-    assert!(size > 4 << 20, "1,000 visits make a database of {size} bytes");
+    assert!(
+        size > 4 << 20,
+        "1,000 visits make a database of {size} bytes"
+    );
 
     let full = taps(&mut image);
     assert!(
@@ -158,13 +161,26 @@ fn a_store_reopened_from_its_stored_pages_holds_the_same_data() {
         let p = open(&image);
         seeded(&p.store);
         let draft = p.store.start_visit(&new_visit(), t0()).unwrap();
-        p.store.set_answer(draft.id, "clean", &AnswerValue::No, t0()).unwrap();
-        p.store.set_item_comment(draft.id, "clean", "пыль на стойке", t0()).unwrap();
-        let photo = p.store.add_photo(draft.id, "clean", "a.jpg", &jpeg(50_000, 3), t0()).unwrap();
+        p.store
+            .set_answer(draft.id, "clean", &AnswerValue::No, t0())
+            .unwrap();
+        p.store
+            .set_item_comment(draft.id, "clean", "пыль на стойке", t0())
+            .unwrap();
+        let photo = p
+            .store
+            .add_photo(draft.id, "clean", "a.jpg", &jpeg(50_000, 3), t0())
+            .unwrap();
         let sent = p.store.start_visit(&new_visit(), t0()).unwrap();
-        p.store.set_answer(sent.id, "clean", &AnswerValue::Yes, t0()).unwrap();
-        p.store.set_answer(sent.id, "polite", &AnswerValue::Scale(5), t0()).unwrap();
-        p.store.set_answer(sent.id, "wait", &AnswerValue::Number(7.0), t0()).unwrap();
+        p.store
+            .set_answer(sent.id, "clean", &AnswerValue::Yes, t0())
+            .unwrap();
+        p.store
+            .set_answer(sent.id, "polite", &AnswerValue::Scale(5), t0())
+            .unwrap();
+        p.store
+            .set_answer(sent.id, "wait", &AnswerValue::Number(7.0), t0())
+            .unwrap();
         p.store.submit(sent.id, t0()).unwrap();
         p.store.set_setting("login", "auditor1").unwrap();
         flush(&p, &mut image);
@@ -185,7 +201,10 @@ fn a_store_reopened_from_its_stored_pages_holds_the_same_data() {
     assert_eq!(p.store.outbox().unwrap(), before.2);
     assert!(before.4.is_some());
     assert_eq!(p.store.photo(&before.3).unwrap(), before.4);
-    assert_eq!(p.store.setting("login").unwrap().as_deref(), Some("auditor1"));
+    assert_eq!(
+        p.store.setting("login").unwrap().as_deref(),
+        Some("auditor1")
+    );
 }
 
 #[test]
@@ -194,7 +213,9 @@ fn a_rolled_back_write_leaves_the_stored_image_as_it_was() {
     let p = open(&image);
     seeded(&p.store);
     let v = p.store.start_visit(&new_visit(), t0()).unwrap();
-    p.store.set_answer(v.id, "clean", &AnswerValue::Yes, t0()).unwrap();
+    p.store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
     flush(&p, &mut image);
     let kept = image.clone();
 
@@ -208,8 +229,15 @@ fn a_rolled_back_write_leaves_the_stored_image_as_it_was() {
     flush(&p, &mut image);
     let after = open(&image);
     assert_eq!(after.store.integrity_check().unwrap(), vec!["ok", "ok"]);
-    assert_eq!(after.store.visit(v.id).unwrap(), p.store.visit(v.id).unwrap());
-    assert_eq!(image.bytes(MEDIA_FILE), kept.bytes(MEDIA_FILE), "no photo half-stored");
+    assert_eq!(
+        after.store.visit(v.id).unwrap(),
+        p.store.visit(v.id).unwrap()
+    );
+    assert_eq!(
+        image.bytes(MEDIA_FILE),
+        kept.bytes(MEDIA_FILE),
+        "no photo half-stored"
+    );
 }
 
 #[test]
@@ -218,11 +246,13 @@ fn nothing_is_handed_over_while_a_write_is_under_way() {
     let name = format!("pages-raw-{}", N.fetch_add(1, Ordering::Relaxed));
     let sink = Rc::new(CountingSink::default());
     let vfs = PageVfs::register(&name, sink.clone()).unwrap();
-    let conn = Connection::open_with_flags_and_vfs(MAIN_FILE, OpenFlags::default(), name.as_str()).unwrap();
+    let conn = Connection::open_with_flags_and_vfs(MAIN_FILE, OpenFlags::default(), name.as_str())
+        .unwrap();
     conn.pragma_update(None, "journal_mode", "MEMORY").unwrap();
     // A tiny cache, so the transaction spills its pages into the file before it ends.
     conn.pragma_update(None, "cache_size", 2).unwrap();
-    conn.execute_batch("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (zeroblob(100));").unwrap();
+    conn.execute_batch("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (zeroblob(100));")
+        .unwrap();
     let mut image = Image::default();
     let b = vfs.take_batch().unwrap();
     image.apply(&b);
@@ -230,8 +260,14 @@ fn nothing_is_handed_over_while_a_write_is_under_way() {
     let asked = sink.asked.get();
 
     conn.execute_batch("BEGIN; INSERT INTO t SELECT zeroblob(3000) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < 200) SELECT n FROM c);").unwrap();
-    assert!(vfs.file_bytes(MAIN_FILE).unwrap().len() > 100 * PAGE_SIZE, "the cache spilled");
-    assert!(vfs.take_batch().is_none(), "no batch in the middle of a transaction");
+    assert!(
+        vfs.file_bytes(MAIN_FILE).unwrap().len() > 100 * PAGE_SIZE,
+        "the cache spilled"
+    );
+    assert!(
+        vfs.take_batch().is_none(),
+        "no batch in the middle of a transaction"
+    );
     assert_eq!(sink.asked.get(), asked, "nor is one asked for");
     conn.execute_batch("ROLLBACK").unwrap();
     if let Some(b) = vfs.take_batch() {
@@ -245,10 +281,16 @@ fn nothing_is_handed_over_while_a_write_is_under_way() {
     let mut bytes = image.bytes(MAIN_FILE);
     let len = bytes.len();
     let mut check = check;
-    check.deserialize_read_exact("main", bytes.as_mut_slice() as &[u8], len, true).unwrap();
-    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    check
+        .deserialize_read_exact("main", bytes.as_mut_slice() as &[u8], len, true)
+        .unwrap();
+    let ok: String = check
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
-    let rows: i64 = check.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+    let rows: i64 = check
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(rows, 1, "the rolled-back rows are not in the stored image");
 }
 
@@ -259,16 +301,30 @@ fn a_batch_the_storage_refused_goes_again_with_the_next_write() {
     seeded(&p.store);
     let v = p.store.start_visit(&new_visit(), t0()).unwrap();
     flush(&p, &mut image);
-    assert!(p.vfs.durable().now_or_never().unwrap().is_ok(), "nothing pending");
+    assert!(
+        p.vfs.durable().now_or_never().unwrap().is_ok(),
+        "nothing pending"
+    );
 
-    p.store.set_answer(v.id, "clean", &AnswerValue::Yes, t0()).unwrap();
+    p.store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
     let mut waiting = Box::pin(p.vfs.durable());
-    assert!((&mut waiting).now_or_never().is_none(), "not durable before the batch lands");
+    assert!(
+        (&mut waiting).now_or_never().is_none(),
+        "not durable before the batch lands"
+    );
     let refused = p.vfs.take_batch().unwrap();
-    p.vfs.finished(refused.seq, Err("QuotaExceededError".into()));
-    assert_eq!(waiting.now_or_never(), Some(Err("QuotaExceededError".into())));
+    p.vfs
+        .finished(refused.seq, Err("QuotaExceededError".into()));
+    assert_eq!(
+        waiting.now_or_never(),
+        Some(Err("QuotaExceededError".into()))
+    );
 
-    p.store.set_answer(v.id, "polite", &AnswerValue::Scale(3), t0()).unwrap();
+    p.store
+        .set_answer(v.id, "polite", &AnswerValue::Scale(3), t0())
+        .unwrap();
     let waiting = p.vfs.durable();
     let batch = p.vfs.take_batch().unwrap();
     assert!(batch.page_count() >= refused.page_count());
@@ -290,14 +346,25 @@ fn writes_to_answers_and_photos_before_a_flush_land_in_one_batch() {
     let v = p.store.start_visit(&new_visit(), t0()).unwrap();
     flush(&p, &mut image);
     let asked = p.sink.asked.get();
-    p.store.add_photo(v.id, "clean", "a.jpg", &jpeg(10_000, 1), t0()).unwrap();
-    assert_eq!(p.sink.asked.get(), asked + 1, "a flush asked for, after the commit");
-    p.store.set_answer(v.id, "clean", &AnswerValue::Yes, t0()).unwrap();
+    p.store
+        .add_photo(v.id, "clean", "a.jpg", &jpeg(10_000, 1), t0())
+        .unwrap();
+    assert_eq!(
+        p.sink.asked.get(),
+        asked + 1,
+        "a flush asked for, after the commit"
+    );
+    p.store
+        .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
+        .unwrap();
     assert_eq!(p.sink.asked.get(), asked + 1, "and not again before it ran");
     let batch = p.vfs.take_batch().unwrap();
     let files: Vec<_> = batch.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(files, vec![MAIN_FILE, MEDIA_FILE]);
-    assert!(p.vfs.take_batch().is_none(), "one batch in flight at a time");
+    assert!(
+        p.vfs.take_batch().is_none(),
+        "one batch in flight at a time"
+    );
     p.vfs.finished(batch.seq, Ok(()));
     assert!(p.vfs.is_durable());
 }

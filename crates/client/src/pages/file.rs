@@ -72,7 +72,11 @@ impl PagedFile {
     }
 
     /// Writes at `offset`, growing the file as needed, and marks the pages touched.
-    pub(crate) fn write(&mut self, buf: &[u8], offset: u64) -> Result<(), std::collections::TryReserveError> {
+    pub(crate) fn write(
+        &mut self,
+        buf: &[u8],
+        offset: u64,
+    ) -> Result<(), std::collections::TryReserveError> {
         let end = offset + buf.len() as u64;
         let needed = page_count(end);
         if needed > self.pages.len() {

@@ -220,7 +220,8 @@ impl PageVfs {
                         file.dirty.extend(indices);
                         file.resized = true;
                         let size = file.size();
-                        file.dirty.retain(|&i| u64::from(i) * (PAGE_SIZE as u64) < size);
+                        file.dirty
+                            .retain(|&i| u64::from(i) * (PAGE_SIZE as u64) < size);
                     }
                 }
             }
@@ -237,7 +238,7 @@ impl PageVfs {
 
     /// Resolves when every write committed so far is stored, or with the storage's error
     /// if the batch that carried one failed.
-    pub fn durable(&self) -> impl Future<Output = Result<(), String>> + 'static {
+    pub fn durable(&self) -> impl Future<Output = Result<(), String>> + use<> {
         let rx = {
             let mut state = self.0.borrow_mut();
             let target = state.committed;

@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rsqlite_vfs::{
-    AccessMode, FileKind, LockLevel, OpenAccess, OpenOptions, OpenRequest, OpenedFile,
-    OsCallback, RegisterVfsError, SQLiteIoMethods, SQLiteVfs, SyncOptions, VfsError,
-    VfsErrorCode, VfsFile, VfsResult, VfsStore, register_vfs,
+    AccessMode, FileKind, LockLevel, OpenAccess, OpenOptions, OpenRequest, OpenedFile, OsCallback,
+    RegisterVfsError, SQLiteIoMethods, SQLiteVfs, SyncOptions, VfsError, VfsErrorCode, VfsFile,
+    VfsResult, VfsStore, register_vfs,
 };
 
 use super::file::PagedFile;
@@ -31,7 +31,10 @@ pub(super) struct Handle {
 impl Handle {
     fn writable(&self) -> VfsResult<()> {
         if self.read_only {
-            return Err(VfsError::new(VfsErrorCode::ReadOnly, "file is read-only".into()));
+            return Err(VfsError::new(
+                VfsErrorCode::ReadOnly,
+                "file is read-only".into(),
+            ));
         }
         Ok(())
     }
@@ -63,7 +66,10 @@ impl VfsFile for Handle {
     fn write(&mut self, buf: &[u8], offset: u64) -> VfsResult<()> {
         self.writable()?;
         self.file.borrow_mut().write(buf, offset).map_err(|_| {
-            VfsError::new(VfsErrorCode::NoMemory, "no memory for the file's pages".into())
+            VfsError::new(
+                VfsErrorCode::NoMemory,
+                "no memory for the file's pages".into(),
+            )
         })?;
         self.touched();
         Ok(())
@@ -261,7 +267,9 @@ impl OsCallback for NativeOs {
         // Only names temporary files here; a hash of the clock is random enough for that.
         use std::hash::{BuildHasher, RandomState};
         for chunk in buf.chunks_mut(8) {
-            let n = RandomState::new().hash_one(std::time::Instant::now()).to_le_bytes();
+            let n = RandomState::new()
+                .hash_one(std::time::Instant::now())
+                .to_le_bytes();
             chunk.copy_from_slice(&n[..chunk.len()]);
         }
         buf.len()

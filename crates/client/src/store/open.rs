@@ -62,9 +62,8 @@ impl Store {
             path: shown.clone(),
             source,
         };
-        let conn =
-            Connection::open_with_flags_and_vfs(pages::MAIN_FILE, OpenFlags::default(), vfs)
-                .map_err(open_err)?;
+        let conn = Connection::open_with_flags_and_vfs(pages::MAIN_FILE, OpenFlags::default(), vfs)
+            .map_err(open_err)?;
         // Journal mode first, before anything could write a page.
         schema::configure_paged(&conn, "main").map_err(open_err)?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
