@@ -87,6 +87,15 @@ fn flush(p: &Paged, image: &mut Image) -> usize {
     batch.page_count()
 }
 
+/// A fresh store holding the test checklist and a visit just started, all stored.
+fn started(image: &mut Image) -> (Paged, zakupka_core::Visit) {
+    let p = open(image);
+    seeded(&p.store);
+    let v = p.store.start_visit(&new_visit(), t0()).unwrap();
+    flush(&p, image);
+    (p, v)
+}
+
 fn checklist() -> Template {
     parse_template(
         "checklist.toml",
@@ -210,9 +219,7 @@ fn a_store_reopened_from_its_stored_pages_holds_the_same_data() {
 #[test]
 fn a_rolled_back_write_leaves_the_stored_image_as_it_was() {
     let mut image = Image::default();
-    let p = open(&image);
-    seeded(&p.store);
-    let v = p.store.start_visit(&new_visit(), t0()).unwrap();
+    let (p, v) = started(&mut image);
     p.store
         .set_answer(v.id, "clean", &AnswerValue::Yes, t0())
         .unwrap();
@@ -297,10 +304,7 @@ fn nothing_is_handed_over_while_a_write_is_under_way() {
 #[test]
 fn a_batch_the_storage_refused_goes_again_with_the_next_write() {
     let mut image = Image::default();
-    let p = open(&image);
-    seeded(&p.store);
-    let v = p.store.start_visit(&new_visit(), t0()).unwrap();
-    flush(&p, &mut image);
+    let (p, v) = started(&mut image);
     assert!(
         p.vfs.durable().now_or_never().unwrap().is_ok(),
         "nothing pending"
@@ -341,10 +345,7 @@ fn a_batch_the_storage_refused_goes_again_with_the_next_write() {
 #[test]
 fn writes_to_answers_and_photos_before_a_flush_land_in_one_batch() {
     let mut image = Image::default();
-    let p = open(&image);
-    seeded(&p.store);
-    let v = p.store.start_visit(&new_visit(), t0()).unwrap();
-    flush(&p, &mut image);
+    let (p, v) = started(&mut image);
     let asked = p.sink.asked.get();
     p.store
         .add_photo(v.id, "clean", "a.jpg", &jpeg(10_000, 1), t0())
