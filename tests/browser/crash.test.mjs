@@ -284,5 +284,5 @@ test(`the browser killed ${ROUNDS} times mid-visit loses nothing it confirmed`, 
   }
   console.log(`crash test: ${steps} steps; confirmed ${confirmed.answers.size} answers, ${confirmed.comments.size} comments, `
     + `${confirmed.photos.size} photos, ${confirmed.submitted.size} submitted visits; stored ${last.visits} visits, ${last.answers} answers`);
-  assert.ok(confirmed.answers.size > ROUNDS, 'the rounds got work done');
+  assert.ok(confirmed.answers.size > ROUNDS / 2, 'the rounds got work done');
 });

@@ -1,7 +1,8 @@
 //! The pages in IndexedDB: database 'zakupka', object store 'pages' (key [file, page
 //! index], value the page's bytes) and 'files' (key file, value { size }). Version 1 of the
 //! database held object store 'snapshots' (whole SQLite images under 'main' and 'media');
-//! it is kept so that a browser of that release is migrated at its first open.
+//! it is kept so that a browser of that release is migrated at its first open. Object
+//! store 'meta' holds the owner mark of a tab opened without a Web Lock.
 
 use std::collections::BTreeMap;
 
@@ -13,9 +14,13 @@ use crate::pages::{Batch, MAIN_FILE, MEDIA_FILE, PAGE_SIZE};
 const NAME = 'zakupka';
 const VERSION = 2;
 const PAGE = 4096;
-const ALL = ['snapshots', 'pages', 'files'];
+const ALL = ['snapshots', 'pages', 'files', 'meta'];
 let opened = null;
 let handle = null;
+// Set where no Web Lock keeps a second tab out: this tab's mark, stored at open as the
+// store's owner. A batch whose tab is no longer the owner is refused, so two tabs can
+// never mix their pages into one file; the older tab's writes fail visibly instead.
+let owner = null;
 function db() {
   if (!opened) {
     opened = new Promise((resolve, reject) => {
@@ -45,7 +50,7 @@ function done(tx) {
 // Every stored file and page, and the old release's snapshots if there are still any.
 // With `migrate`, those snapshots become pages and are deleted in this same transaction,
 // so there is never a moment with both or neither.
-export async function idb_load(migrate) {
+export async function idb_load(migrate, token) {
   const d = await db();
   const tx = d.transaction(ALL, migrate ? 'readwrite' : 'readonly', { durability: 'strict' });
   const [files, pages, snaps] = [tx.objectStore('files'), tx.objectStore('pages'), tx.objectStore('snapshots')];
@@ -56,6 +61,7 @@ export async function idb_load(migrate) {
     pages.getAllKeys().onsuccess = (e) => { out.keys = e.target.result; };
     pages.getAll().onsuccess = (e) => { out.values = e.target.result; };
   };
+  if (token) tx.objectStore('meta').put(token, 'owner');
   const count = files.count();
   count.onsuccess = () => {
     if (count.result > 0) { readAll(); return; }
@@ -79,24 +85,46 @@ export async function idb_load(migrate) {
     };
   };
   await done(tx);
+  owner = token || null;
   return out;
 }
 // One batch, all or nothing: `entries` is [file, size, [[index, bytes], ...]] per file.
 // Called in the microtask after a write, so the transaction is created before anything
 // else runs, and batches land in the order they were made.
 export function idb_write(entries) {
-  if (!handle) return Promise.reject(new Error('IndexedDB is not open'));
-  const tx = handle.transaction(['pages', 'files'], 'readwrite', { durability: 'strict' });
-  const [files, pages] = [tx.objectStore('files'), tx.objectStore('pages')];
-  for (const [file, size, changed] of entries) {
-    files.put({ size }, file);
-    pages.delete(IDBKeyRange.bound([file, Math.ceil(size / PAGE)], [file, Infinity]));
-    for (const [index, bytes] of changed) pages.put(bytes, [file, index]);
+  let tx;
+  try {
+    if (!handle) throw new Error('IndexedDB is not open');
+    tx = handle.transaction(['pages', 'files', 'meta'], 'readwrite', { durability: 'strict' });
+  } catch (e) {
+    return Promise.reject(e);
   }
-  // Commit now rather than when the puts' results reach this thread: after a tap the
-  // browser delivers those only after the next frame, and the commit would wait for them.
-  if (tx.commit) tx.commit();
-  return done(tx);
+  const [files, pages] = [tx.objectStore('files'), tx.objectStore('pages')];
+  let taken = false;
+  const put = () => {
+    for (const [file, size, changed] of entries) {
+      files.put({ size }, file);
+      pages.delete(IDBKeyRange.bound([file, Math.ceil(size / PAGE)], [file, Infinity]));
+      for (const [index, bytes] of changed) pages.put(bytes, [file, index]);
+    }
+    // Commit now rather than when the puts' results reach this thread: after a tap the
+    // browser delivers those only after the next frame, and the commit would wait.
+    if (tx.commit) tx.commit();
+  };
+  if (owner) {
+    const mark = owner;
+    const get = tx.objectStore('meta').get('owner');
+    get.onsuccess = () => {
+      if (get.result === mark) { put(); return; }
+      taken = true;
+      tx.abort();
+    };
+  } else {
+    put();
+  }
+  return done(tx).catch((e) => {
+    throw taken ? new Error('the store was opened in another tab') : e;
+  });
 }
 export async function idb_clear() {
   const d = await db();
@@ -107,7 +135,7 @@ export async function idb_clear() {
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
-    async fn idb_load(migrate: bool) -> Result<JsValue, JsValue>;
+    async fn idb_load(migrate: bool, token: Option<String>) -> Result<JsValue, JsValue>;
     // Not `async`: the transaction must be created when this is called, not when a future
     // is first polled.
     fn idb_write(entries: js_sys::Array) -> js_sys::Promise;
@@ -134,9 +162,10 @@ fn bytes(value: &JsValue) -> Option<Vec<u8>> {
     (!value.is_null() && !value.is_undefined()).then(|| js_sys::Uint8Array::new(value).to_vec())
 }
 
-/// Reads everything kept; with `migrate`, first moves old snapshots into pages.
-pub(crate) async fn load(migrate: bool) -> Result<Stored, String> {
-    let out = idb_load(migrate).await.map_err(super::js_err)?;
+/// Reads everything kept; with `migrate`, first moves old snapshots into pages. With
+/// `owner`, this tab becomes the store's only writer (where no Web Lock guards it).
+pub(crate) async fn load(migrate: bool, owner: Option<String>) -> Result<Stored, String> {
+    let out = idb_load(migrate, owner).await.map_err(super::js_err)?;
     let names = js_sys::Array::from(&field(&out, "names")?);
     let sizes = js_sys::Array::from(&field(&out, "sizes")?);
     let mut files = BTreeMap::new();

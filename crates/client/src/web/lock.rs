@@ -67,18 +67,30 @@ pub enum Claim {
     Unsupported,
 }
 
+thread_local! {
+    static HELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this tab holds the Web Lock (else the store fences other tabs off itself).
+pub(crate) fn held() -> bool {
+    HELD.with(|h| h.get())
+}
+
 /// Takes the store for this tab if no other tab holds it; never waits for one.
 pub async fn claim() -> Result<Claim, String> {
     let answer = lock_claim().await.map_err(super::js_err)?;
-    Ok(match answer.as_string().as_deref() {
+    let claim = match answer.as_string().as_deref() {
         Some("held") => Claim::Held,
         Some("elsewhere") => Claim::Elsewhere,
         _ => Claim::Unsupported,
-    })
+    };
+    HELD.with(|h| h.set(claim == Claim::Held));
+    Ok(claim)
 }
 
 /// Resolves once the tab holding the store has closed and this tab holds it instead.
 pub async fn claim_when_free() -> Result<(), String> {
     lock_wait().await.map_err(super::js_err)?;
+    HELD.with(|h| h.set(true));
     Ok(())
 }

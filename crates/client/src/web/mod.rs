@@ -77,7 +77,9 @@ pub enum OpenError {
 /// Loads the stored pages (migrating the earlier release's snapshots) and opens the store
 /// on them. Called again after the user started over, on the same registered VFS.
 pub async fn open() -> Result<Store, OpenError> {
-    let stored = idb::load(true).await.map_err(OpenError::Storage)?;
+    // Without the Web Lock, a mark of this tab fences off any other tab's batches.
+    let owner = (!lock::held()).then(|| uuid::Uuid::now_v7().to_string());
+    let stored = idb::load(true, owner).await.map_err(OpenError::Storage)?;
     let vfs = match vfs() {
         Some(vfs) => vfs,
         None => {
@@ -108,7 +110,7 @@ pub fn durable() -> impl Future<Output = Result<(), String>> + 'static {
 /// The main and photos databases exactly as the browser keeps them, to offer as downloads
 /// when they do not open.
 pub async fn stored_images() -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), String> {
-    Ok(idb::images(&idb::load(false).await?))
+    Ok(idb::images(&idb::load(false, None).await?))
 }
 
 /// Forgets what the browser kept (pages and any old snapshots). Only offered after the
