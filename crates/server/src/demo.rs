@@ -23,18 +23,23 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("supervisor", Role::Supervisor),
 ];
 
+/// `--demo` on an address other machines reach, without `--demo-on-network`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--demo creates users whose password is `{DEMO_PASSWORD}`: it serves only this machine \
+     (127.0.0.1 or [::1]), not {0}. To show it on a network anyway, add --demo-on-network: \
+     anyone who can reach {0} can then sign in as a supervisor"
+)]
+pub struct DemoOnNetwork(pub std::net::SocketAddr);
+
 /// Whether the demo may serve `listen`: on loopback only, unless `on_network` was asked for
 /// (then the caller prints a warning): its users' password is printed in the README, so on
 /// a network anyone could sign in as a supervisor.
-pub fn allowed_on(listen: std::net::SocketAddr, on_network: bool) -> Result<(), String> {
+pub fn allowed_on(listen: std::net::SocketAddr, on_network: bool) -> Result<(), DemoOnNetwork> {
     if listen.ip().is_loopback() || on_network {
         Ok(())
     } else {
-        Err(format!(
-            "--demo creates users whose password is `{DEMO_PASSWORD}`: it serves only this \
-             machine (127.0.0.1 or [::1]), not {listen}. To show it on a network anyway, add \
-             --demo-on-network: anyone who can reach {listen} can then sign in as a supervisor"
-        ))
+        Err(DemoOnNetwork(listen))
     }
 }
 

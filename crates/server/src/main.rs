@@ -146,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
             demo_on_network,
         } => {
             if with_demo {
-                demo::allowed_on(listen, demo_on_network).map_err(anyhow::Error::msg)?;
+                demo::allowed_on(listen, demo_on_network)?;
                 if !listen.ip().is_loopback() {
                     tracing::warn!(
                         "--demo-on-network: the demo users (password `{}`) can sign in from any machine that reaches {listen}",
