@@ -3,7 +3,7 @@
 // on the device (the token is forgotten there at once) and the server is told nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { phone, startServer } from './harness.mjs';
+import { phone, startServer, toHome } from './harness.mjs';
 
 let server, browser, context, page;
 
@@ -19,8 +19,7 @@ after(async () => {
 
 /** Signs in through the account screen; returns the token the server gave the app. */
 async function signIn(login) {
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid="home"]');
+  await toHome(page, server.url);
   await page.click('[data-testid="to-account"]');
   await page.fill('[data-testid="login"]', login);
   await page.fill('[data-testid="password"]', 'demo');
@@ -55,8 +54,7 @@ test('offline, «Выйти» still signs out on the device', async () => {
   await context.setOffline(false);
   // The device forgot the token; the server never heard, so it stays valid there until it
   // expires or `zakupka-server user revoke` revokes it.
-  await page.reload();
-  await page.waitForSelector('[data-testid="home"]');
+  await toHome(page, server.url);
   await page.click('[data-testid="to-account"]');
   await page.waitForSelector('[data-testid="sign-in"]');
   assert.equal((await server.api('GET', '/pull', token)).status, 200);
