@@ -166,6 +166,14 @@ ALTER TABLE visits ADD COLUMN time_flags TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX visits_by_finish ON visits (finished_at, office_id, score, id, revision);
 CREATE INDEX reviews_current ON reviews (visit_id, revision, state);
 "#,
+    r#"
+-- What the photo's original file said of itself (EXIF), as the device read it before
+-- downscaling and stripping it: the camera's local time, and its position in degrees.
+-- Evidence for review; NULL where the device found none or predates the fields.
+ALTER TABLE visit_photos ADD COLUMN taken_at TEXT;
+ALTER TABLE visit_photos ADD COLUMN latitude REAL;
+ALTER TABLE visit_photos ADD COLUMN longitude REAL;
+"#,
 ];
 
 /// Pages the WAL may grow to before the writer checkpoints it itself, in its commits (a
