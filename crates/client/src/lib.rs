@@ -6,6 +6,7 @@
 
 pub mod api;
 mod error;
+pub mod evidence;
 mod schema;
 mod store;
 pub mod sync;
@@ -15,6 +16,7 @@ pub mod web;
 pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
-    LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, PushOutcome,
-    ReviewNotes, Store, SyncState, VisitSummary, plan_incoming,
+    DEFAULT_PHOTO_RETENTION_DAYS, LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit,
+    OutboxEntry, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitSummary,
+    plan_incoming,
 };

@@ -26,6 +26,6 @@ pub use template::{
     Template,
 };
 pub use visit::{
-    Answer, AnswerValue, GeoPoint, InvalidVisit, ItemChange, PhotoRef, TimeFlag, Visit, VisitStatus, changes,
-    photo_type,
+    Answer, AnswerValue, GeoPoint, InvalidVisit, ItemChange, PhotoRef, TimeFlag, Visit,
+    VisitStatus, changes, photo_type,
 };

@@ -318,4 +318,3 @@ fn parse_item(ctx: &Ctx, ri: RawItem) -> Result<Item, SeedError> {
 /// Sides a checklist may ask photos to be kept at: small enough still to read, and no
 /// larger than a phone camera's own.
 const PHOTO_SIDES: std::ops::RangeInclusive<u32> = 256..=8192;
-

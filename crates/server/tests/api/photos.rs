@@ -214,21 +214,26 @@ async fn a_photos_evidence_is_stored_with_the_visit() {
         .iter_mut()
         .find_map(|(item, a)| Some((item.clone(), a.photos.first_mut()?)))
         .unwrap();
-    photo.taken_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 3)
-        .and_then(|d| d.and_hms_opt(10, 15, 42));
+    photo.taken_at =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 3).and_then(|d| d.and_hms_opt(10, 15, 42));
     photo.position = zakupka_core::GeoPoint::new(55.75, 37.62);
     let sha = photo.sha256.clone();
     let mut far = visit.clone();
     s.push_ok(&token, &visit).await;
     let id = visit.id.to_string();
-    let row = s
-        .db
-        .blocking(move |c| {
+    let row =
+        s.db.blocking(move |c| {
             Ok(c.query_row(
                 "SELECT taken_at, latitude, longitude FROM visit_photos
                  WHERE visit_id = ?1 AND item_id = ?2 AND sha256 = ?3",
                 [id, item, sha],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?, r.get::<_, f64>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, f64>(2)?,
+                    ))
+                },
             )?)
         })
         .unwrap();
