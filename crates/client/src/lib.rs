@@ -12,11 +12,13 @@ mod store;
 pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+#[cfg(target_arch = "wasm32")]
+pub mod web_photos;
 
 pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
-    DEFAULT_PHOTO_RETENTION_DAYS, LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit,
-    OutboxEntry, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitSummary,
+    DEFAULT_PHOTO_RETENTION_DAYS, Expired, LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM,
+    NewVisit, OutboxEntry, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitSummary,
     plan_incoming,
 };

@@ -150,10 +150,11 @@ fn photos_of_a_decided_visit_leave_the_device_after_the_retention_time() {
     store.photo_uploaded(&r, t0()).unwrap();
 
     assert_eq!(store.photo_retention_days().unwrap(), 30);
-    assert!(store.expire_photos(later(29)).unwrap().is_empty());
+    assert_eq!(store.expire_photos(later(29)).unwrap().rows, 0);
     assert!(store.photo(&a).unwrap().is_some(), "not yet: 29 days");
     // Their bytes were in rows, so no Blob is left to delete.
-    assert!(store.expire_photos(later(31)).unwrap().is_empty());
+    let expired = store.expire_photos(later(31)).unwrap();
+    assert_eq!((expired.rows, expired.blobs.len()), (2, 0));
     for sha in [&a, &r] {
         assert_eq!(store.photo(sha).unwrap(), None);
         assert_eq!(store.photo_kept(sha).unwrap(), Some(PhotoKept::Server));
@@ -187,7 +188,7 @@ fn nothing_the_server_has_not_acknowledged_or_decided_is_ever_removed() {
         .add_photo(draft.id, "clean", "a.jpg", &jpeg(1000, 2), t0())
         .unwrap();
 
-    store.expire_photos(later(365)).unwrap();
+    assert_eq!(store.expire_photos(later(365)).unwrap().rows, 0);
     for sha in [&u, &w, &t] {
         assert!(store.photo(sha).unwrap().is_some(), "{sha} stays");
     }
@@ -229,7 +230,8 @@ fn a_blob_is_deleted_only_when_no_kept_row_needs_it() {
     store
         .add_kept_photo(draft.id, "clean", &photo, later(40))
         .unwrap();
-    assert!(store.expire_photos(later(41)).unwrap().is_empty());
+    let expired = store.expire_photos(later(41)).unwrap();
+    assert_eq!((expired.rows, expired.blobs.len()), (1, 0));
     assert_eq!(
         store.photo_kept(&photo.sha256).unwrap(),
         Some(PhotoKept::Blob)

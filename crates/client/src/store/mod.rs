@@ -32,7 +32,7 @@ use crate::StoreError;
 pub use assignments::LocalAssignment;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
-pub use retention::DEFAULT_PHOTO_RETENTION_DAYS;
+pub use retention::{DEFAULT_PHOTO_RETENTION_DAYS, Expired};
 use rows::ts;
 use templates::ParsedTemplate;
 

@@ -16,6 +16,15 @@ use crate::StoreError;
 pub const DEFAULT_PHOTO_RETENTION_DAYS: u32 = 30;
 const RETENTION_KEY: &str = "photo_retention_days";
 
+/// What [`Store::expire_photos`] removed.
+#[derive(Debug, Default, PartialEq)]
+pub struct Expired {
+    /// Photo rows whose bytes are now only on the server.
+    pub rows: usize,
+    /// Photos no row keeps outside SQLite any more: their Blobs are to be deleted.
+    pub blobs: Vec<String>,
+}
+
 impl Store {
     /// The server answered a push of `visit_id` asking for only `missing`: it holds every
     /// other photo of the visit.
@@ -61,9 +70,10 @@ impl Store {
     /// Removes from the device the bytes of photos of visits the server has approved or
     /// rejected, started more than the retention setting before `now`, that the server has
     /// said it holds; their rows stay, so the visit still lists them (shown from the
-    /// server). Answers the photos now kept nowhere on the device, whose Blobs the browser
-    /// is to delete. Nothing the server has not acknowledged is ever removed.
-    pub fn expire_photos(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    /// server). Answers how many rows changed and the photos now kept nowhere on the
+    /// device, whose Blobs the browser is to delete. Nothing the server has not acknowledged
+    /// is ever removed.
+    pub fn expire_photos(&self, now: DateTime<Utc>) -> Result<Expired, StoreError> {
         let before = now - Duration::days(self.photo_retention_days()?.into());
         let tx = self.tx()?;
         let expired: Vec<(i64, String, String)> = tx
@@ -78,6 +88,7 @@ impl Store {
             )?
             .query_map([ts(before)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
+        let rows = expired.len();
         let mut gone = BTreeSet::new();
         for (rowid, sha, kept) in expired {
             tx.execute(
@@ -99,7 +110,7 @@ impl Store {
             .unwrap_or(true)
         });
         tx.commit()?;
-        Ok(gone)
+        Ok(Expired { rows, blobs: gone })
     }
 
     /// Photos whose bytes are still in their rows (a browser store from before Blobs).
