@@ -29,10 +29,21 @@ pub enum PhotoSource {
 }
 
 impl AppState {
-    /// Attaches a photo whose bytes the caller has (desktop, mobile).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn add_photo(&self, visit: Uuid, item: &str, name: &str, bytes: &[u8]) {
-        self.write(true, |s| s.add_photo(visit, item, name, bytes, Utc::now()));
+    /// Attaches a photo whose original the caller has (desktop, mobile): stored downscaled
+    /// as the browser stores it, with the evidence of the original's EXIF. A photo the
+    /// decoder cannot read (an unusual WebP) is kept as it came.
+    #[cfg(any(feature = "desktop", feature = "mobile"))]
+    pub fn add_photo(&self, visit: Uuid, item: &str, name: &str, original: &[u8]) {
+        let found = zakupka_client::evidence::read(original);
+        let side = self
+            .read(|s| s.photo_side(visit, item))
+            .unwrap_or(zakupka_core::DEFAULT_PHOTO_MAX_SIDE);
+        let small = zakupka_core::photo_type(original)
+            .and_then(|_| zakupka_client::downscale::downscale(original, side).ok());
+        let bytes = small.as_deref().unwrap_or(original);
+        self.write(true, |s| {
+            s.add_photo_with(visit, item, name, bytes, found, Utc::now())
+        });
     }
 
     pub fn remove_photo(&self, visit: Uuid, item: &str, sha256: &str) {

@@ -5,6 +5,8 @@
 //! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
 
 pub mod api;
+#[cfg(all(feature = "downscale", not(target_arch = "wasm32")))]
+pub mod downscale;
 mod error;
 pub mod evidence;
 mod schema;

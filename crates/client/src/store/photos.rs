@@ -62,6 +62,20 @@ impl Store {
         bytes: &[u8],
         now: DateTime<Utc>,
     ) -> Result<PhotoRef, StoreError> {
+        self.add_photo_with(visit_id, item_id, name, bytes, evidence::read(bytes), now)
+    }
+
+    /// [`Store::add_photo`] of a photo made from an original (downscaled, its EXIF gone),
+    /// with the evidence read from the original.
+    pub fn add_photo_with(
+        &self,
+        visit_id: Uuid,
+        item_id: &str,
+        name: &str,
+        bytes: &[u8],
+        found: evidence::Evidence,
+        now: DateTime<Utc>,
+    ) -> Result<PhotoRef, StoreError> {
         if bytes.len() > MAX_PHOTO_BYTES {
             return Err(StoreError::PhotoTooLarge {
                 size: bytes.len(),
@@ -71,7 +85,6 @@ impl Store {
         let mime = photo_type(bytes)
             .ok_or_else(|| StoreError::UnsupportedPhoto(name.to_owned()))?
             .to_owned();
-        let found = evidence::read(bytes);
         let photo = PhotoRef {
             sha256: format!("{:x}", Sha256::digest(bytes)),
             mime,
