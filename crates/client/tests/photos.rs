@@ -174,7 +174,7 @@ fn nothing_the_server_has_not_acknowledged_or_decided_is_ever_removed() {
     let (unsent, u) = visit_with_photo(&store, 1);
     review(&store, unsent, ReviewState::Approved);
     store
-        .photos_acknowledged(unsent, &[u.clone()], t0())
+        .photos_acknowledged(unsent, std::slice::from_ref(&u), t0())
         .unwrap();
     // The server holds the photo, but has not decided: submitted, then returned.
     let (waiting, w) = visit_with_photo(&store, 2);
