@@ -296,6 +296,9 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
             for p in photos.iter() {
                 figure { key: "{p.sha256}", "data-sha256": "{p.sha256}",
                     PhotoImage { sha256: p.sha256.clone() }
+                    if let Some(text) = evidence(p) {
+                        figcaption { class: "muted", "data-testid": "photo-evidence", "{text}" }
+                    }
                     button { class: "ghost",
                         onclick: { let (item, sha) = (item_id.clone(), p.sha256.clone()); move |_| state.remove_photo(visit_id, &item, &sha) },
                         "{i18n::REMOVE.get(lang)}"
@@ -314,6 +317,16 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
                 }
             }
         }
+    }
+}
+
+/// When and where the camera says it took the photo, as its EXIF had it.
+fn evidence(p: &zakupka_core::PhotoRef) -> Option<String> {
+    let time = p.taken_at.map(|t| t.format("%d.%m.%Y %H:%M").to_string());
+    let place = p.position.map(|g| format!("{:.5}, {:.5}", g.lat, g.lon));
+    match (time, place) {
+        (None, None) => None,
+        (t, g) => Some([t, g].into_iter().flatten().collect::<Vec<_>>().join(" · ")),
     }
 }
 
