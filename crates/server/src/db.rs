@@ -184,6 +184,14 @@ CREATE TABLE login_failures (
 CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 CREATE INDEX tokens_by_login ON tokens (login);
 "#,
+    r#"
+-- What the photo's original file said of itself (EXIF), as the device read it before
+-- downscaling and stripping it: the camera's local time, and its position in degrees.
+-- Evidence for review; NULL where the device found none or predates the fields.
+ALTER TABLE visit_photos ADD COLUMN taken_at TEXT;
+ALTER TABLE visit_photos ADD COLUMN latitude REAL;
+ALTER TABLE visit_photos ADD COLUMN longitude REAL;
+"#,
 ];
 
 /// Pages the WAL may grow to before the writer checkpoints it itself, in its commits (a
