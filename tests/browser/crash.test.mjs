@@ -149,7 +149,23 @@ const want = () => ({
 });
 
 const SCREENS = '[data-testid="home"], [data-testid="start"], [data-testid="checklist"], [data-testid="summary"]';
-const saved = (page) => page.waitForSelector('[data-testid="save-state"].saved');
+/** Does `action` and waits for the «Сохраняется» → «Сохранено» it causes. A «Сохранено»
+ *  already on screen is an earlier write's, and the change's re-render may come after the
+ *  action returns, so the watch is armed first. */
+async function saved(page, action) {
+  await page.evaluate(() => {
+    window.__saves = 0;
+    window.__saving = false;
+    window.__watch ??= new MutationObserver(() => {
+      const mark = document.querySelector('[data-testid="save-state"]');
+      if (mark?.classList.contains('saving')) window.__saving = true;
+      else if (window.__saving && mark?.classList.contains('saved')) { window.__saving = false; window.__saves += 1; }
+    });
+    window.__watch.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+  await action();
+  await page.waitForFunction(() => window.__saves > 0);
+}
 
 /** One step of an auditor's visit from whatever screen the app shows. */
 async function step(page, round, n) {
@@ -169,10 +185,9 @@ async function step(page, round, n) {
   if (await page.$('[data-testid="summary"]')) {
     await page.waitForSelector('[data-testid="missing-none"]');
     await page.click('[data-testid="submit"]');
-    await page.click('[data-testid="confirm-submit"]');
+    await saved(page, () => page.click('[data-testid="confirm-submit"]'));
     const row = await page.waitForSelector('[data-testid="submitted"] [data-visit]');
     const visits = await page.$$eval('[data-testid="submitted"] [data-visit]', (rows) => rows.map((r) => r.dataset.visit));
-    await saved(page);
     for (const v of visits) confirmed.submitted.add(v);
     return row;
   }
@@ -194,38 +209,39 @@ async function step(page, round, n) {
   // A photo on the first item of a visit that takes one, a comment on every third item.
   if ((await card.$('.photo-add')) && !confirmed.photos.has(`${visit}|first`)) {
     const before = (await page.$$(`${sel} .photos img`)).length;
-    await page.setInputFiles(`${sel} input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG });
+    await saved(page, () => page.setInputFiles(`${sel} input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG }));
     await page.waitForFunction(([s, b]) => document.querySelectorAll(`${s} .photos img`).length > b, [sel, before]);
-    await saved(page);
     confirmed.photos.set(`${visit}|first`, { visit, item, count: before + 1 });
   }
   if (n % 3 === 0 && (await card.$('button[aria-expanded]'))) {
     if (!(await card.$('textarea.comment'))) await page.click(`${sel} button[aria-expanded]`);
     const text = `замечание ${round}.${n}`;
-    await page.fill(`${sel} textarea.comment`, text);
-    await saved(page);
+    await saved(page, () => page.fill(`${sel} textarea.comment`, text));
     confirmed.comments.set(`${visit}|${item}`, { visit, item, text });
   }
   let value;
+  let answer;
   if (await card.$('button[data-value="yes"]')) {
     value = n % 4 === 3 ? 'no' : 'yes';
-    await page.click(`${sel} button[data-value="${value}"]`);
+    answer = () => page.click(`${sel} button[data-value="${value}"]`);
   } else if (await card.$('button[data-value="4"]')) {
     value = '4';
-    await page.click(`${sel} button[data-value="4"]`);
+    answer = () => page.click(`${sel} button[data-value="4"]`);
   } else if (await card.$('input[data-testid="number"]')) {
     value = '18';
-    await page.focus(`${sel} input[data-testid="number"]`);
-    await page.keyboard.type(value);
-    await page.keyboard.press('Enter');
-    await page.$eval(`${sel} input[data-testid="number"]`, (e) => e.blur());
+    answer = async () => {
+      await page.focus(`${sel} input[data-testid="number"]`);
+      await page.keyboard.type(value);
+      await page.keyboard.press('Enter');
+      await page.$eval(`${sel} input[data-testid="number"]`, (e) => e.blur());
+    };
   } else {
     const option = await card.$('button.answer.option:nth-of-type(2)');
     value = await option.getAttribute('data-value');
-    await option.click();
+    answer = () => option.click();
   }
+  await saved(page, answer);
   await page.waitForSelector(`${sel}.answered`);
-  await saved(page);
   confirmed.answers.set(`${visit}|${item}`, { visit, item, value });
 }
 
