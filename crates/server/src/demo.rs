@@ -21,6 +21,8 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("auditor1", Role::Auditor),
     ("auditor2", Role::Auditor),
     ("supervisor", Role::Supervisor),
+    // Publishing is an admin's.
+    ("admin", Role::Admin),
 ];
 
 /// Where the demo auditors work, so the own-branch rule shows when assigning.

@@ -13,10 +13,13 @@ pub mod ingest;
 mod openapi;
 pub mod photos;
 pub mod pull;
+pub mod quota;
 pub mod rating;
+pub mod rating_cache;
 pub mod reference;
 pub mod review;
 mod routes;
+pub mod scope;
 pub mod sql;
 pub mod time;
 pub mod visits;
@@ -25,7 +28,8 @@ use std::sync::Arc;
 
 pub use db::Db;
 pub use error::AppError;
-pub use routes::app;
+pub use quota::Limits;
+pub use routes::{app, app_with};
 
 /// The largest request body: a photo at its size limit plus headers' worth of slack.
 pub const MAX_BODY_BYTES: usize = 9 * 1024 * 1024;
@@ -41,6 +45,9 @@ pub struct AppState {
     pub pushes: Arc<ingest::PushQueue>,
     /// Checklists and the directory, parsed once.
     pub references: Arc<reference::ReferenceCache>,
+    /// Ratings per quarter, until what they are computed from changes.
+    pub ratings: Arc<rating_cache::RatingCache>,
+    pub limits: Limits,
 }
 
 /// A semaphore with a permit per core, for CPU-heavy work that should queue rather than

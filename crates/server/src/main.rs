@@ -36,7 +36,7 @@ enum Command {
         /// The checklist and directory to publish to devices.
         #[arg(long, default_value = "./seeds")]
         seeds: PathBuf,
-        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and demo visits.
+        /// Also create the demo users (auditor1, auditor2, supervisor, admin; password `demo`) and demo visits.
         #[arg(long)]
         demo: bool,
     },
@@ -90,6 +90,10 @@ enum UserCommand {
         /// The branch an auditor works for: they will not be assigned its offices.
         #[arg(long)]
         branch: Option<String>,
+        /// A branch whose visits a supervisor sees and decides (repeat for more); without
+        /// it, every branch's.
+        #[arg(long)]
+        scope: Vec<String>,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
         #[arg(long, default_value = "./seeds")]
@@ -157,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
                     )
                 })?;
                 tracing::info!(
-                    "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
+                    "demo: users auditor1, auditor2, supervisor, admin (password `demo`); {made} visits generated"
                 );
             }
             if !web.join("index.html").exists() {
@@ -242,13 +246,15 @@ async fn main() -> anyhow::Result<()> {
                     login,
                     role,
                     branch,
+                    scope,
                     db,
                     seeds,
                 },
         } => {
-            let directory = match &branch {
-                Some(_) => demo::read_seeds(&seeds)?.1,
-                None => Directory::default(),
+            let directory = if branch.is_some() || !scope.is_empty() {
+                demo::read_seeds(&seeds)?.1
+            } else {
+                Directory::default()
             };
             let database = open(&db)?;
             let mut password = String::new();
@@ -260,6 +266,7 @@ async fn main() -> anyhow::Result<()> {
                 if branch.is_some() {
                     assignments::set_branch(&tx, &login, branch.as_deref(), &directory)?;
                 }
+                zakupka_server::scope::bind(&tx, &login, &scope, &directory)?;
                 tx.commit()?;
                 Ok(())
             })?;

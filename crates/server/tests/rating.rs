@@ -38,7 +38,7 @@ fn visit(
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
     v.finished_at = Some(at);
-    let (t, id) = (t.clone(), v.id);
+    let (t, id, v_revision) = (t.clone(), v.id, v.revision);
     db.blocking(move |c| {
         let tx = c.transaction()?;
         let payload = serde_json::to_string(&v).unwrap();
@@ -47,6 +47,7 @@ fn visit(
         if approve {
             let r = zakupka_core::wire::ReviewRequest {
                 decision: zakupka_core::wire::Decision::Approve,
+                revision: v_revision,
                 comment: String::new(),
                 item_comments: Default::default(),
             };

@@ -13,24 +13,32 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
-use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
+use crate::{AppError, AppState, Db, Limits, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
 
 /// An assignment is a few short fields and a note.
 const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
 
-/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
+/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`,
+/// with the default [`Limits`].
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
+    app_with(db, web_dir, Limits::default())
+}
+
+/// The same with `limits`.
+pub fn app_with(db: Db, web_dir: Option<PathBuf>, limits: Limits) -> Router {
     let state = AppState {
         db,
         pushes: Default::default(),
         references: Default::default(),
+        ratings: Default::default(),
+        limits,
     };
     let api = api()
         .layer(middleware::from_fn(protocol))
@@ -43,7 +51,30 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
     if let Some(dir) = web_dir {
         router = router.fallback_service(web_app(dir));
     }
-    router.layer(tower_http::trace::TraceLayer::new_for_http())
+    // Outermost first: every request is traced; at most so many are served at once (the
+    // rest wait their turn rather than pile onto the database and the cores); none runs
+    // longer than the timeout (a client that sends its body a byte a minute is cut off).
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                limits.max_concurrent_requests,
+            ))
+            .layer(middleware::from_fn(timed_out))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                limits.request_timeout,
+            )),
+    )
+}
+
+/// A request cut off by the timeout answers with a JSON refusal like every other.
+async fn timed_out(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        return AppError::TimedOut.into_response();
+    }
+    response
 }
 
 /// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
@@ -115,7 +146,10 @@ fn api() -> Router<AppState> {
         .route("/rating/quarters", get(rating::quarters))
         .route("/rating/history", get(rating::history))
         .route("/rating/export", get(rating::export))
-        .route("/rating/{quarter}/publish", post(rating::publish))
+        .route(
+            "/rating/{quarter}/publish",
+            get(rating::preview).post(rating::publish),
+        )
         .route("/auditors", get(assignments::auditors))
         .route(
             "/assignments",

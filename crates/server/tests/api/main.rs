@@ -25,10 +25,12 @@ use common::*;
 
 mod assignments;
 mod clocks;
+mod limits;
 mod openapi;
 mod photos;
 mod push;
 mod refusals;
 mod review;
 mod roles;
+mod scope;
 mod sign_in;
