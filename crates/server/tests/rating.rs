@@ -324,28 +324,14 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
 fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = BIN;
+    let seeds = seeds();
     let add = |login: &str, branch: &str| {
-        let mut child = Command::new(bin)
-            .args([
-                "user", "add", login, "--role", "auditor", "--branch", branch, "--db",
-            ])
-            .arg(&db)
-            .arg("--seeds")
-            .arg(seeds())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"secret-password\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let args = [
+            "user", "add", login, "--role", "auditor", "--branch", branch, "--db",
+        ]
+        .map(std::ffi::OsStr::new);
+        let tail = [db.as_os_str(), "--seeds".as_ref(), seeds.as_os_str()];
+        run_cli(&[&args[..], &tail[..]].concat(), b"secret-password\n")
     };
     let ok = add("ivanova", "klin");
     assert!(

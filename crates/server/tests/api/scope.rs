@@ -331,3 +331,44 @@ async fn a_photo_is_read_only_through_a_visit_of_its_uploader_and_pushes_tell_no
         .expect(StatusCode::OK);
     assert_eq!(s.count("photos"), 1, "the bytes are kept once");
 }
+
+#[test]
+fn user_add_binds_a_supervisor_to_branches_and_refuses_an_unknown_one() {
+    use std::ffi::OsStr;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let seeds = seeds();
+    let add = |login: &str, scope: &[&str]| {
+        let mut args: Vec<&OsStr> = ["user", "add", login, "--role", "supervisor"]
+            .map(OsStr::new)
+            .to_vec();
+        for b in scope {
+            args.extend([OsStr::new("--scope"), OsStr::new(b)]);
+        }
+        args.extend([
+            OsStr::new("--db"),
+            db.as_os_str(),
+            OsStr::new("--seeds"),
+            seeds.as_os_str(),
+        ]);
+        run_cli(&args, b"secret-password\n")
+    };
+    let ok = add("head", &["klin", "podolsk"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = add("stranger", &["klin", "atlantis"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no branch `atlantis`"));
+    let database = Db::open(&db).unwrap();
+    let bound = database
+        .blocking(|c| scope::bound_branches(c, "head"))
+        .unwrap();
+    assert_eq!(bound, ["klin", "podolsk"].map(String::from).into());
+    let users: i64 = database
+        .blocking(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(users, 1, "the refused user is not added");
+}
