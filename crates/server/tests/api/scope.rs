@@ -146,7 +146,7 @@ async fn a_supervisor_bound_to_branches_sees_and_decides_only_theirs() {
         .expect(StatusCode::CREATED);
     let home = branch_of(&s, &visit.office_id);
     add_supervisor(&s, "elsewhere", None, &[other_branch(&s, &home)]);
-    add_supervisor(&s, "local", None, &[home.clone()]);
+    add_supervisor(&s, "local", None, std::slice::from_ref(&home));
     let (elsewhere, local) = (s.login("elsewhere").await, s.login("local").await);
 
     // For the supervisor of another branch the visit does not exist, anywhere.
