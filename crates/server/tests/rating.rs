@@ -331,7 +331,7 @@ fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
         ]
         .map(std::ffi::OsStr::new);
         let tail = [db.as_os_str(), "--seeds".as_ref(), seeds.as_os_str()];
-        run_cli(&[&args[..], &tail[..]].concat(), b"secret-password\n")
+        run_cli(&[&args[..], &tail[..]].concat(), b"klin-violet-ice\n")
     };
     let ok = add("ivanova", "klin");
     assert!(

@@ -8,14 +8,18 @@ use std::time::{Duration as StdDuration, Instant};
 use super::*;
 use zakupka_core::wire::Rating;
 use zakupka_core::wire::Refusal;
-use zakupka_server::{Limits, app_with};
+use zakupka_server::{Limits, Settings, app_with};
 
 /// The seeds and users on a database in a fresh temporary folder (with reader connections,
 /// as in production), served with `limits`.
 fn on_disk(limits: Limits) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::with(Db::open(&dir.path().join("z.db")).unwrap());
-    s.app = app_with(s.db.clone(), None, limits);
+    let settings = Settings {
+        limits,
+        ..Settings::default()
+    };
+    s.app = app_with(s.db.clone(), None, settings);
     (s, dir)
 }
 

@@ -351,7 +351,7 @@ fn user_add_binds_a_supervisor_to_branches_and_refuses_an_unknown_one() {
             OsStr::new("--seeds"),
             seeds.as_os_str(),
         ]);
-        run_cli(&args, b"secret-password\n")
+        run_cli(&args, b"klin-violet-ice\n")
     };
     let ok = add("head", &["klin", "podolsk"]);
     assert!(
