@@ -235,9 +235,10 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click('.chips button:last-child');
   await page.click(`[data-visit="${correctedId}"]`);
   await page.waitForSelector('[data-testid="changed-count"]');
-  // The photo taken offline reached the server and shows in the visit under review.
+  // The photo taken offline reached the server and shows in the visit under review: as a
+  // JPEG, since the device stores every photo re-encoded (downscaled, without EXIF).
   await page.waitForSelector('[data-photo] img');
-  assert.match(await page.getAttribute('[data-photo] img', 'src'), /^data:image\/png;base64,/);
+  assert.match(await page.getAttribute('[data-photo] img', 'src'), /^data:image\/jpeg;base64,/);
   assert.match(await page.textContent('[data-testid="visit-times"]'), /Начата: .* · Завершена: /);
   assert.match(await page.textContent('[data-testid="changed-count"]'), /: 1$/);
   assert.match(await page.textContent('li.changed[data-item="office.open-hours"] [data-testid="was"]'), /было: (Да|Нет)/);

@@ -185,6 +185,14 @@ CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 CREATE INDEX tokens_by_login ON tokens (login);
 "#,
     r#"
+-- What the photo's original file said of itself (EXIF), as the device read it before
+-- downscaling and stripping it: the camera's local time, and its position in degrees.
+-- Evidence for review; NULL where the device found none or predates the fields.
+ALTER TABLE visit_photos ADD COLUMN taken_at TEXT;
+ALTER TABLE visit_photos ADD COLUMN latitude REAL;
+ALTER TABLE visit_photos ADD COLUMN longitude REAL;
+"#,
+    r#"
 -- Supervisors bound to branches see and decide only visits to those branches' offices.
 CREATE TABLE supervisor_branches (
     login TEXT NOT NULL REFERENCES users (login),

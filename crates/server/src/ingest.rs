@@ -13,6 +13,10 @@ use zakupka_core::{Template, Visit};
 use crate::error::{AppError, Refused};
 use crate::reference::{Reference, ReferenceCache};
 use crate::sql::Text;
+
+/// How a photo's EXIF capture time is stored: the camera's local time, no zone (EXIF has
+/// none), so unlike the server's own times it is not UTC and is kept apart from them.
+const EXIF_TIME: &str = "%Y-%m-%dT%H:%M:%S";
 use crate::time::ts;
 use crate::{Db, per_core};
 
@@ -206,11 +210,20 @@ pub fn store_derived(
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
     ])?;
     let mut photo = tx.prepare_cached(
-        "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (item, a) in &visit.answers {
         for p in &a.photos {
-            photo.execute(params![id, visit.revision, item, p.sha256])?;
+            photo.execute(params![
+                id,
+                visit.revision,
+                item,
+                p.sha256,
+                p.taken_at.map(|t| t.format(EXIF_TIME).to_string()),
+                p.position.map(|g| g.lat),
+                p.position.map(|g| g.lon),
+            ])?;
         }
     }
     tx.prepare_cached(

@@ -366,6 +366,7 @@ impl Server {
             sha256: sha256(photo),
             mime: "image/png".into(),
             size: photo.len() as u64,
+            ..PhotoRef::default()
         });
         visit
     }
