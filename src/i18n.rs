@@ -135,6 +135,9 @@ texts! {
     PUBLISHED = "Опубликован", "Published";
     NOT_PUBLISHED = "Не опубликован: может ещё измениться", "Not published: may still change";
     PUBLISH = "Опубликовать квартал", "Publish the quarter";
+    PUBLISH_PREVIEW = "Публикация закрепит навсегда эти места", "Publishing freezes these places for good";
+    PUBLISH_CUPS = "Кубки после публикации", "Cups after publishing";
+    PUBLISH_CONFIRM = "Да, опубликовать", "Yes, publish";
     LARGE_LEAGUE = "Крупные", "Large";
     SMALL_LEAGUE = "Малые", "Small";
     NOT_RATED = "Вне рейтинга", "Not rated";
