@@ -7,9 +7,10 @@
 //! in that form.)
 //!
 //! It writes the database as the web app's IndexedDB snapshot (`main` in the `zakupka`
-//! database) held it before issue 10's store: the bytes of [`Store::snapshot`]. The benchmark puts them into a fresh browser profile; a newer store
-//! migrates them when it opens, as it does for any browser upgraded from that release.
-//! Made through the store's own API, so every row is one the app itself would write.
+//! database) held it before issue 10's store: the bytes of [`Store::snapshot`]. The
+//! benchmark puts them into a fresh browser profile; a newer store migrates them when it
+//! opens, as it does for any browser upgraded from that release. Made through the store's
+//! own API, so every row is one the app itself would write.
 //!
 //! Run: cargo run --release -p zakupka-client --example web_seed -- OUT_DIR VISITS
 
@@ -31,7 +32,10 @@ fn main() -> anyhow::Result<()> {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
     let (template, directory) = read_seeds(&seeds)?;
     let items: Vec<_> = template.items().take(ANSWERS).collect();
-    anyhow::ensure!(items.len() == ANSWERS, "the checklist has fewer than {ANSWERS} items");
+    anyhow::ensure!(
+        items.len() == ANSWERS,
+        "the checklist has fewer than {ANSWERS} items"
+    );
 
     let mut store = Store::open_in_memory()?;
     let now = Utc::now();

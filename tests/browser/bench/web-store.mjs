@@ -132,6 +132,10 @@ async function load(context, url, throttle) {
   crashed.catch(() => {});
   if (throttle) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle });
   await page.addInitScript(watchHome);
+  // The tab closed before may still hold the store's Web Lock for a moment (long after a
+  // heavy page): start from a blank page of the origin once it holds no lock at all.
+  await page.goto(`${url}bench-blank.html`);
+  await page.waitForFunction(async () => (await navigator.locks.query()).held.length === 0, null, { timeout: 60000, polling: 100 });
   await page.goto(url, { waitUntil: 'commit' });
   const shown = page.waitForFunction(() => window.__homeVisible, null, { timeout: 120000, polling: 50 });
   const ms = await Promise.race([shown.then((h) => h.jsonValue()), crashed]);
@@ -345,6 +349,8 @@ async function watched(page, event, mark, act) {
   return t.saved - t.pointerUp;
 }
 
+let traced = false;
+
 /** `taps` taps on answers of the open visit, each followed by a tap on a baseline button,
  *  IndexedDB and OPFS in turn; resolves to the durations, tap to mark, in ms. */
 async function taps(page, count, opfs) {
@@ -352,7 +358,16 @@ async function taps(page, count, opfs) {
   if (items.length === 0) throw new Error('no answer buttons in the first section');
   const out = { app: [], idb: [], opfs: [] };
   const tap = (selector, mark) => watched(page, 'click', mark, () => page.tap(selector));
+  // BENCH_TRACE=file: a Chromium performance trace of 30 taps of the first store tapped
+  // (open it in chrome://tracing or the DevTools Performance tab).
+  const tracing = process.env.BENCH_TRACE && !traced ? process.env.BENCH_TRACE : null;
+  traced ||= Boolean(tracing);
+  const browser = page.context().browser();
   for (let n = 0; n < count + WARMUP_TAPS; n++) {
+    if (tracing && n === WARMUP_TAPS) {
+      await browser.startTracing(page, { path: tracing, categories: ['devtools.timeline', 'v8.execute', 'disabled-by-default-devtools.timeline', 'IndexedDB'] });
+    }
+    if (tracing && n === WARMUP_TAPS + 30) await browser.stopTracing();
     // Each tap changes an item's answer, to the next of its values, item after item.
     const [id, values] = items[n % items.length];
     const value = values[Math.floor(n / items.length) % values.length];
