@@ -416,9 +416,10 @@ async function photoAdds(page, files, bare) {
 /** Keeps the photos as an auditor does: five to each of new draft visits, through the app;
  *  stops at the first the app cannot save. Resolves to the photos kept and each add's time. */
 async function keepPhotos(page, files) {
-  const out = { kept: 0, times: [], failed: null };
+  const out = { kept: 0, visits: 0, times: [], failed: null };
   for (let i = 0; i < files.length && !out.failed; i += 5) {
     await startVisit(page);
+    out.visits += 1;
     const adds = await photoAdds(page, files.slice(i, i + 5), false);
     out.times.push(...adds.app);
     out.kept += adds.app.length;
@@ -458,6 +459,14 @@ export async function measureStore(url, store, plan) {
     // Settled: what loading allocated and freed is done.
     await page.waitForTimeout(1500);
     out.memory = await wasmMemory(browser, page);
+    // What is measured is the store meant: every seeded visit and every visit the photos
+    // were kept in is on the home screen (a store that lost them on migrating would be
+    // measured empty).
+    const shown = await page.evaluate(() => ['submitted', 'drafts'].map((l) => document.querySelectorAll(`[data-testid="${l}"] > li`).length));
+    const drafts = out.keep?.visits ?? 0;
+    if (shown[0] !== store.visits || shown[1] !== drafts) {
+      throw new Error(`home shows ${shown[0]} submitted and ${shown[1]} draft visits, not ${store.visits} and ${drafts}`);
+    }
     if (plan.taps || plan.photos) {
       const { opfs } = await startVisit(page);
       out.opfsError = opfs;

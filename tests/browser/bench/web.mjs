@@ -173,7 +173,7 @@ try {
   for (const name of ['empty', 'v300', 'v1000']) {
     if (!ok(name)) continue;
     const t = results[name].taps;
-    const label = name === 'empty' ? 'no visits' : `${name.slice(1)} visits`;
+    const label = name === 'empty' ? 'no visits' : `${Number(name.slice(1)).toLocaleString('en')} visits`;
     row(`tap → «Сохранено» p50, ${label} (${t.app.length} taps)`, fmtMs(median(t.app)), `bare IndexedDB put of ${kib(4096)}, tap → mark: ${fmtMs(median(t.idb))}`, median(t.app) / median(t.idb), '', null);
     const bare = percentile(t.idb, 99);
     const opfs = t.opfs.length ? `; OPFS write + flush in a worker ${fmtMs(percentile(t.opfs, 99))} (ratio ${(percentile(t.app, 99) / percentile(t.opfs, 99)).toFixed(2)})` : '';
@@ -184,7 +184,7 @@ try {
     }
   }
   const full = results.v1000p60;
-  const photosOf = (r) => (r.keep.failed ? `${r.keep.kept} photos (the ${r.keep.kept + 1}th not saved)` : `${r.keep.kept} photos`);
+  const photosOf = (r) => `${r.keep.kept} photos${r.keep.failed ? ` (the ${r.keep.kept + 1}th not saved)` : ''}`;
   if (ok('v1000p60') && ok('v1000')) {
     const [a, b] = [full.memory, results.v1000.memory];
     const met = full.keep.kept === KEPT_PHOTOS && a.bytes / b.bytes <= TARGETS.memoryGrowth;
@@ -197,7 +197,7 @@ try {
   for (const name of ['empty', 'v1000p60']) {
     if (!ok(name) || !results[name].photos) continue;
     const p = results[name].photos;
-    const label = name === 'empty' ? 'none kept' : `1,000 visits and ${photosOf(full)} kept`;
+    const label = name === 'empty' ? 'none kept' : `with 1,000 visits and ${photosOf(full)}`;
     const times = `${p.app.map((x) => x.toFixed(0)).join(', ')} ms`;
     if (p.failed) {
       row(`add a 3+ MB photo, ${label}`, `not saved (${p.failed})`, '', null, `< ${TARGETS.addPhotoMs} ms`, false);
