@@ -1,6 +1,5 @@
 //! `zakupka-server`: the sync server and its administration commands.
 
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
-use zakupka_server::{Db, app, assignments, auth, demo, export, rating, reference};
+mod user_cli;
+
+use zakupka_server::{Db, app_with, assignments, auth, demo, export, rating, reference};
 
 #[derive(Parser)]
 #[command(
@@ -36,9 +37,14 @@ enum Command {
         /// The checklist and directory to publish to devices.
         #[arg(long, default_value = "./seeds")]
         seeds: PathBuf,
-        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and demo visits.
+        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and
+        /// demo visits. Only on a loopback address; without it the demo users are disabled.
         #[arg(long)]
         demo: bool,
+        /// Allow `--demo` on an address other machines reach: anyone there can then sign
+        /// in with the demo's published password.
+        #[arg(long, requires = "demo")]
+        demo_on_network: bool,
     },
     /// Store a new version of the rating methodology (TOML, as seeds/methodology.toml):
     /// from then on the rating, KPI imports and publishing use it, here and over HTTP.
@@ -95,6 +101,8 @@ enum UserCommand {
         #[arg(long, default_value = "./seeds")]
         seeds: PathBuf,
     },
+    #[command(flatten)]
+    Manage(user_cli::Manage),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -135,7 +143,17 @@ async fn main() -> anyhow::Result<()> {
             web,
             seeds,
             demo: with_demo,
+            demo_on_network,
         } => {
+            if with_demo {
+                demo::allowed_on(listen, demo_on_network)?;
+                if !listen.ip().is_loopback() {
+                    tracing::warn!(
+                        "--demo-on-network: the demo users (password `{}`) can sign in from any machine that reaches {listen}",
+                        demo::DEMO_PASSWORD
+                    );
+                }
+            }
             let database = open(&db)?;
             let (template, directory) = demo::read_seeds(&seeds)?;
             let seeded = demo::read_methodology(&seeds)?;
@@ -159,7 +177,21 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(
                     "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
                 );
+            } else {
+                let disabled = database.blocking(|conn| {
+                    demo::mark_old_demo_users(conn)?;
+                    auth::disable_demo_users(conn, chrono::Utc::now())
+                })?;
+                if !disabled.is_empty() {
+                    tracing::info!(
+                        "started without --demo: demo users {} disabled",
+                        disabled.join(", ")
+                    );
+                }
             }
+            let settings = zakupka_server::Settings::default();
+            tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
+            tokio::task::spawn_blocking(auth::warm_up);
             if !web.join("index.html").exists() {
                 tracing::warn!(
                     "no web app in {} (run scripts/build-web); serving the API only",
@@ -170,7 +202,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!("Zakupka serves http://{}/", listener.local_addr()?);
-            axum::serve(listener, app(database, Some(web)))
+            // The client's address, for the per-address throttle of sign-ins.
+            let service = app_with(database, Some(web), settings)
+                .into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -251,12 +286,10 @@ async fn main() -> anyhow::Result<()> {
                 None => Directory::default(),
             };
             let database = open(&db)?;
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
+            let password = user_cli::read_password()?;
             database.blocking(|conn| {
                 let tx = conn.transaction()?;
-                auth::add_user(&tx, &login, role.into(), password, chrono::Utc::now())?;
+                auth::add_user(&tx, &login, role.into(), &password, chrono::Utc::now())?;
                 if branch.is_some() {
                     assignments::set_branch(&tx, &login, branch.as_deref(), &directory)?;
                 }
@@ -265,8 +298,27 @@ async fn main() -> anyhow::Result<()> {
             })?;
             println!("user {login} added");
         }
+        Command::User {
+            command: UserCommand::Manage(command),
+        } => user_cli::run(command)?,
     }
     Ok(())
+}
+
+/// Purges expired tokens and forgotten failed sign-ins now and every hour, and lets the
+/// throttles forget idle logins and addresses.
+async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let now = logins.clock().now();
+        match database.call(move |c| auth::purge_expired(c, now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} expired tokens purged"),
+            Err(e) => tracing::warn!("purging expired tokens: {e}"),
+        }
+        logins.forget_idle();
+    }
 }
 
 fn open(db: &Path) -> anyhow::Result<Db> {
