@@ -221,7 +221,7 @@ try {
   for (const r of rows) console.log(r);
   for (const [name, r] of Object.entries(results)) {
     if (r.failed) { console.log(`  ${name}: FAILED: ${r.failed}`); continue; }
-    const parts = [`first load (migration, if any) ${fmtMs(r.firstLoad)}`, `wasm memory ${mib(r.memory.bytes)}${r.memory.workers ? ` (with ${r.memory.workers} workers)` : ''}`];
+    const parts = [`home lists ${r.listed} submitted visits`, `first load (migration, if any) ${fmtMs(r.firstLoad)}`, `wasm memory ${mib(r.memory.bytes)}${r.memory.workers ? ` (with ${r.memory.workers} workers)` : ''}`];
     if (r.loads) parts.push(`loads [${r.loads.map((x) => x.toFixed(0)).join(', ')}] ms`, `4x throttled [${r.throttled.map((x) => x.toFixed(0)).join(', ')}] ms`);
     if (r.opfsError) parts.push(`no OPFS baseline: ${r.opfsError}`);
     console.log(`  ${name}: snapshot ${mib(r.snapshot)}; ${parts.join('; ')}`);
