@@ -4,6 +4,8 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod backup;
+pub mod bundle;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -13,12 +15,14 @@ pub mod ingest;
 mod openapi;
 pub mod photos;
 pub mod pull;
+pub mod purge;
 pub mod rating;
 pub mod reference;
 pub mod review;
 mod routes;
 pub mod sql;
 pub mod time;
+pub mod tls;
 pub mod visits;
 
 use std::sync::Arc;

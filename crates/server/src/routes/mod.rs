@@ -6,6 +6,7 @@ mod assignments;
 mod auth;
 mod meta;
 mod rating;
+mod security;
 mod sync;
 mod visits;
 
@@ -25,7 +26,9 @@ use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BY
 /// An assignment is a few short fields and a note.
 const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
 
-/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
+/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`
+/// (without one, `/` is a page that says how to build it). Every answer carries the
+/// security headers of [`security::headers`].
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
     let state = AppState {
         db,
@@ -40,10 +43,13 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
         .nest(API_PREFIX, api)
         .route("/healthz", get(meta::healthz))
         .route(&format!("{API_PREFIX}/openapi.json"), get(meta::openapi));
-    if let Some(dir) = web_dir {
-        router = router.fallback_service(web_app(dir));
-    }
-    router.layer(tower_http::trace::TraceLayer::new_for_http())
+    router = match web_dir.filter(|dir| dir.join("index.html").is_file()) {
+        Some(dir) => router.fallback_service(web_app(dir)),
+        None => router.fallback(meta::no_web_app),
+    };
+    router
+        .layer(middleware::map_response(security::headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
