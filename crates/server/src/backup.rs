@@ -102,8 +102,17 @@ pub fn restore(from: &Path, db: &Path, force: bool) -> anyhow::Result<Copied> {
 /// The whole database in one step: one read transaction on the source, so the copy is one
 /// commit; in WAL mode the writers go on meanwhile.
 fn copy_all(source: &Connection, target: &mut Connection) -> anyhow::Result<()> {
-    Backup::new(source, target)?.run_to_completion(-1, Duration::ZERO, None)?;
-    Ok(())
+    use rusqlite::backup::StepResult;
+    let backup = Backup::new(source, target)?;
+    // -1: every page in this step. Busy or locked (a checkpoint or a restore elsewhere
+    // holding a lock): wait a little and try again, a bounded number of times.
+    for _ in 0..200 {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    anyhow::bail!("the database stayed locked for 10 s: try again")
 }
 
 fn open_existing(path: &Path) -> anyhow::Result<Connection> {
