@@ -3,6 +3,7 @@
 mod address;
 mod app;
 mod i18n;
+mod page;
 mod platform;
 mod seeds;
 mod state;

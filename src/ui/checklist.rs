@@ -101,7 +101,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
 }
 
 fn scroll_top() {
-    document::eval("window.scrollTo(0, 0)");
+    crate::page::scroll_to_top();
 }
 
 #[component]

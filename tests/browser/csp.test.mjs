@@ -72,19 +72,26 @@ test('the app serves and runs under its Content-Security-Policy, with no violati
     if (item) {
       await page.setInputFiles(`article[data-item="${item}"] input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG });
       // Shown from the device's store as a data: image.
-      await page.waitForFunction((i) => document.querySelector(`article[data-item="${i}"] .photos img`)?.complete, item);
+      await page.waitForFunction((i) => document.querySelector(`article[data-item="${i}"] .photos img`)?.naturalWidth > 0, item);
       photo = true;
     }
     if (!(await page.$('[data-testid="next"]'))) break;
     const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
     await page.click('[data-testid="next"]');
+    // A new section scrolls to the top (web-sys; `document::eval` would be refused).
     await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
   }
   await page.click('[data-testid="to-summary"]');
+  // «Печать отчёта» opens the folded sections and prints, without eval (the dialog itself is
+  // replaced: headless Chromium would wait on it).
+  await page.evaluate(() => { window.print = () => { window.__printed = true; }; });
+  await page.click('[data-testid="print"]');
+  await page.waitForFunction(() => window.__printed === true);
   await page.click('[data-testid="submit"]');
   await page.click('[data-testid="confirm-submit"]');
   await page.waitForSelector('[data-testid="submitted"] [data-sync="synced"]', { timeout: 60000 });
   assert.ok(photo, 'a photo was attached');
+
   // A reload: the page, its start script and its stylesheet again, from the service worker.
   await page.reload();
   await page.waitForSelector('[data-testid="submitted"]');

@@ -35,7 +35,7 @@ impl Drop for Running {
 /// Starts `zakupka-server serve` in `cwd` on a free loopback port and waits until it says
 /// where it serves.
 fn start(cwd: &Path, args: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .current_dir(cwd)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
@@ -45,8 +45,14 @@ fn start(cwd: &Path, args: &[&str]) -> Running {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    // Owned by `Running` at once, so that a failure below still ends the process.
+    let mut running = Running {
+        child,
+        said: String::new(),
+        url: String::new(),
+    };
     let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
+    let stdout = running.child.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if tx.send(line).is_err() {
@@ -55,16 +61,15 @@ fn start(cwd: &Path, args: &[&str]) -> Running {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut said = String::new();
     loop {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the server did not say where it serves: {said}"));
-        said += &line;
-        said.push('\n');
+            .unwrap_or_else(|_| panic!("the server did not say where it serves: {}", running.said));
+        running.said += &line;
+        running.said.push('\n');
         if let Some(at) = line.find("serves ") {
-            let url = line[at + 7..].trim().trim_end_matches('/').to_owned();
-            return Running { child, said, url };
+            running.url = line[at + 7..].trim().trim_end_matches('/').to_owned();
+            return running;
         }
     }
 }
