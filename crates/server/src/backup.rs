@@ -32,6 +32,9 @@ impl std::fmt::Display for Copied {
 /// when complete and checked, so `to` is never a half-written file.
 pub fn backup(db: &Path, to: &Path) -> anyhow::Result<Copied> {
     let source = open_existing(db)?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let partial = sibling(to, "partial");
     let _ = std::fs::remove_file(&partial);
     let copied = (|| {

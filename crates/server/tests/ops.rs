@@ -263,7 +263,8 @@ async fn the_backup_command_copies_a_database_being_served() {
     s.put_photo(Some(&token), &sha256(&photo), &photo)
         .await
         .expect(StatusCode::CREATED);
-    let copy = dir.path().join("nightly.db");
+    // Into a folder that is not there yet, as a first nightly run finds it.
+    let copy = dir.path().join("backups/nightly.db");
     let out = std::process::Command::new(BIN)
         .arg("backup")
         .arg("--db")
@@ -278,7 +279,8 @@ async fn the_backup_command_copies_a_database_being_served() {
         String::from_utf8_lossy(&out.stderr)
     );
     // One self-contained file, no WAL beside it, with the visit and its photo.
-    assert!(!dir.path().join("nightly.db-wal").exists());
+    assert!(!dir.path().join("backups/nightly.db-wal").exists());
+    assert!(!dir.path().join("backups/nightly.db.partial").exists());
     let conn = Connection::open(&copy).unwrap();
     assert!(has(
         &conn,
