@@ -268,10 +268,24 @@ impl AppState {
         Ok(())
     }
 
+    /// Forgets the token on the device at once, then tells the server to revoke it, best
+    /// effort: offline, or with the server down, signing out still works here, and the token
+    /// stays valid on the server until it expires or an administrator revokes it
+    /// (`zakupka-server user revoke`).
     pub fn log_out(&self) {
+        let account = self.account();
         if let Err(e) = sync::log_out(&self.access()) {
             let mut n = self.notice;
             n.set(Some(crate::i18n::explain(*self.lang.peek(), &e)));
+            return;
+        }
+        if let Some(api) = account.map(|a| a.api()) {
+            // Not `spawn`: the screen that signed out may close before the answer.
+            dioxus::core::spawn_forever(async move {
+                if let Err(e) = api.logout().await {
+                    tracing::info!("signed out on this device only: {e}");
+                }
+            });
         }
     }
 

@@ -34,6 +34,7 @@ texts! {
     REFUSED_QUARTER_PUBLISHED = "Квартал уже опубликован, его итоги больше не меняются", "The quarter is published: its results no longer change";
     REFUSED_METHODOLOGY_EXISTS = "Методика рейтинга этой версии уже есть с другим содержанием", "A rating methodology of this version exists with other content";
     REFUSED_USER_EXISTS = "Такой пользователь уже есть", "This user already exists";
+    REFUSED_ACCOUNT_DISABLED = "Учётная запись отключена — обратитесь к администратору", "This account is disabled: ask an administrator";
     REFUSED_WEAK_PASSWORD = "Пароль слишком простой", "The password is too weak";
     REFUSED_UNAVAILABLE = "Сервер сейчас не может ничего сохранить — попробуйте позже", "The server cannot store anything now: try again later";
 }
@@ -46,6 +47,7 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
     let text = match code {
         R::WrongCredentials => WRONG_LOGIN,
         R::SignInAgain => SYNC_SIGN_IN_AGAIN,
+        R::AccountDisabled => REFUSED_ACCOUNT_DISABLED,
         R::RoleForbidden => ERR_FORBIDDEN,
         R::TooManyAttempts => ERR_TOO_MANY,
         R::ProtocolOutdated => SYNC_UPDATE_APP,

@@ -151,12 +151,18 @@ async fn main() {
         let db = Db::open(&url_of(rep)).unwrap();
         db.blocking(|c| {
             demo::publish(c, &template, &directory)?;
-            auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())
+            auth::add_user(
+                c,
+                "auditor1",
+                Role::Auditor,
+                "secret1-violet-ice",
+                Utc::now(),
+            )
         })
         .unwrap();
         let url = listen(zakupka_server::app(db.clone(), None)).await;
         let token = Api::new(&url, None)
-            .login("auditor1", "secret1", Uuid::now_v7())
+            .login("auditor1", "secret1-violet-ice", Uuid::now_v7())
             .await
             .unwrap()
             .token;

@@ -111,9 +111,13 @@ impl Api {
             || String::from_utf8_lossy(&bytes).into_owned(),
             |e| e.message.clone(),
         );
-        Err(match error.as_ref().map(|e| e.error) {
-            Some(ErrorCode::Unauthorized) => SyncError::Unauthorized(message),
-            Some(ErrorCode::ProtocolOutdated) => SyncError::Outdated(message),
+        Err(match error.as_ref().map(|e| (e.error, e.code)) {
+            // A disabled account is not cured by signing in again: it keeps its code, which
+            // the app words ("ask an administrator").
+            Some((ErrorCode::Unauthorized, code)) if code != Refusal::AccountDisabled => {
+                SyncError::Unauthorized(message)
+            }
+            Some((ErrorCode::ProtocolOutdated, _)) => SyncError::Outdated(message),
             _ => SyncError::Server {
                 status: status.as_u16(),
                 code: error.as_ref().map_or(Refusal::Other, |e| e.code),
@@ -152,6 +156,13 @@ impl Api {
             device_id,
         };
         Self::send(self.request(reqwest::Method::POST, "/login").json(&body)).await
+    }
+
+    /// Revokes this API's token on the server (signing out).
+    pub async fn logout(&self) -> Result<(), SyncError> {
+        Self::fetch(self.request(reqwest::Method::POST, "/logout"))
+            .await
+            .map(|_| ())
     }
 
     pub async fn pull(&self, cursor: u64) -> Result<PullResponse, SyncError> {

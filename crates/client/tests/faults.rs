@@ -147,7 +147,13 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
         demo::read_seeds(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")).unwrap();
     db.blocking(|c| {
         demo::publish(c, &t, &d)?;
-        auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())
+        auth::add_user(
+            c,
+            "auditor1",
+            Role::Auditor,
+            "secret1-violet-ice",
+            Utc::now(),
+        )
     })
     .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -156,7 +162,7 @@ async fn through_a_faulty_network_every_visit_arrives_exactly_once() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let token = Api::new(&format!("http://{direct}"), None)
-        .login("auditor1", "secret1", Uuid::now_v7())
+        .login("auditor1", "secret1-violet-ice", Uuid::now_v7())
         .await
         .unwrap()
         .token;

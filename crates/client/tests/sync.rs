@@ -24,9 +24,27 @@ async fn server() -> (String, Db) {
     let (t, d) = seeds();
     db.blocking(|c| {
         demo::publish(c, &t, &d)?;
-        auth::add_user(c, "auditor1", Role::Auditor, "secret1", Utc::now())?;
-        auth::add_user(c, "auditor2", Role::Auditor, "secret2", Utc::now())?;
-        auth::add_user(c, "supervisor", Role::Supervisor, "secret3", Utc::now())
+        auth::add_user(
+            c,
+            "auditor1",
+            Role::Auditor,
+            "secret1-violet-ice",
+            Utc::now(),
+        )?;
+        auth::add_user(
+            c,
+            "auditor2",
+            Role::Auditor,
+            "secret2-violet-ice",
+            Utc::now(),
+        )?;
+        auth::add_user(
+            c,
+            "supervisor",
+            Role::Supervisor,
+            "secret3-violet-ice",
+            Utc::now(),
+        )
     })
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -100,7 +118,7 @@ fn submit_visit_at(
 #[tokio::test]
 async fn submitted_visits_reach_the_server_exactly_once() {
     let (base, db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let local = device(&api).await;
     assert_eq!(
         local
@@ -167,7 +185,7 @@ async fn submitted_visits_reach_the_server_exactly_once() {
 #[tokio::test]
 async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_through() {
     let (base, db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let local = device(&api).await;
     {
         let s = local.lock().unwrap();
@@ -209,7 +227,7 @@ async fn a_refused_visit_stays_on_the_device_with_the_reason_and_the_rest_go_thr
 #[tokio::test]
 async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
     let (base, db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let local = device(&api).await;
     let png = {
         let mut p = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -251,7 +269,7 @@ async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
         .unwrap();
     assert_eq!(stored, 1);
 
-    let other = logged_in(&base, "auditor2", "secret2").await;
+    let other = logged_in(&base, "auditor2", "secret2-violet-ice").await;
     let theirs = device(&other).await;
     let pulled = other.pull(0).await.unwrap();
     assert!(
@@ -264,7 +282,7 @@ async fn photos_follow_their_visit_and_another_auditor_sees_nothing_of_it() {
 #[tokio::test]
 async fn an_unreachable_server_changes_nothing_but_the_retry_count() {
     let (base, _db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let local = device(&api).await;
     let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
     // A port nobody listens on.
@@ -452,8 +470,8 @@ fn only_updates_of_visits_on_this_device_are_applied() {
 async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
     use zakupka_core::wire::{Decision, ReviewRequest, ReviewState};
     let (base, db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
-    let supervisor = logged_in(&base, "supervisor", "secret3").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
+    let supervisor = logged_in(&base, "supervisor", "secret3-violet-ice").await;
     let local = device(&api).await;
     let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
     sync_once(&local, &api, Utc::now).await.unwrap();
@@ -592,8 +610,8 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
 async fn an_assignment_reaches_the_auditors_phone_stays_offline_and_ticks_off_with_the_visit() {
     let (base, _db) = server().await;
     let (template, directory) = seeds();
-    let supervisor = logged_in(&base, "supervisor", "secret3").await;
-    let auditor = logged_in(&base, "auditor1", "secret1").await;
+    let supervisor = logged_in(&base, "supervisor", "secret3-violet-ice").await;
+    let auditor = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let quarter = zakupka_core::rating::Quarter::of(Utc::now());
     let office = directory.offices[5].id.clone();
     let request = zakupka_core::wire::AssignmentRequest {
@@ -660,8 +678,8 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
     let (base, db) = server().await;
     for skew in [chrono::Duration::days(4), -chrono::Duration::days(120)] {
         let clock = move || Utc::now() + skew;
-        let api = logged_in(&base, "auditor1", "secret1").await;
-        let supervisor = logged_in(&base, "supervisor", "secret3").await;
+        let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
+        let supervisor = logged_in(&base, "supervisor", "secret3-violet-ice").await;
         let local = Mutex::new(Store::open_in_memory().unwrap());
         sync_once(&local, &api, clock).await.unwrap();
         let id = submit_visit_at(&local.lock().unwrap(), "auditor1", "klin-1", clock);
@@ -714,7 +732,7 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
 #[tokio::test]
 async fn a_full_server_disk_keeps_the_visit_waiting_and_it_goes_when_space_returns() {
     let (base, db) = server().await;
-    let api = logged_in(&base, "auditor1", "secret1").await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
     let local = device(&api).await;
     let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
     // No page more than the database has now: as a full disk looks to SQLite.

@@ -167,6 +167,24 @@ CREATE INDEX visits_by_finish ON visits (finished_at, office_id, score, id, revi
 CREATE INDEX reviews_current ON reviews (visit_id, revision, state);
 "#,
     r#"
+-- Users can be disabled (their tokens are refused); the demo's users are marked, so a server
+-- started without --demo disables them.
+ALTER TABLE users ADD COLUMN disabled_at TEXT;
+ALTER TABLE users ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+-- Failed sign-ins in a row, by login whether it exists or not (auth/login.rs): an unknown
+-- login is locked out like a known one. Replaces the two columns of users.
+ALTER TABLE users DROP COLUMN failed_logins;
+ALTER TABLE users DROP COLUMN locked_until;
+CREATE TABLE login_failures (
+    login TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    locked_until TEXT
+);
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+CREATE INDEX tokens_by_login ON tokens (login);
+"#,
+    r#"
 -- What operators did to stored data outside the app (a purge of personal data), never
 -- changed or removed.
 CREATE TABLE audit_log (

@@ -23,6 +23,44 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("supervisor", Role::Supervisor),
 ];
 
+/// `--demo` on an address other machines reach, without `--demo-on-network`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--demo creates users whose password is `{DEMO_PASSWORD}`: it serves only this machine \
+     (127.0.0.1 or [::1]), not {0}. To show it on a network anyway, add --demo-on-network: \
+     anyone who can reach {0} can then sign in as a supervisor"
+)]
+pub struct DemoOnNetwork(pub std::net::SocketAddr);
+
+/// Whether the demo may serve `listen`: on loopback only, unless `on_network` was asked for
+/// (then the caller prints a warning): its users' password is printed in the README, so on
+/// a network anyone could sign in as a supervisor.
+pub fn allowed_on(listen: std::net::SocketAddr, on_network: bool) -> Result<(), DemoOnNetwork> {
+    if listen.ip().is_loopback() || on_network {
+        Ok(())
+    } else {
+        Err(DemoOnNetwork(listen))
+    }
+}
+
+/// Marks as demo users those of a database from before the mark (named as the demo's and
+/// with its password), so that [`auth::disable_demo_users`] finds them too.
+pub fn mark_old_demo_users(conn: &Connection) -> Result<(), AppError> {
+    for (login, _) in DEMO_USERS {
+        let hash: Option<String> = conn
+            .query_row(
+                "SELECT password_hash FROM users WHERE login = ?1 AND demo = 0",
+                [login],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if hash.is_some_and(|h| auth::verify(DEMO_PASSWORD, Some(&h))) {
+            conn.execute("UPDATE users SET demo = 1 WHERE login = ?1", [login])?;
+        }
+    }
+    Ok(())
+}
+
 /// Where the demo auditors work, so the own-branch rule shows when assigning.
 const DEMO_BRANCHES: &[(&str, &str)] = &[("auditor1", "podolsk"), ("auditor2", "balashikha")];
 
@@ -119,8 +157,15 @@ pub fn load_demo(
         let exists: bool = conn
             .prepare("SELECT 1 FROM users WHERE login = ?1")?
             .exists([login])?;
-        if !exists {
-            auth::add_user(conn, login, *role, DEMO_PASSWORD, now)?;
+        if exists {
+            // Back on: a demo user disabled by a start without `--demo` (their old
+            // tokens stay revoked).
+            conn.execute(
+                "UPDATE users SET disabled_at = NULL WHERE login = ?1 AND demo = 1",
+                [login],
+            )?;
+        } else {
+            auth::add_demo_user(conn, login, *role, DEMO_PASSWORD, now)?;
             if let Some(branch) = DEMO_BRANCHES
                 .iter()
                 .find(|(l, _)| l == login)

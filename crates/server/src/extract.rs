@@ -8,7 +8,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use zakupka_core::wire::Role;
 
 use crate::AppState;
@@ -146,7 +145,7 @@ impl FromRequestParts<AppState> for AuthUser {
                 )
             })?
             .to_owned();
-        let now = Utc::now();
+        let now = state.clock.now();
         state
             .db
             .read(move |conn| auth::caller(conn, token, now))
@@ -190,5 +189,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PhotoAddress {
         let Path(sha256) = Path::<String>::from_request_parts(parts, state).await?;
         crate::photos::check_address(&sha256)?;
         Ok(PhotoAddress(sha256))
+    }
+}
+
+/// The client's IP address, from the connection (`serve` records it); `None` where there
+/// is no connection, as in tests that call the router directly.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }

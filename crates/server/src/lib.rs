@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod auth;
 pub mod backup;
 pub mod bundle;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -27,9 +28,10 @@ pub mod visits;
 
 use std::sync::Arc;
 
+pub use clock::Clock;
 pub use db::Db;
 pub use error::AppError;
-pub use routes::app;
+pub use routes::{Settings, app, app_with};
 
 /// The largest request body: a photo at its size limit plus headers' worth of slack.
 pub const MAX_BODY_BYTES: usize = 9 * 1024 * 1024;
@@ -45,6 +47,10 @@ pub struct AppState {
     pub pushes: Arc<ingest::PushQueue>,
     /// Checklists and the directory, parsed once.
     pub references: Arc<reference::ReferenceCache>,
+    /// The clock sign-ins and tokens are judged by.
+    pub clock: Clock,
+    /// Sign-in throttles and the count of password checks.
+    pub logins: Arc<auth::Logins>,
 }
 
 /// A semaphore with a permit per core, for CPU-heavy work that should queue rather than

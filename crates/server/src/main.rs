@@ -1,6 +1,5 @@
 //! `zakupka-server`: the sync server and its administration commands.
 
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -9,8 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
+mod user_cli;
+
 use zakupka_server::{
-    Db, app, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
+    Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
 };
 
 #[derive(Parser)]
@@ -42,9 +43,14 @@ enum Command {
         seeds: Option<PathBuf>,
         #[command(flatten)]
         tls: tls::TlsArgs,
-        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and demo visits.
+        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and
+        /// demo visits. Only on a loopback address; without it the demo users are disabled.
         #[arg(long)]
         demo: bool,
+        /// Allow `--demo` on an address other machines reach: anyone there can then sign
+        /// in with the demo's published password.
+        #[arg(long, requires = "demo")]
+        demo_on_network: bool,
     },
     /// Store a new version of the rating methodology (TOML, as seeds/methodology.toml):
     /// from then on the rating, KPI imports and publishing use it, here and over HTTP.
@@ -126,6 +132,8 @@ enum UserCommand {
         #[arg(long, default_value = "./seeds")]
         seeds: PathBuf,
     },
+    #[command(flatten)]
+    Manage(user_cli::Manage),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -167,7 +175,17 @@ async fn main() -> anyhow::Result<()> {
             seeds,
             tls,
             demo: with_demo,
+            demo_on_network,
         } => {
+            if with_demo {
+                demo::allowed_on(listen, demo_on_network)?;
+                if !listen.ip().is_loopback() {
+                    tracing::warn!(
+                        "--demo-on-network: the demo users (password `{}`) can sign in from any machine that reaches {listen}",
+                        demo::DEMO_PASSWORD
+                    );
+                }
+            }
             let database = open(&db)?;
             let read_seed: Box<demo::ReadSeed> = match &seeds {
                 Some(dir) => Box::new(demo::seeds_in(dir)),
@@ -195,7 +213,21 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(
                     "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
                 );
+            } else {
+                let disabled = database.blocking(|conn| {
+                    demo::mark_old_demo_users(conn)?;
+                    auth::disable_demo_users(conn, chrono::Utc::now())
+                })?;
+                if !disabled.is_empty() {
+                    tracing::info!(
+                        "started without --demo: demo users {} disabled",
+                        disabled.join(", ")
+                    );
+                }
             }
+            let settings = zakupka_server::Settings::default();
+            tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
+            tokio::task::spawn_blocking(auth::warm_up);
             let web = match web {
                 Some(dir) => Some(dir),
                 None => bundle::unpack_web_app(&db.with_extension("web"))?,
@@ -209,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
             listener.set_nonblocking(true)?;
             let scheme = if identity.is_some() { "https" } else { "http" };
             tracing::info!("Zakupka serves {scheme}://{}/", listener.local_addr()?);
-            tls::serve(app(database, web), listener, identity).await?;
+            tls::serve(app_with(database, web, settings), listener, identity).await?;
         }
         Command::Backup { to, db } => {
             let copied = backup::backup(&db, &to)?;
@@ -318,12 +350,10 @@ async fn main() -> anyhow::Result<()> {
                 None => Directory::default(),
             };
             let database = open(&db)?;
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
+            let password = user_cli::read_password()?;
             database.blocking(|conn| {
                 let tx = conn.transaction()?;
-                auth::add_user(&tx, &login, role.into(), password, chrono::Utc::now())?;
+                auth::add_user(&tx, &login, role.into(), &password, chrono::Utc::now())?;
                 if branch.is_some() {
                     assignments::set_branch(&tx, &login, branch.as_deref(), &directory)?;
                 }
@@ -332,8 +362,27 @@ async fn main() -> anyhow::Result<()> {
             })?;
             println!("user {login} added");
         }
+        Command::User {
+            command: UserCommand::Manage(command),
+        } => user_cli::run(command)?,
     }
     Ok(())
+}
+
+/// Purges expired tokens and forgotten failed sign-ins now and every hour, and lets the
+/// throttles forget idle logins and addresses.
+async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let now = logins.clock().now();
+        match database.call(move |c| auth::purge_expired(c, now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} expired tokens purged"),
+            Err(e) => tracing::warn!("purging expired tokens: {e}"),
+        }
+        logins.forget_idle();
+    }
 }
 
 fn open(db: &Path) -> anyhow::Result<Db> {

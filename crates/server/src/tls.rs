@@ -246,8 +246,10 @@ pub async fn serve(
     identity: Option<Identity>,
 ) -> anyhow::Result<()> {
     let Some(identity) = identity else {
+        // With the client's address, for the per-address throttle of sign-ins.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
         return Ok(
-            axum::serve(tokio::net::TcpListener::from_std(listener)?, router)
+            axum::serve(tokio::net::TcpListener::from_std(listener)?, service)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -274,7 +276,7 @@ pub async fn serve(
     });
     axum_server::from_tcp_rustls(listener, config)?
         .handle(handle)
-        .serve(router.into_make_service())
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
         .await?;
     Ok(())
 }

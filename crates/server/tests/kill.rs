@@ -50,7 +50,7 @@ fn serve(db: &Path) -> (Child, String) {
 async fn login(http: &reqwest::Client, base: &str) -> String {
     let body = LoginRequest {
         login: "auditor1".into(),
-        password: "secret1".into(),
+        password: "secret1-violet-ice".into(),
         device_id: Uuid::now_v7(),
     };
     let r = http
@@ -92,7 +92,11 @@ async fn visits_acknowledged_before_a_kill_survive_it() {
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    add.stdin.take().unwrap().write_all(b"secret1\n").unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"secret1-violet-ice\n")
+        .unwrap();
     assert!(add.wait().unwrap().success());
 
     // Rounds of fresh visits, each ended by a SIGKILL at a pseudo-random moment under load.

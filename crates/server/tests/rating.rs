@@ -342,7 +342,7 @@ fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
             .stdin
             .take()
             .unwrap()
-            .write_all(b"secret-password\n")
+            .write_all(b"klin-violet-ice\n")
             .unwrap();
         child.wait_with_output().unwrap()
     };

@@ -330,6 +330,8 @@ pub enum Refusal {
     WrongCredentials,
     /// No token, an unknown, revoked or expired one: sign in again.
     SignInAgain,
+    /// The user is disabled by an administrator: their tokens and sign-ins are refused.
+    AccountDisabled,
     /// The caller's role may not do this.
     RoleForbidden,
     TooManyAttempts,

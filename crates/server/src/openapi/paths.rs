@@ -71,7 +71,9 @@ impl ToSchema for PhotoUpload {}
 /// Log in and get a bearer token for this device
 ///
 /// Checks the password (Argon2) and issues a token valid for 30 days. After five failed
-/// attempts for a login each further attempt must wait (429 with Retry-After).
+/// attempts in a row for a login (existing or not) each further attempt must wait (429
+/// with Retry-After), as must attempts faster than the throttles by login and by address.
+/// A disabled user's right password gets 401 `account_disabled`.
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", security(()),
     request_body = LoginRequest,
     responses(

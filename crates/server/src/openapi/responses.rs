@@ -45,7 +45,7 @@ macro_rules! error_responses {
 error_responses! {
     BadRequest: "The request is malformed or breaks a rule; `field` names the field at fault where there is one.",
         { "error": "bad_request", "code": "invalid", "message": "item `politeness.friendliness`: 9 is outside 1..=5", "field": "visits[0].answers.politeness.friendliness" };
-    Unauthorized: "No bearer token, or an unknown, revoked or expired one: log in again.",
+    Unauthorized: "No bearer token, or an unknown, revoked or expired one: log in again (`sign_in_again`). A disabled user's token: `account_disabled`.",
         { "error": "unauthorized", "code": "sign_in_again", "message": "this token was revoked: log in again" };
     Forbidden: "The caller's role may not do this.",
         { "error": "forbidden", "code": "role_forbidden", "message": "only auditors push visits" };
@@ -55,7 +55,7 @@ error_responses! {
         { "error": "conflict", "code": "not_submitted", "message": "this revision was already decided" };
     TooLarge: "The body is too large: 4 MiB for JSON pushes, 8 MiB for a photo.",
         { "error": "too_large", "code": "too_large", "message": "the request body is too large" };
-    TooManyAttempts: "Too many failed logins for this login: wait `Retry-After` seconds (1 s after the fifth failure, doubling up to 15 min). Even the right password is refused until then.",
+    TooManyAttempts: "Too many sign-in attempts for this login or from this address: wait `Retry-After` seconds (1 s after the fifth failure in a row, doubling up to 15 min; failures are forgotten after 15 quiet minutes). Even the right password is refused, unchecked, until then.",
         { "error": "too_many_attempts", "code": "too_many_attempts", "message": "too many failed logins; try again in 1 s" },
         retry_after = "Seconds to wait before the next attempt.";
     ProtocolOutdated: "The `x-zakupka-protocol` header is missing or names another protocol version: the app must be updated. Checked before authentication and before the body is read.",

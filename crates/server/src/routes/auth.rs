@@ -2,30 +2,32 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use zakupka_core::wire::{LoginRequest, LoginResponse};
 
 use crate::AppState;
 use crate::auth::{self, AuthUser};
 use crate::error::AppError;
-use crate::extract::Json;
+use crate::extract::{ClientAddress, Json};
 
-/// Checks the password in three steps so that the slow hash check holds no connection.
+/// Throttles, records the attempt, checks the password with no connection held, then
+/// issues the token (see `auth/login.rs` for the policy).
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
     let login = req.login.trim().to_owned();
-    let l = login.clone();
-    let hash = state
+    state.logins.admit(&login, address)?;
+    let (l, clock) = (login.clone(), state.clock.clone());
+    let attempt = state
         .db
-        .call(move |conn| auth::check_lock(conn, &l, Utc::now()))
+        .call(move |conn| auth::begin_attempt(conn, &l, clock.now()))
         .await?;
-    let ok = auth::check_password(req.password, hash).await?;
-    let l = login.clone();
+    let ok = auth::check_password(&state.logins, req.password, attempt.hash.clone()).await?;
+    let clock = state.clock.clone();
     let issued = state
         .db
-        .call(move |conn| auth::record(conn, &l, ok, req.device_id, Utc::now()))
+        .call(move |conn| auth::finish_attempt(conn, attempt, ok, req.device_id, clock.now()))
         .await?;
     Ok(Json(LoginResponse {
         token: issued.token,
@@ -36,7 +38,7 @@ pub async fn login(
 }
 
 pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, AppError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     state
         .db
         .call(move |conn| auth::revoke(conn, &user.token, now))

@@ -11,6 +11,7 @@ mod sync;
 mod visits;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -21,19 +22,50 @@ use axum::routing::{delete, get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
-use crate::{AppError, AppState, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
+use crate::auth::{Logins, Throttle};
+use crate::{AppError, AppState, Clock, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
 
 /// An assignment is a few short fields and a note.
 const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
+
+/// What a server is run with besides its database and web app: the clock sign-ins are
+/// judged by and their throttles. Tests use a manual clock and other throttles.
+pub struct Settings {
+    pub clock: Clock,
+    pub logins: Arc<Logins>,
+}
+
+impl Settings {
+    pub fn new(clock: Clock, throttle: Throttle) -> Settings {
+        Settings {
+            logins: Arc::new(Logins::new(clock.clone(), throttle)),
+            clock,
+        }
+    }
+}
+
+impl Default for Settings {
+    /// The system's clock and the default throttles.
+    fn default() -> Settings {
+        Settings::new(Clock::system(), Throttle::default())
+    }
+}
 
 /// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`
 /// (without one, `/` is a page that says how to build it). Every answer carries the
 /// security headers of [`security::headers`].
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
+    app_with(db, web_dir, Settings::default())
+}
+
+/// [`app`] with other [`Settings`].
+pub fn app_with(db: Db, web_dir: Option<PathBuf>, settings: Settings) -> Router {
     let state = AppState {
         db,
         pushes: Default::default(),
         references: Default::default(),
+        clock: settings.clock,
+        logins: settings.logins,
     };
     let api = api()
         .layer(middleware::from_fn(protocol))

@@ -25,6 +25,7 @@ use common::*;
 
 mod assignments;
 mod clocks;
+mod login;
 mod openapi;
 mod photos;
 mod push;
@@ -32,3 +33,4 @@ mod refusals;
 mod review;
 mod roles;
 mod sign_in;
+mod users;

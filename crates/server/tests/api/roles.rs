@@ -1,5 +1,7 @@
 //! Who may do what: every endpoint against every role.
 
+use zakupka_core::wire::Refusal;
+
 use super::*;
 
 #[derive(Clone, Copy, Debug)]
@@ -221,5 +223,64 @@ async fn every_endpoint_answers_each_role_as_it_should() {
             }
         }
     }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The matrix's other axis: callers who are no longer let in. Every documented operation
+/// that needs a token refuses a disabled user's token (`account_disabled`, whatever their
+/// role) and a revoked one (`sign_in_again`) with 401, before looking at anything else.
+#[tokio::test]
+async fn every_endpoint_refuses_a_disabled_users_token_and_a_revoked_one() {
+    let s = Server::new();
+    let disabled_auditor = s.login("auditor1").await;
+    let disabled_admin = s.login("admin").await;
+    let revoked = s.login("supervisor").await;
+    let now = Utc::now();
+    s.db.blocking(|c| {
+        auth::set_disabled(c, "auditor1", true, now)?;
+        auth::set_disabled(c, "admin", true, now)?;
+        auth::revoke_all(c, "supervisor", now)
+    })
+    .unwrap();
+    let doc: serde_json::Value = s
+        .get("/api/v1/openapi.json", None)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            // Open operations (login, this document, health) say `security: []`.
+            if op.get("security") == Some(&serde_json::json!([])) {
+                continue;
+            }
+            checked += 1;
+            let uri = path
+                .replace("{id}", &Uuid::now_v7().to_string())
+                .replace("{sha256}", &sha256(PNG))
+                .replace("{quarter}", "2026-Q1");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for (token, code) in [
+                (&disabled_auditor, Refusal::AccountDisabled),
+                (&disabled_admin, Refusal::AccountDisabled),
+                (&revoked, Refusal::SignInAgain),
+            ] {
+                let reply = s
+                    .call(
+                        method.clone(),
+                        &uri,
+                        Some(token),
+                        Some(("application/json", b"{}".to_vec())),
+                    )
+                    .await;
+                let got = (reply.status, reply.error_body().code);
+                if got != (StatusCode::UNAUTHORIZED, code) {
+                    failures.push(format!("{method} {uri}: {got:?}, expected 401 {code:?}"));
+                }
+            }
+        }
+    }
+    assert!(checked >= 19, "only {checked} operations need a token?");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
