@@ -186,7 +186,7 @@ async fn serve_starts_from_any_folder_with_what_is_built_in() {
     );
     if zakupka_server::bundle::has_web_app() {
         assert_eq!(status, StatusCode::OK);
-        assert!(body.contains("zakupka"), "{body}");
+        assert!(body.contains("id=\"boot\""), "the app's page: {body}");
     } else {
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(body.contains("scripts/build-web"), "{body}");
