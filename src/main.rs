@@ -4,6 +4,7 @@ mod address;
 mod app;
 mod i18n;
 mod page;
+mod photos;
 mod platform;
 mod seeds;
 mod state;

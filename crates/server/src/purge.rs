@@ -79,6 +79,11 @@ pub fn purge_personal_data(
         "DELETE FROM photos WHERE sha256 NOT IN (SELECT sha256 FROM visit_photos)",
         [],
     )?;
+    // Who uploaded a photo that is gone is no longer needed either.
+    tx.execute(
+        "DELETE FROM photo_uploads WHERE sha256 NOT IN (SELECT sha256 FROM photos)",
+        [],
+    )?;
     let detail = serde_json::json!({ "before": ts(before), "purged": &purged });
     tx.execute(
         "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'purge-personal-data', ?3)",

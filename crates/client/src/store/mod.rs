@@ -13,6 +13,7 @@ mod open;
 mod outbox;
 mod photos;
 mod remote;
+mod retention;
 mod rows;
 mod settings;
 mod templates;
@@ -29,7 +30,9 @@ use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
 pub use assignments::LocalAssignment;
+pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
+pub use retention::{DEFAULT_PHOTO_RETENTION_DAYS, Expired};
 use rows::ts;
 use templates::ParsedTemplate;
 
