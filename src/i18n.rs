@@ -97,6 +97,8 @@ texts! {
     LOGIN = "Логин", "Login";
     PASSWORD = "Пароль", "Password";
     SIGN_IN = "Войти", "Sign in";
+    PLAIN_HTTP_WARNING = "Адрес начинается с http://: пароль и проверки пойдут по сети без шифрования, и их сможет прочитать любой в этой сети. Попросите у администратора адрес https://.", "The address starts with http://: your password and visits would cross the network unencrypted, readable by anyone on it. Ask your administrator for an https:// address.";
+    PLAIN_HTTP_CONFIRM = "Всё равно подключиться без шифрования", "Connect without encryption anyway";
     SIGN_OUT = "Выйти", "Sign out";
     SIGNING_IN = "Вход…", "Signing in…";
     SYNC_NOW = "Синхронизировать", "Sync now";
@@ -135,6 +137,9 @@ texts! {
     PUBLISHED = "Опубликован", "Published";
     NOT_PUBLISHED = "Не опубликован: может ещё измениться", "Not published: may still change";
     PUBLISH = "Опубликовать квартал", "Publish the quarter";
+    PUBLISH_PREVIEW = "Публикация закрепит навсегда эти места", "Publishing freezes these places for good";
+    PUBLISH_CUPS = "Кубки после публикации", "Cups after publishing";
+    PUBLISH_CONFIRM = "Да, опубликовать", "Yes, publish";
     LARGE_LEAGUE = "Крупные", "Large";
     SMALL_LEAGUE = "Малые", "Small";
     NOT_RATED = "Вне рейтинга", "Not rated";

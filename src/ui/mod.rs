@@ -6,6 +6,7 @@ mod assign;
 mod checklist;
 mod error;
 mod home;
+mod publish;
 mod rating;
 mod review;
 mod start;
@@ -101,7 +102,7 @@ pub fn PrintButton() -> Element {
     rsx! {
         button { class: "ghost no-print", "data-testid": "print",
             onclick: move |_| {
-                document::eval("document.querySelectorAll('details').forEach((d) => d.open = true); window.print();");
+                crate::page::print_report();
             },
             "⎙ {i18n::PRINT.get(lang)}"
         }

@@ -103,7 +103,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   const sup = await server.login('supervisor');
   const item = 'office.open-hours';
   const returned = await server.api('POST', `/visits/${id}/review`, sup,
-    { decision: 'return', comment: 'Уточните режим работы', item_comments: { [item]: 'Во сколько открылся офис?' } });
+    { decision: 'return', revision: 1, comment: 'Уточните режим работы', item_comments: { [item]: 'Во сколько открылся офис?' } });
   assert.equal(returned.status, 200);
 
   await page.click('[data-testid="sync-now"]');
@@ -139,7 +139,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   const detail = await server.api('GET', `/visits/${id}`, sup);
   assert.equal(detail.body.visit.revision, 2);
   assert.equal(detail.body.visit.answers[item].value.type, other, 'the server has the correction');
-  assert.equal((await server.api('POST', `/visits/${id}/review`, sup, { decision: 'approve' })).status, 200);
+  assert.equal((await server.api('POST', `/visits/${id}/review`, sup, { decision: 'approve', revision: 2 })).status, 200);
   await page.click('[data-testid="sync-now"]');
   await page.waitForSelector(`[data-visit="${id}"][data-sync="approved"]`);
   const log = await server.api('GET', `/visits/${id}/log`, sup);

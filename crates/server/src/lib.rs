@@ -4,6 +4,8 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod backup;
+pub mod bundle;
 pub mod clock;
 pub mod db;
 pub mod demo;
@@ -14,12 +16,17 @@ pub mod ingest;
 mod openapi;
 pub mod photos;
 pub mod pull;
+pub mod purge;
+pub mod quota;
 pub mod rating;
+pub mod rating_cache;
 pub mod reference;
 pub mod review;
 mod routes;
+pub mod scope;
 pub mod sql;
 pub mod time;
+pub mod tls;
 pub mod visits;
 
 use std::sync::Arc;
@@ -27,6 +34,7 @@ use std::sync::Arc;
 pub use clock::Clock;
 pub use db::Db;
 pub use error::AppError;
+pub use quota::Limits;
 pub use routes::{Settings, app, app_with};
 
 /// The largest request body: a photo at its size limit plus headers' worth of slack.
@@ -43,6 +51,9 @@ pub struct AppState {
     pub pushes: Arc<ingest::PushQueue>,
     /// Checklists and the directory, parsed once.
     pub references: Arc<reference::ReferenceCache>,
+    /// Ratings per quarter, until what they are computed from changes.
+    pub ratings: Arc<rating_cache::RatingCache>,
+    pub limits: Limits,
     /// The clock sign-ins and tokens are judged by.
     pub clock: Clock,
     /// Sign-in throttles and the count of password checks.
