@@ -41,13 +41,11 @@ impl AppState {
         let small = zakupka_core::photo_type(original)
             .and_then(|_| zakupka_client::downscale::downscale(original, side).ok());
         let bytes = small.as_deref().unwrap_or(original);
-        self.write(true, |s| {
-            s.add_photo_with(visit, item, name, bytes, found, Utc::now())
-        });
+        self.write(|s| s.add_photo_with(visit, item, name, bytes, found, Utc::now()));
     }
 
     pub fn remove_photo(&self, visit: Uuid, item: &str, sha256: &str) {
-        self.write(true, |s| s.remove_photo(visit, item, sha256, Utc::now()));
+        self.write(|s| s.remove_photo(visit, item, sha256, Utc::now()));
     }
 
     /// Where the bytes of a photo are.
@@ -61,7 +59,7 @@ impl AppState {
     }
 
     pub fn set_photo_retention_days(&self, days: u32) {
-        self.write(false, |s| s.set_photo_retention_days(days));
+        self.write(|s| s.set_photo_retention_days(days));
     }
 }
 
@@ -104,10 +102,7 @@ pub async fn expire(store: &RefCell<LocalStore>) {
 
 fn begin_expiry(store: &mut LocalStore) -> Option<(platform::Durable, Vec<String>)> {
     match store.expire_photos(Utc::now()) {
-        Ok(e) if e.rows > 0 => platform::persist(store, true)
-            .inspect_err(|e| tracing::warn!("expired photos not persisted: {e}"))
-            .ok()
-            .map(|durable| (durable, e.blobs)),
+        Ok(e) if e.rows > 0 => Some((platform::durable(), e.blobs)),
         Ok(_) => None,
         Err(e) => {
             tracing::warn!("photo retention: {e}");
@@ -133,14 +128,11 @@ pub async fn at_open(store: &mut LocalStore) {
     {
         zakupka_client::web_photos::expose_wasm_memory();
         match zakupka_client::web_photos::tidy(store).await {
-            Ok(true) => match platform::persist(store, true) {
-                Ok(durable) => {
-                    if let Err(e) = durable.await {
-                        tracing::warn!("photos moved to Blobs not persisted: {e}");
-                    }
+            Ok(true) => {
+                if let Err(e) = platform::durable().await {
+                    tracing::warn!("photos moved to Blobs not persisted: {e}");
                 }
-                Err(e) => tracing::warn!("photos moved to Blobs not persisted: {e}"),
-            },
+            }
             Ok(false) => {}
             Err(e) => tracing::warn!("photos not tidied: {e}"),
         }
@@ -210,7 +202,7 @@ mod web {
         /// Records a photo the browser already keeps as a Blob; false if the store refused it
         /// (the refusal is in the notice).
         pub fn add_kept_photo(&self, visit: Uuid, item: &str, photo: &PhotoRef) -> bool {
-            self.write(true, |s| s.add_kept_photo(visit, item, photo, Utc::now()))
+            self.write(|s| s.add_kept_photo(visit, item, photo, Utc::now()))
                 .is_some()
         }
 

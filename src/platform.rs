@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use zakupka_client::{Store, StoreError};
+use zakupka_client::Store;
 
 /// Why the store could not be opened, with what is needed to save a copy of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,8 +75,8 @@ mod imp {
     pub fn on_network_back(_f: impl Fn() + 'static) {}
 
     /// On desktop a commit is already on disk (WAL, synchronous=FULL).
-    pub fn persist(_store: &mut Store, _media: bool) -> Result<Durable, StoreError> {
-        Ok(Box::pin(async { Ok(()) }))
+    pub fn durable() -> Durable {
+        Box::pin(async { Ok(()) })
     }
 
     fn stamp() -> String {
@@ -160,12 +160,12 @@ mod imp {
             message,
             location: "IndexedDB «zakupka»".into(),
         };
-        let snapshots = web::load().await.map_err(failure)?;
-        web::open(&snapshots).map_err(|e| failure(e.to_string()))
+        web::open().await.map_err(|e| failure(e.to_string()))
     }
 
-    pub fn persist(store: &mut Store, media: bool) -> Result<Durable, StoreError> {
-        Ok(Box::pin(web::persist(store, media)?))
+    /// Resolves when every write so far is committed in IndexedDB.
+    pub fn durable() -> Durable {
+        Box::pin(web::durable())
     }
 
     /// Whether this tab may open the store: false while another tab or window holds it.
@@ -232,12 +232,12 @@ mod imp {
 
     /// Offers the stored bytes as downloads, exactly as the browser kept them.
     pub async fn save_copy() -> Result<String, String> {
-        let snapshots = web::load().await?;
+        let (main, media) = web::stored_images().await?;
         let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-        if let Some(main) = &snapshots.main {
+        if let Some(main) = &main {
             download(&format!("zakupka-{stamp}.db"), main)?;
         }
-        if let Some(media) = &snapshots.media {
+        if let Some(media) = &media {
             download(&format!("zakupka-{stamp}-media.db"), media)?;
         }
         Ok("Downloads".into())

@@ -159,7 +159,6 @@ impl AppState {
     /// changes nothing and explains itself in the notice.
     pub(crate) fn write<R>(
         &self,
-        media: bool,
         f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
     ) -> Option<R> {
         let store = self.store.peek().clone();
@@ -173,43 +172,37 @@ impl AppState {
             Ok(r) => {
                 notice.set(None);
                 *version.write() += 1;
-                self.persist(&store, media);
+                self.confirm();
                 Some(r)
             }
         }
     }
 
-    fn persist(&self, store: &Rc<RefCell<LocalStore>>, media: bool) {
+    /// Shows "saving" until every write so far is durable, then "saved".
+    fn confirm(&self) {
         let (mut save, mut pending, lang) = (self.save, self.pending_writes, self.lang);
-        let durable = platform::persist(&mut store.borrow_mut(), media);
-        match durable {
-            Err(e) => save.set(SaveState::Failed(crate::i18n::explain(*lang.peek(), &e))),
-            Ok(durable) => {
-                *pending.write() += 1;
-                save.set(SaveState::Saving);
-                // Not `spawn`: that task would die with the screen that made the write
-                // (starting a visit leaves the start screen), and "saved" would never come.
-                dioxus::core::spawn_forever(async move {
-                    let result = durable.await;
-                    *pending.write() -= 1;
-                    match result {
-                        Err(e) => {
-                            // The browser's words are English: logged, not shown.
-                            tracing::warn!("write not confirmed: {e}");
-                            save.set(SaveState::Failed(
-                                crate::i18n::SAVE_NOT_CONFIRMED.get(*lang.peek()).to_owned(),
-                            ))
-                        }
-                        Ok(())
-                            if pending() == 0 && !matches!(*save.peek(), SaveState::Failed(_)) =>
-                        {
-                            save.set(SaveState::Saved)
-                        }
-                        Ok(()) => {}
-                    }
-                });
+        let durable = platform::durable();
+        *pending.write() += 1;
+        save.set(SaveState::Saving);
+        // Not `spawn`: that task would die with the screen that made the write (starting a
+        // visit leaves the start screen), and "saved" would never come.
+        dioxus::core::spawn_forever(async move {
+            let result = durable.await;
+            *pending.write() -= 1;
+            match result {
+                Err(e) => {
+                    // The browser's words are English: logged, not shown.
+                    tracing::warn!("write not confirmed: {e}");
+                    save.set(SaveState::Failed(
+                        crate::i18n::SAVE_NOT_CONFIRMED.get(*lang.peek()).to_owned(),
+                    ))
+                }
+                Ok(()) if pending() == 0 && !matches!(*save.peek(), SaveState::Failed(_)) => {
+                    save.set(SaveState::Saved)
+                }
+                Ok(()) => {}
             }
-        }
+        });
     }
 
     // --- sync -------------------------------------------------------------------------
@@ -310,15 +303,13 @@ impl AppState {
     pub fn go(&self, screen: Screen) {
         let mut s = self.screen;
         s.set(screen);
-        self.write(false, |store| {
-            store.set_setting(SCREEN_KEY, &screen.encode())
-        });
+        self.write(|store| store.set_setting(SCREEN_KEY, &screen.encode()));
     }
 
     pub fn set_lang(&self, lang: Lang) {
         let mut l = self.lang;
         l.set(lang);
-        self.write(false, |store| store.set_setting(LANG_KEY, lang.code()));
+        self.write(|store| store.set_setting(LANG_KEY, lang.code()));
     }
 
     pub fn auditor(&self) -> String {
@@ -390,7 +381,7 @@ impl AppState {
             auditor: auditor.trim().to_owned(),
             scenario: scenario.to_owned(),
         };
-        let started = self.write(false, |s| {
+        let started = self.write(|s| {
             s.set_setting(AUDITOR_KEY, &new.auditor)?;
             s.start_visit(&new, Utc::now())
         });
@@ -414,35 +405,35 @@ impl AppState {
     }
 
     pub fn answer(&self, visit: Uuid, item: &str, value: AnswerValue) {
-        self.write(false, |s| s.set_answer(visit, item, &value, Utc::now()));
+        self.write(|s| s.set_answer(visit, item, &value, Utc::now()));
     }
 
     pub fn clear_answer(&self, visit: Uuid, item: &str) {
-        self.write(false, |s| s.clear_answer(visit, item, Utc::now()));
+        self.write(|s| s.clear_answer(visit, item, Utc::now()));
     }
 
     pub fn comment(&self, visit: Uuid, item: &str, text: &str) {
-        self.write(false, |s| s.set_item_comment(visit, item, text, Utc::now()));
+        self.write(|s| s.set_item_comment(visit, item, text, Utc::now()));
     }
 
     pub fn visit_comment(&self, visit: Uuid, text: &str) {
-        self.write(false, |s| s.set_visit_comment(visit, text, Utc::now()));
+        self.write(|s| s.set_visit_comment(visit, text, Utc::now()));
     }
 
     pub fn set_position(&self, visit: Uuid, section: &str) {
-        self.write(false, |s| s.set_position(visit, section, Utc::now()));
+        self.write(|s| s.set_position(visit, section, Utc::now()));
     }
 
     pub fn start_timer(&self, visit: Uuid) {
-        self.write(false, |s| s.start_timer(visit, Utc::now()));
+        self.write(|s| s.start_timer(visit, Utc::now()));
     }
 
     pub fn stop_timer(&self, visit: Uuid, item: &str) {
-        self.write(false, |s| s.stop_timer(visit, item, Utc::now()));
+        self.write(|s| s.stop_timer(visit, item, Utc::now()));
     }
 
     pub fn submit(&self, visit: Uuid) -> bool {
-        let done = self.write(false, |s| s.submit(visit, Utc::now())).is_some();
+        let done = self.write(|s| s.submit(visit, Utc::now())).is_some();
         if done {
             self.sync_now();
         }
@@ -456,7 +447,7 @@ impl AppState {
     /// Opens a returned visit for correction, at the first section the supervisor remarked
     /// on, and goes to its checklist.
     pub fn correct(&self, visit: Uuid) {
-        let reopened = self.write(false, |s| {
+        let reopened = self.write(|s| {
             let v = s.reopen_returned(visit, Utc::now())?;
             let template = s.template(&v.template_id, v.template_version)?;
             let remarked = s
@@ -478,7 +469,7 @@ impl AppState {
     }
 
     pub fn delete_draft(&self, visit: Uuid) {
-        if self.write(true, |s| s.delete_draft(visit)).is_some() {
+        if self.write(|s| s.delete_draft(visit)).is_some() {
             self.go(Screen::Home);
         }
     }

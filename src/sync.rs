@@ -104,13 +104,12 @@ impl StoreAccess for AppStore {
         let r = f(&self.store.borrow())?;
         // Not awaited: sync's own writes can be redone (a resend is deduplicated, a pull
         // repeated), so they need not hold up the engine.
-        if let Ok(durable) = platform::persist(&mut self.store.borrow_mut(), false) {
-            dioxus::core::spawn_forever(async move {
-                if let Err(e) = durable.await {
-                    tracing::warn!("sync write not persisted: {e}");
-                }
-            });
-        }
+        let durable = platform::durable();
+        dioxus::core::spawn_forever(async move {
+            if let Err(e) = durable.await {
+                tracing::warn!("sync write not persisted: {e}");
+            }
+        });
         (self.on_write)();
         Ok(r)
     }

@@ -49,7 +49,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
     let next = template.sections.get(index + 1).map(|s| s.id.clone());
 
     rsx! {
-        main { class: "screen checklist", "data-testid": "checklist", "data-section": "{section.id}",
+        main { class: "screen checklist", "data-testid": "checklist", "data-section": "{section.id}", "data-visit": "{visit_id}",
             header { class: "bar",
                 button { class: "ghost", "data-testid": "home-button", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 span { class: "office", "{office}" }

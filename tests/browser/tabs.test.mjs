@@ -119,3 +119,36 @@ test('a browser without Web Locks opens the app as before', async () => {
   assert.ok(logged.some((t) => /Web Locks/.test(t)), `the missing lock is logged: ${logged.join(' | ')}`);
   assert.deepEqual(errors, []);
 });
+
+// Without Web Locks nothing keeps the second tab out, and each tab holds its own copy of
+// the pages: the tab opened last owns the store, and the other's writes are refused
+// (shown as not saved) rather than mixed page by page into the same database.
+test('without Web Locks the tab opened last owns the store; the other one\'s writes fail visibly', async () => {
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+  });
+  const a = await newTab();
+  await startVisit(a);
+  const [id0, value0] = await answer(a, 0, 'yes');
+
+  const b = await newTab();
+  await b.goto(server.url);
+  await b.waitForSelector('[data-testid="checklist"]');
+  assert.deepEqual(await shown(b), { [id0]: value0 });
+
+  // Tab A's next answer is not stored, and A says so.
+  const cards = await a.$$('article[data-item]:has(button[data-value="yes"])');
+  const id1 = await cards[1].getAttribute('data-item');
+  await a.click(`article[data-item="${id1}"] button[data-value="no"]`);
+  await a.waitForSelector('[data-testid="save-state"].failed');
+  assert.match(await a.textContent('[data-testid="save-state"]'), /Не сохранено/);
+
+  const [id2, value2] = await answer(b, 2, 'yes');
+  await a.close();
+  await b.close();
+  const c = await newTab();
+  await c.goto(server.url);
+  await c.waitForSelector('[data-testid="checklist"]');
+  assert.deepEqual(await shown(c), { [id0]: value0, [id2]: value2 }, 'what B confirmed, nothing of A\'s refused answer');
+  assert.deepEqual(errors, []);
+});

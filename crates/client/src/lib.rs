@@ -2,13 +2,14 @@
 //! outbox that sync drains.
 //!
 //! The same code runs on desktop (files in the platform data directory) and in the browser
-//! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
+//! (the page store of [`pages`], persisted page by page to IndexedDB, see `web`).
 
 pub mod api;
 #[cfg(all(feature = "downscale", not(target_arch = "wasm32")))]
 pub mod downscale;
 mod error;
 pub mod evidence;
+pub mod pages;
 mod schema;
 mod store;
 pub mod sync;

@@ -169,6 +169,33 @@ pub(crate) fn configure(conn: &Connection, durable_files: bool) -> rusqlite::Res
     Ok(())
 }
 
+/// The pragmas of a database in the page store ([`crate::pages`]), set before its first
+/// write. The page store persists only the database files, and only the pages of finished
+/// write transactions, all files at once; so:
+/// - `journal_mode=MEMORY`: the rollback journal never needs to reach storage, because a
+///   half-done transaction never does. ROLLBACK still works (the journal is in memory),
+///   and an interrupted commit cannot be left behind, since storage only ever holds what
+///   a batch taken between transactions carried. (WAL needs shared memory the VFS lacks,
+///   and its log would be persisted pages of its own; OFF would break ROLLBACK.)
+/// - `synchronous=OFF`: the VFS's sync is a no-op; durability is the batch's IndexedDB
+///   transaction ('strict'), which the app awaits before «Сохранено».
+/// - `locking_mode` stays NORMAL: the store learns that a write is over when SQLite
+///   releases its write lock, which EXCLUSIVE mode would never do.
+/// - `temp_store=MEMORY`: temporary tables and indices are never persisted.
+pub(crate) fn configure_paged(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
+    let mode: String =
+        conn.pragma_update_and_check(Some(schema), "journal_mode", "MEMORY", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("memory") {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(format!("{schema}: journal_mode is {mode}, not MEMORY")),
+        ));
+    }
+    conn.pragma_update(Some(schema), "synchronous", "OFF")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
 fn upgrade(
     conn: &mut Connection,
     schema: &str,

@@ -1,4 +1,4 @@
-//! Opening a store (a file on desktop, memory on the web) and looking at it as a whole:
+//! Opening a store (a file on desktop, the page store in the browser, memory in tests) and looking at it as a whole:
 //! snapshots, the integrity check, the growth cap of the full-disk tests.
 
 use std::cell::RefCell;
@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{STATEMENT_CACHE, Store};
-use crate::{StoreError, schema};
+use crate::{StoreError, pages, schema};
 
 impl Store {
     /// Opens (creating if needed) the store in the file `path`, with photos in a sibling
@@ -51,6 +51,34 @@ impl Store {
             source,
         })?;
         schema::configure(&conn, true).map_err(open_err)?;
+        Self::finish_open(conn, shown)
+    }
+
+    /// Opens (creating if needed) the store in the page store registered as the SQLite VFS
+    /// `vfs` (see [`crate::pages`]): the browser's store, and its tests.
+    pub fn open_paged(vfs: &str) -> Result<Store, StoreError> {
+        let shown = "browser storage".to_owned();
+        let open_err = |source| StoreError::Open {
+            path: shown.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags_and_vfs(pages::MAIN_FILE, OpenFlags::default(), vfs)
+            .map_err(open_err)?;
+        // Journal mode first, before anything could write a page.
+        schema::configure_paged(&conn, "main").map_err(open_err)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(open_err)?;
+        // An attached database uses the connection's VFS.
+        conn.execute("ATTACH DATABASE ?1 AS media", [pages::MEDIA_FILE])
+            .map_err(open_err)?;
+        schema::configure_paged(&conn, "media").map_err(open_err)?;
+        conn.query_row("SELECT count(*) FROM media.sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(open_err)?;
+        schema::configure(&conn, false).map_err(open_err)?;
         Self::finish_open(conn, shown)
     }
 
