@@ -16,6 +16,7 @@ pub fn AccountScreen() -> Element {
     let mut error = use_signal(|| None::<String>);
     let account = state.account();
     let signed_in = account.is_some();
+    let unsent = state.unsent_owner();
     rsx! {
         main { class: "screen account", "data-testid": "account",
             header { class: "bar",
@@ -28,6 +29,11 @@ pub fn AccountScreen() -> Element {
                     onclick: move |_| state.log_out(), "{i18n::SIGN_OUT.get(lang)}"
                 }
             } else {
+                if let Some(o) = unsent {
+                    p { class: "missing", role: "status", "data-testid": "unsent-owner",
+                        "{i18n::unsent_work(lang, &o.login, o.unsent)}"
+                    }
+                }
                 form {
                     onsubmit: move |e| async move {
                         e.prevent_default();

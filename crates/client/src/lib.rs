@@ -15,6 +15,6 @@ pub mod web;
 pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
-    LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, PushOutcome,
-    ReviewNotes, Store, SyncState, VisitSummary, plan_incoming,
+    LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Owner,
+    PushOutcome, ReviewNotes, Store, SyncState, VisitSummary, plan_incoming,
 };
