@@ -45,7 +45,10 @@ async fn open() -> Opening {
         return Opening::Elsewhere;
     }
     match platform::open().await {
-        Ok(store) => Opening::Ready(Opened(Rc::new(RefCell::new(Some(store))))),
+        Ok(mut store) => {
+            crate::photos::at_open(&mut store).await;
+            Opening::Ready(Opened(Rc::new(RefCell::new(Some(store)))))
+        }
         Err(failure) => Opening::Failed(failure),
     }
 }

@@ -135,6 +135,9 @@ texts! {
     PUBLISHED = "Опубликован", "Published";
     NOT_PUBLISHED = "Не опубликован: может ещё измениться", "Not published: may still change";
     PUBLISH = "Опубликовать квартал", "Publish the quarter";
+    PUBLISH_PREVIEW = "Публикация закрепит навсегда эти места", "Publishing freezes these places for good";
+    PUBLISH_CUPS = "Кубки после публикации", "Cups after publishing";
+    PUBLISH_CONFIRM = "Да, опубликовать", "Yes, publish";
     LARGE_LEAGUE = "Крупные", "Large";
     SMALL_LEAGUE = "Малые", "Small";
     NOT_RATED = "Вне рейтинга", "Not rated";
@@ -194,6 +197,9 @@ texts! {
     FLAG_LONGER_THAN_A_DAY = "проверка длилась больше суток", "the visit took more than a day";
     SAVE_NOT_CONFIRMED = "браузер не подтвердил запись в хранилище", "the browser did not confirm the write to its storage";
     FILE_UNREADABLE = "не удалось прочитать файл", "the file cannot be read";
+    PHOTO_ON_SERVER = "Фото хранится на сервере: оно появится, когда будет связь", "The photo is kept on the server: it shows when there is a connection";
+    PHOTO_MISSING = "Фото нет на этом устройстве", "The photo is not on this device";
+    PHOTO_RETENTION = "Хранить фото принятых и отклонённых проверок на устройстве, дней", "Keep photos of approved and rejected visits on this device, days";
     EXPORT_FAILED = "Не удалось сохранить файл", "The file could not be saved";
     STORAGE_USED = "Занято", "Using";
     STORAGE_OF = "из", "of";

@@ -2,6 +2,7 @@
 
 mod app;
 mod i18n;
+mod photos;
 mod platform;
 mod seeds;
 mod state;

@@ -244,7 +244,8 @@ mod imp {
     }
 
     pub async fn set_aside() -> Result<(), String> {
-        web::clear().await
+        web::clear().await?;
+        zakupka_client::web_photos::clear().await
     }
 
     /// `navigator.storage`, missing outside secure contexts and in old browsers.

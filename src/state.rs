@@ -135,8 +135,16 @@ impl AppState {
         })
     }
 
+    /// The count of writes so far; reading it re-runs the caller after each write.
+    pub fn data_version(&self) -> u64 {
+        (self.data_version)()
+    }
+
     /// Reads from the store and re-renders the caller when data changes.
-    fn read<R>(&self, f: impl FnOnce(&LocalStore) -> Result<R, StoreError>) -> Option<R> {
+    pub(crate) fn read<R>(
+        &self,
+        f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
+    ) -> Option<R> {
         let _subscribe = self.data_version.read();
         let store = self.store.peek().clone();
         let result = f(&store.borrow());
@@ -152,7 +160,7 @@ impl AppState {
 
     /// Runs one write; the indicator says "saved" only once it is durable. A refused write
     /// changes nothing and explains itself in the notice.
-    fn write<R>(
+    pub(crate) fn write<R>(
         &self,
         media: bool,
         f: impl FnOnce(&LocalStore) -> Result<R, StoreError>,
@@ -455,18 +463,6 @@ impl AppState {
 
     pub fn stop_timer(&self, visit: Uuid, item: &str) {
         self.write(false, |s| s.stop_timer(visit, item, Utc::now()));
-    }
-
-    pub fn add_photo(&self, visit: Uuid, item: &str, name: &str, bytes: &[u8]) {
-        self.write(true, |s| s.add_photo(visit, item, name, bytes, Utc::now()));
-    }
-
-    pub fn remove_photo(&self, visit: Uuid, item: &str, sha256: &str) {
-        self.write(true, |s| s.remove_photo(visit, item, sha256, Utc::now()));
-    }
-
-    pub fn photo(&self, sha256: &str) -> Option<(String, Vec<u8>)> {
-        self.read(|s| s.photo(sha256)).flatten()
     }
 
     pub fn submit(&self, visit: Uuid) -> bool {

@@ -71,6 +71,15 @@ impl Account {
     pub fn api(&self) -> Api {
         Api::new(&self.server, Some(self.token.clone()))
     }
+
+    /// The server's address of photo `sha256`, and the token to ask it with, for the
+    /// browser to fetch it into an object URL without passing it through wasm.
+    #[cfg(target_arch = "wasm32")]
+    pub fn photo_request(&self, sha256: &str) -> (String, &str) {
+        let base = self.server.trim_end_matches('/');
+        let prefix = zakupka_core::wire::API_PREFIX;
+        (format!("{base}{prefix}/photos/{sha256}"), &self.token)
+    }
 }
 
 /// The store as the engine reaches it from the app: writes are persisted like the UI's.
@@ -104,6 +113,19 @@ impl StoreAccess for AppStore {
         }
         (self.on_write)();
         Ok(r)
+    }
+    /// The browser reads a photo to upload from its Blob, one photo at a time.
+    #[cfg(target_arch = "wasm32")]
+    async fn photo_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let kept = self.read(|s| s.photo_kept(sha256))?;
+        if kept != Some(zakupka_client::PhotoKept::Blob) {
+            return Ok(self.read(|s| s.photo(sha256))?.map(|(_, bytes)| bytes));
+        }
+        Ok(zakupka_client::web_photos::bytes(sha256)
+            .await
+            .inspect_err(|e| tracing::warn!("photo {sha256} not read: {e}"))
+            .ok()
+            .flatten())
     }
 }
 
@@ -243,6 +265,8 @@ pub async fn run(
         };
         match round.await {
             Ok(_) => {
+                // Decisions just pulled may let photos leave the device.
+                crate::photos::expire(&access.store).await;
                 failures = 0;
                 status.set(SyncStatus::Done(Utc::now()));
                 let waiting = access

@@ -36,6 +36,11 @@ texts! {
     REFUSED_USER_EXISTS = "Такой пользователь уже есть", "This user already exists";
     REFUSED_ACCOUNT_DISABLED = "Учётная запись отключена — обратитесь к администратору", "This account is disabled: ask an administrator";
     REFUSED_WEAK_PASSWORD = "Пароль слишком простой", "The password is too weak";
+    REFUSED_REVISION_CHANGED = "Проверяющий прислал исправление, пока вы смотрели: обновите и посмотрите новую версию", "The auditor sent a correction while you were looking: reload and look at the new version";
+    REFUSED_OWN_BRANCH_VISIT = "Проверки офисов своего управления решают другие", "Visits to offices of your own branch are decided by others";
+    REFUSED_QUARTER_NOT_ENDED = "Квартал ещё не закончился — публиковать рано", "The quarter has not ended yet: too early to publish";
+    REFUSED_KPIS_MISSING = "Показатели управлений за квартал ещё не загружены — публиковать рано", "The branches' KPI figures for the quarter are not imported yet: too early to publish";
+    REFUSED_QUOTA_EXCEEDED = "Дневной лимит отправки исчерпан — остальное отправится позже само", "The daily sending limit is used up: the rest will be sent later by itself";
     REFUSED_UNAVAILABLE = "Сервер сейчас не может ничего сохранить — попробуйте позже", "The server cannot store anything now: try again later";
 }
 
@@ -61,6 +66,8 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::CommentRequired => REFUSED_COMMENT_REQUIRED,
         R::ReasonRequired => REFUSED_REASON_REQUIRED,
         R::NotSubmitted => REFUSED_NOT_SUBMITTED,
+        R::RevisionChanged => REFUSED_REVISION_CHANGED,
+        R::OwnBranchVisit => REFUSED_OWN_BRANCH_VISIT,
         R::RevisionConflict => REFUSED_REVISION_CONFLICT,
         R::RevisionNotAsked => REFUSED_REVISION_NOT_ASKED,
         R::NotAnImage => REFUSED_NOT_AN_IMAGE,
@@ -76,6 +83,9 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::AlreadyAssigned => REFUSED_ALREADY_ASSIGNED,
         R::QuarterPublished => REFUSED_QUARTER_PUBLISHED,
         R::MethodologyExists => REFUSED_METHODOLOGY_EXISTS,
+        R::QuarterNotEnded => REFUSED_QUARTER_NOT_ENDED,
+        R::KpisMissing => REFUSED_KPIS_MISSING,
+        R::QuotaExceeded => REFUSED_QUOTA_EXCEEDED,
         R::UserExists => REFUSED_USER_EXISTS,
         R::WeakPassword => REFUSED_WEAK_PASSWORD,
         R::Unavailable => REFUSED_UNAVAILABLE,
@@ -327,6 +337,8 @@ mod tests {
             "comment_required",
             "reason_required",
             "not_submitted",
+            "revision_changed",
+            "own_branch_visit",
             "revision_conflict",
             "revision_not_asked",
             "not_an_image",
@@ -342,6 +354,9 @@ mod tests {
             "already_assigned",
             "quarter_published",
             "methodology_exists",
+            "quarter_not_ended",
+            "kpis_missing",
+            "quota_exceeded",
             "user_exists",
             "weak_password",
             "unavailable",

@@ -69,6 +69,30 @@ pub fn AccountScreen() -> Element {
                 }
             }
             StorageInfo { signed_in }
+            PhotoRetention {}
+        }
+    }
+}
+
+/// How long photos of decided visits stay on this device (then only on the server).
+#[component]
+fn PhotoRetention() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let days = state.photo_retention_days();
+    rsx! {
+        label { class: "field",
+            span { "{i18n::PHOTO_RETENTION.get(lang)}" }
+            input { r#type: "number", min: "1", max: "3650", inputmode: "numeric", "data-testid": "photo-retention",
+                value: "{days}",
+                onchange: move |e| {
+                    if let Ok(days) = e.value().trim().parse::<u32>()
+                        && (1..=3650).contains(&days)
+                    {
+                        state.set_photo_retention_days(days);
+                    }
+                }
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
-use base64::Engine;
 use dioxus::prelude::*;
 use uuid::Uuid;
 use zakupka_core::{Answer, AnswerValue, Item, ItemKind, Lang, VisitStatus};
 
 use super::{SaveIndicator, Summary};
 use crate::i18n;
+use crate::photos::PhotoSource;
 use crate::state::{AppState, Screen};
 
 /// One section of the checklist at a time, with the answers saved as they are tapped.
@@ -289,12 +289,15 @@ fn number_changed(state: AppState, visit_id: Uuid, item: &str, text: &str, lang:
 fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
+    // An id of its own, for the browser to take the chosen files from the input itself.
+    let input_id = format!("photo-input-{item_id}");
     rsx! {
         div { class: "photos",
             for p in photos.iter() {
-                figure { key: "{p.sha256}",
-                    if let Some(src) = photo_url(state, &p.sha256) {
-                        img { alt: "{i18n::PHOTO.get(lang)}", src }
+                figure { key: "{p.sha256}", "data-sha256": "{p.sha256}",
+                    PhotoImage { sha256: p.sha256.clone() }
+                    if let Some(text) = evidence(p) {
+                        figcaption { class: "muted", "data-testid": "photo-evidence", "{text}" }
                     }
                     button { class: "ghost",
                         onclick: { let (item, sha) = (item_id.clone(), p.sha256.clone()); move |_| state.remove_photo(visit_id, &item, &sha) },
@@ -305,23 +308,11 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
             label { class: "secondary photo-add",
                 "+ {i18n::ADD_PHOTO.get(lang)}"
                 input { r#type: "file", accept: "image/jpeg,image/png,image/webp", "capture": "environment", class: "hidden-input",
+                    id: "{input_id}",
                     onchange: {
                         let item = item_id.clone();
-                        move |e: FormEvent| {
-                            let item = item.clone();
-                            async move {
-                                for file in e.files() {
-                                    match file.read_bytes().await {
-                                        Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
-                                        Err(err) => {
-                                            tracing::warn!("{}: {err}", file.name());
-                                            let mut notice = state.notice;
-                                            notice.set(Some(format!("«{}»: {}", file.name(), i18n::FILE_UNREADABLE.get(lang))));
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                        let input_id = input_id.clone();
+                        move |e: FormEvent| add_photos(state, visit_id, item.clone(), input_id.clone(), e)
                     }
                 }
             }
@@ -329,10 +320,74 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
     }
 }
 
-fn photo_url(state: AppState, sha256: &str) -> Option<String> {
-    let (mime, bytes) = state.photo(sha256)?;
-    Some(format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+/// When and where the camera says it took the photo, as its EXIF had it.
+fn evidence(p: &zakupka_core::PhotoRef) -> Option<String> {
+    let time = p.taken_at.map(|t| t.format("%d.%m.%Y %H:%M").to_string());
+    let place = p.position.map(|g| format!("{:.5}, {:.5}", g.lat, g.lon));
+    match (time, place) {
+        (None, None) => None,
+        (t, g) => Some([t, g].into_iter().flatten().collect::<Vec<_>>().join(" · ")),
+    }
+}
+
+/// The browser: the files go from the input to the photo store without entering wasm.
+#[cfg(target_arch = "wasm32")]
+async fn add_photos(
+    state: AppState,
+    visit_id: Uuid,
+    item: String,
+    input_id: String,
+    _e: FormEvent,
+) {
+    crate::photos::add_chosen(state, visit_id, item, input_id).await;
+}
+
+/// Desktop and mobile: the original's bytes are stored as they are.
+#[cfg(not(target_arch = "wasm32"))]
+async fn add_photos(
+    state: AppState,
+    visit_id: Uuid,
+    item: String,
+    _input_id: String,
+    e: FormEvent,
+) {
+    let lang = *state.lang.peek();
+    for file in e.files() {
+        match file.read_bytes().await {
+            Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
+            Err(err) => {
+                tracing::warn!("{}: {err}", file.name());
+                let mut notice = state.notice;
+                notice.set(Some(format!(
+                    "«{}»: {}",
+                    file.name(),
+                    i18n::FILE_UNREADABLE.get(lang)
+                )));
+            }
+        }
+    }
+}
+
+/// A photo from wherever it is kept; a placeholder while it loads or when it is only on
+/// the server and the server cannot be reached.
+#[component]
+fn PhotoImage(sha256: String) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let source = use_resource(move || {
+        let sha256 = sha256.clone();
+        // Again when the store changes (the photo may have left the device).
+        state.data_version();
+        crate::photos::source(state, sha256)
+    });
+    match source() {
+        Some(PhotoSource::Url(src)) => rsx! { img { alt: "{i18n::PHOTO.get(lang)}", src } },
+        Some(PhotoSource::OnServer) => rsx! {
+            p { class: "photo-placeholder", "data-testid": "photo-on-server", "{i18n::PHOTO_ON_SERVER.get(lang)}" }
+        },
+        Some(PhotoSource::Missing) => rsx! {
+            p { class: "photo-placeholder", "{i18n::PHOTO_MISSING.get(lang)}" }
+        },
+        None => rsx! { p { class: "photo-placeholder", "…" } },
+    }
 }

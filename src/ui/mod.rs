@@ -6,6 +6,7 @@ mod assign;
 mod checklist;
 mod error;
 mod home;
+mod publish;
 mod rating;
 mod review;
 mod start;

@@ -60,7 +60,10 @@ pub fn RatingScreen() -> Element {
                 .map_err(|e| i18n::explain_sync(lang, &e))
         }
     });
-    let can_publish = account.as_ref().is_some_and(|a| a.role.reads_all_visits());
+    // Publishing freezes a quarter for good: admins only, as the server holds.
+    let can_publish = account
+        .as_ref()
+        .is_some_and(|a| a.role == zakupka_core::wire::Role::Admin);
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),
@@ -96,7 +99,7 @@ pub fn RatingScreen() -> Element {
                 }
                 ExportButtons { quarter: r.quarter.to_string() }
                 if r.published_at.is_none() && can_publish {
-                    PublishButton { quarter: r.quarter.to_string(), on_done: move |_| version += 1 }
+                    super::publish::PublishButton { quarter: r.quarter.to_string(), on_done: move |_| version += 1 }
                 }
             }
         }
@@ -223,7 +226,10 @@ fn BranchExplained(
                 }
             }
         }
-        p { class: "muted", "{i18n::VISITS_BEHIND.get(lang)}: {row.visits.len()}" }
+        // A supervisor bound to other branches is not told this branch's visits.
+        if !row.visits.is_empty() {
+            p { class: "muted", "{i18n::VISITS_BEHIND.get(lang)}: {row.visits.len()}" }
+        }
         if trend.len() > 1 {
             Trend { points: trend }
         }
@@ -321,29 +327,6 @@ fn Cups(history: RatingHistory, league: League) -> Element {
                 ul { for l in leaders.iter() { li { key: "{l}", "{l}" } } }
             }
         }
-    }
-}
-
-#[component]
-fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
-    let state = use_context::<AppState>();
-    let lang = (state.lang)();
-    let mut error = use_signal(|| None::<String>);
-    rsx! {
-        button { class: "secondary big", "data-testid": "publish",
-            onclick: move |_| {
-                let quarter = quarter.clone();
-                async move {
-                    let Some(api) = state.account().map(|a| a.api()) else { return };
-                    match api.publish_rating(&quarter).await {
-                        Ok(_) => on_done.call(()),
-                        Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
-                    }
-                }
-            },
-            "{i18n::PUBLISH.get(lang)}"
-        }
-        if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "publish-error", "{e}" } }
     }
 }
 

@@ -184,8 +184,19 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
         let Some(api) = state.account().map(|a| a.api()) else {
             return;
         };
+        // The decision is on the revision on screen: if the auditor has sent a correction
+        // since, the server refuses (revision_changed) rather than decide it unseen.
+        let Some(revision) = detail
+            .peek()
+            .as_ref()
+            .and_then(|d| d.as_ref().ok())
+            .map(|d| d.0.visit.revision)
+        else {
+            return;
+        };
         let request = ReviewRequest {
             decision,
+            revision,
             comment: comment(),
             item_comments: remarks(),
         };

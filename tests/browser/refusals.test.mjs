@@ -1,7 +1,7 @@
 // Every refusal the supervisor's screens can meet, provoked on the phone in the Russian
 // interface: each is worded in Russian from the server's code, and none shows the server's
 // English (its messages are for logs only). Sign-in lock-out, review decisions, assignments,
-// publishing, and a session ended elsewhere.
+// publishing the running quarter, and a session ended elsewhere.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { phone, startServer, toHome as harnessToHome } from './harness.mjs';
@@ -39,8 +39,7 @@ const SAID = {
   'due passed': /срок уже прошёл/,
   'a duplicate': /уже есть задание/,
   'cancelled meanwhile': /этого нет/,
-  'published meanwhile': /уже опубликован/,
-  'a published quarter': /уже опубликован/,
+  'not ended': /ещё не закончился/,
   'signed out elsewhere': /Войдите снова/,
 };
 
@@ -128,7 +127,7 @@ test('review: return and reject without words, over-long remarks, a visit decide
   assertRussian(await refusal('a comment too long', decide, () => page.click('[data-testid="reject"]')), 'a comment too long');
 
   // Another supervisor decides it first (here through the API); this screen still offers it.
-  const approved = await server.api('POST', `/visits/${id}/review`, supToken, { decision: 'approve' });
+  const approved = await server.api('POST', `/visits/${id}/review`, supToken, { decision: 'approve', revision: 1 });
   assert.equal(approved.status, 200, JSON.stringify(approved.body));
   await page.fill('[data-testid="review-comment"]', 'Нет фото стенда');
   assertRussian(await refusal('already decided', decide, () => page.click('[data-testid="reject"]')), 'already decided');
@@ -189,27 +188,40 @@ test('assignments: own branch, due outside the quarter or passed, a duplicate, o
     () => page.click(`${line} [data-testid="cancel-assignment"]`)), 'cancelled meanwhile', [officeName]);
 });
 
-test('rating: publishing a quarter published meanwhile; assigning in a published quarter', async () => {
-  // A visit approved this quarter makes its live rating, which may be published.
+test('rating: only the admin may publish, and not the quarter still running', async () => {
+  // A visit approved this quarter makes its live rating.
   const waiting = (await server.api('GET', '/visits?state=submitted', supToken)).body;
-  assert.equal((await server.api('POST', `/visits/${waiting[0].visit_id}/review`, supToken, { decision: 'approve' })).status, 200);
+  assert.equal((await server.api('POST', `/visits/${waiting[0].visit_id}/review`, supToken, { decision: 'approve', revision: waiting[0].revision })).status, 200);
   await toHome();
   await page.click('[data-testid="to-rating"]');
   await page.click(`[data-quarter="${thisQuarter}"]`);
   await page.waitForFunction(() => /^Не опубликован/.test(document.querySelector('[data-testid="rating-status"]')?.textContent ?? ''));
-  const published = await server.api('POST', `/rating/${thisQuarter}/publish`, supToken);
-  assert.equal(published.status, 200, JSON.stringify(published.body));
-  assertRussian(await refusal('published meanwhile', { url: /\/publish$/, selector: '[data-testid="publish-error"]' },
-    () => page.click('[data-testid="publish"]')), 'published meanwhile');
+  assert.equal(await page.$('[data-testid="publish"]'), null, 'a supervisor is offered no publishing');
 
-  await toHome();
-  await page.click('[data-testid="to-assign"]');
-  await page.waitForSelector('[data-testid="assign-auditor"] option[value="auditor2"]', { state: 'attached' });
-  await page.selectOption('[data-testid="assign-auditor"]', 'auditor2');
-  await page.click('[data-testid="assign-scenarios"] [data-scenario]');
-  await page.fill('[data-testid="assign-office-search"]', 'Клин');
-  assertRussian(await refusal('a published quarter', { url: /\/api\/v1\/assignments$/, selector: '[data-testid="assign-refusal"]', body: (b) => b.office_id === office },
-    () => page.click(`[data-testid="assign-offices"] [data-office="${office}"]`)), 'a published quarter', [officeName]);
+  // The admin, on a phone of their own, asks to publish the running quarter: the preview
+  // comes first, and is refused. (Before issue 11 any supervisor published it at once, and
+  // assigning in it was then refused as «уже опубликован»: that can no longer happen.)
+  const admin = await phone();
+  const supervisorPage = page;
+  try {
+    page = await admin.context.newPage();
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="home"]');
+    await page.click('[data-testid="to-account"]');
+    await page.fill('[data-testid="login"]', 'admin');
+    await page.fill('[data-testid="password"]', 'demo');
+    await page.click('[data-testid="sign-in"]');
+    await page.waitForSelector('[data-testid="to-review"]');
+    await toHome();
+    await page.click('[data-testid="to-rating"]');
+    await page.click(`[data-quarter="${thisQuarter}"]`);
+    assertRussian(await refusal('not ended', { method: 'GET', url: /\/publish$/, selector: '[data-testid="publish-error"]', status: 409 },
+      () => page.click('[data-testid="publish"]')), 'not ended');
+    assert.equal(await page.$('[data-testid="publish-confirm"]'), null, 'nothing to confirm');
+  } finally {
+    page = supervisorPage;
+    await admin.browser.close();
+  }
 });
 
 test('a session ended elsewhere: the next request says to sign in again', async () => {

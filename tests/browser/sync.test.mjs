@@ -103,7 +103,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   const sup = await server.login('supervisor');
   const item = 'office.open-hours';
   const returned = await server.api('POST', `/visits/${id}/review`, sup,
-    { decision: 'return', comment: 'Уточните режим работы', item_comments: { [item]: 'Во сколько открылся офис?' } });
+    { decision: 'return', revision: 1, comment: 'Уточните режим работы', item_comments: { [item]: 'Во сколько открылся офис?' } });
   assert.equal(returned.status, 200);
 
   await page.click('[data-testid="sync-now"]');
@@ -139,7 +139,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   const detail = await server.api('GET', `/visits/${id}`, sup);
   assert.equal(detail.body.visit.revision, 2);
   assert.equal(detail.body.visit.answers[item].value.type, other, 'the server has the correction');
-  assert.equal((await server.api('POST', `/visits/${id}/review`, sup, { decision: 'approve' })).status, 200);
+  assert.equal((await server.api('POST', `/visits/${id}/review`, sup, { decision: 'approve', revision: 2 })).status, 200);
   await page.click('[data-testid="sync-now"]');
   await page.waitForSelector(`[data-visit="${id}"][data-sync="approved"]`);
   const log = await server.api('GET', `/visits/${id}/log`, sup);
@@ -235,9 +235,10 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click('.chips button:last-child');
   await page.click(`[data-visit="${correctedId}"]`);
   await page.waitForSelector('[data-testid="changed-count"]');
-  // The photo taken offline reached the server and shows in the visit under review.
+  // The photo taken offline reached the server and shows in the visit under review: as a
+  // JPEG, since the device stores every photo re-encoded (downscaled, without EXIF).
   await page.waitForSelector('[data-photo] img');
-  assert.match(await page.getAttribute('[data-photo] img', 'src'), /^data:image\/png;base64,/);
+  assert.match(await page.getAttribute('[data-photo] img', 'src'), /^data:image\/jpeg;base64,/);
   assert.match(await page.textContent('[data-testid="visit-times"]'), /Начата: .* · Завершена: /);
   assert.match(await page.textContent('[data-testid="changed-count"]'), /: 1$/);
   assert.match(await page.textContent('li.changed[data-item="office.open-hours"] [data-testid="was"]'), /было: (Да|Нет)/);

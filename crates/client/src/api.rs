@@ -7,8 +7,8 @@ use zakupka_core::Visit;
 use zakupka_core::wire::ExportFormat;
 use zakupka_core::wire::{
     API_PREFIX, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, QuarterInfo, Rating, Refusal,
-    ReviewRequest, ReviewState, VisitUpdate,
+    PROTOCOL_VERSION, PublishPreview, PullResponse, PushRequest, PushResponse, QuarterInfo, Rating,
+    Refusal, ReviewRequest, ReviewState, VisitUpdate,
 };
 
 use crate::StoreError;
@@ -301,6 +301,11 @@ impl Api {
     /// Leaders, cups and trends over the published quarters.
     pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
         Self::send(self.request(reqwest::Method::GET, "/rating/history")).await
+    }
+
+    /// What publishing the quarter would freeze (places and cups), or why it cannot be.
+    pub async fn publish_preview(&self, quarter: &str) -> Result<PublishPreview, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/rating/{quarter}/publish"))).await
     }
 
     pub async fn publish_rating(&self, quarter: &str) -> Result<Rating, SyncError> {

@@ -5,16 +5,22 @@
 //! (an in-memory database persisted to IndexedDB after each write, see [`web`]).
 
 pub mod api;
+#[cfg(all(feature = "downscale", not(target_arch = "wasm32")))]
+pub mod downscale;
 mod error;
+pub mod evidence;
 mod schema;
 mod store;
 pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+#[cfg(target_arch = "wasm32")]
+pub mod web_photos;
 
 pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
-    LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Owner,
-    PushOutcome, ReviewNotes, Store, SyncState, VisitSummary, plan_incoming,
+    DEFAULT_PHOTO_RETENTION_DAYS, Expired, LocalAssignment, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM,
+    NewVisit, OutboxEntry, Owner, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState,
+    VisitSummary, plan_incoming,
 };

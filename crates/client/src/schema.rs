@@ -114,6 +114,15 @@ CREATE TABLE assignments (
 ALTER TABLE outbox ADD COLUMN rejected_code TEXT;
 "#,
     r#"
+-- Photos the server has said it holds (a push that did not ask for them, or an upload it
+-- took). Only these may ever leave the device (photo retention). In `main`, beside the
+-- outbox whose answers record them, so the sync's writes stay in the small database.
+CREATE TABLE photo_uploads (
+    sha256 TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
+"#,
+    r#"
 -- One user's data at a time (`store/owner.rs`). A submitted visit may leave the device once
 -- the server has every revision of it (or refused it for good): the evidence is kept
 -- there. Until then the database itself refuses to delete it or its waiting outbox entry,
@@ -133,7 +142,8 @@ SELECT 'store.owner', value FROM settings WHERE key = 'account.login' AND value 
 "#,
 ];
 
-const MEDIA_STEPS: &[&str] = &[r#"
+const MEDIA_STEPS: &[&str] = &[
+    r#"
 CREATE TABLE media.photos (
     visit_id TEXT NOT NULL,
     item_id TEXT NOT NULL,
@@ -144,7 +154,19 @@ CREATE TABLE media.photos (
     added_at TEXT NOT NULL,
     PRIMARY KEY (visit_id, item_id, sha256)
 );
-"#];
+"#,
+    r#"
+-- What the original file's EXIF said (the camera's local time; degrees), kept as evidence.
+ALTER TABLE media.photos ADD COLUMN taken_at TEXT;
+ALTER TABLE media.photos ADD COLUMN latitude REAL;
+ALTER TABLE media.photos ADD COLUMN longitude REAL;
+-- Where the bytes are: 'row' in `bytes`; 'blob' outside SQLite (the browser keeps them as
+-- a Blob in IndexedDB by SHA-256, `bytes` empty); 'server' only on the server (removed
+-- from the device by retention, `bytes` empty).
+ALTER TABLE media.photos ADD COLUMN kept TEXT NOT NULL DEFAULT 'row'
+    CHECK (kept IN ('row', 'blob', 'server'));
+"#,
+];
 
 pub const MAIN_SCHEMA_VERSION: i64 = MAIN_STEPS.len() as i64;
 pub const MEDIA_SCHEMA_VERSION: i64 = MEDIA_STEPS.len() as i64;

@@ -21,6 +21,16 @@ use crate::{OutboxEntry, PushOutcome, Store, StoreError};
 pub trait StoreAccess {
     fn read<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
     fn write<R>(&self, f: impl FnOnce(&Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
+
+    /// The bytes of photo `sha256` to upload, one photo at a time: by default from its row;
+    /// the browser reads the Blob it keeps instead. `None`: not on the device.
+    fn photo_bytes(
+        &self,
+        sha256: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<u8>>, StoreError>> {
+        let found = self.read(|s| s.photo(sha256));
+        async move { Ok(found?.map(|(_, bytes)| bytes)) }
+    }
 }
 
 /// For tools, tests and benchmarks: a store behind a mutex, nothing to persist after writes.
@@ -180,6 +190,7 @@ pub async fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut photos: Vec<String> = Vec::new();
+    let mut held: Vec<(Uuid, Vec<String>)> = Vec::new();
     // What to send, in order; each batch's payloads are read just before it goes, so the
     // first push is on the wire before the rest of the outbox has been read.
     let mut queue = std::collections::VecDeque::from(store.read(|s| s.outbox_queue())?);
@@ -209,6 +220,17 @@ pub async fn sync_once(
                         .results
                         .iter()
                         .flat_map(|r| r.missing_photos.iter().cloned()),
+                );
+                // What the server did not ask for, it holds: those photos may later leave
+                // the device (retention).
+                held.extend(
+                    response
+                        .results
+                        .iter()
+                        .filter(|r| {
+                            matches!(r.status, PushStatus::Accepted | PushStatus::Duplicate)
+                        })
+                        .map(|r| (r.visit_id, r.missing_photos.clone())),
                 );
             }
             outcomes_now.extend(
@@ -253,18 +275,27 @@ pub async fn sync_once(
         {
             in_flight.push(push_batch(api, batch));
         }
-        store.write(|s| s.record_push(&outcomes_now, now()))?;
+        store.write(|s| {
+            s.record_push(&outcomes_now, now())?;
+            for (visit, missing) in held.drain(..) {
+                s.photos_acknowledged(visit, &missing, now())?;
+            }
+            Ok(())
+        })?;
     }
     if let Some(e) = stop {
         return Err(e);
     }
     photos.dedup();
     for sha in photos {
-        let Some((_, bytes)) = store.read(|s| s.photo(&sha))? else {
+        let Some(bytes) = store.photo_bytes(&sha).await? else {
             continue;
         };
         match api.put_photo(&sha, bytes).await {
-            Ok(()) => report.photos += 1,
+            Ok(()) => {
+                report.photos += 1;
+                store.write(|s| s.photo_uploaded(&sha, now()))?;
+            }
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => report.photo_errors.push(format!("{sha}: {e}")),
         }

@@ -490,6 +490,7 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
     };
     let request = ReviewRequest {
         decision: Decision::Return,
+        revision: 1,
         comment: "Проверьте оценку".into(),
         item_comments: [(item.clone(), "Менеджер был вежлив? Уточните".to_owned())].into(),
     };
@@ -544,6 +545,7 @@ async fn a_returned_visit_is_corrected_offline_resubmitted_and_approved() {
 
     let approve = ReviewRequest {
         decision: Decision::Approve,
+        revision: 2,
         comment: String::new(),
         item_comments: Default::default(),
     };
@@ -699,6 +701,7 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
                 id,
                 &ReviewRequest {
                     decision: Decision::Return,
+                    revision: 1,
                     comment: "Время на телефоне неверное".into(),
                     item_comments: Default::default(),
                 },

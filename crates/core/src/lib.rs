@@ -21,8 +21,11 @@ pub use label::{Label, Lang};
 pub use rating::League;
 pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
 pub use seed::SeedError;
-pub use template::{AnswerError, Band, ChoiceOption, Item, ItemKind, Scenario, Section, Template};
+pub use template::{
+    AnswerError, Band, ChoiceOption, DEFAULT_PHOTO_MAX_SIDE, Item, ItemKind, Scenario, Section,
+    Template,
+};
 pub use visit::{
-    Answer, AnswerValue, InvalidVisit, ItemChange, PhotoRef, TimeFlag, Visit, VisitStatus, changes,
-    photo_type,
+    Answer, AnswerValue, GeoPoint, InvalidVisit, ItemChange, PhotoRef, TimeFlag, Visit,
+    VisitStatus, changes, photo_type,
 };

@@ -51,7 +51,16 @@ pub struct Item {
     pub allow_photo: bool,
     /// The app offers a stopwatch that fills this item (waiting time in the queue).
     pub timer: bool,
+    /// The longest side in pixels the device keeps of this item's photos, where the
+    /// checklist asks for other than [`DEFAULT_PHOTO_MAX_SIDE`] (a document to read may need
+    /// more). Absent from the JSON when not set, so older readers see the same checklist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_max_side: Option<u32>,
 }
+
+/// The longest side in pixels of a photo as the device keeps it: 2048 px is a 4:3 photo of
+/// 3 megapixels, enough to read a price tag or a sign, and under 800 KB as JPEG.
+pub const DEFAULT_PHOTO_MAX_SIDE: u32 = 2048;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -151,6 +160,11 @@ impl Template {
 }
 
 impl Item {
+    /// The longest side in pixels the device keeps of this item's photos.
+    pub fn photo_side(&self) -> u32 {
+        self.photo_max_side.unwrap_or(DEFAULT_PHOTO_MAX_SIDE)
+    }
+
     pub fn check_answer(&self, value: &AnswerValue) -> Result<(), AnswerError> {
         let item = || self.id.clone();
         match (&self.kind, value) {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -136,13 +136,40 @@ mod wire_time {
 }
 
 /// A photo attached to an answer, addressed by the SHA-256 of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
     #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub mime: String,
     pub size: u64,
+    /// When the camera says it took the photo (EXIF `DateTimeOriginal` of the original
+    /// file): the camera's own clock, local time without a zone, as EXIF keeps it. Evidence
+    /// for review; absent when the original carried none, and on the wire only when known,
+    /// so devices and servers that predate it read and write the same JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<NaiveDateTime>,
+    /// Where the camera says it was (EXIF GPS of the original), if it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<GeoPoint>,
+}
+
+/// A position on Earth in degrees (WGS 84, as EXIF GPS records it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GeoPoint {
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
+    pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
+    pub lon: f64,
+}
+
+impl GeoPoint {
+    /// A point only where one can be: latitude within ±90, longitude within ±180.
+    pub fn new(lat: f64, lon: f64) -> Option<GeoPoint> {
+        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+            .then_some(GeoPoint { lat, lon })
+    }
 }
 
 /// What the auditor recorded for one item: the answer itself, and any comment or photos,
@@ -341,6 +368,14 @@ impl Visit {
                     return bad(
                         &format!("{field}.photos"),
                         format!("`{}` is not a SHA-256 in lowercase hex", p.sha256),
+                    );
+                }
+                if let Some(at) = p.position
+                    && GeoPoint::new(at.lat, at.lon).is_none()
+                {
+                    return bad(
+                        &format!("{field}.photos"),
+                        "the position is not on Earth".into(),
                     );
                 }
             }

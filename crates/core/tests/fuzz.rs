@@ -548,6 +548,7 @@ fn photos() -> impl Strategy<Value = Vec<PhotoRef>> {
         sha256,
         mime,
         size,
+        ..PhotoRef::default()
     });
     prop::collection::vec(photo, 0..=MAX_PHOTOS_PER_ANSWER + 2)
 }

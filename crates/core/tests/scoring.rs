@@ -18,6 +18,7 @@ fn item(id: &str, kind: ItemKind, weight: f64) -> Item {
         allow_comment: true,
         allow_photo: false,
         timer: false,
+        photo_max_side: None,
     }
 }
 

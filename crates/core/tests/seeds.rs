@@ -127,6 +127,24 @@ fn error(text: &str) -> String {
         .to_string()
 }
 
+/// A checklist may ask for its photos kept larger (or smaller) than the default 2048 px.
+#[test]
+fn photo_max_side_is_read_and_checked() {
+    let with = |extra: &str| GOOD.replace("weight = 2\n", &format!("weight = 2\n{extra}\n"));
+    let t = parse_template("x.toml", &with("photo = true\nphoto_max_side = 4096")).unwrap();
+    assert_eq!(t.item("office.clean").unwrap().photo_side(), 4096);
+    let t = parse_template("x.toml", &with("photo = true")).unwrap();
+    assert_eq!(t.item("office.clean").unwrap().photo_side(), 2048);
+    assert_eq!(
+        error(&with("photo = true\nphoto_max_side = 10")),
+        "seeds/checklist.toml, line 20, field `photo_max_side`: a photo item's longest side in pixels, from 256 to 8192"
+    );
+    assert!(
+        error(&with("photo_max_side = 1024")).contains("photo_max_side"),
+        "only an item that takes photos has a photo size"
+    );
+}
+
 #[test]
 fn a_good_template_parses() {
     let t = parse_template("x.toml", GOOD).unwrap();
@@ -164,7 +182,7 @@ fn template_errors_name_the_file_line_and_field() {
             "weight = 1\ntimer = true",
             "weight = 1\nmax = 3\ntimer = true"
         )),
-        "seeds/checklist.toml, line 25, field `max`: unknown field `max`, expected one of `id`, `label`, `hint`, `kind`, `weight`, `critical`, `allow_na`, `required`, `comment`, `photo`, `timer`, `unit`, `bands`, `options`"
+        "seeds/checklist.toml, line 25, field `max`: unknown field `max`, expected one of `id`, `label`, `hint`, `kind`, `weight`, `critical`, `allow_na`, `required`, `comment`, `photo`, `photo_max_side`, `timer`, `unit`, `bands`, `options`"
     );
     let missing = error(&GOOD.replace("weight = 2\n", ""));
     assert!(

@@ -65,6 +65,7 @@ fn visit() -> Visit {
                 sha256: PHOTO_SHA256.to_owned(),
                 mime: "image/jpeg".to_owned(),
                 size: 482_113,
+                ..PhotoRef::default()
             }],
             updated_at: at(9, 12, 5),
         },
@@ -129,6 +130,7 @@ fn template() -> Template {
         allow_comment: true,
         allow_photo: false,
         timer: false,
+        photo_max_side: None,
     };
     let mut signage = item(
         "office.signage",
@@ -552,4 +554,26 @@ fn unknown_or_missing_refusal_codes_read_as_other() {
     let older: ErrorBody =
         serde_json::from_str(r#"{"error":"bad_request","message":"m"}"#).unwrap();
     assert_eq!(older.code, Refusal::Other);
+}
+
+/// A photo with the evidence its original's EXIF gave (capture time, position): the two
+/// fields are optional, so the push of a device that found none, or predates them, is the
+/// `push_request` JSON unchanged, and a server that predates them ignores them.
+#[test]
+fn push_request_with_photo_evidence() {
+    let mut visit = visit();
+    let photo = &mut visit.answers.get_mut("office.signage").unwrap().photos[0];
+    photo.taken_at = Some(at(9, 11, 58).naive_utc());
+    photo.position = zakupka_core::GeoPoint::new(55.751244, 37.618423);
+    check_golden(
+        "push_request_photo_evidence",
+        &PushRequest {
+            visits: vec![visit],
+        },
+    );
+    // Without the fields the JSON is the older one, and the older JSON reads as no evidence.
+    let old = std::fs::read_to_string(golden_path("push_request")).unwrap();
+    let read: PushRequest = serde_json::from_str(&old).unwrap();
+    let photo = &read.visits[0].answers["office.signage"].photos[0];
+    assert_eq!((photo.taken_at, photo.position), (None, None));
 }

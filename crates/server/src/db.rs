@@ -184,6 +184,69 @@ CREATE TABLE login_failures (
 CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 CREATE INDEX tokens_by_login ON tokens (login);
 "#,
+    r#"
+-- What the photo's original file said of itself (EXIF), as the device read it before
+-- downscaling and stripping it: the camera's local time, and its position in degrees.
+-- Evidence for review; NULL where the device found none or predates the fields.
+ALTER TABLE visit_photos ADD COLUMN taken_at TEXT;
+ALTER TABLE visit_photos ADD COLUMN latitude REAL;
+ALTER TABLE visit_photos ADD COLUMN longitude REAL;
+"#,
+    r#"
+-- Supervisors bound to branches see and decide only visits to those branches' offices.
+CREATE TABLE supervisor_branches (
+    login TEXT NOT NULL REFERENCES users (login),
+    branch_id TEXT NOT NULL,
+    PRIMARY KEY (login, branch_id)
+);
+-- Who uploaded each photo, how large, when: a photo is read only through a visit of an
+-- auditor who uploaded it, and its bytes count against that auditor's daily quota.
+CREATE TABLE photo_uploads (
+    sha256 TEXT NOT NULL,
+    auditor TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (sha256, auditor)
+);
+CREATE INDEX photo_uploads_by_auditor ON photo_uploads (auditor, at);
+-- Photos stored before: their uploader was the auditor whose visit named them first.
+INSERT OR IGNORE INTO photo_uploads (sha256, auditor, size, at)
+SELECT p.sha256,
+       (SELECT v.auditor FROM visit_photos vp
+        JOIN visits v ON v.id = vp.visit_id AND v.revision = vp.revision
+        WHERE vp.sha256 = p.sha256 ORDER BY v.received_at LIMIT 1),
+       p.size, p.received_at
+FROM photos p WHERE EXISTS (SELECT 1 FROM visit_photos vp WHERE vp.sha256 = p.sha256);
+-- The visits an auditor sent today, for the daily quota.
+CREATE INDEX visits_by_auditor_received ON visits (auditor, received_at);
+-- A counter of changes to what the rating is computed from (approvals and their undoing,
+-- KPIs, publishing, methodologies, the directory), so a cached rating knows it is stale,
+-- whichever process made the change (the command line imports KPIs beside the server).
+CREATE TABLE rating_inputs (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    version INTEGER NOT NULL
+);
+INSERT INTO rating_inputs VALUES (1, 0);
+CREATE TRIGGER rating_review_added AFTER INSERT ON reviews WHEN NEW.state = 'approved'
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_review_changed AFTER UPDATE ON reviews
+WHEN OLD.state = 'approved' OR NEW.state = 'approved'
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_kpi_added AFTER INSERT ON kpis
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_kpi_changed AFTER UPDATE ON kpis
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_kpi_removed AFTER DELETE ON kpis
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_published AFTER INSERT ON published
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_methodology AFTER INSERT ON methodologies
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_directory_added AFTER INSERT ON directory
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_directory_changed AFTER UPDATE ON directory
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+"#,
 ];
 
 /// Pages the WAL may grow to before the writer checkpoints it itself, in its commits (a

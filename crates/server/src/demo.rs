@@ -21,6 +21,8 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("auditor1", Role::Auditor),
     ("auditor2", Role::Auditor),
     ("supervisor", Role::Supervisor),
+    // Publishing is an admin's.
+    ("admin", Role::Admin),
 ];
 
 /// `--demo` on an address other machines reach, without `--demo-on-network`.

@@ -39,10 +39,16 @@ pub enum AppError {
     TooLarge(Refused),
     #[error("too many failed logins; try again in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
+    /// 429: a daily quota of the caller is used up (see `quota`).
+    #[error("{message}")]
+    QuotaExceeded { retry_after: u64, message: String },
     /// The server cannot store anything now (disk full, database read-only): nothing was
     /// changed, and the device tries again later by itself.
     #[error("{0}")]
     Unavailable(String),
+    /// The request took longer than the server's timeout (see `quota::Limits`).
+    #[error("the request took too long and was cut off: try again")]
+    TimedOut,
     #[error("this app speaks protocol {got}, the server {want}: update the app")]
     ProtocolOutdated { got: String, want: u32 },
     /// The detail is for logs and the command line; clients only read "internal error".
@@ -108,7 +114,7 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
-            AppError::TooManyAttempts { .. } => {
+            AppError::TooManyAttempts { .. } | AppError::QuotaExceeded { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
             }
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
@@ -116,6 +122,7 @@ impl AppError {
                 (StatusCode::UPGRADE_REQUIRED, ErrorCode::ProtocolOutdated)
             }
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            AppError::TimedOut => (StatusCode::REQUEST_TIMEOUT, ErrorCode::Unavailable),
         }
     }
 
@@ -136,7 +143,8 @@ impl AppError {
     pub fn code(&self) -> Refusal {
         match self {
             AppError::TooManyAttempts { .. } => Refusal::TooManyAttempts,
-            AppError::Unavailable(_) => Refusal::Unavailable,
+            AppError::QuotaExceeded { .. } => Refusal::QuotaExceeded,
+            AppError::Unavailable(_) | AppError::TimedOut => Refusal::Unavailable,
             AppError::ProtocolOutdated { .. } => Refusal::ProtocolOutdated,
             AppError::Internal(_) => Refusal::Internal,
             other => other.refused().map_or(Refusal::Internal, |r| r.code),
@@ -190,7 +198,8 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
-        if let AppError::TooManyAttempts { retry_after } = self
+        if let AppError::TooManyAttempts { retry_after }
+        | AppError::QuotaExceeded { retry_after, .. } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);

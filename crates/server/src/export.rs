@@ -86,6 +86,7 @@ pub fn csv(r: &Rating, directory: &Directory) -> Result<String, AppError> {
     let (header, rows) = rows(r, directory);
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("csv: {e}"));
+    let header: Vec<String> = header.iter().map(|h| neutralised(h)).collect();
     w.write_record(&header).map_err(|e| fail(&e))?;
     let precision = usize::from(r.methodology.precision);
     for row in rows {
@@ -93,7 +94,7 @@ pub fn csv(r: &Rating, directory: &Directory) -> Result<String, AppError> {
             .iter()
             .enumerate()
             .map(|(n, c)| match c {
-                Cell::Text(t) => t.clone(),
+                Cell::Text(t) => neutralised(t),
                 // The score column at the published precision; the rest as they are.
                 Cell::Number(v) if n == 4 => format!("{v:.precision$}"),
                 Cell::Number(v) if n == 2 => format!("{v}"),
@@ -105,6 +106,18 @@ pub fn csv(r: &Rating, directory: &Directory) -> Result<String, AppError> {
     }
     let bytes = w.into_inner().map_err(|e| fail(&e))?;
     String::from_utf8(bytes).map_err(|e| fail(&e))
+}
+
+/// A text cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return is read as a formula by Excel and LibreOffice (a branch name from the
+/// directory could be `=HYPERLINK(...)`), so it gets a leading `'`, as OWASP advises.
+/// Numbers are written by the server and never pass here.
+pub fn neutralised(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 pub fn xlsx(r: &Rating, directory: &Directory) -> Result<Vec<u8>, AppError> {

@@ -1,7 +1,7 @@
 //! What handlers take from a request, refusing with [`AppError`] (a JSON body with a code)
 //! rather than axum's plain text: the body as JSON or bytes, the query, the path, and the
 //! caller. Who may call a handler shows in its signature: [`AuthUser`] (anyone signed in),
-//! [`Supervisor`] (supervisors and admins) or [`Auditor`].
+//! [`Supervisor`] (supervisors and admins), [`Admin`] or [`Auditor`].
 
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -158,6 +158,18 @@ pub struct Supervisor(pub AuthUser);
 
 /// Auditors: they push the visits they made.
 pub struct Auditor(pub AuthUser);
+
+/// Admins: they publish quarters, which freezes them for good.
+pub struct Admin(pub AuthUser);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require(|r| r == Role::Admin, "admins").map(Admin)
+    }
+}
 
 impl FromRequestParts<AppState> for Supervisor {
     type Rejection = AppError;

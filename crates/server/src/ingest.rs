@@ -13,6 +13,10 @@ use zakupka_core::{Template, Visit};
 use crate::error::{AppError, Refused};
 use crate::reference::{Reference, ReferenceCache};
 use crate::sql::Text;
+
+/// How a photo's EXIF capture time is stored: the camera's local time, no zone (EXIF has
+/// none), so unlike the server's own times it is not UTC and is kept apart from them.
+const EXIF_TIME: &str = "%Y-%m-%dT%H:%M:%S";
 use crate::time::ts;
 use crate::{Db, per_core};
 
@@ -206,11 +210,20 @@ pub fn store_derived(
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
     ])?;
     let mut photo = tx.prepare_cached(
-        "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (item, a) in &visit.answers {
         for p in &a.photos {
-            photo.execute(params![id, visit.revision, item, p.sha256])?;
+            photo.execute(params![
+                id,
+                visit.revision,
+                item,
+                p.sha256,
+                p.taken_at.map(|t| t.format(EXIF_TIME).to_string()),
+                p.position.map(|g| g.lat),
+                p.position.map(|g| g.lon),
+            ])?;
         }
     }
     tx.prepare_cached(
@@ -325,10 +338,13 @@ fn store_group(conn: &mut Connection, jobs: &[PushJob]) -> Result<Vec<Vec<PushRe
 }
 
 fn missing_photos(conn: &Connection, visit: &Visit) -> Result<Vec<String>, AppError> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM photos WHERE sha256 = ?1")?;
+    // Missing until this auditor uploads it, even if another auditor sent the same bytes:
+    // the answer must not tell whether a photo exists on the server.
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM photo_uploads WHERE sha256 = ?1 AND auditor = ?2")?;
     let mut missing = Vec::new();
     for p in visit.answers.values().flat_map(|a| a.photos.iter()) {
-        if !stmt.exists([&p.sha256])? && !missing.contains(&p.sha256) {
+        if !stmt.exists(params![&p.sha256, &visit.auditor])? && !missing.contains(&p.sha256) {
             missing.push(p.sha256.clone());
         }
     }
@@ -389,6 +405,34 @@ fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
         .collect()
 }
 
+/// Refuses the whole push (429, nothing stored, the device tries again after
+/// `Retry-After`) if the revisions in it that are new would take `auditor` past the
+/// day's quota. Resends of stored revisions do not count. Pushes at the same moment may
+/// together pass the quota by a batch: it stops a flood, it is not a ledger.
+fn within_quota(
+    conn: &Connection,
+    auditor: &str,
+    visits: &[Visit],
+    per_day: u64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (day, next_day) = crate::quota::day(now);
+    let sent: i64 = conn
+        .prepare_cached("SELECT count(*) FROM visits WHERE auditor = ?1 AND received_at >= ?2")?
+        .query_row(params![auditor, ts(day)], |r| r.get(0))?;
+    let mut stored = conn.prepare_cached("SELECT 1 FROM visits WHERE id = ?1 AND revision = ?2")?;
+    let mut new = 0u64;
+    for v in visits {
+        if !stored.exists(params![v.id.to_string(), v.revision])? {
+            new += 1;
+        }
+    }
+    if new == 0 {
+        return Ok(());
+    }
+    crate::quota::check(sent as u64 + new, per_day, next_day, now, "visits")
+}
+
 /// Stores a push by `login` from `device_id` and answers for each visit. Parsing and
 /// checking are CPU work on the request alone: they run beside other requests, not under
 /// the database lock. Each push's visits are whole or absent, and the device hears
@@ -400,6 +444,7 @@ pub async fn push(
     login: String,
     device_id: String,
     raw: RawPush,
+    visits_per_day: u64,
 ) -> Result<Vec<PushResult>, AppError> {
     if raw.visits.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad(
@@ -410,8 +455,12 @@ pub async fn push(
     }
     let (raw, visits) = cpu_work(move || parse_visits(&raw).map(|v| (raw, v))).await?;
     let cache = references.clone();
+    let auditor = login.clone();
     let (reference, visits) = db
-        .read(move |conn| Ok((cache.reference(conn, &visits)?, visits)))
+        .read(move |conn| {
+            within_quota(conn, &auditor, &visits, visits_per_day, Utc::now())?;
+            Ok((cache.reference(conn, &visits)?, visits))
+        })
         .await?;
     let (visits, raw, derived) = cpu_work(move || {
         prepare(&reference, &login, &visits, &raw.visits).map(|d| (visits, raw, d))

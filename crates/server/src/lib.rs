@@ -14,10 +14,13 @@ pub mod ingest;
 mod openapi;
 pub mod photos;
 pub mod pull;
+pub mod quota;
 pub mod rating;
+pub mod rating_cache;
 pub mod reference;
 pub mod review;
 mod routes;
+pub mod scope;
 pub mod sql;
 pub mod time;
 pub mod visits;
@@ -27,6 +30,7 @@ use std::sync::Arc;
 pub use clock::Clock;
 pub use db::Db;
 pub use error::AppError;
+pub use quota::Limits;
 pub use routes::{Settings, app, app_with};
 
 /// The largest request body: a photo at its size limit plus headers' worth of slack.
@@ -43,6 +47,9 @@ pub struct AppState {
     pub pushes: Arc<ingest::PushQueue>,
     /// Checklists and the directory, parsed once.
     pub references: Arc<reference::ReferenceCache>,
+    /// Ratings per quarter, until what they are computed from changes.
+    pub ratings: Arc<rating_cache::RatingCache>,
+    pub limits: Limits,
     /// The clock sign-ins and tokens are judged by.
     pub clock: Clock,
     /// Sign-in throttles and the count of password checks.

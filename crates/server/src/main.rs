@@ -37,8 +37,8 @@ enum Command {
         /// The checklist and directory to publish to devices.
         #[arg(long, default_value = "./seeds")]
         seeds: PathBuf,
-        /// Also create the demo users (auditor1, auditor2, supervisor; password `demo`) and
-        /// demo visits. Only on a loopback address; without it the demo users are disabled.
+        /// Also create the demo users (auditor1, auditor2, supervisor, admin; password `demo`)
+        /// and demo visits. Only on a loopback address; without it the demo users are disabled.
         #[arg(long)]
         demo: bool,
         /// Allow `--demo` on an address other machines reach: anyone there can then sign
@@ -96,6 +96,10 @@ enum UserCommand {
         /// The branch an auditor works for: they will not be assigned its offices.
         #[arg(long)]
         branch: Option<String>,
+        /// A branch whose visits a supervisor sees and decides (repeat for more); without
+        /// it, every branch's.
+        #[arg(long)]
+        scope: Vec<String>,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
         #[arg(long, default_value = "./seeds")]
@@ -175,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
                     )
                 })?;
                 tracing::info!(
-                    "demo: users auditor1, auditor2, supervisor (password `demo`); {made} visits generated"
+                    "demo: users auditor1, auditor2, supervisor, admin (password `demo`); {made} visits generated"
                 );
             } else {
                 let disabled = database.blocking(|conn| {
@@ -277,13 +281,15 @@ async fn main() -> anyhow::Result<()> {
                     login,
                     role,
                     branch,
+                    scope,
                     db,
                     seeds,
                 },
         } => {
-            let directory = match &branch {
-                Some(_) => demo::read_seeds(&seeds)?.1,
-                None => Directory::default(),
+            let directory = if branch.is_some() || !scope.is_empty() {
+                demo::read_seeds(&seeds)?.1
+            } else {
+                Directory::default()
             };
             let database = open(&db)?;
             let password = user_cli::read_password()?;
@@ -293,6 +299,7 @@ async fn main() -> anyhow::Result<()> {
                 if branch.is_some() {
                     assignments::set_branch(&tx, &login, branch.as_deref(), &directory)?;
                 }
+                zakupka_server::scope::bind(&tx, &login, &scope, &directory)?;
                 tx.commit()?;
                 Ok(())
             })?;

@@ -17,7 +17,7 @@ use utoipa::openapi::{Components, Ref, RefOr, Required};
 use zakupka_core::wire::{API_PREFIX, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
 use responses::{
-    BadRequest, Conflict, Forbidden, Internal, NotFound, ProtocolOutdated, TooLarge,
+    BadRequest, Conflict, Forbidden, Internal, NotFound, ProtocolOutdated, QuotaExceeded, TooLarge,
     TooManyAttempts, Unauthorized, Unavailable,
 };
 
@@ -39,14 +39,14 @@ use responses::{
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
         paths::get_photo, paths::list_visits, paths::visit_detail, paths::review_visit,
         paths::visit_log, paths::visit_revisions, paths::rating, paths::rating_quarters,
-        paths::rating_history, paths::rating_export, paths::publish_rating,
+        paths::rating_history, paths::rating_export, paths::publish_preview, paths::publish_rating,
         paths::list_auditors, paths::list_assignments, paths::assign, paths::cancel_assignment,
         paths::openapi, paths::healthz,
     ),
     components(
         schemas(ErrorBody),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge,
-            TooManyAttempts, ProtocolOutdated, Internal, Unavailable),
+            TooManyAttempts, QuotaExceeded, ProtocolOutdated, Internal, Unavailable),
     ),
     modifiers(&BearerToken, &ProtocolCheck),
 )]

@@ -1,5 +1,6 @@
 //! Photos of visits, addressed by the SHA-256 of their bytes. An auditor uploads the photos
-//! of their own pushed visits; supervisors read any visit's, auditors their own.
+//! of their own pushed visits; a photo is read through a visit the caller may see (see
+//! [`crate::scope`]) whose auditor uploaded it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -8,6 +9,7 @@ use zakupka_core::photo_type;
 use zakupka_core::wire::{MAX_PHOTO_BYTES, Refusal, is_photo_address};
 
 use crate::error::AppError;
+use crate::scope::Scope;
 use crate::time::ts;
 
 /// A photo's address is the SHA-256 of its bytes and nothing else, so no path can be
@@ -43,20 +45,18 @@ pub fn check_upload(sha256: &str, body: &[u8]) -> Result<&'static str, AppError>
         .ok_or_else(|| AppError::bad(Refusal::NotAnImage, "body", "not a JPEG, PNG or WebP image"))
 }
 
-/// A photo's type and bytes, if a visit the caller may see has it (see
-/// [`crate::auth::AuthUser::only_own`]); someone else's photo is "not found", like someone
-/// else's visit.
-pub fn get(
-    conn: &Connection,
-    sha256: &str,
-    only_own: Option<&str>,
-) -> Result<(String, Vec<u8>), AppError> {
+/// A photo's type and bytes, if a visit the caller may see has it and that visit's auditor
+/// uploaded it. Naming someone else's photo in a visit of one's own does not make it
+/// readable: it is "not found", like someone else's visit.
+pub fn get(conn: &Connection, sha256: &str, scope: &Scope) -> Result<(String, Vec<u8>), AppError> {
     let visible: bool = conn
         .prepare_cached(
             "SELECT 1 FROM visit_photos p JOIN visits v ON v.id = p.visit_id AND v.revision = p.revision
-             WHERE p.sha256 = ?1 AND (?2 IS NULL OR v.auditor = ?2) LIMIT 1",
+             JOIN photo_uploads u ON u.sha256 = p.sha256 AND u.auditor = v.auditor
+             WHERE p.sha256 = ?1 AND (?2 IS NULL OR v.auditor = ?2)
+             AND (?3 IS NULL OR v.office_id IN (SELECT value FROM json_each(?3))) LIMIT 1",
         )?
-        .exists(params![sha256, only_own])?;
+        .exists(params![sha256, scope.auditor, scope.offices])?;
     let photo = if visible {
         conn.query_row(
             "SELECT mime, bytes FROM photos WHERE sha256 = ?1",
@@ -72,16 +72,21 @@ pub fn get(
     })
 }
 
-/// Keeps a photo a pushed visit of `auditor` references; `true` if it is new.
+/// Keeps a photo a pushed visit of `auditor` references and records that `auditor`
+/// uploaded it; `true` if it is new for `auditor` (whether another auditor sent the same
+/// bytes before is not told). Refused once the auditor's photo bytes of the day would pass
+/// `quota_bytes`.
 pub fn put(
-    conn: &Connection,
+    conn: &mut Connection,
     sha256: &str,
     mime: &str,
     body: &[u8],
     auditor: &str,
+    quota_bytes: u64,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let referenced: bool = conn
+    let tx = conn.transaction()?;
+    let referenced: bool = tx
         .prepare_cached(
             "SELECT 1 FROM visit_photos p JOIN visits v ON v.id = p.visit_id AND v.revision = p.revision
              WHERE p.sha256 = ?1 AND v.auditor = ?2 LIMIT 1",
@@ -93,9 +98,33 @@ pub fn put(
             "no visit of yours has this photo: push the visit first",
         ));
     }
-    let inserted = conn.execute(
+    let known: bool = tx
+        .prepare_cached("SELECT 1 FROM photo_uploads WHERE sha256 = ?1 AND auditor = ?2")?
+        .exists(params![sha256, auditor])?;
+    if known {
+        return Ok(false);
+    }
+    let (day, next_day) = crate::quota::day(now);
+    let today: i64 = tx.query_row(
+        "SELECT coalesce(sum(size), 0) FROM photo_uploads WHERE auditor = ?1 AND at >= ?2",
+        params![auditor, ts(day)],
+        |r| r.get(0),
+    )?;
+    crate::quota::check(
+        today as u64 + body.len() as u64,
+        quota_bytes,
+        next_day,
+        now,
+        "photo bytes",
+    )?;
+    tx.execute(
         "INSERT OR IGNORE INTO photos (sha256, mime, size, bytes, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![sha256, mime, body.len() as i64, body, ts(now)],
     )?;
-    Ok(inserted == 1)
+    tx.execute(
+        "INSERT INTO photo_uploads (sha256, auditor, size, at) VALUES (?1, ?2, ?3, ?4)",
+        params![sha256, auditor, body.len() as i64, ts(now)],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }

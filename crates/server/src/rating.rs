@@ -13,7 +13,7 @@ use crate::sql::{Json, Text};
 use crate::time::{quarter_span, ts};
 use zakupka_core::wire::Refusal;
 
-pub use zakupka_core::wire::{QuarterInfo, Rating};
+pub use zakupka_core::wire::{PublishPreview, QuarterInfo, Rating};
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
@@ -179,6 +179,64 @@ pub fn rating(
     })
 }
 
+/// Refuses publishing `quarter` unless it is unpublished, has ended by `now` and has the
+/// KPI figures the methodology needs imported: a published quarter is frozen for good, and
+/// the latest one holds the cups, so it must be complete.
+pub fn publishable(
+    conn: &Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if published(conn, quarter)?.is_some() {
+        return Err(AppError::conflict(
+            Refusal::QuarterPublished,
+            format!("{quarter} is already published"),
+        ));
+    }
+    if now < quarter.bounds().1 {
+        return Err(AppError::conflict(
+            Refusal::QuarterNotEnded,
+            format!("{quarter} has not ended yet"),
+        ));
+    }
+    let mut has_kpi = conn.prepare_cached("SELECT 1 FROM kpis WHERE quarter = ?1 AND key = ?2")?;
+    for key in methodology.kpi_keys() {
+        if !has_kpi.exists(params![quarter.to_string(), key])? {
+            return Err(AppError::conflict(
+                Refusal::KpisMissing,
+                format!("no KPI `{key}` imported for {quarter}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What publishing `quarter` now would freeze: its places, and who would then hold each
+/// cup. Refused as publishing would be.
+pub fn preview(
+    conn: &Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+    now: DateTime<Utc>,
+) -> Result<PublishPreview, AppError> {
+    publishable(conn, quarter, methodology, now)?;
+    let tables = compute(conn, quarter, methodology)?;
+    let mut all = published_tables(conn)?;
+    all.push((quarter, tables.clone()));
+    let after = zakupka_core::rating::history(&all);
+    Ok(PublishPreview {
+        cup_large: after.cup(zakupka_core::League::Large).to_vec(),
+        cup_small: after.cup(zakupka_core::League::Small).to_vec(),
+        rating: Rating {
+            quarter,
+            methodology: methodology.clone(),
+            published_at: None,
+            tables,
+        },
+    })
+}
+
 /// Freezes the quarter: its results and methodology version are stored and never change.
 pub fn publish(
     conn: &mut Connection,
@@ -188,12 +246,7 @@ pub fn publish(
     now: DateTime<Utc>,
 ) -> Result<Rating, AppError> {
     let tx = conn.transaction()?;
-    if published(&tx, quarter)?.is_some() {
-        return Err(AppError::conflict(
-            Refusal::QuarterPublished,
-            format!("{quarter} is already published"),
-        ));
-    }
+    publishable(&tx, quarter, methodology, now)?;
     store_methodology(&tx, methodology)?;
     let tables = compute(&tx, quarter, methodology)?;
     tx.execute(
@@ -263,11 +316,16 @@ pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
 
 /// Leaders, leadership counts, cups and trends over every published quarter.
 pub fn history(conn: &Connection) -> Result<zakupka_core::rating::History, AppError> {
+    Ok(zakupka_core::rating::history(&published_tables(conn)?))
+}
+
+/// Every published quarter's tables.
+fn published_tables(conn: &Connection) -> Result<Vec<(Quarter, Vec<LeagueTable>)>, AppError> {
     let mut stmt = conn.prepare("SELECT quarter, tables FROM published")?;
     let published = stmt
         .query_map([], |r| {
             Ok((r.get::<_, Text<Quarter>>(0)?.0, r.get::<_, Json<_>>(1)?.0))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(zakupka_core::rating::history(&published))
+    Ok(published)
 }

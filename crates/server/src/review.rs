@@ -64,7 +64,10 @@ fn outcome(
 }
 
 /// Records a supervisor's decision on the current revision of a submitted visit, in the
-/// log, and as a change for the auditor's devices. Returns what the devices will see.
+/// log, and as a change for the auditor's devices. Returns what the devices will see. The
+/// request names the revision decided: a correction that arrived meanwhile is not approved
+/// unseen. Out of the decider's scope a visit is not found; one of their own branch's
+/// offices is refused.
 pub fn decide(
     conn: &mut Connection,
     visit_id: &str,
@@ -74,6 +77,7 @@ pub fn decide(
 ) -> Result<VisitUpdate, AppError> {
     let (to, comment, item_comments) = outcome(request)?;
     let tx = conn.transaction()?;
+    crate::scope::may_decide(&tx, by, visit_id)?;
     // The current revision: what the decision is on, whose it is, and its checklist.
     let row = tx
         .query_row(
@@ -101,6 +105,15 @@ pub fn decide(
     let (current, auditor, template_id, template_version) =
         row.ok_or_else(|| AppError::not_found(Refusal::NotFound, format!("no visit {visit_id}")))?;
     let (revision, state) = (current.revision, current.state);
+    if request.revision != revision {
+        return Err(AppError::conflict(
+            Refusal::RevisionChanged,
+            format!(
+                "revision {} is no longer current: the visit is at revision {revision}",
+                request.revision
+            ),
+        ));
+    }
     if state != ReviewState::Submitted {
         return Err(AppError::conflict(
             Refusal::NotSubmitted,
@@ -143,14 +156,13 @@ pub fn decide(
     })
 }
 
-/// A visit's history, oldest first, if the caller may see the visit (see
-/// [`crate::visits::visible`]).
+/// A visit's history, oldest first, if the caller may see the visit.
 pub fn log(
     conn: &Connection,
     visit_id: &str,
-    only_own: Option<&str>,
+    scope: &crate::scope::Scope,
 ) -> Result<Vec<LogEntry>, AppError> {
-    crate::visits::visible(conn, visit_id, only_own)?;
+    scope.visible(conn, visit_id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT visit_id, revision, from_state, to_state, by_login, at, comment, item_comments
          FROM review_log WHERE visit_id = ?1 ORDER BY seq",

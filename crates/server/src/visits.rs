@@ -9,6 +9,7 @@ use zakupka_core::wire::{Refusal, ReviewState, ServerVisit, VisitDetail, VisitUp
 use zakupka_core::{Directory, Visit};
 
 use crate::error::AppError;
+use crate::scope::Scope;
 use crate::sql::{Json, Text};
 
 /// A visit id from a request path, in the form the tables hold it.
@@ -16,24 +17,6 @@ pub fn key(id: &str) -> Result<String, AppError> {
     Ok(Uuid::parse_str(id)
         .map_err(|_| AppError::bad(Refusal::Invalid, "id", "not a visit id"))?
         .to_string())
-}
-
-/// Refuses with "not found" unless the visit exists and is `only_own`'s (any visit when
-/// `None`: see [`crate::auth::AuthUser::only_own`]).
-pub fn visible(conn: &Connection, id: &str, only_own: Option<&str>) -> Result<(), AppError> {
-    let seen = conn
-        .prepare_cached(
-            "SELECT 1 FROM visits WHERE id = ?1 AND (?2 IS NULL OR auditor = ?2) LIMIT 1",
-        )?
-        .exists(params![id, only_own])?;
-    if seen {
-        Ok(())
-    } else {
-        Err(AppError::not_found(
-            Refusal::NotFound,
-            format!("no visit {id}"),
-        ))
-    }
 }
 
 /// The review queue's filters; empty texts filter nothing.
@@ -58,11 +41,14 @@ fn given(v: &Option<String>) -> Option<&str> {
 pub fn list(
     conn: &Connection,
     filter: &Filter,
-    only_own: Option<&str>,
+    scope: &Scope,
     directory: &Directory,
 ) -> Result<Vec<ServerVisit>, AppError> {
     // Auditors see their own visits whatever they ask for.
-    let auditor = only_own.or(filter.auditor.as_deref().filter(|a| !a.is_empty()));
+    let auditor = scope
+        .auditor
+        .as_deref()
+        .or(filter.auditor.as_deref().filter(|a| !a.is_empty()));
     let (from, to) = given(&filter.quarter)
         .map(|q| q.parse::<Quarter>())
         .transpose()
@@ -107,11 +93,20 @@ pub fn list(
            AND (?4 IS NULL OR v.office_id = ?4)
            AND (?5 IS NULL OR v.office_id IN (SELECT value FROM json_each(?5)))
            AND (?6 IS NULL OR r.state = ?6)
+           AND (?7 IS NULL OR v.office_id IN (SELECT value FROM json_each(?7)))
          ORDER BY v.received_at DESC, v.id LIMIT 5000",
     )?;
     let office = given(&filter.office);
     let rows = stmt.query_map(
-        params![auditor, from, to, office, branch_offices, state],
+        params![
+            auditor,
+            from,
+            to,
+            office,
+            branch_offices,
+            state,
+            scope.offices
+        ],
         |r| {
             Ok(ServerVisit {
                 visit_id: r.get::<_, Text<Uuid>>(0)?.0,
@@ -127,13 +122,10 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// A visit's latest revision in full, if the caller may see it.
-pub fn detail(
-    conn: &Connection,
-    id: &str,
-    only_own: Option<&str>,
-) -> Result<VisitDetail, AppError> {
-    visible(conn, id, only_own)?;
+/// A visit's latest revision in full, if the caller may see it. Its missing photos are
+/// those its auditor has not uploaded: whether someone else has is not theirs to know.
+pub fn detail(conn: &Connection, id: &str, scope: &Scope) -> Result<VisitDetail, AppError> {
+    scope.visible(conn, id)?;
     let (Json(visit), Json(time_flags)): (Json<Visit>, Json<_>) = conn.query_row(
         "SELECT payload, time_flags FROM visits WHERE id = ?1 ORDER BY revision DESC LIMIT 1",
         [id],
@@ -144,9 +136,10 @@ pub fn detail(
     let missing = conn
         .prepare_cached(
             "SELECT DISTINCT p.sha256 FROM visit_photos p WHERE p.visit_id = ?1 AND p.revision = ?2
-             AND p.sha256 NOT IN (SELECT sha256 FROM photos) ORDER BY p.sha256",
+             AND p.sha256 NOT IN (SELECT sha256 FROM photo_uploads WHERE auditor = ?3)
+             ORDER BY p.sha256",
         )?
-        .query_map(params![id, visit.revision], |r| r.get(0))?
+        .query_map(params![id, visit.revision, visit.auditor], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
     Ok(VisitDetail {
         visit,
@@ -157,12 +150,8 @@ pub fn detail(
 }
 
 /// Every revision of a visit, oldest first, as the auditor's device sent them.
-pub fn revisions(
-    conn: &Connection,
-    id: &str,
-    only_own: Option<&str>,
-) -> Result<Vec<Visit>, AppError> {
-    visible(conn, id, only_own)?;
+pub fn revisions(conn: &Connection, id: &str, scope: &Scope) -> Result<Vec<Visit>, AppError> {
+    scope.visible(conn, id)?;
     let mut stmt =
         conn.prepare_cached("SELECT payload FROM visits WHERE id = ?1 ORDER BY revision")?;
     let rows = stmt.query_map([id], |r| r.get::<_, Json<Visit>>(0).map(|v| v.0))?;

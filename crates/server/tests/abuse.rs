@@ -256,7 +256,7 @@ async fn visit_addresses_that_are_not_ids_are_refused() {
                     method.clone(),
                     &uri,
                     Some(&token),
-                    br#"{"decision":"approve"}"#.to_vec(),
+                    br#"{"decision": "approve", "revision": 1}"#.to_vec(),
                 )
                 .await;
             assert_eq!(
@@ -401,11 +401,11 @@ async fn review_comments_longer_than_a_page_are_refused() {
     let long = "я".repeat(zakupka_core::visit::MAX_COMMENT_CHARS + 1);
     for (body, field) in [
         (
-            json!({"decision": "return", "comment": long}),
+            json!({"decision": "return", "revision": 1, "comment": long}),
             "comment".to_owned(),
         ),
         (
-            json!({"decision": "return", "item_comments": {item.clone(): long}}),
+            json!({"decision": "return", "revision": 1, "item_comments": {item.clone(): long}}),
             format!("item_comments.{item}"),
         ),
     ] {
@@ -428,7 +428,8 @@ async fn review_comments_longer_than_a_page_are_refused() {
             Method::POST,
             &uri,
             Some(&supervisor),
-            serde_json::to_vec(&json!({"decision": "return", "comment": page})).unwrap(),
+            serde_json::to_vec(&json!({"decision": "return", "revision": 1, "comment": page}))
+                .unwrap(),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());

@@ -38,7 +38,7 @@ fn visit(
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
     v.finished_at = Some(at);
-    let (t, id) = (t.clone(), v.id);
+    let (t, id, v_revision) = (t.clone(), v.id, v.revision);
     db.blocking(move |c| {
         let tx = c.transaction()?;
         let payload = serde_json::to_string(&v).unwrap();
@@ -47,6 +47,7 @@ fn visit(
         if approve {
             let r = zakupka_core::wire::ReviewRequest {
                 decision: zakupka_core::wire::Decision::Approve,
+                revision: v_revision,
                 comment: String::new(),
                 item_comments: Default::default(),
             };
@@ -323,28 +324,14 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
 fn user_add_records_the_auditors_branch_and_refuses_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
-    let bin = BIN;
+    let seeds = seeds();
     let add = |login: &str, branch: &str| {
-        let mut child = Command::new(bin)
-            .args([
-                "user", "add", login, "--role", "auditor", "--branch", branch, "--db",
-            ])
-            .arg(&db)
-            .arg("--seeds")
-            .arg(seeds())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"klin-violet-ice\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let args = [
+            "user", "add", login, "--role", "auditor", "--branch", branch, "--db",
+        ]
+        .map(std::ffi::OsStr::new);
+        let tail = [db.as_os_str(), "--seeds".as_ref(), seeds.as_os_str()];
+        run_cli(&[&args[..], &tail[..]].concat(), b"klin-violet-ice\n")
     };
     let ok = add("ivanova", "klin");
     assert!(

@@ -14,6 +14,7 @@ mod outbox;
 mod owner;
 mod photos;
 mod remote;
+mod retention;
 mod rows;
 mod settings;
 mod templates;
@@ -31,7 +32,9 @@ use zakupka_core::{Template, VisitStatus};
 use crate::StoreError;
 pub use assignments::LocalAssignment;
 pub use owner::Owner;
+pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
+pub use retention::{DEFAULT_PHOTO_RETENTION_DAYS, Expired};
 use rows::ts;
 use templates::ParsedTemplate;
 

@@ -73,6 +73,7 @@ impl Store {
                 "DELETE FROM outbox",
                 "DELETE FROM visits",
                 "DELETE FROM assignments",
+                "DELETE FROM photo_uploads",
             ] {
                 tx.execute(sql, [])?;
             }

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use uuid::Uuid;
 use zakupka_core::wire::{Refusal, ReviewState};
-use zakupka_core::{Answer, AnswerValue, PhotoRef, Visit, VisitStatus};
+use zakupka_core::{Answer, AnswerValue, GeoPoint, PhotoRef, Visit, VisitStatus};
 
 use super::{OutboxEntry, VisitSummary};
 use crate::StoreError;
@@ -185,14 +185,20 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
 
     let mut photos: BTreeMap<String, Vec<PhotoRef>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT item_id, sha256, mime, size FROM media.photos WHERE visit_id = ?1
-         ORDER BY added_at, sha256",
+        "SELECT item_id, sha256, mime, size, taken_at, latitude, longitude FROM media.photos
+         WHERE visit_id = ?1 ORDER BY added_at, sha256",
     )?;
     for row in stmt.query_map([&key], |r| {
+        let position = match (r.get(5)?, r.get(6)?) {
+            (Some(lat), Some(lon)) => GeoPoint::new(lat, lon),
+            _ => None,
+        };
         let photo = PhotoRef {
             sha256: r.get(1)?,
             mime: r.get(2)?,
             size: r.get::<_, i64>(3)?.max(0) as u64,
+            taken_at: r.get(4)?,
+            position,
         };
         Ok((r.get::<_, String>(0)?, photo))
     })? {

@@ -59,6 +59,7 @@ struct RawItem {
     comment: bool,
     #[serde(default)]
     photo: bool,
+    photo_max_side: Option<Spanned<u32>>,
     timer: Option<Spanned<bool>>,
     unit: Option<RawLabel>,
     bands: Option<Spanned<Vec<RawBand>>>,
@@ -288,6 +289,16 @@ fn parse_item(ctx: &Ctx, ri: RawItem) -> Result<Item, SeedError> {
             "only `number` items can be filled by the timer",
         );
     }
+    let photo_max_side = match ri.photo_max_side {
+        Some(side) if !(PHOTO_SIDES.contains(side.get_ref()) && ri.photo) => {
+            return ctx.err(
+                side.span(),
+                "photo_max_side",
+                "a photo item's longest side in pixels, from 256 to 8192",
+            );
+        }
+        side => side.map(Spanned::into_inner),
+    };
     Ok(Item {
         id,
         label,
@@ -300,5 +311,10 @@ fn parse_item(ctx: &Ctx, ri: RawItem) -> Result<Item, SeedError> {
         allow_comment: ri.comment,
         allow_photo: ri.photo,
         timer,
+        photo_max_side,
     })
 }
+
+/// Sides a checklist may ask photos to be kept at: small enough still to read, and no
+/// larger than a phone camera's own.
+const PHOTO_SIDES: std::ops::RangeInclusive<u32> = 256..=8192;

@@ -20,7 +20,7 @@ pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning, Auditor,
 };
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
-pub use rating::{ExportFormat, QuarterInfo, Rating};
+pub use rating::{ExportFormat, PublishPreview, QuarterInfo, Rating};
 
 /// Every request carries this header; a server that speaks another version refuses the
 /// request with [`ErrorCode::ProtocolOutdated`] instead of misreading it.
@@ -242,6 +242,9 @@ pub enum Decision {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewRequest {
     pub decision: Decision,
+    /// The revision the supervisor saw and decides: refused (409 `revision_changed`) if
+    /// the auditor has sent another since.
+    pub revision: u32,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::comment))]
     pub comment: String,
@@ -358,6 +361,11 @@ pub enum Refusal {
     ReasonRequired,
     /// Only a submitted visit can be decided; this one already was.
     NotSubmitted,
+    /// The decision names a revision that is no longer the visit's current one: the
+    /// auditor sent a correction meanwhile.
+    RevisionChanged,
+    /// Nobody decides a visit to an office of their own branch.
+    OwnBranchVisit,
     /// This revision was received before with other content.
     RevisionConflict,
     /// A correction that was not asked for (the previous revision was not returned).
@@ -384,6 +392,13 @@ pub enum Refusal {
     QuarterPublished,
     /// A methodology of this version exists with other content.
     MethodologyExists,
+    /// The quarter has not ended yet: it cannot be published.
+    QuarterNotEnded,
+    /// The quarter's KPI figures are not imported: it cannot be published.
+    KpisMissing,
+    // Quotas.
+    /// The caller's daily quota (visits or photo bytes) is used up: try again later.
+    QuotaExceeded,
     // Users (command line).
     UserExists,
     WeakPassword,

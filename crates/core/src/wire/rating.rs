@@ -16,6 +16,18 @@ pub struct Rating {
     pub tables: Vec<crate::rating::LeagueTable>,
 }
 
+/// What publishing a quarter would freeze, shown before it is confirmed: the places as
+/// they stand, and who would then hold each league's cup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishPreview {
+    pub rating: Rating,
+    /// The holders of the large league's cup once published (branch ids).
+    pub cup_large: Vec<String>,
+    /// The holders of the small league's cup once published (branch ids).
+    pub cup_small: Vec<String>,
+}
+
 /// A quarter with something to rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -12,14 +12,14 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::{PartialSchema, ToSchema};
 use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, Auditor, ExportFormat, LogEntry,
-    LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PullResponse, PushRequest, PushResponse,
-    QuarterInfo, Rating, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate,
+    LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PublishPreview, PullResponse, PushRequest,
+    PushResponse, QuarterInfo, Rating, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate,
 };
 use zakupka_core::{Visit, rating::History, rating::Quarter};
 
 use super::responses::{
-    BadRequest, Conflict, Forbidden, Internal, NotFound, TooLarge, TooManyAttempts, Unauthorized,
-    Unavailable,
+    BadRequest, Conflict, Forbidden, Internal, NotFound, QuotaExceeded, TooLarge, TooManyAttempts,
+    Unauthorized, Unavailable,
 };
 
 /// A review state to filter by, or empty for any.
@@ -128,6 +128,7 @@ fn pull() {}
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 413, response = TooLarge),
+        (status = 429, response = QuotaExceeded),
         (status = 500, response = Internal),
         (status = 503, response = Unavailable),
     ))]
@@ -137,18 +138,21 @@ fn push() {}
 ///
 /// The body is the photo's bytes (JPEG, PNG or WebP, at most 8 MiB); the type is decided by
 /// the bytes, not by Content-Type. The SHA-256 of the body must equal the one in the path,
-/// and a visit of the caller pushed before must reference it.
+/// and a visit of the caller pushed before must reference it. Whether another user sent
+/// the same bytes is not told: the first upload by this caller is always 201. The bytes
+/// count against the caller's daily quota of photo bytes.
 #[utoipa::path(put, path = "/api/v1/photos/{sha256}", tag = "sync",
     params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$",
         description = "SHA-256 of the photo's bytes, 64 lowercase hex digits.")),
     request_body(content = inline(PhotoUpload), content_type = "application/octet-stream"),
     responses(
-        (status = 201, description = "Stored now."),
-        (status = 200, description = "The server already had this photo."),
+        (status = 201, description = "Stored now for the caller."),
+        (status = 200, description = "The caller uploaded this photo before."),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 413, response = TooLarge),
+        (status = 429, response = QuotaExceeded),
         (status = 500, response = Internal),
         (status = 503, response = Unavailable),
     ))]
@@ -156,8 +160,9 @@ fn put_photo() {}
 
 /// A photo of a visit
 ///
-/// Supervisors and admins: any visit's photo; auditors: photos of their own visits. Anyone
-/// else's is 404.
+/// Through a visit the caller may see (auditors: their own; supervisors bound to branches:
+/// those branches' offices'; other supervisors and admins: any) whose auditor uploaded the
+/// photo. Anything else is 404.
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "sync",
     params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$",
         description = "SHA-256 of the photo's bytes, 64 lowercase hex digits.")),
@@ -197,8 +202,9 @@ fn list_visits() {}
 
 /// One visit in full
 ///
-/// Its latest revision, review state and photos not uploaded yet. Another auditor's visit is
-/// 404 for an auditor.
+/// Its latest revision, review state and photos its auditor has not uploaded yet. Another
+/// auditor's visit is 404 for an auditor, another branch's for a supervisor bound to
+/// branches.
 #[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "visits",
     params(("id" = uuid::Uuid, Path)),
     responses(
@@ -213,8 +219,11 @@ fn visit_detail() {}
 /// Decide on a submitted visit
 ///
 /// Supervisors and admins: approve, return for correction (with comments on the visit or on
-/// items), or reject (reason required). Every decision is written to the visit's
-/// append-only log and reaches the auditor's devices by pull.
+/// items), or reject (reason required). The request names the revision decided: 409
+/// `revision_changed` if the auditor has sent another since. A visit outside a bound
+/// supervisor's branches is 404; one to an office of the caller's own branch is 403
+/// `own_branch_visit`. Every decision is written to the visit's append-only log and
+/// reaches the auditor's devices by pull.
 #[utoipa::path(post, path = "/api/v1/visits/{id}/review", tag = "review",
     params(("id" = uuid::Uuid, Path)),
     request_body = ReviewRequest,
@@ -313,9 +322,28 @@ fn rating_history() {}
     ))]
 fn rating_export() {}
 
+/// What publishing a quarter would freeze
+///
+/// Admins. The places as computed now and who would then hold each league's cup; the same
+/// refusals as publishing (409 if published, not ended, or without its KPIs). Changes
+/// nothing.
+#[utoipa::path(get, path = "/api/v1/rating/{quarter}/publish", tag = "rating",
+    params(("quarter" = Quarter, Path)),
+    responses(
+        (status = 200, description = "The preview.", body = PublishPreview),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 500, response = Internal),
+    ))]
+fn publish_preview() {}
+
 /// Publish a quarter: freeze its results and methodology version
 ///
-/// Supervisors and admins. A published quarter never changes again.
+/// Admins, for a quarter that has ended and whose KPIs are imported (see the preview). A
+/// published quarter never changes again.
 #[utoipa::path(post, path = "/api/v1/rating/{quarter}/publish", tag = "rating",
     params(("quarter" = Quarter, Path)),
     responses(

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -22,16 +22,20 @@ use tower_http::services::{ServeDir, ServeFile};
 use zakupka_core::wire::{API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION};
 
 use crate::auth::{Logins, Throttle};
-use crate::{AppError, AppState, Clock, Db, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES};
+use crate::{
+    AppError, AppState, Clock, Db, Limits, MAX_BODY_BYTES, MAX_JSON_BYTES, MAX_LOGIN_BYTES,
+};
 
 /// An assignment is a few short fields and a note.
 const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
 
 /// What a server is run with besides its database and web app: the clock sign-ins are
-/// judged by and their throttles. Tests use a manual clock and other throttles.
+/// judged by and their throttles, and the [`Limits`] of requests and quotas. Tests use a
+/// manual clock, other throttles and other limits.
 pub struct Settings {
     pub clock: Clock,
     pub logins: Arc<Logins>,
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -39,6 +43,7 @@ impl Settings {
         Settings {
             logins: Arc::new(Logins::new(clock.clone(), throttle)),
             clock,
+            limits: Limits::default(),
         }
     }
 }
@@ -57,12 +62,15 @@ pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
 
 /// [`app`] with other [`Settings`].
 pub fn app_with(db: Db, web_dir: Option<PathBuf>, settings: Settings) -> Router {
+    let limits = settings.limits;
     let state = AppState {
         db,
         pushes: Default::default(),
         references: Default::default(),
         clock: settings.clock,
         logins: settings.logins,
+        ratings: Default::default(),
+        limits,
     };
     let api = api()
         .layer(middleware::from_fn(protocol))
@@ -75,7 +83,30 @@ pub fn app_with(db: Db, web_dir: Option<PathBuf>, settings: Settings) -> Router 
     if let Some(dir) = web_dir {
         router = router.fallback_service(web_app(dir));
     }
-    router.layer(tower_http::trace::TraceLayer::new_for_http())
+    // Outermost first: every request is traced; at most so many are served at once (the
+    // rest wait their turn rather than pile onto the database and the cores); none runs
+    // longer than the timeout (a client that sends its body a byte a minute is cut off).
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                limits.max_concurrent_requests,
+            ))
+            .layer(middleware::from_fn(timed_out))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                limits.request_timeout,
+            )),
+    )
+}
+
+/// A request cut off by the timeout answers with a JSON refusal like every other.
+async fn timed_out(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        return AppError::TimedOut.into_response();
+    }
+    response
 }
 
 /// The web app's files from `dir`, each sent as the `.br` or `.gz` beside it that
@@ -147,7 +178,10 @@ fn api() -> Router<AppState> {
         .route("/rating/quarters", get(rating::quarters))
         .route("/rating/history", get(rating::history))
         .route("/rating/export", get(rating::export))
-        .route("/rating/{quarter}/publish", post(rating::publish))
+        .route(
+            "/rating/{quarter}/publish",
+            get(rating::preview).post(rating::publish),
+        )
         .route("/auditors", get(assignments::auditors))
         .route(
             "/assignments",

@@ -11,6 +11,7 @@ use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::extract::{Auditor, Bytes, Json, PhotoAddress, Query};
 use crate::ingest::RawPush;
+use crate::scope::Scope;
 use crate::{AppState, ingest, photos, pull as changes};
 
 #[derive(Deserialize)]
@@ -43,20 +44,26 @@ pub async fn push(
         user.login,
         user.device_id,
         raw,
+        state.limits.visits_per_day,
     )
     .await?;
     Ok(Json(PushResponse { results }))
 }
 
-/// A photo of a visit, for supervisors reviewing it and for the auditor who took it.
+/// A photo of a visit, for supervisors reviewing it (within their scope) and for the
+/// auditor who took it.
 pub async fn get_photo(
     State(state): State<AppState>,
     user: AuthUser,
     PhotoAddress(sha256): PhotoAddress,
 ) -> Result<Response, AppError> {
+    let references = state.references.clone();
     let (mime, bytes) = state
         .db
-        .read(move |conn| photos::get(conn, &sha256, user.only_own()))
+        .read(move |conn| {
+            let scope = Scope::of(conn, &user, &references)?;
+            photos::get(conn, &sha256, &scope)
+        })
         .await?;
     Ok((
         [
@@ -81,9 +88,10 @@ pub async fn put_photo(
 ) -> Result<StatusCode, AppError> {
     let mime = photos::check_upload(&sha256, &body)?;
     let now = Utc::now();
+    let quota = state.limits.photo_bytes_per_day;
     let created = state
         .db
-        .call(move |conn| photos::put(conn, &sha256, mime, &body, &user.login, now))
+        .call(move |conn| photos::put(conn, &sha256, mime, &body, &user.login, quota, now))
         .await?;
     Ok(if created {
         StatusCode::CREATED

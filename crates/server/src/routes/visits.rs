@@ -9,6 +9,7 @@ use zakupka_core::wire::{LogEntry, ReviewRequest, ServerVisit, VisitDetail, Visi
 use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::extract::{Json, Path, Query, Supervisor};
+use crate::scope::Scope;
 use crate::{AppState, review, visits};
 
 /// Auditors see their own visits whatever they ask for.
@@ -22,24 +23,29 @@ pub async fn list(
         .db
         .read(move |conn| {
             let directory = references.directory(conn)?;
-            visits::list(conn, &filter, user.only_own(), &directory)
+            let scope = Scope::of(conn, &user, &references)?;
+            visits::list(conn, &filter, &scope, &directory)
         })
         .await?;
     Ok(Json(list))
 }
 
-/// Answers with `read(conn, id, only_own)` on the visit `id`, for a caller who may see only
-/// their own visits or everyone's (see `AuthUser::only_own`).
+/// Answers with `read(conn, id, scope)` on the visit `id`, within the caller's scope (see
+/// `crate::scope`).
 async fn read_visit<R: Send + 'static>(
     state: AppState,
     user: AuthUser,
     id: &str,
-    read: fn(&Connection, &str, Option<&str>) -> Result<R, AppError>,
+    read: fn(&Connection, &str, &Scope) -> Result<R, AppError>,
 ) -> Result<Json<R>, AppError> {
     let id = visits::key(id)?;
+    let references = state.references.clone();
     let answer = state
         .db
-        .call(move |conn| read(conn, &id, user.only_own()))
+        .call(move |conn| {
+            let scope = Scope::of(conn, &user, &references)?;
+            read(conn, &id, &scope)
+        })
         .await?;
     Ok(Json(answer))
 }

@@ -325,7 +325,7 @@ async fn the_review_queue_filters_by_quarter_branch_office_auditor_and_state() {
     s.post_json(
         &format!("/api/v1/visits/{}/review", v2.id),
         Some(&sup),
-        &serde_json::json!({"decision": "approve"}),
+        &serde_json::json!({"decision": "approve", "revision": 1}),
     )
     .await
     .expect(StatusCode::OK);

@@ -60,7 +60,7 @@ async fn a_device_clock_days_off_is_flagged_not_refused_and_lists_follow_the_ser
     s.post_json(
         &format!("/api/v1/visits/{}/review", backwards.id),
         Some(&sup),
-        &serde_json::json!({"decision": "return", "comment": "Проверьте время на телефоне"}),
+        &serde_json::json!({"decision": "return", "revision": 1, "comment": "Проверьте время на телефоне"}),
     )
     .await
     .expect(StatusCode::OK);

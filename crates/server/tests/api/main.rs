@@ -25,6 +25,7 @@ use common::*;
 
 mod assignments;
 mod clocks;
+mod limits;
 mod login;
 mod openapi;
 mod photos;
@@ -32,5 +33,6 @@ mod push;
 mod refusals;
 mod review;
 mod roles;
+mod scope;
 mod sign_in;
 mod users;

@@ -201,3 +201,53 @@ async fn a_cursor_that_is_not_a_number_is_400() {
         .await
         .error(StatusCode::BAD_REQUEST);
 }
+
+/// The capture time and position the device read from a photo's EXIF are kept on the
+/// visit's photo row, for review; a position that is not on Earth refuses the visit.
+#[tokio::test]
+async fn a_photos_evidence_is_stored_with_the_visit() {
+    let s = Server::new();
+    let token = s.login("auditor1").await;
+    let mut visit = s.with_photo(s.visit("auditor1"), PNG);
+    let (item, photo) = visit
+        .answers
+        .iter_mut()
+        .find_map(|(item, a)| Some((item.clone(), a.photos.first_mut()?)))
+        .unwrap();
+    photo.taken_at =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 3).and_then(|d| d.and_hms_opt(10, 15, 42));
+    photo.position = zakupka_core::GeoPoint::new(55.75, 37.62);
+    let sha = photo.sha256.clone();
+    let mut far = visit.clone();
+    s.push_ok(&token, &visit).await;
+    let id = visit.id.to_string();
+    let row =
+        s.db.blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT taken_at, latitude, longitude FROM visit_photos
+                 WHERE visit_id = ?1 AND item_id = ?2 AND sha256 = ?3",
+                [id, item, sha],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, f64>(2)?,
+                    ))
+                },
+            )?)
+        })
+        .unwrap();
+    assert_eq!(row, ("2026-11-03T10:15:42".to_owned(), 55.75, 37.62));
+
+    far.id = Uuid::now_v7();
+    let photo = far.answers.values_mut().find_map(|a| a.photos.first_mut());
+    photo.unwrap().position = Some(zakupka_core::GeoPoint {
+        lat: 123.0,
+        lon: 0.0,
+    });
+    let e = s
+        .push(&token, vec![far])
+        .await
+        .error(StatusCode::BAD_REQUEST);
+    assert!(e.field.unwrap().ends_with(".photos"));
+}

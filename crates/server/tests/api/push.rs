@@ -131,7 +131,7 @@ async fn a_new_revision_replaces_the_visit_in_the_list() {
     let token = s.login("auditor1").await;
     let visit = s.visit("auditor1");
     s.push_ok(&token, &visit).await;
-    let ret = serde_json::json!({ "decision": "return", "comment": "check the waiting time" });
+    let ret = serde_json::json!({ "decision": "return", "revision": 1, "comment": "check the waiting time" });
     let sup = s.login("supervisor").await;
     s.post_json(
         &format!("/api/v1/visits/{}/review", visit.id),

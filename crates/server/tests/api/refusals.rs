@@ -37,7 +37,7 @@ async fn each_refusal_carries_its_own_code() {
         .post_json(
             &review,
             Some(&a1),
-            &serde_json::json!({"decision": "approve"}),
+            &serde_json::json!({"decision": "approve", "revision": 1}),
         )
         .await;
     assert_eq!(
@@ -62,27 +62,31 @@ async fn each_refusal_carries_its_own_code() {
 
     // Review decisions.
     let decide = async |body: serde_json::Value| s.post_json(&review, Some(&sup), &body).await;
-    let reject = decide(serde_json::json!({"decision": "reject"})).await;
+    let reject = decide(serde_json::json!({"decision": "reject", "revision": 1})).await;
     assert_eq!(
         code(reject, StatusCode::BAD_REQUEST),
         Refusal::ReasonRequired
     );
-    let give_back = decide(serde_json::json!({"decision": "return", "comment": "  "})).await;
+    let give_back =
+        decide(serde_json::json!({"decision": "return", "revision": 1, "comment": "  "})).await;
     assert_eq!(
         code(give_back, StatusCode::BAD_REQUEST),
         Refusal::CommentRequired
     );
-    let long = decide(serde_json::json!({"decision": "reject", "comment": "x".repeat(4001)})).await;
+    let long = decide(
+        serde_json::json!({"decision": "reject", "revision": 1, "comment": "x".repeat(4001)}),
+    )
+    .await;
     assert_eq!(code(long, StatusCode::BAD_REQUEST), Refusal::TooLong);
     let item = decide(serde_json::json!({
-        "decision": "return", "item_comments": {"no.such.item": "fix"}
+        "decision": "return", "revision": 1, "item_comments": {"no.such.item": "fix"}
     }))
     .await;
     assert_eq!(code(item, StatusCode::BAD_REQUEST), Refusal::UnknownItem);
-    decide(serde_json::json!({"decision": "approve"}))
+    decide(serde_json::json!({"decision": "approve", "revision": 1}))
         .await
         .expect(StatusCode::OK);
-    let again = decide(serde_json::json!({"decision": "approve"})).await;
+    let again = decide(serde_json::json!({"decision": "approve", "revision": 1})).await;
     assert_eq!(code(again, StatusCode::CONFLICT), Refusal::NotSubmitted);
 
     // Photos.

@@ -16,7 +16,7 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
         async move { s.post_json(&uri, Some(&sup), &body).await }
     };
 
-    let e = review(serde_json::json!({ "decision": "return" }))
+    let e = review(serde_json::json!({ "decision": "return", "revision": 1 }))
         .await
         .error(StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -24,7 +24,7 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
         Some("comment"),
         "a return must say what to correct"
     );
-    let e = review(serde_json::json!({ "decision": "reject", "comment": "  " }))
+    let e = review(serde_json::json!({ "decision": "reject", "revision": 1, "comment": "  " }))
         .await
         .error(StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -33,7 +33,7 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
         "a rejection needs a reason"
     );
     let e = review(
-        serde_json::json!({ "decision": "return", "item_comments": { "no.such.item": "?" } }),
+        serde_json::json!({ "decision": "return", "revision": 1, "item_comments": { "no.such.item": "?" } }),
     )
     .await
     .error(StatusCode::BAD_REQUEST);
@@ -41,14 +41,14 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
 
     let item = s.template.items().next().unwrap().id.clone();
     let returned: VisitUpdate = review(serde_json::json!({
-        "decision": "return", "comment": "Уточните", "item_comments": { item.clone(): "Офис был открыт?" }
+        "decision": "return", "revision": 1, "comment": "Уточните", "item_comments": { item.clone(): "Офис был открыт?" }
     }))
     .await
     .expect(StatusCode::OK)
     .json();
     assert_eq!(returned.state, ReviewState::Returned);
     assert_eq!(returned.item_comments[&item], "Офис был открыт?");
-    review(serde_json::json!({ "decision": "approve" }))
+    review(serde_json::json!({ "decision": "approve", "revision": 1 }))
         .await
         .error(StatusCode::CONFLICT);
 
@@ -67,7 +67,7 @@ async fn decisions_follow_the_rules_and_every_step_is_in_the_append_only_log() {
         PushStatus::Rejected,
         "a revision nobody asked for"
     );
-    review(serde_json::json!({ "decision": "approve" }))
+    review(serde_json::json!({ "decision": "approve", "revision": 2 }))
         .await
         .expect(StatusCode::OK);
 

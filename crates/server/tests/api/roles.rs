@@ -16,10 +16,12 @@ enum Endpoint {
     VisitLog,
     VisitRevisions,
     Review,
+    StaleReview,
     Rating,
     RatingQuarters,
     RatingHistory,
     RatingExport,
+    PublishPreview,
     Publish,
     Auditors,
     ListAssignments,
@@ -30,51 +32,83 @@ enum Endpoint {
     Logout,
 }
 
-/// Expected status for: anonymous, auditor1, auditor2, supervisor, admin. Rows run in this
-/// order (logout last: it revokes the token the others use).
-const MATRIX: &[(Endpoint, [u16; 5])] = &[
+/// Expected status for: anonymous, auditor1, auditor2, supervisor, admin, `elsewhere` (a
+/// supervisor bound to a branch other than that of auditor1's visit) and `insider` (a
+/// supervisor working for that visit's branch). Rows run in this order (logout last: it
+/// revokes the token the others use).
+const MATRIX: &[(Endpoint, [u16; 7])] = &[
     // Anonymous "logs in" as a login that does not exist.
-    (Endpoint::Login, [401, 200, 200, 200, 200]),
-    (Endpoint::Pull, [401, 200, 200, 200, 200]),
+    (Endpoint::Login, [401, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::Pull, [401, 200, 200, 200, 200, 200, 200]),
     // Each pushes a visit in their own name.
-    (Endpoint::Push, [401, 200, 200, 403, 403]),
+    (Endpoint::Push, [401, 200, 200, 403, 403, 403, 403]),
     // A photo of auditor1's visit.
-    (Endpoint::PutPhoto, [401, 201, 404, 404, 404]),
-    // That photo: its auditor and the supervisors see it; for auditor2 it does not exist.
-    (Endpoint::GetPhoto, [401, 200, 404, 200, 200]),
-    (Endpoint::ListVisits, [401, 200, 200, 200, 200]),
+    (Endpoint::PutPhoto, [401, 201, 404, 404, 404, 404, 404]),
+    // That photo: its auditor and the supervisors see it; for auditor2 and the supervisor
+    // of another branch it does not exist.
+    (Endpoint::GetPhoto, [401, 200, 404, 200, 200, 404, 200]),
+    (Endpoint::ListVisits, [401, 200, 200, 200, 200, 200, 200]),
     // auditor1's visit.
-    (Endpoint::VisitDetail, [401, 200, 404, 200, 200]),
-    (Endpoint::VisitLog, [401, 200, 404, 200, 200]),
-    (Endpoint::VisitRevisions, [401, 200, 404, 200, 200]),
-    // Approving auditor1's visit: the supervisor does; after that it is decided (409).
-    (Endpoint::Review, [401, 403, 403, 200, 409]),
-    (Endpoint::Rating, [401, 200, 200, 200, 200]),
-    (Endpoint::RatingQuarters, [401, 200, 200, 200, 200]),
-    (Endpoint::RatingHistory, [401, 200, 200, 200, 200]),
-    (Endpoint::RatingExport, [401, 200, 200, 200, 200]),
-    // Publishing a past quarter: the supervisor does; then it is frozen (409).
-    (Endpoint::Publish, [401, 403, 403, 200, 409]),
-    (Endpoint::Auditors, [401, 403, 403, 200, 200]),
-    (Endpoint::ListAssignments, [401, 200, 200, 200, 200]),
+    (Endpoint::VisitDetail, [401, 200, 404, 200, 200, 404, 200]),
+    (Endpoint::VisitLog, [401, 200, 404, 200, 200, 404, 200]),
+    (
+        Endpoint::VisitRevisions,
+        [401, 200, 404, 200, 200, 404, 200],
+    ),
+    // Approving auditor1's visit: the supervisor does; after that it is decided (409). For
+    // the supervisor of another branch it does not exist; its own branch's may not decide.
+    (Endpoint::Review, [401, 403, 403, 200, 409, 404, 403]),
+    // Approving it again naming revision 1 after a correction arrived: 409 for everyone
+    // who may decide it.
+    (Endpoint::StaleReview, [401, 403, 403, 409, 409, 404, 403]),
+    (Endpoint::Rating, [401, 200, 200, 200, 200, 200, 200]),
+    (
+        Endpoint::RatingQuarters,
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (Endpoint::RatingHistory, [401, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::RatingExport, [401, 200, 200, 200, 200, 200, 200]),
+    // Previewing and publishing an ended quarter with its KPIs: admins only; then it is
+    // frozen (the preview too would be 409).
+    (
+        Endpoint::PublishPreview,
+        [401, 403, 403, 403, 200, 403, 403],
+    ),
+    (Endpoint::Publish, [401, 403, 403, 403, 200, 403, 403]),
+    (Endpoint::Auditors, [401, 403, 403, 200, 200, 200, 200]),
+    (
+        Endpoint::ListAssignments,
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
     // A new assignment each time; the same office again for the same auditor is 409.
-    (Endpoint::Assign, [401, 403, 403, 201, 409]),
+    (Endpoint::Assign, [401, 403, 403, 201, 409, 409, 409]),
     // Cancelling the supervisor's assignment: once, then it is gone (404).
-    (Endpoint::CancelAssignment, [401, 403, 403, 204, 404]),
-    (Endpoint::OpenApi, [200, 200, 200, 200, 200]),
-    (Endpoint::Healthz, [200, 200, 200, 200, 200]),
-    (Endpoint::Logout, [401, 204, 204, 204, 204]),
+    (
+        Endpoint::CancelAssignment,
+        [401, 403, 403, 204, 404, 404, 404],
+    ),
+    (Endpoint::OpenApi, [200, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::Healthz, [200, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::Logout, [401, 204, 204, 204, 204, 204, 204]),
 ];
 
 #[tokio::test]
 async fn every_endpoint_answers_each_role_as_it_should() {
     let s = Server::new();
-    let callers: [Option<&str>; 5] = [
+    let visit1 = s.with_photo(s.visit("auditor1"), PNG);
+    let home = super::scope::branch_of(&s, &visit1.office_id);
+    let other = super::scope::other_branch(&s, &home);
+    super::scope::add_supervisor(&s, "elsewhere", None, &[other]);
+    super::scope::add_supervisor(&s, "insider", Some(&home), &[]);
+    super::scope::import_kpis(&s, "2020-Q1".parse().unwrap());
+    let callers: [Option<&str>; 7] = [
         None,
         Some("auditor1"),
         Some("auditor2"),
         Some("supervisor"),
         Some("admin"),
+        Some("elsewhere"),
+        Some("insider"),
     ];
     let mut tokens = Vec::new();
     for c in callers {
@@ -85,7 +119,6 @@ async fn every_endpoint_answers_each_role_as_it_should() {
     }
     let a1 = tokens[1].as_deref().unwrap();
     let a2 = tokens[2].as_deref().unwrap();
-    let visit1 = s.with_photo(s.visit("auditor1"), PNG);
     s.push_ok(a1, &visit1).await;
     s.push_ok(a2, &s.visit("auditor2")).await;
 
@@ -97,6 +130,8 @@ async fn every_endpoint_answers_each_role_as_it_should() {
         let login = caller.unwrap();
         let expected = if login.starts_with("auditor") {
             BTreeSet::from([login.to_owned()])
+        } else if login == "elsewhere" {
+            BTreeSet::new() // both visits are to an office of another branch
         } else {
             both.clone()
         };
@@ -112,6 +147,8 @@ async fn every_endpoint_answers_each_role_as_it_should() {
             .json();
         let expected = if login == "auditor2" {
             BTreeSet::from(["auditor2".to_owned()])
+        } else if login == "elsewhere" {
+            BTreeSet::new()
         } else {
             BTreeSet::from(["auditor1".to_owned()])
         };
@@ -123,6 +160,7 @@ async fn every_endpoint_answers_each_role_as_it_should() {
     }
 
     let mut failures = Vec::new();
+    let mut corrected = false;
     for (endpoint, expected) in MATRIX {
         for (n, (caller, token)) in callers.iter().zip(&tokens).enumerate() {
             let token = token.as_deref();
@@ -161,7 +199,7 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         .await
                 }
                 Endpoint::Review => {
-                    let approve = serde_json::json!({ "decision": "approve" });
+                    let approve = serde_json::json!({ "decision": "approve", "revision": 1 });
                     s.post_json(
                         &format!("/api/v1/visits/{}/review", visit1.id),
                         token,
@@ -176,9 +214,33 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     s.get("/api/v1/rating/export?quarter=2026-Q1&format=xlsx", token)
                         .await
                 }
+                Endpoint::PublishPreview => s.get("/api/v1/rating/2020-Q1/publish", token).await,
                 Endpoint::Publish => {
                     s.call(Method::POST, "/api/v1/rating/2020-Q1/publish", token, None)
                         .await
+                }
+                Endpoint::StaleReview => {
+                    if !corrected {
+                        // auditor1's visit, returned and corrected (revision 2, submitted).
+                        s.db.blocking(|c| {
+                            Ok(c.execute(
+                                "UPDATE reviews SET state = 'returned' WHERE visit_id = ?1",
+                                [visit1.id.to_string()],
+                            )?)
+                        })
+                        .unwrap();
+                        let mut v2 = visit1.clone();
+                        v2.revision = 2;
+                        s.push_ok(a1, &v2).await;
+                        corrected = true;
+                    }
+                    let stale = serde_json::json!({ "decision": "approve", "revision": 1 });
+                    s.post_json(
+                        &format!("/api/v1/visits/{}/review", visit1.id),
+                        token,
+                        &stale,
+                    )
+                    .await
                 }
                 Endpoint::Auditors => s.get("/api/v1/auditors", token).await,
                 Endpoint::ListAssignments => s.get("/api/v1/assignments", token).await,

@@ -40,6 +40,21 @@ pub const USERS: &[(&str, Role)] = &[
     ("admin", Role::Admin),
 ];
 
+/// Runs the server binary with `args`, `stdin` written to it, and returns what it did.
+pub fn run_cli(args: &[&std::ffi::OsStr], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn password(login: &str) -> String {
     format!("{login}-secret")
 }
@@ -351,6 +366,7 @@ impl Server {
             sha256: sha256(photo),
             mime: "image/png".into(),
             size: photo.len() as u64,
+            ..PhotoRef::default()
         });
         visit
     }
