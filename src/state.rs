@@ -269,18 +269,14 @@ impl AppState {
                 }
                 e => crate::i18n::explain_sync(lang, &e),
             })?;
-        // Another user's data is forgotten in the same write that keeps the new account,
-        // before any screen shows the new user anything; photos too (`true`). Refused, and
-        // nothing changed, if some of it is not sent.
+        // Another user's data (photos too: `true`) goes in the write that keeps the account,
+        // before any screen shows the new user anything; refused if some of it is unsent.
         let kept = self.write(true, |s| {
             s.hand_over(signed.login(), USER_SETTINGS)?;
             sync::keep_account(s, &signed)
         });
         if kept.is_none() {
-            let api = signed.api();
-            dioxus::core::spawn_forever(async move {
-                let _ = api.logout().await;
-            });
+            signed.abandon();
             let mut n = self.notice;
             return Err(n.take().unwrap_or_default());
         }

@@ -180,9 +180,12 @@ impl SignedIn {
         &self.answer.login
     }
 
-    /// The new session's API, to revoke the token when the device does not keep it.
-    pub fn api(&self) -> Api {
-        Api::new(&self.server, Some(self.answer.token.clone()))
+    /// Revokes the token, best effort, when the device does not keep it.
+    pub fn abandon(self) {
+        let api = Api::new(&self.server, Some(self.answer.token));
+        dioxus::core::spawn_forever(async move {
+            let _ = api.logout().await;
+        });
     }
 }
 
