@@ -97,6 +97,8 @@ texts! {
     LOGIN = "Логин", "Login";
     PASSWORD = "Пароль", "Password";
     SIGN_IN = "Войти", "Sign in";
+    PLAIN_HTTP_WARNING = "Адрес начинается с http://: пароль и проверки пойдут по сети без шифрования, и их сможет прочитать любой в этой сети. Попросите у администратора адрес https://.", "The address starts with http://: your password and visits would cross the network unencrypted, readable by anyone on it. Ask your administrator for an https:// address.";
+    PLAIN_HTTP_CONFIRM = "Всё равно подключиться без шифрования", "Connect without encryption anyway";
     SIGN_OUT = "Выйти", "Sign out";
     SIGNING_IN = "Вход…", "Signing in…";
     SYNC_NOW = "Синхронизировать", "Sync now";

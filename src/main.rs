@@ -1,7 +1,9 @@
 //! Zakupka, the auditor's app: one Dioxus codebase for desktop, the browser and phones.
 
+mod address;
 mod app;
 mod i18n;
+mod page;
 mod photos;
 mod platform;
 mod seeds;

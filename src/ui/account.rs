@@ -14,9 +14,28 @@ pub fn AccountScreen() -> Element {
     let mut password = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
+    // Set when the address is plain http:// to another machine, until the user confirms.
+    let mut unencrypted = use_signal(|| false);
     let account = state.account();
     let signed_in = account.is_some();
     let unsent = state.unsent_owner();
+    let sign_in = move |confirmed: bool| async move {
+        if !confirmed && crate::address::unencrypted_to_network(&server()) {
+            unencrypted.set(true);
+            return;
+        }
+        unencrypted.set(false);
+        busy.set(true);
+        error.set(None);
+        match state.log_in(server(), login(), password()).await {
+            Ok(()) => {
+                password.set(String::new());
+                state.go(Screen::Home);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+        busy.set(false);
+    };
     rsx! {
         main { class: "screen account", "data-testid": "account",
             header { class: "bar",
@@ -37,20 +56,14 @@ pub fn AccountScreen() -> Element {
                 form {
                     onsubmit: move |e| async move {
                         e.prevent_default();
-                        busy.set(true);
-                        error.set(None);
-                        match state.log_in(server(), login(), password()).await {
-                            Ok(()) => {
-                                password.set(String::new());
-                                state.go(Screen::Home);
-                            }
-                            Err(e) => error.set(Some(e)),
-                        }
-                        busy.set(false);
+                        sign_in(false).await;
                     },
                     label { class: "field",
                         span { "{i18n::SERVER.get(lang)}" }
-                        input { r#type: "url", "data-testid": "server", value: "{server}", oninput: move |e| server.set(e.value()) }
+                        input { r#type: "url", "data-testid": "server", value: "{server}", oninput: move |e| {
+                            server.set(e.value());
+                            unencrypted.set(false);
+                        } }
                     }
                     label { class: "field",
                         span { "{i18n::LOGIN.get(lang)}" }
@@ -63,6 +76,12 @@ pub fn AccountScreen() -> Element {
                             oninput: move |e| password.set(e.value()) }
                     }
                     if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "login-error", "{e}" } }
+                    if unencrypted() {
+                        p { class: "missing", role: "alert", "data-testid": "plain-http-warning", "{i18n::PLAIN_HTTP_WARNING.get(lang)}" }
+                        button { class: "secondary", r#type: "button", "data-testid": "plain-http-confirm",
+                            onclick: move |_| sign_in(true), "{i18n::PLAIN_HTTP_CONFIRM.get(lang)}"
+                        }
+                    }
                     button { class: "primary big", r#type: "submit", disabled: busy(), "data-testid": "sign-in",
                         if busy() { "{i18n::SIGNING_IN.get(lang)}" } else { "{i18n::SIGN_IN.get(lang)}" }
                     }

@@ -57,7 +57,9 @@ pub fn Checklist(visit_id: Uuid) -> Element {
             }
             div { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "{total}",
                 "aria-valuenow": "{answered}", "data-testid": "progress",
-                div { class: "fill", style: "width: {progress}%" }
+                // Through the CSSOM (a style property), not a `style` attribute, which the page's
+                // Content-Security-Policy refuses.
+                div { class: "fill", width: "{progress}%" }
             }
             p { class: "muted", "{i18n::SECTION.get(lang)} {index + 1} / {sections} · {answered} / {total} {i18n::ANSWERED.get(lang)}" }
             h2 { "{section.title.get(lang)}" }
@@ -99,7 +101,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
 }
 
 fn scroll_top() {
-    document::eval("window.scrollTo(0, 0)");
+    crate::page::scroll_to_top();
 }
 
 #[component]

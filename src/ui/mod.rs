@@ -102,7 +102,7 @@ pub fn PrintButton() -> Element {
     rsx! {
         button { class: "ghost no-print", "data-testid": "print",
             onclick: move |_| {
-                document::eval("document.querySelectorAll('details').forEach((d) => d.open = true); window.print();");
+                crate::page::print_report();
             },
             "⎙ {i18n::PRINT.get(lang)}"
         }

@@ -247,7 +247,25 @@ BEGIN UPDATE rating_inputs SET version = version + 1; END;
 CREATE TRIGGER rating_directory_changed AFTER UPDATE ON directory
 BEGIN UPDATE rating_inputs SET version = version + 1; END;
 "#,
+    r#"
+-- What operators did to stored data outside the app (a purge of personal data), never
+-- changed or removed.
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#,
 ];
+
+/// The schema version this server writes (`PRAGMA user_version`).
+pub const SCHEMA_STEPS: i64 = STEPS.len() as i64;
 
 /// Pages the WAL may grow to before the writer checkpoints it itself, in its commits (a
 /// backstop, about 100 MB). The checkpoint thread copies pages long before, but the WAL

@@ -68,18 +68,31 @@ const DEMO_BRANCHES: &[(&str, &str)] = &[("auditor1", "podolsk"), ("auditor2", "
 
 /// Reads and validates the seed files of `dir` (checklist.toml, branches.csv, offices.csv).
 pub fn read_seeds(dir: &Path) -> anyhow::Result<(Template, Directory)> {
-    let read = |name: &str| {
+    parse_seeds(&seeds_in(dir))
+}
+
+/// A seed file's name (for error messages) and text: from a folder with [`seeds_in`], or
+/// the ones built into the server (`bundle::seed`).
+pub type ReadSeed = dyn Fn(&str) -> anyhow::Result<(String, String)>;
+
+/// Reads seed files from `dir`.
+pub fn seeds_in(dir: &Path) -> impl Fn(&str) -> anyhow::Result<(String, String)> + use<> {
+    let dir = dir.to_owned();
+    move |name| {
         let path = dir.join(name);
-        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-    };
-    let name = |f: &str| dir.join(f).display().to_string();
-    let template = parse_template(&name("checklist.toml"), &read("checklist.toml")?)?;
-    let directory = parse_directory(
-        &name("branches.csv"),
-        &read("branches.csv")?,
-        &name("offices.csv"),
-        &read("offices.csv")?,
-    )?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok((path.display().to_string(), text))
+    }
+}
+
+/// The checklist and directory of the seeds `read` gives.
+pub fn parse_seeds(read: &ReadSeed) -> anyhow::Result<(Template, Directory)> {
+    let (name, text) = read("checklist.toml")?;
+    let template = parse_template(&name, &text)?;
+    let (branches_name, branches) = read("branches.csv")?;
+    let (offices_name, offices) = read("offices.csv")?;
+    let directory = parse_directory(&branches_name, &branches, &offices_name, &offices)?;
     Ok((template, directory))
 }
 
@@ -311,11 +324,11 @@ pub fn load_history(
 
 /// Reads and validates `methodology.toml` of the seeds folder.
 pub fn read_methodology(dir: &Path) -> anyhow::Result<zakupka_core::rating::Methodology> {
-    let path = dir.join("methodology.toml");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(zakupka_core::seed::parse_methodology(
-        &path.display().to_string(),
-        &text,
-    )?)
+    parse_methodology(&seeds_in(dir))
+}
+
+/// The methodology of the seeds `read` gives.
+pub fn parse_methodology(read: &ReadSeed) -> anyhow::Result<zakupka_core::rating::Methodology> {
+    let (name, text) = read("methodology.toml")?;
+    Ok(zakupka_core::seed::parse_methodology(&name, &text)?)
 }

@@ -4,6 +4,8 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod backup;
+pub mod bundle;
 pub mod clock;
 pub mod db;
 pub mod demo;
@@ -14,6 +16,7 @@ pub mod ingest;
 mod openapi;
 pub mod photos;
 pub mod pull;
+pub mod purge;
 pub mod quota;
 pub mod rating;
 pub mod rating_cache;
@@ -23,6 +26,7 @@ mod routes;
 pub mod scope;
 pub mod sql;
 pub mod time;
+pub mod tls;
 pub mod visits;
 
 use std::sync::Arc;

@@ -10,7 +10,9 @@ use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
 mod user_cli;
 
-use zakupka_server::{Db, app_with, assignments, auth, demo, export, rating, reference};
+use zakupka_server::{
+    Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
+};
 
 #[derive(Parser)]
 #[command(
@@ -31,14 +33,18 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// The built web app (scripts/build-web writes it to dist/).
-        #[arg(long, default_value = "./dist")]
-        web: PathBuf,
-        /// The checklist and directory to publish to devices.
-        #[arg(long, default_value = "./seeds")]
-        seeds: PathBuf,
-        /// Also create the demo users (auditor1, auditor2, supervisor, admin; password `demo`)
-        /// and demo visits. Only on a loopback address; without it the demo users are disabled.
+        /// The built web app (scripts/build-web writes it to dist/); default: the one built
+        /// into this server.
+        #[arg(long)]
+        web: Option<PathBuf>,
+        /// The checklist, directory and methodology to publish to devices; default: the
+        /// seeds built into this server.
+        #[arg(long)]
+        seeds: Option<PathBuf>,
+        #[command(flatten)]
+        tls: tls::TlsArgs,
+        /// Also create the demo users (auditor1, auditor2, supervisor, admin; password
+        /// `demo`) and demo visits. Only on a loopback address; without it the demo users are disabled.
         #[arg(long)]
         demo: bool,
         /// Allow `--demo` on an address other machines reach: anyone there can then sign
@@ -76,6 +82,31 @@ enum Command {
     Publish {
         #[arg(long)]
         quarter: Quarter,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+    },
+    /// Copy the database, photos included, to FILE: consistent while the server serves.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+    },
+    /// Replace the database with a backup (stop the server first). Refuses a database that
+    /// holds users or visits unless --force.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the comments and photos of visits in published quarters that ended by DATE
+    /// (YYYY-MM-DD); scores and ratings stay. Written to the audit log.
+    PurgePersonalData {
+        #[arg(long)]
+        before: chrono::NaiveDate,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
     },
@@ -146,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             web,
             seeds,
+            tls,
             demo: with_demo,
             demo_on_network,
         } => {
@@ -159,8 +191,12 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             let database = open(&db)?;
-            let (template, directory) = demo::read_seeds(&seeds)?;
-            let seeded = demo::read_methodology(&seeds)?;
+            let read_seed: Box<demo::ReadSeed> = match &seeds {
+                Some(dir) => Box::new(demo::seeds_in(dir)),
+                None => Box::new(bundle::seed),
+            };
+            let (template, directory) = demo::parse_seeds(&read_seed)?;
+            let seeded = demo::parse_methodology(&read_seed)?;
             // The seeds' methodology is stored if new; the demo then rates with whatever
             // is current, as the rest of the server does.
             let methodology = database.blocking(|conn| {
@@ -196,24 +232,52 @@ async fn main() -> anyhow::Result<()> {
             let settings = zakupka_server::Settings::default();
             tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
             tokio::task::spawn_blocking(auth::warm_up);
-            if !web.join("index.html").exists() {
-                tracing::warn!(
-                    "no web app in {} (run scripts/build-web); serving the API only",
-                    web.display()
-                );
+            let web = match web {
+                Some(dir) => Some(dir),
+                None => bundle::unpack_web_app(&db.with_extension("web"))?,
+            };
+            if !web.as_ref().is_some_and(|w| w.join("index.html").exists()) {
+                tracing::warn!("no web app (run scripts/build-web); serving the API only");
             }
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
+            let identity = tls.identity(&db, listen)?;
+            let listener = std::net::TcpListener::bind(listen)
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!("Zakupka serves http://{}/", listener.local_addr()?);
-            // The client's address, for the per-address throttle of sign-ins.
-            let service = app_with(database, Some(web), settings)
-                .into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            listener.set_nonblocking(true)?;
+            let scheme = if identity.is_some() { "https" } else { "http" };
+            tracing::info!("Zakupka serves {scheme}://{}/", listener.local_addr()?);
+            tls::serve(app_with(database, web, settings), listener, identity).await?;
+        }
+        Command::Backup { to, db } => {
+            let copied = backup::backup(&db, &to)?;
+            println!("{} backed up to {}: {copied}", db.display(), to.display());
+        }
+        Command::Restore { from, db, force } => {
+            let copied = backup::restore(&from, &db, force)?;
+            println!(
+                "{} restored from {}: {copied}",
+                db.display(),
+                from.display()
+            );
+        }
+        Command::PurgePersonalData { before, db } => {
+            let before = before.and_time(chrono::NaiveTime::MIN).and_utc();
+            let actor = format!(
+                "command line ({})",
+                std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
+            );
+            let purged = open(&db)?.blocking(|conn| {
+                purge::purge_personal_data(conn, before, &actor, chrono::Utc::now())
+            })?;
+            println!(
+                "comments and photos removed from {} visit revisions of {} ({} photos); scores kept",
+                purged.visits,
+                if purged.quarters.is_empty() {
+                    "no published quarter".into()
+                } else {
+                    purged.quarters.join(", ")
+                },
+                purged.photos
+            );
         }
         Command::ImportMethodology { file, db } => {
             let text = std::fs::read_to_string(&file)

@@ -6,6 +6,7 @@ mod assignments;
 mod auth;
 mod meta;
 mod rating;
+mod security;
 mod sync;
 mod visits;
 
@@ -55,7 +56,9 @@ impl Default for Settings {
     }
 }
 
-/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`.
+/// The whole service: the API under `/api/v1`, `/healthz`, and the web app from `web_dir`
+/// (without one, `/` is a page that says how to build it). Every answer carries the
+/// security headers of [`security::headers`].
 pub fn app(db: Db, web_dir: Option<PathBuf>) -> Router {
     app_with(db, web_dir, Settings::default())
 }
@@ -80,15 +83,17 @@ pub fn app_with(db: Db, web_dir: Option<PathBuf>, settings: Settings) -> Router 
         .nest(API_PREFIX, api)
         .route("/healthz", get(meta::healthz))
         .route(&format!("{API_PREFIX}/openapi.json"), get(meta::openapi));
-    if let Some(dir) = web_dir {
-        router = router.fallback_service(web_app(dir));
-    }
+    router = match web_dir.filter(|dir| dir.join("index.html").is_file()) {
+        Some(dir) => router.fallback_service(web_app(dir)),
+        None => router.fallback(meta::no_web_app),
+    };
     // Outermost first: every request is traced; at most so many are served at once (the
     // rest wait their turn rather than pile onto the database and the cores); none runs
     // longer than the timeout (a client that sends its body a byte a minute is cut off).
     router.layer(
         tower::ServiceBuilder::new()
             .layer(tower_http::trace::TraceLayer::new_for_http())
+            .layer(middleware::map_response(security::headers))
             .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
                 limits.max_concurrent_requests,
             ))
