@@ -210,7 +210,7 @@ texts! {
 }
 
 mod errors;
-pub use errors::{explain, explain_sync, visit_refused};
+pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 
 /// A text worded in both languages when it was made, for state that outlives a switch of
 /// the interface language (the last sync failure).

@@ -90,6 +90,9 @@ pub struct AppState {
 const LANG_KEY: &str = "lang";
 const SCREEN_KEY: &str = "screen";
 const AUDITOR_KEY: &str = "auditor";
+/// The app's settings that belong to the signed-in user, forgotten with their visits when
+/// another user signs in on the device.
+const USER_SETTINGS: &[&str] = &[AUDITOR_KEY, SCREEN_KEY];
 
 impl AppState {
     /// Wraps an opened store: brings the shipped seeds into it and restores the language
@@ -250,7 +253,7 @@ impl AppState {
         password: String,
     ) -> Result<(), String> {
         let lang = *self.lang.peek();
-        sync::log_in(&self.access(), &server, &login, &password)
+        let signed = sync::log_in(&self.access(), &server, &login, &password)
             .await
             .map_err(|e| match e {
                 // At the login form, "unauthorized" can only mean the login or password.
@@ -259,6 +262,17 @@ impl AppState {
                 }
                 e => crate::i18n::explain_sync(lang, &e),
             })?;
+        // Another user's data goes in the write that keeps the account, before any screen
+        // shows the new user anything; refused if some of it is unsent.
+        let kept = self.write(|s| {
+            s.hand_over(signed.login(), USER_SETTINGS)?;
+            sync::keep_account(s, &signed)
+        });
+        if kept.is_none() {
+            signed.abandon();
+            let mut n = self.notice;
+            return Err(n.take().unwrap_or_default());
+        }
         self.sync_now();
         // Not awaited: a browser may ask the user, and signing in must not wait for that.
         // Not `spawn` either: the account screen, and its tasks, close on success.
@@ -288,6 +302,12 @@ impl AppState {
                 }
             });
         }
+    }
+
+    /// The user whose visits this device holds, if any of them are not sent yet: nobody
+    /// else can sign in until they are.
+    pub fn unsent_owner(&self) -> Option<zakupka_client::Owner> {
+        self.read(|s| s.owner()).flatten().filter(|o| o.unsent > 0)
     }
 
     pub fn sync_states(&self) -> std::collections::HashMap<Uuid, zakupka_client::SyncState> {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use zakupka_client::api::{Api, SyncError};
 use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
-use zakupka_core::wire::Role;
+use zakupka_core::wire::{LoginResponse, Role};
 
 use crate::platform;
 
@@ -167,25 +167,51 @@ fn device_id(store: &LocalStore) -> Result<Uuid, StoreError> {
     Ok(id)
 }
 
-/// Logs in and keeps the token.
+/// A sign-in the server accepted, not yet kept on the device.
+pub struct SignedIn {
+    server: String,
+    answer: LoginResponse,
+}
+
+impl SignedIn {
+    /// The login as the server knows it.
+    pub fn login(&self) -> &str {
+        &self.answer.login
+    }
+
+    /// Revokes the token, best effort, when the device does not keep it.
+    pub fn abandon(self) {
+        let api = Api::new(&self.server, Some(self.answer.token));
+        dioxus::core::spawn_forever(async move {
+            let _ = api.logout().await;
+        });
+    }
+}
+
+/// Asks the server for a token. Refused at once, with no password sent, while another
+/// user's visits on this device are not sent.
 pub async fn log_in(
     access: &AppStore,
     server: &str,
     login: &str,
     password: &str,
-) -> Result<(), SyncError> {
+) -> Result<SignedIn, SyncError> {
+    access.read(|s| s.check_hand_over(login))?;
     let device = access.read(device_id)?;
     let server = server.trim().trim_end_matches('/').to_owned();
     let answer = Api::new(&server, None)
         .login(login.trim(), password, device)
         .await?;
-    access.write(|s| {
-        s.set_setting(SERVER_KEY, &server)?;
-        s.set_setting(LOGIN_KEY, &answer.login)?;
-        s.set_setting(ROLE_KEY, answer.role.as_str())?;
-        s.set_setting(TOKEN_KEY, &answer.token)
-    })?;
-    Ok(())
+    Ok(SignedIn { server, answer })
+}
+
+/// Keeps the account of a sign-in; the caller has handed the store over to its user in the
+/// same write.
+pub fn keep_account(store: &LocalStore, signed: &SignedIn) -> Result<(), StoreError> {
+    store.set_setting(SERVER_KEY, &signed.server)?;
+    store.set_setting(LOGIN_KEY, &signed.answer.login)?;
+    store.set_setting(ROLE_KEY, signed.answer.role.as_str())?;
+    store.set_setting(TOKEN_KEY, &signed.answer.token)
 }
 
 pub fn log_out(access: &AppStore) -> Result<(), StoreError> {

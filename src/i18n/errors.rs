@@ -254,6 +254,7 @@ fn explain_ru(error: &StoreError) -> String {
         E::Corrupt { .. } => {
             "Сохранённые на устройстве данные повреждены — обратитесь в поддержку.".into()
         }
+        E::UnsentWork { owner, visits } => unsent_work(Lang::Ru, owner, *visits),
     }
 }
 
@@ -267,8 +268,21 @@ fn explain_en(error: &StoreError) -> String {
             *size as f64 / 1048576.0,
             max / 1048576
         ),
+        E::UnsentWork { owner, visits } => unsent_work(Lang::En, owner, *visits),
         // The store's own messages are English already.
         other => other.to_string(),
+    }
+}
+
+/// Why another user cannot sign in on this device yet: `owner`'s visits are not sent.
+pub fn unsent_work(lang: Lang, owner: &str, visits: usize) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "На этом устройстве есть неотправленные проверки пользователя {owner} ({visits}). Другой пользователь сможет войти, когда {owner} войдёт и отправит их."
+        ),
+        Lang::En => format!(
+            "This device holds visits of {owner} that are not sent yet ({visits}). Another user can sign in once {owner} signs in and sends them."
+        ),
     }
 }
 

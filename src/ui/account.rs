@@ -18,6 +18,7 @@ pub fn AccountScreen() -> Element {
     let mut unencrypted = use_signal(|| false);
     let account = state.account();
     let signed_in = account.is_some();
+    let unsent = state.unsent_owner();
     let sign_in = move |confirmed: bool| async move {
         if !confirmed && crate::address::unencrypted_to_network(&server()) {
             unencrypted.set(true);
@@ -47,6 +48,11 @@ pub fn AccountScreen() -> Element {
                     onclick: move |_| state.log_out(), "{i18n::SIGN_OUT.get(lang)}"
                 }
             } else {
+                if let Some(o) = unsent {
+                    p { class: "missing", role: "status", "data-testid": "unsent-owner",
+                        "{i18n::unsent_work(lang, &o.login, o.unsent)}"
+                    }
+                }
                 form {
                     onsubmit: move |e| async move {
                         e.prevent_default();

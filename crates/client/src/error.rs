@@ -53,6 +53,10 @@ pub enum StoreError {
     TooManyPhotos { item: String, max: usize },
     #[error("item `{0}` does not take photos")]
     PhotosNotAllowed(String),
+    /// Another user's visits on this device are not on the server yet: they sign in and
+    /// send them before anyone else can sign in here.
+    #[error("{visits} visit(s) of {owner} on this device are not sent yet")]
+    UnsentWork { owner: String, visits: usize },
     #[error("stored {what} is damaged: {detail}")]
     Corrupt { what: String, detail: String },
 }

@@ -122,6 +122,24 @@ CREATE TABLE photo_uploads (
     at TEXT NOT NULL
 );
 "#,
+    r#"
+-- One user's data at a time (`store/owner.rs`). A submitted visit may leave the device once
+-- the server has every revision of it (or refused it for good): the evidence is kept
+-- there. Until then the database itself refuses to delete it or its waiting outbox entry,
+-- so no code path, handing the device to another user included, can lose unsent work.
+DROP TRIGGER IF EXISTS visits_frozen_delete;
+CREATE TRIGGER visits_frozen_delete BEFORE DELETE ON visits
+WHEN OLD.status <> 'draft' AND EXISTS (
+    SELECT 1 FROM outbox WHERE visit_id = OLD.id AND sent_at IS NULL AND rejected_reason IS NULL)
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+CREATE TRIGGER outbox_unsent_delete BEFORE DELETE ON outbox
+WHEN OLD.sent_at IS NULL AND OLD.rejected_reason IS NULL
+BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
+-- A store from before this step belongs to whoever last signed in on it: the app has kept
+-- that login under `account.login` since sign-in existed.
+INSERT OR IGNORE INTO settings (key, value)
+SELECT 'store.owner', value FROM settings WHERE key = 'account.login' AND value <> '';
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

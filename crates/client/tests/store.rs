@@ -400,7 +400,8 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
     // Take the file back to schema 1, as the first release left it: no sync tables, no
     // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    // Step 5's triggers read the outbox columns dropped here.
+    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -488,9 +489,7 @@ fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
     };
     // Back to schema 3: the refusal as the app recorded it before refusal codes.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch(
-        "DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;",
-    )
+    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
         .unwrap();
     drop(raw);
     let store = Store::open(&path).unwrap();

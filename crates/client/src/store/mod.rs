@@ -4,13 +4,14 @@
 //! One file per concern: `open` (opening and whole-store operations), `settings`,
 //! `templates` (checklists and the directory), `drafts` (a visit being filled in),
 //! `photos`, `outbox` (submission and what waits for sync), `remote` (what the server
-//! said), `assignments`, and `rows` (how rows become domain values). Every change to a
+//! said), `assignments`, `owner` (whose data it is; handing the device to another user), and `rows` (how rows become domain values). Every change to a
 //! draft goes through [`Store::edit_draft`].
 
 mod assignments;
 mod drafts;
 mod open;
 mod outbox;
+mod owner;
 mod photos;
 mod remote;
 mod retention;
@@ -30,6 +31,7 @@ use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
 pub use assignments::LocalAssignment;
+pub use owner::Owner;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
 pub use retention::{DEFAULT_PHOTO_RETENTION_DAYS, Expired};

@@ -14,8 +14,8 @@ use super::rows::{RowExt, Text, corrupt, refusal_name, ts};
 use super::settings::put_setting;
 use crate::StoreError;
 
-const CURSOR_KEY: &str = "sync.cursor";
-const LAST_SYNC_KEY: &str = "sync.last";
+pub(super) const CURSOR_KEY: &str = "sync.cursor";
+pub(super) const LAST_SYNC_KEY: &str = "sync.last";
 
 /// Where a visit stands, as the auditor's home screen shows it.
 #[derive(Debug, Clone, PartialEq)]
