@@ -51,6 +51,12 @@ enum Command {
         /// in with the demo's published password.
         #[arg(long, requires = "demo")]
         demo_on_network: bool,
+        /// Visit revisions one auditor may send in a UTC day (then 429 until the next day).
+        #[arg(long, default_value_t = zakupka_server::Limits::default().visits_per_day)]
+        visits_per_day: u64,
+        /// Megabytes of photos one auditor may upload in a UTC day.
+        #[arg(long, default_value_t = zakupka_server::Limits::default().photo_bytes_per_day / (1024 * 1024))]
+        photo_mb_per_day: u64,
     },
     /// Store a new version of the rating methodology (TOML, as seeds/methodology.toml):
     /// from then on the rating, KPI imports and publishing use it, here and over HTTP.
@@ -180,6 +186,8 @@ async fn main() -> anyhow::Result<()> {
             tls,
             demo: with_demo,
             demo_on_network,
+            visits_per_day,
+            photo_mb_per_day,
         } => {
             if with_demo {
                 demo::allowed_on(listen, demo_on_network)?;
@@ -229,7 +237,9 @@ async fn main() -> anyhow::Result<()> {
                     );
                 }
             }
-            let settings = zakupka_server::Settings::default();
+            let mut settings = zakupka_server::Settings::default();
+            settings.limits.visits_per_day = visits_per_day;
+            settings.limits.photo_bytes_per_day = photo_mb_per_day.saturating_mul(1024 * 1024);
             tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
             tokio::task::spawn_blocking(auth::warm_up);
             let web = match web {

@@ -22,6 +22,8 @@ use common::{BIN, seeds};
 fn serve(db: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--web", "/nonexistent"])
+        // One auditor sends thousands of visits here, past the daily quota a real one has.
+        .args(["--visits-per-day", "1000000"])
         .arg("--db")
         .arg(db)
         .arg("--seeds")
