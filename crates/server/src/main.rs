@@ -139,8 +139,10 @@ enum UserCommand {
         scope: Vec<String>,
         #[arg(long, default_value = "./data/zakupka.db")]
         db: PathBuf,
-        #[arg(long, default_value = "./seeds")]
-        seeds: PathBuf,
+        /// Where the branches are read from; default: those the server has published in
+        /// its database, or, before its first start, the seeds built into it.
+        #[arg(long)]
+        seeds: Option<PathBuf>,
     },
     #[command(flatten)]
     Manage(user_cli::Manage),
@@ -360,12 +362,22 @@ async fn main() -> anyhow::Result<()> {
                     seeds,
                 },
         } => {
-            let directory = if branch.is_some() || !scope.is_empty() {
-                demo::read_seeds(&seeds)?.1
-            } else {
-                Directory::default()
-            };
             let database = open(&db)?;
+            let directory = if branch.is_none() && scope.is_empty() {
+                Directory::default()
+            } else if let Some(dir) = &seeds {
+                demo::read_seeds(dir)?.1
+            } else {
+                let published = database
+                    .blocking(|conn| zakupka_server::reference::directory(conn))
+                    .map_err(|e| anyhow::anyhow!("reading the published branches: {e}"))?;
+                if published.branches.is_empty() {
+                    let built_in: Box<demo::ReadSeed> = Box::new(bundle::seed);
+                    demo::parse_seeds(&built_in)?.1
+                } else {
+                    published
+                }
+            };
             let password = user_cli::read_password()?;
             database.blocking(|conn| {
                 let tx = conn.transaction()?;

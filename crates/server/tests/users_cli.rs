@@ -236,3 +236,42 @@ fn demo_users_are_disabled_when_the_server_starts_without_the_demo() {
     stop(child);
     sign_in(&db, "supervisor", "demo").unwrap();
 }
+
+/// An administrator adds an auditor with their branch on a deployed server, from a folder
+/// that has no `seeds/` (the server carries its seeds since issue 11): the branch is checked
+/// against the built-in seeds before the first start, and an unknown one is refused.
+#[test]
+fn a_user_is_added_with_a_branch_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let add = |login: &str, branch: &str| {
+        let mut child = Command::new(BIN)
+            .args([
+                "user", "add", login, "--role", "auditor", "--branch", branch,
+            ])
+            .arg("--db")
+            .arg(&db)
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"klin-violet-ice\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    ok(add("dana", "podolsk"));
+    assert!(
+        listed(&db, "dana").contains("podolsk"),
+        "{}",
+        listed(&db, "dana")
+    );
+    let out = refused(add("egor", "atlantis"));
+    assert!(out.contains("atlantis"), "{out}");
+    assert!(!text(&user(&db, &["list"], "")).contains("egor"));
+}
