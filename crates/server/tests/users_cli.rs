@@ -17,11 +17,17 @@ use common::{BIN, seeds};
 
 /// Runs `zakupka-server user <args> --db <db>` with `stdin` as its input.
 fn user(db: &Path, args: &[&str], stdin: &str) -> Output {
+    user_in(Path::new("."), db, args, stdin)
+}
+
+/// [`user`], run in the folder `cwd`.
+fn user_in(cwd: &Path, db: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
         .arg("user")
         .args(args)
         .arg("--db")
         .arg(db)
+        .current_dir(cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -245,25 +251,8 @@ fn a_user_is_added_with_a_branch_from_any_folder() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("z.db");
     let add = |login: &str, branch: &str| {
-        let mut child = Command::new(BIN)
-            .args([
-                "user", "add", login, "--role", "auditor", "--branch", branch,
-            ])
-            .arg("--db")
-            .arg(&db)
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"klin-violet-ice\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let args = ["add", login, "--role", "auditor", "--branch", branch];
+        user_in(dir.path(), &db, &args, "klin-violet-ice\n")
     };
     ok(add("dana", "podolsk"));
     assert!(
