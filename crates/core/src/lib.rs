@@ -10,6 +10,7 @@ pub mod label;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod rating;
+pub mod review;
 pub mod scoring;
 pub mod seed;
 pub mod template;
