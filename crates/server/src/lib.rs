@@ -17,6 +17,7 @@ mod openapi;
 pub mod photos;
 pub mod pull;
 pub mod purge;
+pub mod queue;
 pub mod quota;
 pub mod rating;
 pub mod rating_cache;

@@ -14,7 +14,7 @@ use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, ErrorBody, ErrorCode, LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH,
     PROTOCOL_HEADER, PullResponse, PushRequest, PushResponse, PushStatus, ReviewState, Role,
-    ServerVisit, VisitUpdate,
+    ServerVisit, VisitPage, VisitUpdate,
 };
 use zakupka_core::{AnswerValue, TimeFlag, Visit};
 use zakupka_server::{Db, auth};
@@ -30,6 +30,7 @@ mod login;
 mod openapi;
 mod photos;
 mod push;
+mod queue;
 mod refusals;
 mod review;
 mod roles;
