@@ -1,143 +1,22 @@
-//! Supervisors: the queue of submitted visits and a visit in full, with the decision.
-//! Read from the server: it needs the network.
+//! A visit in review, exceptions first. The first screen of a phone holds what a decision
+//! needs: the score, the flags, the comment and the decision buttons. Below, the items that
+//! need attention (`zakupka_core::review::attention`), then the checklist's sections with
+//! the rest, folded, each with its count. Remark boxes open on tap (`item.rs`); at a
+//! keyboard A approves and R returns (`keys.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use dioxus::prelude::*;
 use uuid::Uuid;
-use zakupka_client::api::VisitQuery;
-use zakupka_core::rating::Quarter;
-use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, ServerVisit};
-use zakupka_core::{ItemOutcome, score};
+use zakupka_core::review::{Reasons, attention};
+use zakupka_core::wire::{Decision, ReviewRequest, ReviewState};
+use zakupka_core::{Item, ItemOutcome, ItemScore, Visit, score};
 
-use super::{local_time, percent, points};
+use super::item::ReviewItem;
+use super::{keys, state_label};
 use crate::i18n;
 use crate::state::{AppState, Screen};
-
-fn state_label(lang: zakupka_core::Lang, s: ReviewState) -> &'static str {
-    match s {
-        ReviewState::Submitted => i18n::Q_SUBMITTED.get(lang),
-        ReviewState::Returned => i18n::STATE_RETURNED.get(lang),
-        ReviewState::Approved => i18n::STATE_APPROVED.get(lang),
-        ReviewState::Rejected => i18n::STATE_REJECTED.get(lang),
-    }
-}
-
-#[component]
-pub fn ReviewQueue() -> Element {
-    let state = use_context::<AppState>();
-    let lang = (state.lang)();
-    let mut filter = use_signal(|| Some(ReviewState::Submitted));
-    let mut quarter = use_signal(|| None::<Quarter>);
-    let mut branch = use_signal(|| None::<String>);
-    let mut auditor = use_signal(|| None::<String>);
-    let mut query = use_signal(String::new);
-    let api = state.account().map(|a| a.api());
-    let auditors = super::use_auditors();
-    // The server filters; the text box narrows what came back, as the supervisor types.
-    let visits = use_resource(move || {
-        let api = api.clone();
-        let query = VisitQuery {
-            quarter: quarter(),
-            branch: branch(),
-            office: None,
-            auditor: auditor(),
-            state: filter(),
-        };
-        async move {
-            api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
-                .visits_where(&query)
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e))
-        }
-    });
-    let office = |id: &str| state.office_name(id);
-    let list: Vec<ServerVisit> = match &*visits.read() {
-        Some(Ok(v)) => v
-            .iter()
-            .filter(|v| {
-                let q = query().to_lowercase();
-                q.is_empty()
-                    || format!("{} {}", office(&v.office_id), v.auditor)
-                        .to_lowercase()
-                        .contains(&q)
-            })
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
-    };
-    let error = match &*visits.read() {
-        Some(Err(e)) => Some(e.clone()),
-        _ => None,
-    };
-    let now = Quarter::of(chrono::Utc::now());
-    let quarters: Vec<Quarter> = std::iter::successors(Some(now), |q| Some(q.previous()))
-        .take(6)
-        .collect();
-    let directory = (state.directory)();
-    // Without the list the filter offers "all" only; the queue says what went wrong.
-    let auditor_logins: Vec<String> = match &*auditors.read() {
-        Some(Ok(list)) => list.iter().map(|a| a.login.clone()).collect(),
-        _ => Vec::new(),
-    };
-    rsx! {
-        main { class: "screen review", "data-testid": "review-queue",
-            header { class: "bar",
-                button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::REVIEW.get(lang)}" }
-            }
-            div { class: "chips",
-                for (f, label) in [(Some(ReviewState::Submitted), i18n::Q_SUBMITTED), (Some(ReviewState::Returned), i18n::STATE_RETURNED),
-                                   (Some(ReviewState::Approved), i18n::STATE_APPROVED), (Some(ReviewState::Rejected), i18n::STATE_REJECTED), (None, i18n::ALL)] {
-                    button { key: "{label.ru}", class: if filter() == f { "chip selected" } else { "chip" },
-                        onclick: move |_| filter.set(f), "{label.get(lang)}"
-                    }
-                }
-            }
-            div { class: "filters",
-                select { "data-testid": "filter-quarter", "aria-label": "{i18n::QUARTER.get(lang)}",
-                    onchange: move |e| quarter.set(e.value().parse().ok()),
-                    option { value: "", selected: quarter().is_none(), "{i18n::QUARTER_ANY.get(lang)}" }
-                    for q in quarters {
-                        option { key: "{q}", value: "{q}", selected: quarter() == Some(q), "{q}" }
-                    }
-                }
-                select { "data-testid": "filter-branch", "aria-label": "{i18n::BRANCH.get(lang)}",
-                    onchange: move |e| branch.set(Some(e.value()).filter(|b| !b.is_empty())),
-                    option { value: "", selected: branch().is_none(), "{i18n::BRANCH_ANY.get(lang)}" }
-                    for b in directory.branches.iter() {
-                        option { key: "{b.id}", value: "{b.id}", selected: branch().as_deref() == Some(b.id.as_str()), "{b.name.get(lang)}" }
-                    }
-                }
-                select { "data-testid": "filter-auditor", "aria-label": "{i18n::AUDITOR.get(lang)}",
-                    onchange: move |e| auditor.set(Some(e.value()).filter(|a| !a.is_empty())),
-                    option { value: "", selected: auditor().is_none(), "{i18n::AUDITOR_ANY.get(lang)}" }
-                    for login in auditor_logins {
-                        option { key: "{login}", value: "{login}", selected: auditor().as_deref() == Some(login.as_str()), "{login}" }
-                    }
-                }
-                input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
-                    oninput: move |e| query.set(e.value()) }
-            }
-            if let Some(e) = error { p { class: "failed", role: "alert", "data-testid": "queue-error", "{e}" } }
-            p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
-            ul { class: "visits", "data-testid": "queue",
-                for v in list.iter() {
-                    li { key: "{v.visit_id}",
-                        button { class: "row", "data-visit": "{v.visit_id}", "data-state": "{v.state.as_str()}",
-                            onclick: { let id = v.visit_id; move |_| state.go(Screen::ReviewVisit(id)) },
-                            span { class: "title", "{office(&v.office_id)}" }
-                            span { class: "meta", "{v.auditor} · {local_time(v.received_at)} · {state_label(lang, v.state)}" }
-                            if !v.time_flags.is_empty() {
-                                span { class: "flag", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
+use crate::ui::{local_time, percent, points};
 
 #[component]
 pub fn ReviewVisit(visit_id: Uuid) -> Element {
@@ -145,7 +24,8 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
     let lang = (state.lang)();
     let mut reload = use_signal(|| 0u32);
     let mut comment = use_signal(String::new);
-    let mut remarks = use_signal(BTreeMap::<String, String>::new);
+    let remarks = use_signal(BTreeMap::<String, String>::new);
+    let opened = use_signal(BTreeSet::<String>::new);
     let mut error = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
     let detail = use_resource(move || {
@@ -190,6 +70,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             .peek()
             .as_ref()
             .and_then(|d| d.as_ref().ok())
+            .filter(|d| d.0.state == ReviewState::Submitted)
             .map(|d| d.0.visit.revision)
         else {
             return;
@@ -212,83 +93,107 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
         None => rsx! { p { class: "muted", "…" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
         Some(Ok((d, log, changed))) => {
-            let changed = changed.clone();
             let visit = d.visit.clone();
             let Some(template) = state.template_for(&visit) else {
                 return rsx! { p { class: "failed", "…" } };
             };
             let result = score(&template, &visit.values());
-            let office = state.office_name(&visit.office_id);
+            let needs = attention(&template, &visit.answers);
+            let reasons: BTreeMap<&str, Reasons> = needs
+                .iter()
+                .map(|a| (a.item_id.as_str(), a.reasons))
+                .collect();
             let open = d.state == ReviewState::Submitted;
+            // Each item's row, by id; shown once, under attention or in its section.
+            let row = |item: &Item, scored: &ItemScore| {
+                let answer = visit.answers.get(&item.id);
+                let was = changed.iter().find(|c| c.item_id == item.id).map(|c| {
+                    let before = crate::ui::summary::answer_text(
+                        lang,
+                        &template,
+                        &item.id,
+                        c.before.as_ref(),
+                    );
+                    if c.comment_before != c.comment_after {
+                        format!("{before} · «{}»", c.comment_before)
+                    } else {
+                        before
+                    }
+                });
+                rsx! {
+                    ReviewItem { key: "{item.id}",
+                        item_id: item.id.clone(),
+                        label: item.label.get(lang).to_owned(),
+                        answer: crate::ui::summary::answer_text(lang, &template, &item.id, answer.and_then(|a| a.value.as_ref())),
+                        comment: answer.map(|a| a.comment.clone()).unwrap_or_default(),
+                        photos: answer.map(|a| a.photos.clone()).unwrap_or_default(),
+                        points: match scored.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(scored.earned), points(scored.possible)), _ => "—".into() },
+                        was,
+                        reasons: reasons.get(item.id.as_str()).copied(),
+                        decidable: open,
+                        remarks,
+                        opened,
+                    }
+                }
+            };
+            let item_of = |id: &str| {
+                template
+                    .sections
+                    .iter()
+                    .zip(result.sections.iter())
+                    .find_map(|(s, r)| s.items.iter().zip(r.items.iter()).find(|(i, _)| i.id == id))
+            };
             let log = log.clone();
             rsx! {
-                h2 { "{office}" }
-                super::PrintButton {}
-                p { class: "muted", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, d.state)}" }
-                p { class: "muted", "data-testid": "visit-times",
-                    "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
-                    if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
-                    if let Some(w) = visit.waiting_seconds { " · {i18n::WAITING_TIME.get(lang)}: {w.div_ceil(60)} {i18n::MINUTES.get(lang)}" }
+                Top { visit: visit.clone(), state: d.state, percent: result.percent,
+                    time_flags: d.time_flags.clone(), changed: changed.len() }
+                if open {
+                    label { class: "field",
+                        span { "{i18n::VISIT_COMMENT.get(lang)}" }
+                        textarea { rows: "2", "data-testid": "review-comment", value: "{comment}",
+                            onkeydown: |e: KeyboardEvent| e.stop_propagation(),
+                            oninput: move |e| comment.set(e.value()) }
+                    }
+                    if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "review-error", "{e}" } }
+                    footer { class: "actions column decide",
+                        button { class: "primary big", "data-testid": "approve", "aria-keyshortcuts": keys::APPROVE_KEY,
+                            onclick: move |_| decide(Decision::Approve),
+                            "{i18n::APPROVE.get(lang)}" kbd { "{keys::APPROVE_KEY}" } }
+                        button { class: "secondary big", "data-testid": "return", "aria-keyshortcuts": keys::RETURN_KEY,
+                            onclick: move |_| decide(Decision::Return),
+                            "{i18n::RETURN.get(lang)}" kbd { "{keys::RETURN_KEY}" } }
+                        button { class: "danger big", "data-testid": "reject", onclick: move |_| decide(Decision::Reject), "{i18n::REJECT.get(lang)}" }
+                    }
                 }
-                for f in d.time_flags.iter() {
-                    p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
-                }
-                if visit.revision > 1 {
-                    p { class: "changed-note", "data-testid": "changed-count", "{i18n::CHANGED.get(lang)}: {changed.len()}" }
-                }
-                div { class: "total", "data-testid": "review-score",
-                    span { class: "value", "{percent(lang, result.percent)}" }
+                details { class: "section-score attention", open: true, "data-testid": "attention",
+                    summary { div { class: "head", span { class: "title", "{i18n::NEEDS_ATTENTION.get(lang)} ({needs.len()})" } } }
+                    if needs.is_empty() {
+                        p { class: "muted pad", "{i18n::NOTHING_NEEDS_ATTENTION.get(lang)}" }
+                    }
+                    ul { class: "breakdown",
+                        for (item, scored) in needs.iter().filter_map(|a| item_of(&a.item_id)) {
+                            {row(item, scored)}
+                        }
+                    }
                 }
                 for (section, s) in template.sections.iter().zip(result.sections.iter()) {
-                    details { key: "{section.id}", class: "section-score", open: true,
-                        summary { div { class: "head", span { class: "title", "{section.title.get(lang)}" } span { class: "value", "{percent(lang, s.percent)}" } } }
-                        ul { class: "breakdown",
-                            for (item, i) in section.items.iter().zip(s.items.iter()) {
-                                li { key: "{item.id}", "data-item": "{item.id}",
-                                    class: if changed.iter().any(|c| c.item_id == item.id) { "changed" } else { "" },
-                                    span { class: "title", "{item.label.get(lang)}" }
-                                    span { class: "answer",
-                                        "{super::summary::answer_text(lang, &template, &item.id, visit.answers.get(&item.id).and_then(|a| a.value.as_ref()))}"
-                                        if let Some(c) = visit.answers.get(&item.id).map(|a| a.comment.clone()).filter(|c| !c.is_empty()) { " · «{c}»" }
-                                    }
-                                    if let Some(a) = visit.answers.get(&item.id).filter(|a| !a.photos.is_empty()) {
-                                        div { class: "photos",
-                                            for p in a.photos.iter() {
-                                                ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone() }
-                                            }
-                                        }
-                                    }
-                                    span { class: "pts",
-                                        match i.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(i.earned), points(i.possible)), _ => "—".into() }
-                                    }
-                                    if let Some(c) = changed.iter().find(|c| c.item_id == item.id) {
-                                        span { class: "was", "data-testid": "was",
-                                            "{i18n::WAS.get(lang)}: {super::summary::answer_text(lang, &template, &item.id, c.before.as_ref())}"
-                                            if c.comment_before != c.comment_after { " · «{c.comment_before}»" }
-                                        }
-                                    }
-                                    if open {
-                                        input { class: "remark-input", "data-remark": "{item.id}", placeholder: "{i18n::REVIEW_ON_ITEM.get(lang)}",
-                                            value: "{remarks().get(&item.id).cloned().unwrap_or_default()}",
-                                            oninput: { let id = item.id.clone(); move |e: FormEvent| { remarks.write().insert(id.clone(), e.value()); } } }
-                                    }
+                    {
+                        let rest: Vec<(&Item, &ItemScore)> = section.items.iter().zip(s.items.iter())
+                            .filter(|(i, _)| !reasons.contains_key(i.id.as_str())).collect();
+                        rsx! {
+                            details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
+                                summary { div { class: "head",
+                                    span { class: "title", "{section.title.get(lang)} ({rest.len()})" }
+                                    span { class: "value", "{percent(lang, s.percent)}" }
+                                } }
+                                ul { class: "breakdown",
+                                    for (item, scored) in rest { {row(item, scored)} }
                                 }
                             }
                         }
                     }
                 }
-                if open {
-                    label { class: "field",
-                        span { "{i18n::VISIT_COMMENT.get(lang)}" }
-                        textarea { rows: "2", "data-testid": "review-comment", value: "{comment}", oninput: move |e| comment.set(e.value()) }
-                    }
-                    if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "review-error", "{e}" } }
-                    footer { class: "actions column",
-                        button { class: "primary big", "data-testid": "approve", onclick: move |_| decide(Decision::Approve), "{i18n::APPROVE.get(lang)}" }
-                        button { class: "secondary big", "data-testid": "return", onclick: move |_| decide(Decision::Return), "{i18n::RETURN.get(lang)}" }
-                        button { class: "danger big", "data-testid": "reject", onclick: move |_| decide(Decision::Reject), "{i18n::REJECT.get(lang)}" }
-                    }
-                }
+                crate::ui::PrintButton {}
                 h2 { "{i18n::HISTORY.get(lang)}" }
                 ol { class: "log", "data-testid": "log",
                     for e in log.iter() {
@@ -302,7 +207,15 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
         }
     };
     rsx! {
-        main { class: "screen review-visit", "data-testid": "review-visit",
+        // Focusable, and focused when shown, so that the shortcuts reach it from the page.
+        main { class: "screen review-visit", "data-testid": "review-visit", tabindex: "-1",
+            onmounted: |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+            onkeydown: move |e: KeyboardEvent| {
+                if let Some(d) = keys::decision(&e) {
+                    e.prevent_default();
+                    spawn(decide(d));
+                }
+            },
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Review), "← {i18n::REVIEW.get(lang)}" }
             }
@@ -311,33 +224,40 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
     }
 }
 
-/// A photo of the visit under review, fetched from the server with the supervisor's token
-/// (an `<img src>` cannot carry it), shown as a data URL.
+/// The head of the visit: where and by whom, when, the score and the flags.
 #[component]
-fn ServerPhoto(sha256: String, mime: String) -> Element {
-    let state = use_context::<AppState>();
-    let lang = (state.lang)();
-    let sha = sha256.clone();
-    // Outside the resource, so that it does not fetch again on every write to the store.
-    let api = state.account().map(|a| a.api());
-    let photo = use_resource(move || {
-        let api = api.clone();
-        let sha = sha.clone();
-        async move {
-            let bytes = api?.photo(&sha).await.ok()?;
-            use base64::Engine;
-            Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+fn Top(
+    visit: Visit,
+    state: ReviewState,
+    percent: Option<f64>,
+    time_flags: Vec<zakupka_core::TimeFlag>,
+    changed: usize,
+) -> Element {
+    let app = use_context::<AppState>();
+    let lang = (app.lang)();
+    let office = app.office_name(&visit.office_id);
+    rsx! {
+        h2 { "{office}" }
+        p { class: "muted", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
+        p { class: "muted", "data-testid": "visit-times",
+            "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
+            if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
+            if let Some(w) = visit.waiting_seconds { " · {i18n::WAITING_TIME.get(lang)}: {w.div_ceil(60)} {i18n::MINUTES.get(lang)}" }
         }
-    });
-    match &*photo.read() {
-        Some(Some(data)) => rsx! {
-            figure { "data-photo": "{sha256}",
-                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}" }
+        div { class: "review-head",
+            div { class: "total", "data-testid": "review-score",
+                span { class: "value", "{crate::ui::percent(lang, percent)}" }
             }
-        },
-        Some(None) => {
-            rsx! { figure { class: "missing", "data-photo": "{sha256}", "{i18n::PHOTO_NOT_ON_SERVER.get(lang)}" } }
+            // The visit's flags, beside the score: the device's clock here; more kinds of
+            // flag (presence, own branch) belong in this same box.
+            div { class: "flags", "data-testid": "review-flags",
+                for f in time_flags.iter() {
+                    p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
+                }
+            }
         }
-        None => rsx! { figure { "data-photo": "{sha256}", "…" } },
+        if visit.revision > 1 {
+            p { class: "changed-note", "data-testid": "changed-count", "{i18n::CHANGED.get(lang)}: {changed}" }
+        }
     }
 }
