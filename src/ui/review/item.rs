@@ -95,7 +95,6 @@ pub fn ReviewItem(props: ItemProps) -> Element {
                     value: "{remark}",
                     // Letters typed here are words, not the decision shortcuts.
                     onkeydown: |e: KeyboardEvent| e.stop_propagation(),
-                    onmounted: |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
                     oninput: { let id = item_id.clone(); move |e: FormEvent| { remarks.write().insert(id.clone(), e.value()); } } }
             } else if props.decidable {
                 button { class: "ghost remark-toggle", "data-remark-open": "{item_id}",

@@ -89,6 +89,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
     };
+    keys::use_page_keys(decide);
     let body = match &*detail.read() {
         None => rsx! { p { class: "muted", "…" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
@@ -207,9 +208,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
         }
     };
     rsx! {
-        // Focusable, and focused when shown, so that the shortcuts reach it from the page.
+        // Focusable (a click anywhere in it focuses it); its key presses are the shortcuts.
+        // With the focus on nothing, `keys::use_page_keys` hears them from the page.
         main { class: "screen review-visit", "data-testid": "review-visit", tabindex: "-1",
-            onmounted: |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
             onkeydown: move |e: KeyboardEvent| {
                 if let Some(d) = keys::decision(&e) {
                     e.prevent_default();
