@@ -14,11 +14,14 @@
 //! process (this binary again) that opens the database, computes once and exits: all the
 //! memory a process needs to do it, the program itself included.
 //!
+//! The review queue's pages are measured in the same database (`queue/mod.rs`).
+//!
 //! Run: cargo bench -p zakupka-server --bench rating
 //! Sizes: ZAKUPKA_RATING_BRANCHES (2000), ZAKUPKA_RATING_OFFICES (10000),
 //! ZAKUPKA_RATING_VISITS (200000); ZAKUPKA_BENCH_QUICK=1 takes a tenth of each.
 
 mod common;
+mod queue;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
@@ -421,6 +424,7 @@ fn main() -> anyhow::Result<()> {
         child_peak as f64 / base_child_peak.max(1) as f64,
         verdict(child_peak < TARGET_BYTES)
     );
+    queue::run(&path, &directory(&sizes), sizes.visits)?;
     println!("machine load average {}", common::load_average());
     Ok(())
 }

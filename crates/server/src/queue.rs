@@ -54,6 +54,14 @@ pub struct Cursor {
 const CURSOR_VERSION: &str = "q1";
 
 impl Cursor {
+    /// The cursor after the visit `visit_id` that arrived at `received_at` (as stored).
+    pub fn after(received_at: &str, visit_id: Uuid) -> Cursor {
+        Cursor {
+            received_at: received_at.to_owned(),
+            visit_id: visit_id.to_string(),
+        }
+    }
+
     /// The opaque text clients send back. Versioned, so a later sort key can refuse an
     /// older cursor rather than misread it.
     pub fn encode(&self) -> String {
