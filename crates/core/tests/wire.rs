@@ -113,6 +113,7 @@ fn visit() -> Visit {
         status: VisitStatus::Submitted,
         revision: 2,
         answers,
+        case_id: None,
     }
 }
 
@@ -518,6 +519,8 @@ fn assignment_response_with_a_warning() {
                 created_by: "supervisor".to_owned(),
                 created_at: Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap(),
                 status: AssignmentStatus::Open,
+                from: None,
+                pair_id: None,
             }),
             warnings: vec![AssignmentWarning::ConsecutiveQuarter {
                 quarter: "2025-Q1".parse().unwrap(),

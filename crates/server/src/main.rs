@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
+mod case_cli;
 mod user_cli;
 
 use zakupka_server::{
@@ -120,6 +121,24 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Calibration cases.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// Publish the calibration case in FILE (TOML: title, text, scenario, photos, [key]).
+    Add {
+        file: PathBuf,
+        /// Who publishes it, as the case records.
+        #[arg(long, default_value = "admin")]
+        by: String,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
     },
 }
 
@@ -394,6 +413,9 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Manage(command),
         } => user_cli::run(command)?,
+        Command::Case {
+            command: CaseCommand::Add { file, by, db },
+        } => case_cli::add(&open(&db)?, &file, &by)?,
     }
     Ok(())
 }

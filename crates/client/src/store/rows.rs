@@ -160,7 +160,7 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
     let mut visit = conn
         .prepare_cached(
             "SELECT template_id, template_version, office_id, auditor, scenario, started_at,
-                    finished_at, waiting_seconds, comment, status, revision
+                    finished_at, waiting_seconds, comment, status, revision, case_id
              FROM visits WHERE id = ?1",
         )?
         .query_row([&key], |r| {
@@ -178,6 +178,7 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
                 status: r.text(9)?,
                 revision: r.get(10)?,
                 answers: BTreeMap::new(),
+                case_id: r.get::<_, Option<Text<Uuid>>>(11)?.map(|t| t.0),
             })
         })
         .optional()?
