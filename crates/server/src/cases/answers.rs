@@ -38,7 +38,9 @@ pub fn store_answer(
     };
     let case: Option<(String, u32, String)> = tx
         .prepare_cached("SELECT template_id, template_version, scenario FROM cases WHERE id = ?1")?
-        .query_row([case_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([case_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     let Some((template_id, template_version, scenario)) = case else {
         return Ok(rejected(
@@ -51,7 +53,9 @@ pub fn store_answer(
     {
         return Ok(rejected(
             Refusal::UnknownCase,
-            format!("case {case_id} is judged by {template_id} v{template_version}, scenario `{scenario}`"),
+            format!(
+                "case {case_id} is judged by {template_id} v{template_version}, scenario `{scenario}`"
+            ),
         ));
     }
     if visit.revision != 1 {
@@ -62,7 +66,9 @@ pub fn store_answer(
     }
     let earlier: Option<(String, String, Text<Uuid>)> = tx
         .prepare_cached("SELECT auditor, payload_sha256, case_id FROM case_answers WHERE id = ?1")?
-        .query_row([visit.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([visit.id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     match earlier {
         Some((auditor, _, _)) if auditor != visit.auditor => Ok(rejected(

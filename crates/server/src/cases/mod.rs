@@ -141,7 +141,11 @@ fn read(r: &rusqlite::Row, with_key: bool) -> rusqlite::Result<CalibrationCase> 
 }
 
 /// One case; with its key only when `with_key` (supervisors).
-pub fn get(conn: &Connection, id: Uuid, with_key: bool) -> Result<Option<CalibrationCase>, AppError> {
+pub fn get(
+    conn: &Connection,
+    id: Uuid,
+    with_key: bool,
+) -> Result<Option<CalibrationCase>, AppError> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
         .query_row([id.to_string()], |r| read(r, with_key))
@@ -200,10 +204,24 @@ pub fn observations(conn: &Connection, quarter: Quarter) -> Result<Vec<Observati
          FROM case_answers a JOIN cases c ON c.id = a.case_id
          WHERE a.started_at >= ?1 AND a.started_at < ?2 ORDER BY a.case_id, a.auditor, a.id",
     )?;
-    type Row = (Text<Uuid>, String, Json<Visit>, String, u32, Json<BTreeMap<String, AnswerValue>>);
+    type Row = (
+        Text<Uuid>,
+        String,
+        Json<Visit>,
+        String,
+        u32,
+        Json<BTreeMap<String, AnswerValue>>,
+    );
     let rows: Vec<Row> = stmt
         .query_map(params![start, end], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     let mut templates: BTreeMap<(String, u32), Template> = BTreeMap::new();

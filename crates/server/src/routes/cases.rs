@@ -18,7 +18,10 @@ pub async fn list(
     user: AuthUser,
 ) -> Result<Json<Vec<CalibrationCase>>, AppError> {
     let with_key = user.only_own().is_none();
-    let list = state.db.read(move |conn| cases::list(conn, with_key)).await?;
+    let list = state
+        .db
+        .read(move |conn| cases::list(conn, with_key))
+        .await?;
     Ok(Json(list))
 }
 
@@ -57,7 +60,10 @@ pub async fn get_photo(
     _user: AuthUser,
     PhotoAddress(sha256): PhotoAddress,
 ) -> Result<Response, AppError> {
-    let (mime, bytes) = state.db.read(move |conn| cases::photo(conn, &sha256)).await?;
+    let (mime, bytes) = state
+        .db
+        .read(move |conn| cases::photo(conn, &sha256))
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, mime),
