@@ -141,7 +141,8 @@ pub(super) fn outbox_key(r: &Row) -> rusqlite::Result<(DateTime<Utc>, Uuid, u32)
     Ok((r.get(2)?, r.text(0)?, r.get(1)?))
 }
 
-/// A line of the visit list: id, office, scenario, status, started, updated, answered.
+/// A line of the visit list: id, office, scenario, status, started, updated, answered,
+/// case.
 pub(super) fn visit_summary(r: &Row) -> rusqlite::Result<VisitSummary> {
     Ok(VisitSummary {
         id: r.text(0)?,
@@ -151,6 +152,7 @@ pub(super) fn visit_summary(r: &Row) -> rusqlite::Result<VisitSummary> {
         started_at: r.get(4)?,
         updated_at: r.get(5)?,
         answered: r.get::<_, i64>(6)? as usize,
+        case_id: r.get::<_, Option<Text<Uuid>>>(7)?.map(|t| t.0),
     })
 }
 
