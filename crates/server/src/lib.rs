@@ -10,6 +10,7 @@ pub mod cases;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod demo_calibration;
 pub mod error;
 pub mod export;
 pub mod extract;

@@ -533,3 +533,73 @@ async fn a_case_answer_to_no_case_naming_an_office_or_by_a_supervisor_is_refused
     assert_eq!(s.count("case_answers"), 0);
     assert_eq!(s.count("visits"), 0);
 }
+
+#[tokio::test]
+async fn the_demo_has_paired_visits_and_a_case_answered_by_both_auditors() {
+    let s = Server::new();
+    let methodology = zakupka_server::demo::read_methodology(&seeds()).unwrap();
+    let now = Utc::now();
+    s.db.blocking(|c| {
+        zakupka_server::demo::load_demo(c, &s.template, &s.directory, &methodology, now)
+    })
+    .unwrap();
+    let quarter = Quarter::of(now);
+    let sup = s.login("supervisor").await;
+    // Offices of this quarter visited by both auditors within a week.
+    let (start, _) = quarter.bounds();
+    let rows: Vec<(String, String, chrono::DateTime<Utc>)> =
+        s.db.blocking(|c| {
+            let mut stmt = c.prepare(
+                "SELECT office_id, auditor, started_at FROM visits WHERE started_at >= ?1",
+            )?;
+            let rows = stmt.query_map([start.format("%Y-%m-%dT%H:%M:%S").to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    let mut by_office: BTreeMap<&str, Vec<(&str, chrono::DateTime<Utc>)>> = BTreeMap::new();
+    for (office, auditor, at) in &rows {
+        by_office.entry(office).or_default().push((auditor, *at));
+    }
+    let paired = by_office
+        .values()
+        .filter(|vs| {
+            vs.iter().any(|a| {
+                vs.iter().any(|b| {
+                    a.0 != b.0 && (a.1 - b.1).num_days().abs() <= zakupka_core::wire::PAIR_MAX_DAYS
+                })
+            })
+        })
+        .count();
+    assert!(paired >= 6, "{paired} offices visited in pairs");
+    let assigned = assignments(&s, &sup).await;
+    let pair_ids: BTreeSet<_> = assigned.iter().filter_map(|a| a.pair_id).collect();
+    assert!(pair_ids.len() >= 6, "{pair_ids:?}");
+    // One case with a key, answered by both auditors.
+    let cases: Vec<CalibrationCase> = s.get("/api/v1/cases", Some(&sup)).await.json();
+    assert_eq!(cases.len(), 1);
+    assert!(cases[0].key.is_some());
+    let rows =
+        s.db.blocking(|c| zakupka_server::cases::observations(c, quarter))
+            .unwrap();
+    let who: BTreeSet<_> = rows.iter().map(|r| r.auditor.clone()).collect();
+    assert_eq!(
+        who,
+        BTreeSet::from([None, Some("auditor1".into()), Some("auditor2".into())])
+    );
+    // auditor2 judges harder than the key.
+    let mean = |login: Option<&str>| {
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.auditor.as_deref() == login)
+            .map(|r| r.value)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(mean(Some("auditor2")) < mean(None));
+    // Exactly one flagged visit in the demo, as before: the paired ones are on time.
+    let visits = s.visits(&sup).await;
+    let flagged = visits.iter().filter(|v| !v.time_flags.is_empty()).count();
+    assert_eq!(flagged, 1);
+}
