@@ -12,9 +12,7 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
 use zakupka_client::api::{Api, SyncError};
-use zakupka_client::sync::{
-    StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once,
-};
+use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
 use zakupka_core::wire::{LoginResponse, Role};
 

@@ -27,9 +27,9 @@ const PAIRED_OFFICES: usize = 6;
 /// `auditor2`'s harsher reading of an answer: a yes a no now and then, a mark one lower.
 fn harsher(value: &AnswerValue, k: u64) -> AnswerValue {
     match value {
-        AnswerValue::Yes if k % 4 == 0 => AnswerValue::No,
-        AnswerValue::Scale(m) if *m > 1 && k % 2 == 0 => AnswerValue::Scale(m - 1),
-        AnswerValue::Number(n) if k % 3 == 0 => AnswerValue::Number(n + 6.0),
+        AnswerValue::Yes if k.is_multiple_of(4) => AnswerValue::No,
+        AnswerValue::Scale(m) if *m > 1 && k.is_multiple_of(2) => AnswerValue::Scale(m - 1),
+        AnswerValue::Number(n) if k.is_multiple_of(3) => AnswerValue::Number(n + 6.0),
         other => other.clone(),
     }
 }

@@ -18,8 +18,8 @@ mod photo;
 mod rating;
 
 pub use assignment::{
-    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning, Auditor,
-    PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
+    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
+    Auditor, PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
 };
 pub use case::{CalibrationCase, CaseRequest, MAX_CASE_TEXT_CHARS};
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
