@@ -603,3 +603,73 @@ async fn the_demo_has_paired_visits_and_a_case_answered_by_both_auditors() {
     let flagged = visits.iter().filter(|v| !v.time_flags.is_empty()).count();
     assert_eq!(flagged, 1);
 }
+
+/// A case file as a supervisor writes one: the key from [`key`], in TOML.
+fn case_file(s: &Server, key: &BTreeMap<String, AnswerValue>) -> String {
+    let mut text = format!(
+        "title = \"Очередь в обед\"\ntext = \"\"\"В зале шесть человек.\"\"\"\nscenario = \"{}\"\nphotos = [\"hall.png\"]\n\n[key]\n",
+        s.template.scenarios[0].id
+    );
+    for (item, value) in key {
+        let v = match value {
+            AnswerValue::Yes => "\"yes\"".to_owned(),
+            AnswerValue::No => "\"no\"".to_owned(),
+            AnswerValue::NotApplicable => "\"n/a\"".to_owned(),
+            AnswerValue::Scale(m) => m.to_string(),
+            AnswerValue::Number(n) => format!("{n:.1}"),
+            AnswerValue::Choice(c) => format!("\"{c}\""),
+        };
+        text.push_str(&format!("\"{item}\" = {v}\n"));
+    }
+    text
+}
+
+#[test]
+fn case_add_publishes_a_case_file_with_its_photo_and_names_the_line_of_a_bad_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("z.db");
+    let s = Server::with(Db::open(&db_path).unwrap());
+    let file = dir.path().join("case.toml");
+    std::fs::write(dir.path().join("hall.png"), PNG).unwrap();
+    let scale = s.scale_item();
+    let mut bad = key(&s.template);
+    bad.insert(scale.clone(), AnswerValue::Scale(7));
+    std::fs::write(&file, case_file(&s, &bad)).unwrap();
+    let run = || {
+        run_cli(
+            &[
+                "case".as_ref(),
+                "add".as_ref(),
+                file.as_os_str(),
+                "--by".as_ref(),
+                "supervisor".as_ref(),
+                "--db".as_ref(),
+                db_path.as_os_str(),
+            ],
+            b"",
+        )
+    };
+    let out = run();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("key.{scale}")) && err.contains("line"),
+        "{err}"
+    );
+    assert_eq!(s.count("cases"), 0);
+
+    std::fs::write(&file, case_file(&s, &key(&s.template))).unwrap();
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored =
+        s.db.blocking(|c| zakupka_server::cases::list(c, true))
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].published_by, "supervisor");
+    assert_eq!(stored[0].photos, [sha256(PNG)]);
+    assert_eq!(stored[0].key.as_ref(), Some(&key(&s.template)));
+}
