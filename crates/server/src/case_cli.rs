@@ -1,12 +1,33 @@
 //! `zakupka-server case add FILE.toml`: publishes a calibration case written as a file
 //! (the format: `zakupka_core::seed::parse_case`), its photos read from beside it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::Utc;
+use clap::Subcommand;
 use sha2::{Digest, Sha256};
 use zakupka_server::{Db, cases, photos, reference};
+
+#[derive(Subcommand)]
+pub enum CaseCommand {
+    /// Publish the calibration case in FILE (TOML: title, text, scenario, photos, [key]).
+    Add {
+        file: PathBuf,
+        /// Who publishes it, as the case records.
+        #[arg(long, default_value = "admin")]
+        by: String,
+        #[arg(long, default_value = "./data/zakupka.db")]
+        db: PathBuf,
+    },
+}
+
+/// Runs a `case` command on the database `open` opens.
+pub fn run(command: CaseCommand, open: fn(&Path) -> anyhow::Result<Db>) -> anyhow::Result<()> {
+    match command {
+        CaseCommand::Add { file, by, db } => add(&open(&db)?, &file, &by),
+    }
+}
 
 /// Publishes the case in `file` as `by`, judged by the newest checklist the server has.
 pub fn add(database: &Db, file: &Path, by: &str) -> anyhow::Result<()> {

@@ -121,9 +121,9 @@ pub fn store_derived(
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
     // A calibration case's answer is kept apart, out of the rating and the review queue.
-    if let Some(case_id) = visit.case_id {
-        let digest = &derived.digest;
-        return crate::cases::store_answer(tx, visit, case_id, payload, digest, device_id, now);
+    if let Some(case) = visit.case_id {
+        let (digest, device) = (&derived.digest, device_id);
+        return crate::cases::store_answer(tx, visit, case, payload, digest, device, now);
     }
     let id = visit.id.to_string();
     let digest = &derived.digest;

@@ -125,20 +125,7 @@ enum Command {
     /// Calibration cases.
     Case {
         #[command(subcommand)]
-        command: CaseCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum CaseCommand {
-    /// Publish the calibration case in FILE (TOML: title, text, scenario, photos, [key]).
-    Add {
-        file: PathBuf,
-        /// Who publishes it, as the case records.
-        #[arg(long, default_value = "admin")]
-        by: String,
-        #[arg(long, default_value = "./data/zakupka.db")]
-        db: PathBuf,
+        command: case_cli::CaseCommand,
     },
 }
 
@@ -413,9 +400,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Manage(command),
         } => user_cli::run(command)?,
-        Command::Case {
-            command: CaseCommand::Add { file, by, db },
-        } => case_cli::add(&open(&db)?, &file, &by)?,
+        Command::Case { command } => case_cli::run(command, open)?,
     }
     Ok(())
 }
