@@ -13,7 +13,7 @@ use super::*;
 
 /// A pair for auditor1 and auditor2 at the office [`Server::assignment`] uses, each
 /// window `days` long, the second starting `gap` days after the first.
-fn pair(s: &Server, days: i64, gap: i64) -> PairRequest {
+pub(super) fn pair(s: &Server, days: i64, gap: i64) -> PairRequest {
     let one = s.assignment("auditor1");
     let last = one.due;
     let first_from = last - Duration::days(gap + days);
@@ -190,7 +190,7 @@ fn key(t: &Template) -> BTreeMap<String, AnswerValue> {
         .collect()
 }
 
-fn case_request(s: &Server) -> CaseRequest {
+pub(super) fn case_request(s: &Server) -> CaseRequest {
     CaseRequest {
         title: "Очередь в обед".into(),
         text: "Вы пришли в 12:30. В зале шесть человек, работает одно окно из трёх.".into(),
