@@ -2,8 +2,8 @@
 //! photos; anyone signed in lists them (auditors without the key) and sees their photos.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::Utc;
 use zakupka_core::wire::{CalibrationCase, CaseRequest};
 
@@ -64,15 +64,5 @@ pub async fn get_photo(
         .db
         .read(move |conn| cases::photo(conn, &sha256))
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::sync::photo_answer(mime, bytes))
 }
