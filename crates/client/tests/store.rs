@@ -401,7 +401,7 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
     // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
     // Step 5's triggers read the outbox columns dropped here.
-    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -489,7 +489,7 @@ fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
     };
     // Back to schema 3: the refusal as the app recorded it before refusal codes.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
         .unwrap();
     drop(raw);
     let store = Store::open(&path).unwrap();
