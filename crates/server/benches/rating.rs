@@ -120,6 +120,7 @@ fn directory(sizes: &Sizes) -> Directory {
                 },
                 district: branch.district.clone(),
                 address: format!("ул. Примерная, д. {o}"),
+                position: None,
             }
         })
         .collect();

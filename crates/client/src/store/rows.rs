@@ -174,6 +174,8 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
                 started_at: r.get(5)?,
                 finished_at: r.get(6)?,
                 waiting_seconds: r.get(7)?,
+                start_location: None,
+                finish_location: None,
                 comment: r.get(8)?,
                 status: r.text(9)?,
                 revision: r.get(10)?,
