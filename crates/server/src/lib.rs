@@ -15,6 +15,7 @@ pub mod extract;
 pub mod ingest;
 mod openapi;
 pub mod photos;
+pub mod presence;
 pub mod pull;
 pub mod purge;
 pub mod quota;

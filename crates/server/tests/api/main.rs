@@ -29,6 +29,7 @@ mod limits;
 mod login;
 mod openapi;
 mod photos;
+mod presence;
 mod push;
 mod refusals;
 mod review;
