@@ -140,6 +140,12 @@ BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
 INSERT OR IGNORE INTO settings (key, value)
 SELECT 'store.owner', value FROM settings WHERE key = 'account.login' AND value <> '';
 "#,
+    r#"
+-- Where the device was when the visit started and finished (presence evidence), as the
+-- JSON of `presence::Location`; NULL where it could not say (no permission, a desktop).
+ALTER TABLE visits ADD COLUMN start_location TEXT;
+ALTER TABLE visits ADD COLUMN finish_location TEXT;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

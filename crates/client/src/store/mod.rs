@@ -31,6 +31,7 @@ use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
 pub use assignments::LocalAssignment;
+pub use drafts::Moment;
 pub use owner::Owner;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
