@@ -3,9 +3,12 @@
 
 mod account;
 mod assign;
+mod auditors;
 mod checklist;
 mod error;
+mod flags;
 mod home;
+mod location;
 mod publish;
 mod rating;
 mod review;

@@ -40,6 +40,23 @@ impl Location {
     }
 }
 
+/// Refuses a visit whose start or finish location is not a position on Earth with an
+/// accuracy: malformed, unlike a position far away, which is only flagged.
+pub(crate) fn check_locations(visit: &Visit) -> Result<(), crate::visit::InvalidVisit> {
+    for (field, at) in [
+        ("start_location", visit.start_location),
+        ("finish_location", visit.finish_location),
+    ] {
+        if at.is_some_and(|at| !at.is_valid()) {
+            return Err(crate::visit::InvalidVisit {
+                field: field.to_owned(),
+                message: "not a position on Earth with an accuracy".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Something about a visit a supervisor should look at before trusting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

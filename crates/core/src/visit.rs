@@ -336,14 +336,7 @@ impl Visit {
         if self.auditor.trim().is_empty() {
             return bad("auditor", "must not be empty".into());
         }
-        for (field, at) in [
-            ("start_location", self.start_location),
-            ("finish_location", self.finish_location),
-        ] {
-            if at.is_some_and(|at| !at.is_valid()) {
-                return bad(field, "not a position on Earth with an accuracy".into());
-            }
-        }
+        crate::presence::check_locations(self)?;
         if self.comment.chars().count() > MAX_COMMENT_CHARS {
             return bad(
                 "comment",

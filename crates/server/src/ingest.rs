@@ -425,34 +425,6 @@ fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
         .collect()
 }
 
-/// Refuses the whole push (429, nothing stored, the device tries again after
-/// `Retry-After`) if the revisions in it that are new would take `auditor` past the
-/// day's quota. Resends of stored revisions do not count. Pushes at the same moment may
-/// together pass the quota by a batch: it stops a flood, it is not a ledger.
-fn within_quota(
-    conn: &Connection,
-    auditor: &str,
-    visits: &[Visit],
-    per_day: u64,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let (day, next_day) = crate::quota::day(now);
-    let sent: i64 = conn
-        .prepare_cached("SELECT count(*) FROM visits WHERE auditor = ?1 AND received_at >= ?2")?
-        .query_row(params![auditor, ts(day)], |r| r.get(0))?;
-    let mut stored = conn.prepare_cached("SELECT 1 FROM visits WHERE id = ?1 AND revision = ?2")?;
-    let mut new = 0u64;
-    for v in visits {
-        if !stored.exists(params![v.id.to_string(), v.revision])? {
-            new += 1;
-        }
-    }
-    if new == 0 {
-        return Ok(());
-    }
-    crate::quota::check(sent as u64 + new, per_day, next_day, now, "visits")
-}
-
 /// Stores a push by `login` from `device_id` and answers for each visit. Parsing and
 /// checking are CPU work on the request alone: they run beside other requests, not under
 /// the database lock. Each push's visits are whole or absent, and the device hears
@@ -478,7 +450,7 @@ pub async fn push(
     let auditor = login.clone();
     let (reference, visits) = db
         .read(move |conn| {
-            within_quota(conn, &auditor, &visits, visits_per_day, Utc::now())?;
+            crate::quota::visits_within(conn, &auditor, &visits, visits_per_day, Utc::now())?;
             Ok((cache.reference(conn, &visits)?, visits))
         })
         .await?;
