@@ -3,7 +3,7 @@
 //! (geolocation); a desktop records nothing, which the server flags as no position.
 
 use chrono::Utc;
-use dioxus::prelude::*;
+use dioxus::core::spawn_forever;
 use uuid::Uuid;
 use zakupka_client::Moment;
 use zakupka_client::geo;
@@ -30,7 +30,7 @@ impl AppState {
     pub fn answer_location(&self, yes: bool) {
         self.write(|s| s.set_setting(CONSENT_KEY, if yes { "yes" } else { "no" }));
         if yes {
-            spawn(async move {
+            spawn_forever(async move {
                 let _ = geo::current().await;
             });
         }
@@ -42,8 +42,9 @@ impl AppState {
         if !self.records_location() {
             return;
         }
+        // Not tied to the start screen, which closes as the checklist opens.
         let state = *self;
-        spawn(async move {
+        spawn_forever(async move {
             if let Some(fix) = geo::current().await {
                 state.write(|s| s.set_location(visit, Moment::Start, &fix, Utc::now()));
             }

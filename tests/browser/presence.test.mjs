@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
+import { SHOTS, phone, startServer, answerAllItems, toHome } from './harness.mjs';
 
 let server, auditor, sup, page, directory, assigned;
 
@@ -145,7 +145,7 @@ test('an own-branch visit is flagged and out of the rating until included with a
   assert.ok(v.presence_flags.includes('own_branch'), JSON.stringify(v.presence_flags));
   const before = await approvedIn('podolsk');
   const p = await sup.context.newPage();
-  await signIn(p, 'supervisor');
+  await toHome(p, server.url); // signed in by the test before
   await p.click('[data-testid="to-review"]');
   await p.selectOption('[data-testid="filter-flag"]', 'own_branch');
   await (await p.waitForSelector(`[data-visit="${v.visit_id}"]`)).click();

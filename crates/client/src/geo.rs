@@ -8,8 +8,9 @@ use zakupka_core::presence::Location;
 /// How long to wait for a fix before going on without one: an auditor at the desk must not
 /// wait for a phone that cannot see the sky.
 pub const FIX_TIMEOUT_MS: u32 = 10_000;
-/// A fix this recent (from the phone's cache) is good enough.
-pub const FIX_MAX_AGE_MS: u32 = 60_000;
+/// No cached fix: the evidence is where the device is at that moment, not where it was a
+/// minute ago (on the way, in a car).
+pub const FIX_MAX_AGE_MS: u32 = 0;
 
 /// Whether this platform can tell where it is at all (to offer the question).
 pub fn available() -> bool {
