@@ -14,10 +14,10 @@ pub fn LocationQuestion() -> Element {
         return rsx! {};
     }
     rsx! {
-        section { class: "notice location-question", "data-testid": "location-question",
+        section { class: "location-question", "data-testid": "location-question",
             h2 { "{words::LOCATION_TITLE.get(lang)}" }
             p { "{words::LOCATION_WHY.get(lang)}" }
-            div { class: "actions",
+            div { class: "location-actions",
                 button { class: "primary", "data-testid": "location-allow", onclick: move |_| state.answer_location(true),
                     "{words::LOCATION_ALLOW.get(lang)}"
                 }
