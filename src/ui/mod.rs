@@ -3,10 +3,13 @@
 
 mod account;
 mod assign;
+mod auditors;
 mod cases;
 mod checklist;
 mod error;
+mod flags;
 mod home;
+mod location;
 mod publish;
 mod rating;
 mod review;
