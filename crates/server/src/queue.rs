@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, ToSql, params_from_iter};
 use uuid::Uuid;
 use zakupka_core::Directory;
+use zakupka_core::presence::PresenceFlag;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{Refusal, ReviewState, ServerVisit, VisitPage};
 
@@ -34,6 +35,8 @@ pub struct Filter {
     pub branch: Option<String>,
     /// The review state of the current revision.
     pub state: Option<String>,
+    /// Only visits whose current revision carries this presence flag (`far`, …).
+    pub flag: Option<String>,
     /// Where the page starts: the `next` of the page before; none for the first page.
     pub cursor: Option<String>,
     /// Visits on a page, 1 to [`MAX_LIMIT`]; [`DEFAULT_LIMIT`] if not given.
@@ -187,6 +190,17 @@ fn conditions(
     if let Some(s) = given(&filter.state) {
         c.add("r.state = ?", vec![Box::new(state(s)?)]);
     }
+    if let Some(f) = given(&filter.flag) {
+        let flag = PresenceFlag::parse(f)
+            .map(PresenceFlag::as_str)
+            .ok_or_else(|| {
+                AppError::bad(Refusal::Invalid, "flag", format!("no presence flag `{f}`"))
+            })?;
+        c.add(
+            "EXISTS (SELECT 1 FROM json_each(v.presence_flags) WHERE value = ?)",
+            vec![Box::new(flag)],
+        );
+    }
     if let Some(offices) = scope.offices.clone() {
         c.add(
             "v.office_id IN (SELECT value FROM json_each(?))",
@@ -231,7 +245,8 @@ pub fn page(
     // One more than the page, to know whether another page follows.
     conditions.values.push(Box::new(limit + 1));
     let sql = format!(
-        "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, r.received_at, v.time_flags
+        "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, r.received_at, v.time_flags,
+                v.presence_flags
          FROM reviews r JOIN visits v ON v.id = r.visit_id AND v.revision = r.revision
          WHERE {}
          ORDER BY r.received_at DESC, r.visit_id DESC LIMIT ?",
@@ -249,6 +264,7 @@ pub fn page(
                 state: r.get::<_, Text<ReviewState>>(4)?.0,
                 received_at: r.get(5)?,
                 time_flags: r.get::<_, Json<_>>(6)?.0,
+                presence_flags: r.get::<_, Json<_>>(7)?.0,
             },
             at,
         ))

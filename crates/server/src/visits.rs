@@ -37,11 +37,14 @@ pub fn detail(conn: &Connection, id: &str, scope: &Scope) -> Result<VisitDetail,
         )?
         .query_map(params![id, visit.revision, visit.auditor], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
+    let (presence_flags, included) = crate::presence::of_visit(conn, id, visit.revision)?;
     Ok(VisitDetail {
         visit,
         state: update.state,
         missing_photos: missing,
         time_flags,
+        presence_flags,
+        included,
     })
 }
 

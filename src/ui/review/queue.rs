@@ -19,6 +19,7 @@ pub fn ReviewQueue() -> Element {
     let mut quarter = use_signal(|| None::<Quarter>);
     let mut branch = use_signal(|| None::<String>);
     let mut auditor = use_signal(|| None::<String>);
+    let flag = use_signal(|| None);
     let mut query = use_signal(String::new);
     // The pages loaded after the first, and the cursor after the last of them (`None`:
     // only the first page is loaded, its own `next` applies).
@@ -34,6 +35,7 @@ pub fn ReviewQueue() -> Element {
         office: None,
         auditor: auditor(),
         state: filter(),
+        flag: flag(),
         limit: None,
     };
     // The server filters; the text box narrows what came back, as the supervisor types.
@@ -150,10 +152,12 @@ pub fn ReviewQueue() -> Element {
                         option { key: "{login}", value: "{login}", selected: auditor().as_deref() == Some(login.as_str()), "{login}" }
                     }
                 }
+                crate::ui::flags::FlagFilter { flag }
                 input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
                     oninput: move |e| query.set(e.value()) }
             }
             if let Some(e) = error { p { class: "failed", role: "alert", "data-testid": "queue-error", "{e}" } }
+            crate::ui::auditors::AuditorFlagsSection { quarter: quarter() }
             p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
             ul { class: "visits", "data-testid": "queue",
                 for v in list.iter() {
@@ -165,6 +169,7 @@ pub fn ReviewQueue() -> Element {
                             if !v.time_flags.is_empty() {
                                 span { class: "flag", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}" }
                             }
+                            crate::ui::flags::FlagChips { flags: v.presence_flags.clone() }
                         }
                     }
                 }

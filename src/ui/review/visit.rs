@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use dioxus::prelude::*;
 use uuid::Uuid;
 use zakupka_core::review::{Reasons, attention};
-use zakupka_core::wire::{Decision, ReviewRequest, ReviewState};
-use zakupka_core::{Item, ItemOutcome, ItemScore, Visit, score};
+use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, VisitDetail};
+use zakupka_core::{Item, ItemOutcome, ItemScore, score};
 
 use super::item::ReviewItem;
 use super::{keys, state_label};
@@ -146,8 +146,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             };
             let log = log.clone();
             rsx! {
-                Top { visit: visit.clone(), state: d.state, percent: result.percent,
-                    time_flags: d.time_flags.clone(), changed: changed.len() }
+                Top { detail: d.clone(), reload, percent: result.percent, changed: changed.len() }
                 if open {
                     label { class: "field",
                         span { "{i18n::VISIT_COMMENT.get(lang)}" }
@@ -227,13 +226,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
 
 /// The head of the visit: where and by whom, when, the score and the flags.
 #[component]
-fn Top(
-    visit: Visit,
-    state: ReviewState,
-    percent: Option<f64>,
-    time_flags: Vec<zakupka_core::TimeFlag>,
-    changed: usize,
-) -> Element {
+fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: usize) -> Element {
+    let visit = &detail.visit;
+    let state = detail.state;
     let app = use_context::<AppState>();
     let lang = (app.lang)();
     let office = app.office_name(&visit.office_id);
@@ -249,12 +244,13 @@ fn Top(
             div { class: "total", "data-testid": "review-score",
                 span { class: "value", "{crate::ui::percent(lang, percent)}" }
             }
-            // The visit's flags, beside the score: the device's clock here; more kinds of
-            // flag (presence, own branch) belong in this same box.
+            // The visit's flags, beside the score: the device's clock, presence and the
+            // own-branch inclusion.
             div { class: "flags", "data-testid": "review-flags",
-                for f in time_flags.iter() {
+                for f in detail.time_flags.iter() {
                     p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
                 }
+                crate::ui::flags::PresenceBox { detail: detail.clone(), reload }
             }
         }
         if visit.revision > 1 {

@@ -13,6 +13,7 @@ const STORED: usize = 5_100;
 /// at a time at the same millisecond (ties are ordered by id). Every seventh is approved.
 fn store_many(s: &Server, n: usize) -> Vec<Uuid> {
     let template = s.template.clone();
+    let directory = s.directory.clone();
     let offices: Vec<String> = s.directory.offices.iter().map(|o| o.id.clone()).collect();
     s.db.blocking(move |c| {
         let tx = c.transaction()?;
@@ -30,7 +31,14 @@ fn store_many(s: &Server, n: usize) -> Vec<Uuid> {
             );
             visit.id = Uuid::now_v7();
             let payload = serde_json::to_string(&visit).unwrap();
-            ingest::store(&tx, &visit, &payload, &template, "bulk", received)?;
+            ingest::store(
+                &tx,
+                &visit,
+                &payload,
+                (&template, &directory),
+                "bulk",
+                received,
+            )?;
             if k % 7 == 0 {
                 tx.execute(
                     "UPDATE reviews SET state = 'approved' WHERE visit_id = ?1",
