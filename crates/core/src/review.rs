@@ -127,6 +127,7 @@ mod tests {
             version: 1,
             title: Label::new("t", "t"),
             scenarios: vec![],
+            min_duration_minutes: None,
             sections: vec![
                 section(
                     "a",

@@ -417,6 +417,7 @@ fn visit_page() {
         state: ReviewState::Submitted,
         received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap(),
         time_flags: vec![],
+        presence_flags: vec![],
     };
     check_golden(
         "visit_page",
