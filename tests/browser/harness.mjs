@@ -67,6 +67,25 @@ export async function backToHome(page) {
   await page.waitForSelector('[data-testid="home"]');
 }
 
+/** Puts `images` ({ main, media }: Buffers of SQLite images, either may be absent) into
+ *  the page's IndexedDB as the release before the page store kept them ('zakupka' v1,
+ *  object store 'snapshots'), for the app to migrate when it opens. `page` is on a page of
+ *  the app's origin that does not start the app. */
+export async function putReleaseSnapshots(page, images) {
+  const entries = Object.entries(images).map(([key, bytes]) => [key, bytes.toString('base64')]);
+  await page.evaluate((entries) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('zakupka', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('snapshots');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction('snapshots', 'readwrite');
+      for (const [key, b64] of entries) tx.objectStore('snapshots').put(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), key);
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), entries);
+}
+
 // A 1x1 PNG.
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SHOTS, phone, serveDist } from './harness.mjs';
+import { ROOT, SHOTS, phone, putReleaseSnapshots, serveDist } from './harness.mjs';
 
 const VISITS = 45;
 let server, browser, context;
@@ -22,18 +22,7 @@ before(async () => {
   const page = await context.newPage();
   // A page of the app's origin that does not start the app, to put the store in place.
   await page.goto(`${server.url}manifest.webmanifest`);
-  const main = readFileSync(join(out, 'main.db')).toString('base64');
-  await page.evaluate((b64) => new Promise((resolve, reject) => {
-    const req = indexedDB.open('zakupka', 1);
-    req.onupgradeneeded = () => req.result.createObjectStore('snapshots');
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const tx = req.result.transaction('snapshots', 'readwrite');
-      tx.objectStore('snapshots').put(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), 'main');
-      tx.oncomplete = () => { req.result.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  }), main);
+  await putReleaseSnapshots(page, { main: readFileSync(join(out, 'main.db')) });
   await page.close();
 });
 after(async () => {
