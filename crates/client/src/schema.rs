@@ -141,6 +141,17 @@ INSERT OR IGNORE INTO settings (key, value)
 SELECT 'store.owner', value FROM settings WHERE key = 'account.login' AND value <> '';
 "#,
     r#"
+-- Calibration cases as the server last listed them (without their keys), replaced whole at
+-- each sync, so an auditor can answer one with no network. An answer to a case is a visit
+-- with `case_id` set and no office; it goes through the outbox like any visit.
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    published_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+ALTER TABLE visits ADD COLUMN case_id TEXT;
+"#,
+    r#"
 -- The home screen lists drafts and unsent visits whole and the sent ones a page at a time,
 -- newest first (`store/listing.rs`): these indexes let it read only the rows it shows.
 CREATE INDEX IF NOT EXISTS visits_listed ON visits (status, started_at, id);

@@ -37,7 +37,7 @@ fn listed(filter: &str) -> String {
     format!(
         "SELECT v.id, v.office_id, v.scenario, v.status, v.started_at, v.updated_at,
                 (SELECT count(*) FROM answers a WHERE a.visit_id = v.id AND a.value IS NOT NULL),
-                {STATE_COLUMNS}
+                v.case_id, {STATE_COLUMNS}
          FROM visits v {STATE_JOINS}
          WHERE {filter}
          ORDER BY v.started_at DESC, v.id DESC"
@@ -47,7 +47,7 @@ fn listed(filter: &str) -> String {
 fn listed_visit(r: &rusqlite::Row) -> rusqlite::Result<ListedVisit> {
     Ok(ListedVisit {
         summary: visit_summary(r)?,
-        sync: sync_state(r, 7)?,
+        sync: sync_state(r, 8)?,
     })
 }
 

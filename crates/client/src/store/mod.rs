@@ -8,6 +8,7 @@
 //! draft goes through [`Store::edit_draft`].
 
 mod assignments;
+mod cases;
 mod drafts;
 mod listing;
 mod open;
@@ -32,6 +33,7 @@ use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
 pub use assignments::LocalAssignment;
+pub use cases::LocalCase;
 pub use listing::{ListedVisit, PageAfter, VisitPage};
 pub use owner::Owner;
 pub use photos::PhotoKept;
@@ -78,6 +80,8 @@ pub struct VisitSummary {
     pub started_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub answered: usize,
+    /// The calibration case this answers, for an answer to a case (no office then).
+    pub case_id: Option<Uuid>,
 }
 
 /// A submitted visit waiting for (or done with) sync. `payload` is the visit exactly as it
