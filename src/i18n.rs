@@ -29,6 +29,7 @@ texts! {
     START_VISIT = "Начать проверку", "Start a visit";
     DRAFTS = "Черновики", "Drafts";
     SUBMITTED = "Отправленные", "Submitted";
+    SHOW_MORE = "Показать ещё", "Show more";
     NO_VISITS = "Проверок пока нет. Нажмите «Начать проверку», когда будете в офисе.", "No visits yet. Tap “Start a visit” when you are at the office.";
     ANSWERED = "отвечено", "answered";
     BACK = "Назад", "Back";

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use chrono::Utc;
 use dioxus::prelude::*;
 use uuid::Uuid;
-use zakupka_client::{NewVisit, Store as LocalStore, StoreError, VisitSummary};
+use zakupka_client::{ListedVisit, NewVisit, Store as LocalStore, StoreError};
 use zakupka_core::{AnswerValue, Directory, Lang, Template, Visit};
 
 use crate::platform;
@@ -313,10 +313,6 @@ impl AppState {
         self.read(|s| s.owner()).flatten().filter(|o| o.unsent > 0)
     }
 
-    pub fn sync_states(&self) -> std::collections::HashMap<Uuid, zakupka_client::SyncState> {
-        self.read(|s| s.sync_states()).unwrap_or_default()
-    }
-
     pub fn last_sync(&self) -> Option<chrono::DateTime<Utc>> {
         self.read(|s| s.last_sync()).flatten()
     }
@@ -379,8 +375,16 @@ impl AppState {
         self.template.read().clone()
     }
 
-    pub fn visits(&self) -> Vec<VisitSummary> {
-        self.read(|s| s.visits()).unwrap_or_default()
+    /// Drafts and submitted visits not yet on the server, newest first: listed whole.
+    pub fn open_visits(&self) -> Vec<ListedVisit> {
+        self.read(|s| s.open_visits()).unwrap_or_default()
+    }
+
+    /// The first `pages` pages of `per_page` sent visits, newest first, and whether the
+    /// device keeps more.
+    pub fn sent_visits(&self, pages: usize, per_page: usize) -> (Vec<ListedVisit>, bool) {
+        self.read(|s| s.sent_pages(pages, per_page))
+            .unwrap_or_default()
     }
 
     pub fn visit(&self, id: Uuid) -> Option<Visit> {
