@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate};
+use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate_with_intervals};
 use zakupka_core::seed::Kpis;
 
 use crate::error::AppError;
@@ -159,7 +159,7 @@ pub fn compute(
     for b in &mut branches {
         b.visits.sort_by_key(|v| v.0);
     }
-    Ok(rate(methodology, &branches))
+    Ok(rate_with_intervals(methodology, quarter, &branches))
 }
 
 /// The published rating of the quarter if there is one, else a live computation.
