@@ -8,8 +8,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 use zakupka_core::rating::{
-    BranchQuarter, Criterion, LeagueTable, Measure, Methodology, PlaceInterval, Quarter,
-    TieRule, place_intervals, rate, rate_with_intervals,
+    BranchQuarter, Criterion, LeagueTable, Measure, Methodology, PlaceInterval, Quarter, TieRule,
+    place_intervals, rate, rate_with_intervals,
 };
 use zakupka_core::{Branch, Label};
 
@@ -67,7 +67,13 @@ fn intervals(table: &LeagueTable) -> Vec<(String, u32, PlaceInterval)> {
     table
         .rows
         .iter()
-        .map(|r| (r.branch_id.clone(), r.place, r.interval.expect("an interval")))
+        .map(|r| {
+            (
+                r.branch_id.clone(),
+                r.place,
+                r.interval.expect("an interval"),
+            )
+        })
         .collect()
 }
 
@@ -129,7 +135,10 @@ fn the_interval_covers_the_true_place_in_at_least_85_percent_of_simulated_quarte
         "the 90% intervals covered the true place in {coverage:.3} of {cases} cases"
     );
     // The true leader's interval reaches first place nearly always.
-    assert!(marked_leaders >= 180, "{marked_leaders} of 200 true leaders");
+    assert!(
+        marked_leaders >= 180,
+        "{marked_leaders} of 200 true leaders"
+    );
 }
 
 #[test]
@@ -172,7 +181,11 @@ fn steady_branches_keep_their_place_and_shared_places_stay_shared() {
             .collect();
         assert_eq!(
             got,
-            [(1, 1, 1, false), (1, 1, 1, false), (third, third, third, false)]
+            [
+                (1, 1, 1, false),
+                (1, 1, 1, false),
+                (third, third, third, false)
+            ]
         );
     }
 }
@@ -229,7 +242,17 @@ fn rate_alone_leaves_intervals_unset_and_no_resamples_sets_none() {
     let m = methodology(TieRule::Dense);
     let mut tables = rate(&m, &quarter);
     place_intervals(&m, QUARTER, &quarter, &mut tables, 0);
-    assert!(tables.iter().flat_map(|t| &t.rows).all(|r| r.interval.is_none()));
+    assert!(
+        tables
+            .iter()
+            .flat_map(|t| &t.rows)
+            .all(|r| r.interval.is_none())
+    );
     place_intervals(&m, QUARTER, &quarter, &mut tables, 200);
-    assert!(tables.iter().flat_map(|t| &t.rows).all(|r| r.interval.is_some()));
+    assert!(
+        tables
+            .iter()
+            .flat_map(|t| &t.rows)
+            .all(|r| r.interval.is_some())
+    );
 }
