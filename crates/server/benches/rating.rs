@@ -412,7 +412,10 @@ fn main() -> anyhow::Result<()> {
         verdict(agree == rows.len() && rows.len() + not_rated == sizes.branches)
     );
 
-    // The intervals must hold the published places, and be there for every rated branch.
+    // Every rated branch must have an interval. Whether it holds the published place is
+    // shown, not required: this data repeats in cycles, so groups of twenty branches share
+    // one exact score, and under the 1-2-2-3 rule such a shared place is compressed, while
+    // the resamples break the ties and count the places between.
     let placed = |t: &[zakupka_core::rating::LeagueTable]| -> Vec<(String, u32)> {
         t.iter()
             .flat_map(|t| &t.rows)
@@ -434,12 +437,12 @@ fn main() -> anyhow::Result<()> {
         .count();
     let widths: Vec<u32> = intervals.iter().map(|(_, i)| i.high - i.low).collect();
     println!(
-        "interval check: the same places as the plain rating {}; {} of {} rated branches have an interval, {holding} hold their place, {not_separable} not separable from the leader, median width {} places {}",
+        "interval check: the same places as the plain rating {}; {} of {} rated branches have an interval {}; {holding} of them hold their published place, {not_separable} not separable from the leader, median width {} places",
         verdict(placed(&served) == placed(&tables)),
         intervals.len(),
         rows.len(),
+        verdict(intervals.len() == rows.len()),
         median(widths),
-        verdict(intervals.len() == rows.len() && holding == rows.len())
     );
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
