@@ -25,6 +25,7 @@ pub enum Screen {
     Review,
     ReviewVisit(Uuid),
     Assignments,
+    Cases,
 }
 
 impl Screen {
@@ -36,6 +37,7 @@ impl Screen {
             Screen::Rating => "rating".into(),
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
+            Screen::Cases => "cases".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -51,6 +53,7 @@ impl Screen {
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
+            ("cases", _) => Screen::Cases,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,
@@ -92,7 +95,7 @@ const SCREEN_KEY: &str = "screen";
 const AUDITOR_KEY: &str = "auditor";
 /// The app's settings that belong to the signed-in user, forgotten with their visits when
 /// another user signs in on the device.
-const USER_SETTINGS: &[&str] = &[AUDITOR_KEY, SCREEN_KEY];
+const USER_SETTINGS: &[&str] = &[AUDITOR_KEY, SCREEN_KEY, crate::presence::CONSENT_KEY];
 
 impl AppState {
     /// Wraps an opened store: brings the shipped seeds into it and restores the language
@@ -406,6 +409,7 @@ impl AppState {
             s.start_visit(&new, Utc::now())
         });
         if let Some(visit) = started {
+            self.record_start(visit.id);
             self.go(Screen::Checklist(visit.id));
         }
     }

@@ -3,9 +3,13 @@
 
 mod account;
 mod assign;
+mod auditors;
+mod cases;
 mod checklist;
 mod error;
+mod flags;
 mod home;
+mod location;
 mod publish;
 mod rating;
 mod review;
@@ -14,6 +18,7 @@ pub(crate) mod summary;
 
 pub use account::AccountScreen;
 pub use assign::AssignScreen;
+pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;

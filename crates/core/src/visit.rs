@@ -202,6 +202,13 @@ pub struct Visit {
     // `default`: absent reads as `None`, as it does without `deserialize_with`.
     #[serde(default, deserialize_with = "wire_time::deserialize_option")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// Where the device was when the visit started and when it finished, if it could say
+    /// (presence evidence, see `presence.rs`). On the wire only when known, so older
+    /// devices' pushes read as before; shown to supervisors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_location: Option<crate::presence::Location>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_location: Option<crate::presence::Location>,
     /// Measured with the app's stopwatch; also copied into the checklist's timer item.
     #[cfg_attr(feature = "openapi", schema(format = Int64, maximum = 4294967295u32))]
     pub waiting_seconds: Option<u32>,
@@ -216,6 +223,11 @@ pub struct Visit {
     pub revision: u32,
     /// Answers by item id.
     pub answers: BTreeMap<String, Answer>,
+    /// Set when this is an answer to a calibration case rather than a visit of an office
+    /// (`office_id` is then empty): the server keeps it apart, out of the rating and the
+    /// review queue. On the wire only when set, so every visit reads and writes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
 }
 
 impl Visit {
@@ -317,8 +329,16 @@ impl Visit {
         if self.revision == 0 {
             return bad("revision", "revisions start at 1".into());
         }
-        if directory.office(&self.office_id).is_none() {
-            return bad("office_id", format!("no office `{}`", self.office_id));
+        // A case answer judges a described situation, not an office.
+        match self.case_id {
+            Some(_) if !self.office_id.is_empty() => {
+                return bad("office_id", "a case answer names no office".into());
+            }
+            Some(_) => {}
+            None if directory.office(&self.office_id).is_none() => {
+                return bad("office_id", format!("no office `{}`", self.office_id));
+            }
+            None => {}
         }
         if template.scenario(&self.scenario).is_none() {
             return bad(
@@ -329,6 +349,7 @@ impl Visit {
         if self.auditor.trim().is_empty() {
             return bad("auditor", "must not be empty".into());
         }
+        crate::presence::check_locations(self)?;
         if self.comment.chars().count() > MAX_COMMENT_CHARS {
             return bad(
                 "comment",

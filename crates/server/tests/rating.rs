@@ -38,22 +38,23 @@ fn visit(
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
     v.finished_at = Some(at);
-    store(db, t, v, at, approve)
+    store(db, t, d, v, at, approve)
 }
 
 /// Stores `v`, finished at `at`, approved or just submitted.
 fn store(
     db: &Db,
     t: &Template,
+    d: &Directory,
     v: zakupka_core::Visit,
     at: chrono::DateTime<Utc>,
     approve: bool,
 ) -> Uuid {
-    let (t, id, v_revision) = (t.clone(), v.id, v.revision);
+    let (t, d, id, v_revision) = (t.clone(), d.clone(), v.id, v.revision);
     db.blocking(move |c| {
         let tx = c.transaction()?;
         let payload = serde_json::to_string(&v).unwrap();
-        ingest::store(&tx, &v, &payload, &t, "test", at)?;
+        ingest::store(&tx, &v, &payload, (&t, &d), "test", at)?;
         tx.commit()?;
         if approve {
             let r = zakupka_core::wire::ReviewRequest {
@@ -361,7 +362,7 @@ fn places_carry_their_interval_and_close_ones_are_not_separable_from_the_leader(
             n += 1;
             let mut v = zakupka_core::demo::cycled_visit(&t, office, "auditor1", n, l, day);
             v.id = Uuid::now_v7();
-            store(&db, &t, v, day, true);
+            store(&db, &t, &d, v, day, true);
         }
     }
     let kpis = parse_kpis(

@@ -4,7 +4,9 @@
 
 mod assignments;
 mod auth;
+mod cases;
 mod meta;
+mod presence;
 mod rating;
 mod security;
 mod sync;
@@ -177,6 +179,11 @@ fn api() -> Router<AppState> {
             "/visits/{id}/review",
             post(visits::review).layer(limit(MAX_JSON_BYTES)),
         )
+        .route(
+            "/visits/{id}/include",
+            post(presence::include).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route("/presence/auditors", get(presence::auditors))
         .route("/visits/{id}/log", get(visits::log))
         .route("/visits/{id}/revisions", get(visits::revisions))
         .route("/rating", get(rating::rating))
@@ -194,7 +201,21 @@ fn api() -> Router<AppState> {
                 .post(assignments::create)
                 .layer(limit(MAX_ASSIGNMENT_BYTES)),
         )
+        .route(
+            "/assignments/pairs",
+            post(assignments::pair).layer(limit(MAX_ASSIGNMENT_BYTES)),
+        )
         .route("/assignments/{id}", delete(assignments::cancel))
+        .route(
+            "/cases",
+            get(cases::list)
+                .post(cases::publish)
+                .layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/cases/photos/{sha256}",
+            put(cases::put_photo).get(cases::get_photo),
+        )
 }
 
 /// Refuses requests of another protocol version with a clear "update the app" before any

@@ -24,11 +24,13 @@ mod common;
 use common::*;
 
 mod assignments;
+mod calibration;
 mod clocks;
 mod limits;
 mod login;
 mod openapi;
 mod photos;
+mod presence;
 mod push;
 mod refusals;
 mod review;

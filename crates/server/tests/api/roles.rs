@@ -17,6 +17,8 @@ enum Endpoint {
     VisitRevisions,
     Review,
     StaleReview,
+    Include,
+    AuditorFlags,
     Rating,
     RatingQuarters,
     RatingHistory,
@@ -27,6 +29,11 @@ enum Endpoint {
     ListAssignments,
     Assign,
     CancelAssignment,
+    Pair,
+    ListCases,
+    PublishCase,
+    PutCasePhoto,
+    GetCasePhoto,
     OpenApi,
     Healthz,
     Logout,
@@ -61,6 +68,11 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
     // Approving it again naming revision 1 after a correction arrived: 409 for everyone
     // who may decide it.
     (Endpoint::StaleReview, [401, 403, 403, 409, 409, 404, 403]),
+    // Including auditor1's visit in the rating: for those who may decide it, 409 (it is
+    // not left out: auditor1 works for no branch).
+    (Endpoint::Include, [401, 403, 403, 409, 409, 404, 403]),
+    // Each auditor's share of flagged visits: supervisors and admins.
+    (Endpoint::AuditorFlags, [401, 403, 403, 200, 200, 200, 200]),
     (Endpoint::Rating, [401, 200, 200, 200, 200, 200, 200]),
     (
         Endpoint::RatingQuarters,
@@ -87,6 +99,14 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
         Endpoint::CancelAssignment,
         [401, 403, 403, 204, 404, 404, 404],
     ),
+    // A pair of auditor1 and auditor2 at another office; the same pair again is 409.
+    (Endpoint::Pair, [401, 403, 403, 201, 409, 409, 409]),
+    // Everyone signed in lists cases (auditors without the keys); supervisors publish.
+    (Endpoint::ListCases, [401, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::PublishCase, [401, 403, 403, 201, 201, 201, 201]),
+    // A case's photo: supervisors upload it (once new, then known), everyone sees it.
+    (Endpoint::PutCasePhoto, [401, 403, 403, 201, 200, 200, 200]),
+    (Endpoint::GetCasePhoto, [401, 200, 200, 200, 200, 200, 200]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204, 204, 204]),
@@ -242,6 +262,19 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     )
                     .await
                 }
+                Endpoint::Include => {
+                    let body = serde_json::json!({ "reason": "checked" });
+                    s.post_json(
+                        &format!("/api/v1/visits/{}/include", visit1.id),
+                        token,
+                        &body,
+                    )
+                    .await
+                }
+                Endpoint::AuditorFlags => {
+                    s.get("/api/v1/presence/auditors?quarter=2026-Q1", token)
+                        .await
+                }
                 Endpoint::Auditors => s.get("/api/v1/auditors", token).await,
                 Endpoint::ListAssignments => s.get("/api/v1/assignments", token).await,
                 Endpoint::Assign => {
@@ -265,6 +298,25 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         None,
                     )
                     .await
+                }
+                Endpoint::Pair => {
+                    let mut pair = super::calibration::pair(&s, 2, 3);
+                    pair.office_id = s.directory.offices[4].id.clone();
+                    s.post_json("/api/v1/assignments/pairs", token, &pair).await
+                }
+                Endpoint::ListCases => s.get("/api/v1/cases", token).await,
+                Endpoint::PublishCase => {
+                    let case = super::calibration::case_request(&s);
+                    s.post_json("/api/v1/cases", token, &case).await
+                }
+                Endpoint::PutCasePhoto => {
+                    let uri = format!("/api/v1/cases/photos/{}", sha256(PNG));
+                    s.call(Method::PUT, &uri, token, Some(("image/png", PNG.to_vec())))
+                        .await
+                }
+                Endpoint::GetCasePhoto => {
+                    s.get(&format!("/api/v1/cases/photos/{}", sha256(PNG)), token)
+                        .await
                 }
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
