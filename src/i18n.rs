@@ -147,6 +147,9 @@ texts! {
     CRITERION = "Критерий", "Criterion";
     VALUE = "Значение", "Value";
     VISITS_BEHIND = "Одобренных проверок за квартал", "Approved visits in the quarter";
+    NOT_SEPARABLE = "не отличить от лидера", "not separable from the leader";
+    PLACE_INTERVAL = "90% интервал места", "90% interval of the place";
+    PLACE_INTERVAL_NOTE = "В скобках — 90% интервал места: места, которые управление занимало в 90% из 1000 пересчётов рейтинга по его одобренным проверкам (показатели KPI те же). Без скобок — место не менялось. «Не отличить от лидера» — интервал доходит до первого места.", "In brackets, the place's 90% interval: the places the branch took in 90% of 1,000 recomputations of the rating from its approved visits (KPIs unchanged). No brackets: the place never changed. «Not separable from the leader»: the interval reaches first place.";
     REVIEWER = "Проверяющий руководитель", "Supervisor";
     RETURNED_NOTE = "Проверка возвращена на доработку", "The visit was returned for correction";
     CORRECT = "Исправить", "Correct it";

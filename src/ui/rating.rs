@@ -147,13 +147,28 @@ fn LeagueView(
     let lang = (state.lang)();
     let name = |id: &str| state.branch_name(id);
     let precision = usize::from(methodology.precision);
+    // Quarters published before intervals were computed have none; places stand alone.
+    let uncertain = table
+        .rows
+        .iter()
+        .any(|r| r.interval.is_some_and(|i| i.low < i.high));
     rsx! {
-        ol { class: "places", "data-testid": "places",
+        ol { class: if uncertain { "places with-intervals" } else { "places" }, "data-testid": "places",
             for row in table.rows.iter() {
                 li { key: "{row.branch_id}", "data-branch": "{row.branch_id}", "data-place": "{row.place}",
                     button { class: "row place-row", onclick: { let id = row.branch_id.clone(); move |_| on_open.call(id.clone()) },
-                        span { class: if row.place <= 3 { "place top" } else { "place" }, "{row.place}" }
-                        span { class: "title", "{name(&row.branch_id)}" }
+                        span { class: "placing", "data-testid": "placing",
+                            span { class: if row.place <= 3 { "place top" } else { "place" }, "{row.place}" }
+                            if let Some(i) = row.interval.filter(|i| i.low < i.high) {
+                                span { class: "range", title: "{i18n::PLACE_INTERVAL.get(lang)}", " ({i.low}–{i.high})" }
+                            }
+                        }
+                        span { class: "title", "{name(&row.branch_id)}"
+                            if row.interval.is_some_and(|i| i.not_separable_from_leader) {
+                                " "
+                                span { class: "tie-badge", "data-testid": "not-separable", "{i18n::NOT_SEPARABLE.get(lang)}" }
+                            }
+                        }
                         svg { class: "score-bar", width: "100%", height: "8", view_box: "0 0 100 8", preserve_aspect_ratio: "none", "aria-hidden": "true",
                             rect { x: "0", y: "0", width: "100", height: "8", rx: "2", class: "bar-bg" }
                             rect { x: "0", y: "0", width: "{row.score.clamp(0.0, 100.0)}", height: "8", rx: "2", class: "bar-fill" }
@@ -169,6 +184,9 @@ fn LeagueView(
                     }
                 }
             }
+        }
+        if uncertain {
+            p { class: "muted", "data-testid": "interval-note", "{i18n::PLACE_INTERVAL_NOTE.get(lang)}" }
         }
         if !table.not_rated.is_empty() {
             h2 { "{i18n::NOT_RATED.get(lang)}" }

@@ -9,6 +9,10 @@ use uuid::Uuid;
 use crate::directory::Branch;
 use crate::label::Label;
 
+pub mod uncertainty;
+
+pub use uncertainty::{PlaceInterval, place_intervals, rate_with_intervals};
+
 /// Branches are rated against others of their size; the methodology's
 /// `league_threshold` decides which league a branch plays in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,6 +33,24 @@ pub enum TieRule {
     Dense,
     /// 1-2-2-4: a shared place uses up the places it covers.
     Standard,
+}
+
+impl TieRule {
+    /// The places of scores sorted best first, equal scores sharing one: the one rule for
+    /// the published places and the bootstrap's (`uncertainty`).
+    fn places(self, sorted: impl IntoIterator<Item = f64>) -> impl Iterator<Item = u32> {
+        let (mut previous, mut place) = (None, 0);
+        sorted.into_iter().enumerate().map(move |(i, score)| {
+            if previous != Some(score) {
+                place = match self {
+                    TieRule::Dense => place + 1,
+                    TieRule::Standard => i as u32 + 1,
+                };
+                previous = Some(score);
+            }
+            place
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +145,12 @@ pub struct RatedBranch {
     pub criteria: Vec<CriterionResult>,
     /// The approved visits behind the audit criterion.
     pub visits: Vec<Uuid>,
+    /// The place's 90% interval by bootstrap over the approved visits
+    /// (`uncertainty::place_intervals`); `None` from `rate` alone, and in quarters
+    /// published before intervals were computed.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub interval: Option<PlaceInterval>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,21 +252,18 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
                         score: methodology.round(exact),
                         criteria,
                         visits: b.visits.iter().map(|v| v.0).collect(),
+                        interval: None,
                     },
                     b.branch.name.ru.clone(),
                 ));
             }
             rows.sort_by(|(a, an), (b, bn)| b.score.total_cmp(&a.score).then_with(|| an.cmp(bn)));
-            let mut place = 0;
-            for i in 0..rows.len() {
-                let shares = i > 0 && rows[i - 1].0.score == rows[i].0.score;
-                if !shares {
-                    place = match methodology.tie_rule {
-                        TieRule::Dense => place + 1,
-                        TieRule::Standard => i as u32 + 1,
-                    };
-                }
-                rows[i].0.place = place;
+            let places: Vec<u32> = methodology
+                .tie_rule
+                .places(rows.iter().map(|r| r.0.score))
+                .collect();
+            for (row, place) in rows.iter_mut().zip(places) {
+                row.0.place = place;
             }
             not_rated.sort_by(|a, b| a.0.cmp(&b.0));
             LeagueTable {

@@ -4,6 +4,9 @@
 //! (`zakupka_server::rating::compute`, what the API and the CLI call), against a baseline
 //! in the same run: a plain SQL aggregate of the same visits (the mean score per branch,
 //! joined to the office's branch, GROUP BY branch) on the same connection.
+//! The rating with each place's 90% interval (1,000 bootstrap resamples per league, issue
+//! 12) is timed against the plain rating (the same visits read, places without intervals)
+//! in the same run: together they must stay under 2 s.
 //!
 //! Time: the median of three runs each, interleaved, each on the writer connection of a
 //! freshly opened `Db` (SQLite's page cache empty), with the database file in the OS cache
@@ -86,6 +89,7 @@ static ALLOCATOR: Counting = Counting;
 
 const QUARTER: Quarter = Quarter { year: 2025, q: 2 };
 const TARGET_TIME: Duration = Duration::from_secs(1);
+const TARGET_WITH_INTERVALS: Duration = Duration::from_secs(2);
 const TARGET_BYTES: usize = 500 * 1024 * 1024;
 const RUNS: usize = 3;
 
@@ -213,9 +217,17 @@ fn sql_aggregate(conn: &mut Connection) -> Result<BTreeMap<String, (f64, i64)>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The rating as served: places and their intervals.
 fn compute(conn: &mut Connection) -> Result<Vec<zakupka_core::rating::LeagueTable>, AppError> {
     let methodology = rating::latest_methodology(conn)?;
     rating::compute(conn, QUARTER, &methodology)
+}
+
+/// The plain rating: the same visits read, places without intervals.
+fn plain(conn: &mut Connection) -> Result<Vec<zakupka_core::rating::LeagueTable>, AppError> {
+    let methodology = rating::latest_methodology(conn)?;
+    let branches = rating::branch_quarters(conn, QUARTER)?;
+    Ok(zakupka_core::rating::rate(&methodology, &branches))
 }
 
 struct Measured<R> {
@@ -309,6 +321,11 @@ fn in_child(what: &str, path: &Path) -> anyhow::Result<(Duration, usize, usize)>
     ))
 }
 
+fn median(mut values: Vec<u32>) -> u32 {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or(0)
+}
+
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -342,18 +359,26 @@ fn main() -> anyhow::Result<()> {
     );
 
     // Each run on a connection of its own, so each fills its own page cache.
-    let (mut rated, mut baseline) = (Vec::new(), Vec::new());
+    let (mut rated, mut baseline, mut with_intervals) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let db = Db::open(&path)?;
         baseline.push(measure(|| db.blocking(sql_aggregate)));
         let db = Db::open(&path)?;
-        rated.push(measure(|| db.blocking(compute)));
+        rated.push(measure(|| db.blocking(plain)));
+        let db = Db::open(&path)?;
+        with_intervals.push(measure(|| db.blocking(compute)));
     }
     let (base_time, base_rust, base_sqlite) = summary(&baseline);
     let (time, rust, sqlite) = summary(&rated);
+    let (interval_time, interval_rust, interval_sqlite) = summary(&with_intervals);
 
     // The two must agree: the audit criterion's value is the branch's mean visit score.
     let tables = rated
+        .pop()
+        .map(|m| m.result)
+        .transpose()?
+        .unwrap_or_default();
+    let served = with_intervals
         .pop()
         .map(|m| m.result)
         .transpose()?
@@ -395,14 +420,57 @@ fn main() -> anyhow::Result<()> {
         verdict(agree == rows.len() && rows.len() + not_rated == sizes.branches)
     );
 
+    // Every rated branch must have an interval. Whether it holds the published place is
+    // shown, not required: this data repeats in cycles, so groups of twenty branches share
+    // one exact score, and under the 1-2-2-3 rule such a shared place is compressed, while
+    // the resamples break the ties and count the places between.
+    let placed = |t: &[zakupka_core::rating::LeagueTable]| -> Vec<(String, u32)> {
+        t.iter()
+            .flat_map(|t| &t.rows)
+            .map(|r| (r.branch_id.clone(), r.place))
+            .collect()
+    };
+    let intervals: Vec<_> = served
+        .iter()
+        .flat_map(|t| &t.rows)
+        .filter_map(|r| r.interval.map(|i| (r.place, i)))
+        .collect();
+    let holding = intervals
+        .iter()
+        .filter(|(place, i)| (i.low..=i.high).contains(place))
+        .count();
+    let not_separable = intervals
+        .iter()
+        .filter(|(_, i)| i.not_separable_from_leader)
+        .count();
+    let widths: Vec<u32> = intervals.iter().map(|(_, i)| i.high - i.low).collect();
+    println!(
+        "interval check: the same places as the plain rating {}; {} of {} rated branches have an interval {}; {holding} of them hold their published place, {not_separable} not separable from the leader, median width {} places",
+        verdict(placed(&served) == placed(&tables)),
+        intervals.len(),
+        rows.len(),
+        verdict(intervals.len() == rows.len()),
+        median(widths),
+    );
+
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "rating time: {:.0} ms (baseline SQL aggregate {:.0} ms, ratio {:.2}); target < {} ms {}",
+        "rating time, places without intervals: {:.0} ms (baseline SQL aggregate {:.0} ms, ratio {:.2}); target < {} ms {}",
         ms(time),
         ms(base_time),
         time.as_secs_f64() / base_time.as_secs_f64(),
         TARGET_TIME.as_millis(),
         verdict(time < TARGET_TIME)
+    );
+    println!(
+        "rating with place intervals: {:.0} ms (the plain rating {:.0} ms in the same run, ratio {:.2}; the bootstrap's share {:.0} ms), peak memory in process {:.1} MB; target < {} ms {}",
+        ms(interval_time),
+        ms(time),
+        interval_time.as_secs_f64() / time.as_secs_f64(),
+        ms(interval_time.saturating_sub(time)),
+        mb(interval_rust + interval_sqlite),
+        TARGET_WITH_INTERVALS.as_millis(),
+        verdict(interval_time < TARGET_WITH_INTERVALS)
     );
     let (heap, base_heap) = (rust + sqlite, base_rust + base_sqlite);
     println!(
