@@ -107,6 +107,10 @@ pub fn place_intervals(
         let places = league.places(methodology, seed(quarter, table.league), resamples);
         for (row, mut own) in table.rows.iter_mut().zip(places) {
             let (low, high) = (percentile(&mut own, LOWER), percentile(&mut own, UPPER));
+            // The printed place always lies inside its interval: under a tie rule that
+            // shares places, resamples split ties the published table keeps, and "3 (4–6)"
+            // would read as a contradiction to anyone deciding a cup by it.
+            let (low, high) = (low.min(row.place), high.max(row.place));
             row.interval = Some(PlaceInterval {
                 low,
                 high,
