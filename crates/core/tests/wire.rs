@@ -577,3 +577,56 @@ fn push_request_with_photo_evidence() {
     let photo = &read.visits[0].answers["office.signage"].photos[0];
     assert_eq!((photo.taken_at, photo.position), (None, None));
 }
+
+#[test]
+fn calibration_of_a_quarter() {
+    use zakupka_core::calibration::{AuditorSeverity, ItemAgreement, Level, SectionAgreement};
+    use zakupka_core::rating::Quarter;
+    use zakupka_core::wire::Calibration;
+    let item = |id: &str, level, alpha: Option<f64>| ItemAgreement {
+        item_id: id.to_owned(),
+        label: Label::new("Вывеска на месте", "The sign is in place"),
+        level,
+        alpha,
+        units: 14,
+        unreliable: alpha.is_some_and(|a| a < 0.667),
+    };
+    check_golden(
+        "calibration",
+        &Calibration {
+            quarter: Quarter { year: 2026, q: 3 },
+            units: 14,
+            visits: 29,
+            sections: vec![SectionAgreement {
+                section_id: "entrance".to_owned(),
+                title: Label::new("Вход", "Entrance"),
+                alpha: Some(0.71),
+                units: 40,
+                unreliable: false,
+                items: vec![
+                    item("entrance.sign", Level::Nominal, Some(0.82)),
+                    item("entrance.clean", Level::Ordinal, Some(0.5)),
+                    item("entrance.wait", Level::Interval, None),
+                ],
+            }],
+            auditors: vec![
+                AuditorSeverity {
+                    login: "auditor1".to_owned(),
+                    severity: 6.5,
+                    low: Some(2.25),
+                    high: Some(10.75),
+                    units: 9,
+                    observations: 310,
+                },
+                AuditorSeverity {
+                    login: "auditor2".to_owned(),
+                    severity: -6.5,
+                    low: None,
+                    high: None,
+                    units: 1,
+                    observations: 38,
+                },
+            ],
+        },
+    );
+}

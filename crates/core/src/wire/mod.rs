@@ -13,12 +13,14 @@ use crate::template::Template;
 use crate::visit::Visit;
 
 mod assignment;
+mod calibration;
 mod photo;
 mod rating;
 
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning, Auditor,
 };
+pub use calibration::Calibration;
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
 pub use rating::{ExportFormat, PublishPreview, QuarterInfo, Rating};
 

@@ -24,6 +24,7 @@ mod common;
 use common::*;
 
 mod assignments;
+mod calibration;
 mod clocks;
 mod limits;
 mod login;

@@ -1,0 +1,275 @@
+//! A quarter's calibration on the server: which approved visits were paired (the same
+//! office, different auditors, finished within seven days of each other), their answers
+//! as observations, and the agreement and severities `zakupka_core::calibration` makes of
+//! them; also the CSV of it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+use uuid::Uuid;
+use zakupka_core::calibration::{Observation, Rater, calibrate, severities};
+use zakupka_core::rating::Quarter;
+use zakupka_core::wire::{Calibration, Refusal};
+use zakupka_core::{AnswerValue, Template};
+
+use crate::error::AppError;
+use crate::export::neutralised;
+use crate::sql::Text;
+use crate::time::quarter_span;
+
+/// Visits further apart than this are not the same service seen twice.
+const PAIRING_WINDOW_DAYS: i64 = 7;
+
+/// One approved visit of a group of paired visits.
+struct Paired {
+    unit: usize,
+    id: Uuid,
+    revision: u32,
+    auditor: String,
+}
+
+/// Groups of the quarter's approved visits (current revision, finished in the quarter) to
+/// one office, each group the visits finished within seven days of its first, kept when
+/// at least two auditors made them. Returns the visits of the groups and their count.
+fn paired_visits(conn: &Connection, quarter: Quarter) -> Result<(Vec<Paired>, usize), AppError> {
+    let (start, end) = quarter_span(quarter);
+    let mut stmt = conn.prepare(
+        "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
+         ORDER BY v.office_id, v.finished_at",
+    )?;
+    let mut rows = stmt.query(params![start, end])?;
+    let (mut out, mut units) = (Vec::new(), 0);
+    let mut group: Vec<Paired> = Vec::new();
+    let mut opened: Option<(String, DateTime<Utc>)> = None;
+    let mut close = |group: &mut Vec<Paired>, out: &mut Vec<Paired>| {
+        let first = group.first().map(|p| p.auditor.clone());
+        if group.iter().any(|p| Some(&p.auditor) != first.as_ref()) {
+            out.extend(group.drain(..).map(|p| Paired { unit: units, ..p }));
+            units += 1;
+        }
+        group.clear();
+    };
+    while let Some(row) = rows.next()? {
+        let office = row
+            .get_ref(0)?
+            .as_str()
+            .map_err(|e| AppError::internal("office id", e))?;
+        let finished: DateTime<Utc> = row.get(1)?;
+        let same = opened.as_ref().is_some_and(|(o, at)| {
+            o == office && finished - *at <= Duration::days(PAIRING_WINDOW_DAYS)
+        });
+        if !same {
+            close(&mut group, &mut out);
+            opened = Some((office.to_owned(), finished));
+        }
+        let Text(id) = row.get(2)?;
+        group.push(Paired {
+            unit: 0,
+            id,
+            revision: row.get(3)?,
+            auditor: row.get(4)?,
+        });
+    }
+    close(&mut group, &mut out);
+    Ok((out, units))
+}
+
+/// Only the answers of a stored visit: the rest of the payload is skipped unread.
+#[derive(Deserialize)]
+struct Answers {
+    template_id: String,
+    template_version: u32,
+    answers: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct Value {
+    value: Option<AnswerValue>,
+}
+
+/// The observations of the quarter's paired visits (each answer scored by its own
+/// checklist version; N/A and unanswered are missing), with the counts of units and
+/// visits behind them.
+pub fn observations(
+    conn: &Connection,
+    quarter: Quarter,
+) -> Result<(Vec<Observation>, usize, usize), AppError> {
+    let (paired, units) = paired_visits(conn, quarter)?;
+    let mut templates: HashMap<(String, u32), Option<Template>> = HashMap::new();
+    let mut payload =
+        conn.prepare_cached("SELECT payload FROM visits WHERE id = ?1 AND revision = ?2")?;
+    let mut out = Vec::new();
+    for p in &paired {
+        let text: String =
+            payload.query_row(params![p.id.to_string(), p.revision], |r| r.get(0))?;
+        let visit: Answers = serde_json::from_str(&text)
+            .map_err(|e| AppError::internal("stored visit payload", e))?;
+        let key = (visit.template_id, visit.template_version);
+        if !templates.contains_key(&key) {
+            let t = crate::reference::template(conn, &key.0, key.1)?;
+            templates.insert(key.clone(), t);
+        }
+        let Some(template) = templates.get(&key).and_then(Option::as_ref) else {
+            continue;
+        };
+        let unit = p.unit.to_string();
+        for item in template.items() {
+            let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
+                continue;
+            };
+            let rater = Rater::Auditor(p.auditor.clone());
+            out.extend(Observation::of(item, value, unit.as_str(), rater));
+        }
+    }
+    Ok((out, units, paired.len()))
+}
+
+/// The quarter's calibration against the current checklist.
+pub fn calibration(conn: &Connection, quarter: Quarter) -> Result<Calibration, AppError> {
+    let template = crate::reference::latest_template(conn)?
+        .ok_or_else(|| AppError::not_found(Refusal::NotFound, "no checklist on this server"))?;
+    let (observations, units, visits) = observations(conn, quarter)?;
+    let (sections, auditors) = calibrate(&template, &observations);
+    Ok(Calibration {
+        quarter,
+        units: units as u32,
+        visits: visits as u32,
+        sections,
+        auditors,
+    })
+}
+
+/// Each auditor's severity in the quarter, in points (see `AuditorSeverity::severity`).
+pub fn severity_by_auditor(
+    conn: &Connection,
+    quarter: Quarter,
+) -> Result<HashMap<String, f64>, AppError> {
+    let (observations, _, _) = observations(conn, quarter)?;
+    Ok(severities(&observations)
+        .into_iter()
+        .map(|s| (s.login, s.severity))
+        .collect())
+}
+
+/// The calibration as one CSV table: a row per section, item and auditor. `value` is
+/// alpha for sections and items, severity in points for auditors; text cells are
+/// neutralised as in the rating's export.
+pub fn csv(c: &Calibration) -> Result<String, AppError> {
+    let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "quarter",
+        "row",
+        "id",
+        "label",
+        "level",
+        "value",
+        "low",
+        "high",
+        "units",
+        "observations",
+        "note",
+    ])
+    .map_err(|e| fail(&e))?;
+    let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
+    let note = |unreliable: bool| if unreliable { "unreliable wording" } else { "" };
+    let quarter = c.quarter.to_string();
+    for s in &c.sections {
+        w.write_record([
+            quarter.clone(),
+            "section".into(),
+            neutralised(&s.section_id),
+            neutralised(&s.title.ru),
+            "interval".into(),
+            num(s.alpha),
+            String::new(),
+            String::new(),
+            s.units.to_string(),
+            String::new(),
+            note(s.unreliable).into(),
+        ])
+        .map_err(|e| fail(&e))?;
+        for i in &s.items {
+            let level = serde_json::to_value(i.level)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            w.write_record([
+                quarter.clone(),
+                "item".into(),
+                neutralised(&i.item_id),
+                neutralised(&i.label.ru),
+                level,
+                num(i.alpha),
+                String::new(),
+                String::new(),
+                i.units.to_string(),
+                String::new(),
+                note(i.unreliable).into(),
+            ])
+            .map_err(|e| fail(&e))?;
+        }
+    }
+    for a in &c.auditors {
+        w.write_record([
+            quarter.clone(),
+            "auditor".into(),
+            neutralised(&a.login),
+            String::new(),
+            String::new(),
+            num(Some(a.severity)),
+            num(a.low),
+            num(a.high),
+            a.units.to_string(),
+            a.observations.to_string(),
+            String::new(),
+        ])
+        .map_err(|e| fail(&e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| fail(&e))?;
+    String::from_utf8(bytes).map_err(|e| fail(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use zakupka_core::Label;
+    use zakupka_core::calibration::{AuditorSeverity, SectionAgreement};
+
+    use super::*;
+
+    #[test]
+    fn the_file_neutralises_formulas_and_marks_unreliable_wording() {
+        let c = Calibration {
+            quarter: Quarter { year: 2026, q: 4 },
+            units: 3,
+            visits: 6,
+            sections: vec![SectionAgreement {
+                section_id: "hall".into(),
+                title: Label::new("=HYPERLINK(\"x\")", "Hall"),
+                alpha: Some(0.5),
+                units: 3,
+                unreliable: true,
+                items: vec![],
+            }],
+            auditors: vec![AuditorSeverity {
+                login: "-auditor".into(),
+                severity: 4.25,
+                low: None,
+                high: None,
+                units: 1,
+                observations: 20,
+            }],
+        };
+        let text = csv(&c).expect("csv");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "2026-Q4,section,hall,\"'=HYPERLINK(\"\"x\"\")\",interval,0.500,,,3,,unreliable wording"
+        );
+        assert_eq!(lines[2], "2026-Q4,auditor,'-auditor,,,4.250,,,1,20,");
+    }
+}
