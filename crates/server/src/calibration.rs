@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 use serde::Deserialize;
 use uuid::Uuid;
 use zakupka_core::calibration::{Observation, Rater, calibrate, severities};
-use zakupka_core::rating::Quarter;
+use zakupka_core::rating::{LeagueTable, Methodology, Quarter, adjust_for_severity};
 use zakupka_core::wire::{Calibration, Refusal};
 use zakupka_core::{AnswerValue, Template};
 
@@ -153,6 +153,40 @@ pub fn severity_by_auditor(
         .into_iter()
         .map(|s| (s.login, s.severity))
         .collect())
+}
+
+/// Fills the rating's severity-adjusted mystery-shopper index when the methodology asks
+/// for it (see `rating::adjust_for_severity`): each visit shifted by its auditor's
+/// severity in the quarter; auditors without a partner are taken as neutral.
+pub fn adjust_rating(
+    conn: &Connection,
+    quarter: Quarter,
+    methodology: &Methodology,
+    tables: &mut [LeagueTable],
+) -> Result<(), AppError> {
+    if !methodology.adjust_for_auditor_severity {
+        return Ok(());
+    }
+    let severity = severity_by_auditor(conn, quarter)?;
+    let (start, end) = quarter_span(quarter);
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.auditor FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2",
+    )?;
+    let mut shift_of: HashMap<Uuid, f64> = HashMap::new();
+    let mut rows = stmt.query(params![start, end])?;
+    while let Some(row) = rows.next()? {
+        let Text(id) = row.get(0)?;
+        let auditor = row.get_ref(1)?.as_str().unwrap_or_default();
+        if let Some(s) = severity.get(auditor) {
+            shift_of.insert(id, *s);
+        }
+    }
+    adjust_for_severity(methodology, tables, |v| {
+        shift_of.get(&v).copied().unwrap_or(0.0)
+    });
+    Ok(())
 }
 
 /// The calibration as one CSV table: a row per section, item and auditor. `value` is

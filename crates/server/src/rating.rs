@@ -159,7 +159,9 @@ pub fn compute(
     for b in &mut branches {
         b.visits.sort_by_key(|v| v.0);
     }
-    Ok(rate(methodology, &branches))
+    let mut tables = rate(methodology, &branches);
+    crate::calibration::adjust_rating(conn, quarter, methodology, &mut tables)?;
+    Ok(tables)
 }
 
 /// The published rating of the quarter if there is one, else a live computation.
