@@ -3,6 +3,7 @@
 
 mod account;
 mod assign;
+mod calibration;
 mod checklist;
 mod error;
 mod home;
@@ -14,6 +15,7 @@ pub(crate) mod summary;
 
 pub use account::AccountScreen;
 pub use assign::AssignScreen;
+pub use calibration::CalibrationScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;

@@ -64,6 +64,10 @@ pub fn RatingScreen() -> Element {
     let can_publish = account
         .as_ref()
         .is_some_and(|a| a.role == zakupka_core::wire::Role::Admin);
+    // Auditors' agreement and severity: supervisors and admins, as the server holds.
+    let can_calibrate = account
+        .as_ref()
+        .is_some_and(|a| a.role != zakupka_core::wire::Role::Auditor);
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),
@@ -109,6 +113,7 @@ pub fn RatingScreen() -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 h1 { "{i18n::RATING.get(lang)}" }
+                if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
             }
             div { class: "chips", "data-testid": "quarters",
                 for (n, q) in quarter_list.iter().enumerate() {
@@ -225,6 +230,9 @@ fn BranchExplained(
                     }
                 }
             }
+        }
+        if let Some(adjusted) = row.adjusted_audits {
+            p { class: "muted", "data-testid": "adjusted-index", "{i18n::ADJUSTED_INDEX.get(lang)}: {adjusted:.1}" }
         }
         // A supervisor bound to other branches is not told this branch's visits.
         if !row.visits.is_empty() {
