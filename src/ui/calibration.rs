@@ -191,24 +191,14 @@ fn CsvButton(quarter: String) -> Element {
                     let quarter = quarter.clone();
                     async move {
                         let Some(api) = state.account().map(|a| a.api()) else { return };
-                        let result = match api.calibration_export(&quarter).await {
-                            Ok(bytes) => crate::platform::save_file(&format!("calibration-{quarter}.csv"), &bytes).await
-                                .map_err(|e| {
-                                    tracing::warn!("export not saved: {e}");
-                                    i18n::EXPORT_FAILED.get(lang).to_owned()
-                                }),
-                            Err(e) => Err(i18n::explain_sync(lang, &e)),
-                        };
-                        saved.set(Some(result));
+                        let fetched = api.calibration_export(&quarter).await;
+                        let name = format!("calibration-{quarter}.csv");
+                        saved.set(Some(super::save_download(lang, &name, fetched).await));
                     }
                 },
                 "{i18n::EXPORT.get(lang)} CSV"
             }
         }
-        match saved() {
-            Some(Ok(place)) => rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } },
-            Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
-            None => rsx! {},
-        }
+        super::Downloaded { saved: saved() }
     }
 }

@@ -128,3 +128,33 @@ pub fn use_auditors() -> Resource<Result<Vec<zakupka_core::wire::Auditor>, Strin
         }
     })
 }
+
+/// Saves a file fetched from the server where the platform keeps downloads: where it went,
+/// or why not, in `lang`.
+pub async fn save_download(
+    lang: Lang,
+    name: &str,
+    fetched: Result<Vec<u8>, zakupka_client::api::SyncError>,
+) -> Result<String, String> {
+    match fetched {
+        Ok(bytes) => crate::platform::save_file(name, &bytes).await.map_err(|e| {
+            tracing::warn!("export not saved: {e}");
+            i18n::EXPORT_FAILED.get(lang).to_owned()
+        }),
+        Err(e) => Err(i18n::explain_sync(lang, &e)),
+    }
+}
+
+/// Where the last download was saved, or why it was not.
+#[component]
+pub fn Downloaded(saved: Option<Result<String, String>>) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    match saved {
+        Some(Ok(place)) => {
+            rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } }
+        }
+        Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+        None => rsx! {},
+    }
+}

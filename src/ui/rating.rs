@@ -354,15 +354,9 @@ fn ExportButtons(quarter: String) -> Element {
                             let quarter = quarter.clone();
                             async move {
                                 let Some(api) = state.account().map(|a| a.api()) else { return };
-                                let result = match api.rating_export(&quarter, format).await {
-                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await
-                                        .map_err(|e| {
-                                            tracing::warn!("export not saved: {e}");
-                                            i18n::EXPORT_FAILED.get(lang).to_owned()
-                                        }),
-                                    Err(e) => Err(i18n::explain_sync(lang, &e)),
-                                };
-                                saved.set(Some(result));
+                                let fetched = api.rating_export(&quarter, format).await;
+                                let name = format!("rating-{quarter}.{format}");
+                                saved.set(Some(super::save_download(lang, &name, fetched).await));
                             }
                         }
                     },
@@ -370,10 +364,6 @@ fn ExportButtons(quarter: String) -> Element {
                 }
             }
         }
-        match saved() {
-            Some(Ok(place)) => rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } },
-            Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
-            None => rsx! {},
-        }
+        super::Downloaded { saved: saved() }
     }
 }
