@@ -17,15 +17,7 @@ pub fn CalibrationScreen() -> Element {
     let mut chosen = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
     let api2 = api.clone();
-    let quarters = use_resource(move || {
-        let api = api.clone();
-        async move {
-            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            api.rating_quarters()
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e))
-        }
-    });
+    let quarters = super::use_quarters(api);
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),

@@ -158,3 +158,20 @@ pub fn Downloaded(saved: Option<Result<String, String>>) -> Element {
         None => rsx! {},
     }
 }
+
+/// The quarters with something to rate, newest first, from the server through `api`.
+pub fn use_quarters(
+    api: Option<zakupka_client::api::Api>,
+) -> Resource<Result<Vec<zakupka_core::wire::QuarterInfo>, String>> {
+    let state = use_context::<AppState>();
+    let lang = *state.lang.peek();
+    use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
+                .rating_quarters()
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))
+        }
+    })
+}

@@ -28,15 +28,7 @@ pub fn RatingScreen() -> Element {
         let _reload = version();
         async move { api?.rating_history().await.ok() }
     });
-    let quarters = use_resource(move || {
-        let api = api.clone();
-        async move {
-            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            api.rating_quarters()
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e))
-        }
-    });
+    let quarters = super::use_quarters(api);
     let rating = use_resource(move || {
         let api = api2.clone();
         let _reload = version();
