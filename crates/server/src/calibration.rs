@@ -4,12 +4,13 @@
 //! them; also the CSV of it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use uuid::Uuid;
-use zakupka_core::calibration::{Observation, Rater, calibrate, severities};
+use zakupka_core::calibration::{Calibrator, Observation, Rater, SeveritySums};
 use zakupka_core::rating::{LeagueTable, Methodology, Quarter, adjust_for_severity};
 use zakupka_core::wire::{Calibration, Refusal};
 use zakupka_core::{AnswerValue, Template};
@@ -91,49 +92,72 @@ struct Value {
     value: Option<AnswerValue>,
 }
 
-/// The observations of the quarter's paired visits (each answer scored by its own
-/// checklist version; N/A and unanswered are missing), with the counts of units and
-/// visits behind them.
-pub fn observations(
+/// A checklist version with its item ids as shared strings, for observations.
+type Scored = Option<(Template, Vec<Arc<str>>)>;
+
+/// Hands the observations of each unit of the quarter's paired visits to `each`, one unit
+/// at a time (each answer scored by its own checklist version; N/A and unanswered are
+/// missing). Returns the counts of units and visits.
+fn each_unit(
     conn: &Connection,
     quarter: Quarter,
-) -> Result<(Vec<Observation>, usize, usize), AppError> {
+    mut each: impl FnMut(&[Observation]),
+) -> Result<(usize, usize), AppError> {
     let (paired, units) = paired_visits(conn, quarter)?;
-    let mut templates: HashMap<(String, u32), Option<Template>> = HashMap::new();
+    let mut templates: HashMap<(String, u32), Scored> = HashMap::new();
+    let mut auditors: HashMap<String, Arc<str>> = HashMap::new();
     let mut payload =
         conn.prepare_cached("SELECT payload FROM visits WHERE id = ?1 AND revision = ?2")?;
-    let mut out = Vec::new();
-    for p in &paired {
+    let mut unit: Vec<Observation> = Vec::new();
+    for (n, p) in paired.iter().enumerate() {
         let text: String =
             payload.query_row(params![p.id.to_string(), p.revision], |r| r.get(0))?;
         let visit: Answers = serde_json::from_str(&text)
             .map_err(|e| AppError::internal("stored visit payload", e))?;
         let key = (visit.template_id, visit.template_version);
         if !templates.contains_key(&key) {
-            let t = crate::reference::template(conn, &key.0, key.1)?;
+            let t = crate::reference::template(conn, &key.0, key.1)?.map(|t| {
+                let ids = t.items().map(|i| Arc::from(i.id.as_str())).collect();
+                (t, ids)
+            });
             templates.insert(key.clone(), t);
         }
-        let Some(template) = templates.get(&key).and_then(Option::as_ref) else {
-            continue;
-        };
-        let unit = p.unit.to_string();
-        for item in template.items() {
-            let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
-                continue;
-            };
-            let rater = Rater::Auditor(p.auditor.clone());
-            out.extend(Observation::of(item, value, unit.as_str(), rater));
+        let auditor = auditors
+            .entry(p.auditor.clone())
+            .or_insert_with(|| Arc::from(p.auditor.as_str()))
+            .clone();
+        let unit_id: Arc<str> = Arc::from(p.unit.to_string());
+        if let Some((template, ids)) = templates.get(&key).and_then(Option::as_ref) {
+            for (item, id) in template.items().zip(ids) {
+                let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
+                    continue;
+                };
+                if let Some((share, answer)) = Observation::measure(item, value) {
+                    unit.push(Observation {
+                        unit: unit_id.clone(),
+                        item: id.clone(),
+                        rater: Rater::Auditor(auditor.clone()),
+                        value: share,
+                        answer,
+                    });
+                }
+            }
+        }
+        if paired.get(n + 1).is_none_or(|next| next.unit != p.unit) {
+            each(&unit);
+            unit.clear();
         }
     }
-    Ok((out, units, paired.len()))
+    Ok((units, paired.len()))
 }
 
 /// The quarter's calibration against the current checklist.
 pub fn calibration(conn: &Connection, quarter: Quarter) -> Result<Calibration, AppError> {
     let template = crate::reference::latest_template(conn)?
         .ok_or_else(|| AppError::not_found(Refusal::NotFound, "no checklist on this server"))?;
-    let (observations, units, visits) = observations(conn, quarter)?;
-    let (sections, auditors) = calibrate(&template, &observations);
+    let mut calibrator = Calibrator::new(&template);
+    let (units, visits) = each_unit(conn, quarter, |unit| calibrator.add_unit(unit))?;
+    let (sections, auditors) = calibrator.finish();
     Ok(Calibration {
         quarter,
         units: units as u32,
@@ -148,8 +172,10 @@ pub fn severity_by_auditor(
     conn: &Connection,
     quarter: Quarter,
 ) -> Result<HashMap<String, f64>, AppError> {
-    let (observations, _, _) = observations(conn, quarter)?;
-    Ok(severities(&observations)
+    let mut sums = SeveritySums::default();
+    each_unit(conn, quarter, |unit| sums.add_unit(unit))?;
+    Ok(sums
+        .finish()
         .into_iter()
         .map(|s| (s.login, s.severity))
         .collect())

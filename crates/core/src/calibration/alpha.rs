@@ -24,103 +24,132 @@ pub enum Level {
 /// out). Units with fewer than two values cannot be paired and do not count. `None` when
 /// nothing can be paired or the values do not vary at all (0/0: alpha is undefined).
 pub fn alpha(level: Level, units: &[Vec<f64>]) -> Option<f64> {
-    let units: Vec<&Vec<f64>> = units
-        .iter()
-        .filter(|u| u.len() >= 2 && u.iter().all(|v| v.is_finite()))
-        .collect();
-    if units.is_empty() {
-        return None;
+    let mut sums = Sums::new(level);
+    for u in units {
+        sums.add(u);
     }
-    let (observed, expected) = match level {
-        Level::Interval => interval(&units),
-        Level::Nominal | Level::Ordinal => categorical(level, &units),
-    };
-    (expected > 0.0).then(|| 1.0 - observed / expected)
+    sums.alpha()
 }
 
-/// Interval data in closed form, O(values): over the ordered pairs of a set of m values,
-/// Σ (x_i − x_j)² = 2 (m Σx² − (Σx)²). Returns (D_o, D_e) both scaled by n.
-fn interval(units: &[&Vec<f64>]) -> (f64, f64) {
-    let pairs_sq = |m: f64, sum: f64, sum_sq: f64| 2.0 * (m * sum_sq - sum * sum);
-    let (mut observed, mut n, mut sum, mut sum_sq) = (0.0, 0.0, 0.0, 0.0);
-    for u in units {
-        // Centred on the unit's first value, so large numbers lose no precision.
-        let m = u.len() as f64;
-        let c = u[0];
-        let (s, s2) = u.iter().fold((0.0, 0.0), |(s, s2), v| {
-            (s + (v - c), s2 + (v - c) * (v - c))
-        });
-        observed += pairs_sq(m, s, s2) / (m - 1.0);
-        n += m;
-        sum += u.iter().sum::<f64>();
-        sum_sq += u.iter().map(|v| v * v).sum::<f64>();
-    }
-    let mean = sum / n;
-    let centred_sq = sum_sq - n * mean * mean;
-    let expected = 2.0 * n * centred_sq.max(0.0) / (n - 1.0);
-    (observed, expected)
+/// What alpha needs of the units seen so far, so units can be added one at a time (a
+/// national quarter has a hundred thousand of them) and forgotten.
+#[derive(Debug, Clone)]
+pub struct Sums {
+    level: Level,
+    /// Units with two values or more.
+    pub units: u32,
+    /// Interval: Σ over units of Σ_{i≠j} (x_i − x_j)² / (m − 1), and n, Σx, Σx².
+    observed: f64,
+    n: f64,
+    sum: f64,
+    sum_sq: f64,
+    /// Nominal and ordinal: the coincidence matrix of the distinct values (few: two
+    /// answers, five marks, a handful of options).
+    coincidences: BTreeMap<(Key, Key), f64>,
 }
 
-/// Nominal and ordinal data through the coincidence matrix of the distinct values (few:
-/// two answers, five marks, a handful of options).
-fn categorical(level: Level, units: &[&Vec<f64>]) -> (f64, f64) {
-    // Values as ordered keys: total order on finite f64 via their bits' order.
-    let mut index: BTreeMap<Key, usize> = BTreeMap::new();
-    for v in units.iter().flat_map(|u| u.iter()) {
-        index.entry(Key(*v)).or_insert(0);
-    }
-    for (i, slot) in index.values_mut().enumerate() {
-        *slot = i;
-    }
-    let k = index.len();
-    let mut o = vec![0.0; k * k];
-    let mut counts = vec![0.0; k];
-    for u in units {
-        counts.iter_mut().for_each(|c| *c = 0.0);
-        for v in u.iter() {
-            counts[index[&Key(*v)]] += 1.0;
+impl Sums {
+    pub fn new(level: Level) -> Sums {
+        Sums {
+            level,
+            units: 0,
+            observed: 0.0,
+            n: 0.0,
+            sum: 0.0,
+            sum_sq: 0.0,
+            coincidences: BTreeMap::new(),
         }
-        let share = 1.0 / (u.len() as f64 - 1.0);
+    }
+
+    /// Adds one unit's values; fewer than two, or any not finite, and it does not count.
+    pub fn add(&mut self, values: &[f64]) {
+        if values.len() < 2 || values.iter().any(|v| !v.is_finite()) {
+            return;
+        }
+        self.units += 1;
+        let m = values.len() as f64;
+        match self.level {
+            Level::Interval => {
+                // Over the ordered pairs of m values, Σ (x_i − x_j)² = 2 (m Σx² − (Σx)²),
+                // centred on the unit's first value so large numbers lose no precision.
+                let c = values[0];
+                let (s, s2) = values.iter().fold((0.0, 0.0), |(s, s2), v| {
+                    (s + (v - c), s2 + (v - c) * (v - c))
+                });
+                self.observed += 2.0 * (m * s2 - s * s) / (m - 1.0);
+                self.n += m;
+                self.sum += values.iter().sum::<f64>();
+                self.sum_sq += values.iter().map(|v| v * v).sum::<f64>();
+            }
+            Level::Nominal | Level::Ordinal => {
+                let share = 1.0 / (m - 1.0);
+                for (i, a) in values.iter().enumerate() {
+                    for (j, b) in values.iter().enumerate() {
+                        if i != j {
+                            *self.coincidences.entry((Key(*a), Key(*b))).or_default() += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Alpha of the units added; `None` when undefined.
+    pub fn alpha(&self) -> Option<f64> {
+        let (observed, expected) = match self.level {
+            Level::Interval => {
+                let n = self.n;
+                if n < 2.0 {
+                    return None;
+                }
+                let centred_sq = (self.sum_sq - self.sum * self.sum / n).max(0.0);
+                (self.observed * (n - 1.0), 2.0 * n * centred_sq)
+            }
+            Level::Nominal | Level::Ordinal => self.categorical(),
+        };
+        // Rounding can leave a hair of "variation" in constant data: treat it as none.
+        (expected > 1e-12).then(|| 1.0 - observed / expected)
+    }
+
+    /// (n − 1) Σ o_ck δ²_ck and Σ n_c n_k δ²_ck, whose ratio alpha subtracts from 1.
+    fn categorical(&self) -> (f64, f64) {
+        let values: Vec<Key> = {
+            let mut v: Vec<Key> = self.coincidences.keys().map(|k| k.0).collect();
+            v.dedup();
+            v
+        };
+        let k = values.len();
+        let at = |v: Key| values.binary_search(&v).unwrap_or(0);
+        let mut o = vec![0.0; k * k];
+        for ((a, b), w) in &self.coincidences {
+            o[at(*a) * k + at(*b)] += w;
+        }
+        let n_c: Vec<f64> = (0..k).map(|c| (0..k).map(|d| o[c * k + d]).sum()).collect();
+        let n: f64 = n_c.iter().sum();
+        let delta = |c: usize, d: usize| -> f64 {
+            match self.level {
+                _ if c == d => 0.0,
+                Level::Ordinal => {
+                    let (a, b) = (c.min(d), c.max(d));
+                    let between: f64 = n_c[a..=b].iter().sum::<f64>() - (n_c[a] + n_c[b]) / 2.0;
+                    between * between
+                }
+                _ => 1.0,
+            }
+        };
+        let (mut observed, mut expected) = (0.0, 0.0);
         for c in 0..k {
-            if counts[c] == 0.0 {
-                continue;
-            }
             for d in 0..k {
-                let pairs = if c == d {
-                    counts[c] * (counts[c] - 1.0)
-                } else {
-                    counts[c] * counts[d]
-                };
-                o[c * k + d] += pairs * share;
+                let w = delta(c, d);
+                observed += o[c * k + d] * w;
+                expected += n_c[c] * n_c[d] * w;
             }
         }
+        (observed * (n - 1.0), expected)
     }
-    let n_c: Vec<f64> = (0..k).map(|c| (0..k).map(|d| o[c * k + d]).sum()).collect();
-    let n: f64 = n_c.iter().sum();
-    let delta = |c: usize, d: usize| -> f64 {
-        match level {
-            _ if c == d => 0.0,
-            Level::Ordinal => {
-                let (a, b) = (c.min(d), c.max(d));
-                let between: f64 = n_c[a..=b].iter().sum::<f64>() - (n_c[a] + n_c[b]) / 2.0;
-                between * between
-            }
-            _ => 1.0,
-        }
-    };
-    let (mut observed, mut expected) = (0.0, 0.0);
-    for c in 0..k {
-        for d in 0..k {
-            let w = delta(c, d);
-            observed += o[c * k + d] * w;
-            expected += n_c[c] * n_c[d] * w;
-        }
-    }
-    // alpha = 1 − (n − 1) Σ o δ / Σ n_c n_d δ: scale both alike.
-    (observed * (n - 1.0), expected)
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Key(f64);
 
 impl Eq for Key {}

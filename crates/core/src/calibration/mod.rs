@@ -6,12 +6,13 @@
 mod alpha;
 mod severity;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use alpha::{Level, alpha};
-pub use severity::severities;
+pub use alpha::{Level, Sums, alpha};
+pub use severity::{SeveritySums, severities};
 
 use crate::label::Label;
 use crate::template::{Item, ItemKind, Template};
@@ -25,15 +26,16 @@ pub const RELIABLE_ALPHA: f64 = 0.667;
 /// Who gave a value: an auditor, or the key of a calibration case (the right answer).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rater {
-    Auditor(String),
+    Auditor(Arc<str>),
     Key,
 }
 
-/// One rater's answer to one item of one unit (a group of paired visits, a case).
+/// One rater's answer to one item of one unit (a group of paired visits, a case). Shared
+/// strings: a national quarter has millions of observations of a few thousand units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
-    pub unit: String,
-    pub item: String,
+    pub unit: Arc<str>,
+    pub item: Arc<str>,
     pub rater: Rater,
     /// The share of the item's points the answer earned, 0 to 1 (as `scoring` counts it):
     /// what severity compares.
@@ -49,9 +51,22 @@ impl Observation {
     pub fn of(
         item: &Item,
         value: &AnswerValue,
-        unit: impl Into<String>,
+        unit: impl Into<Arc<str>>,
         rater: Rater,
     ) -> Option<Observation> {
+        let (share, answer) = Observation::measure(item, value)?;
+        Some(Observation {
+            unit: unit.into(),
+            item: item.id.as_str().into(),
+            rater,
+            value: share,
+            answer,
+        })
+    }
+
+    /// (share of points, answer as alpha compares it) of `value` given to `item`; `None`
+    /// for "not applicable".
+    pub fn measure(item: &Item, value: &AnswerValue) -> Option<(f64, f64)> {
         let share = item.fraction(value)?;
         let answer = match (&item.kind, value) {
             (ItemKind::Choice { options }, AnswerValue::Choice(id)) => {
@@ -63,13 +78,7 @@ impl Observation {
             (_, AnswerValue::Number(n)) if n.is_finite() => *n,
             _ => return None,
         };
-        Some(Observation {
-            unit: unit.into(),
-            item: item.id.clone(),
-            rater,
-            value: share,
-            answer,
-        })
+        Some((share, answer))
     }
 }
 
@@ -128,68 +137,103 @@ pub struct AuditorSeverity {
     pub observations: u32,
 }
 
-/// One item's values by unit: the answers (for the item's alpha) and the shares (pooled
-/// for its section's).
-type ByUnit<'a> = BTreeMap<&'a str, (Vec<f64>, Vec<f64>)>;
-
 /// Agreement per item and section of `template` (items it does not have are left out),
-/// and the auditors' severities.
+/// and the auditors' severities, of observations of any units in any order.
 pub fn calibrate(
     template: &Template,
     observations: &[Observation],
 ) -> (Vec<SectionAgreement>, Vec<AuditorSeverity>) {
-    // item → unit → values, for alpha on answers (item level) and on shares (section).
-    let mut by_item: HashMap<&str, ByUnit> = HashMap::new();
-    for o in observations {
-        let (answers, shares) = by_item
-            .entry(o.item.as_str())
-            .or_default()
-            .entry(o.unit.as_str())
-            .or_default();
-        answers.push(o.answer);
-        shares.push(o.value);
+    let mut c = Calibrator::new(template);
+    for unit in severity::by_unit(observations) {
+        c.add_unit(&unit);
     }
-    let paired = |units: &ByUnit| units.values().filter(|(a, _)| a.len() >= 2).count() as u32;
-    let sections = template
-        .sections
-        .iter()
-        .map(|section| {
-            let empty = BTreeMap::new();
-            let items: Vec<ItemAgreement> = section
-                .items
-                .iter()
-                .map(|item| {
-                    let units = by_item.get(item.id.as_str()).unwrap_or(&empty);
-                    let answers: Vec<Vec<f64>> = units.values().map(|u| u.0.clone()).collect();
-                    let a = alpha(level(&item.kind), &answers);
-                    ItemAgreement {
-                        item_id: item.id.clone(),
-                        label: item.label.clone(),
-                        level: level(&item.kind),
-                        alpha: a,
-                        units: paired(units),
-                        unreliable: a.is_some_and(|a| a < RELIABLE_ALPHA),
-                    }
-                })
-                .collect();
-            let pooled: Vec<Vec<f64>> = section
-                .items
-                .iter()
-                .filter_map(|i| by_item.get(i.id.as_str()))
-                .flat_map(|units| units.values().map(|u| u.1.clone()))
-                .collect();
-            let a = alpha(Level::Interval, &pooled);
-            SectionAgreement {
-                section_id: section.id.clone(),
-                title: section.title.clone(),
-                alpha: a,
-                units: pooled.iter().filter(|u| u.len() >= 2).count() as u32,
-                unreliable: a.is_some_and(|a| a < RELIABLE_ALPHA),
-                items,
+    c.finish()
+}
+
+/// [`calibrate`] a unit at a time: what it keeps of each unit is a few sums, so a quarter
+/// of any size fits in memory.
+pub struct Calibrator<'t> {
+    template: &'t Template,
+    /// Item id → (section, item) index.
+    at: HashMap<&'t str, (usize, usize)>,
+    items: Vec<Sums>,
+    sections: Vec<Sums>,
+    severity: SeveritySums,
+}
+
+impl<'t> Calibrator<'t> {
+    pub fn new(template: &'t Template) -> Calibrator<'t> {
+        let mut at = HashMap::new();
+        let mut items = Vec::new();
+        for (s, section) in template.sections.iter().enumerate() {
+            for item in &section.items {
+                at.insert(item.id.as_str(), (s, items.len()));
+                items.push(Sums::new(level(&item.kind)));
             }
-        })
-        .collect();
-    (sections, severities(observations))
+        }
+        let sections = vec![Sums::new(Level::Interval); template.sections.len()];
+        Calibrator {
+            template,
+            at,
+            items,
+            sections,
+            severity: SeveritySums::default(),
+        }
+    }
+
+    /// Adds every observation of one unit.
+    pub fn add_unit(&mut self, observations: &[Observation]) {
+        let mut by_item: Vec<&Observation> = observations.iter().collect();
+        by_item.sort_by(|a, b| a.item.cmp(&b.item));
+        for cell in by_item.chunk_by(|a, b| a.item == b.item) {
+            if let Some(&(s, i)) = self.at.get(&*cell[0].item) {
+                let answers: Vec<f64> = cell.iter().map(|o| o.answer).collect();
+                let shares: Vec<f64> = cell.iter().map(|o| o.value).collect();
+                self.items[i].add(&answers);
+                // A section pools its items: each (unit, item) a unit, on shares.
+                self.sections[s].add(&shares);
+            }
+        }
+        self.severity.add_unit(observations);
+    }
+
+    pub fn finish(self) -> (Vec<SectionAgreement>, Vec<AuditorSeverity>) {
+        let mut items = self.items.iter();
+        let sections = self
+            .template
+            .sections
+            .iter()
+            .zip(&self.sections)
+            .map(|(section, sums)| {
+                let items: Vec<ItemAgreement> = section
+                    .items
+                    .iter()
+                    .zip(items.by_ref())
+                    .map(|(item, sums)| {
+                        let a = sums.alpha();
+                        ItemAgreement {
+                            item_id: item.id.clone(),
+                            label: item.label.clone(),
+                            level: level(&item.kind),
+                            alpha: a,
+                            units: sums.units,
+                            unreliable: a.is_some_and(|a| a < RELIABLE_ALPHA),
+                        }
+                    })
+                    .collect();
+                let a = sums.alpha();
+                SectionAgreement {
+                    section_id: section.id.clone(),
+                    title: section.title.clone(),
+                    alpha: a,
+                    units: sums.units,
+                    unreliable: a.is_some_and(|a| a < RELIABLE_ALPHA),
+                    items,
+                }
+            })
+            .collect();
+        (sections, self.severity.finish())
+    }
 }
 
 #[cfg(test)]

@@ -66,9 +66,9 @@ fn simulate_as(seed: u64, coarse: bool) -> (Vec<f64>, Vec<Observation>) {
                         _ => (seen.clamp(0.0, 1.0) * 2.0).round() / 2.0,
                     };
                     observations.push(Observation {
-                        unit: unit.clone(),
-                        item: format!("i{i}"),
-                        rater: Rater::Auditor(format!("a{auditor:02}")),
+                        unit: unit.as_str().into(),
+                        item: format!("i{i}").into(),
+                        rater: Rater::Auditor(format!("a{auditor:02}").into()),
                         value: share,
                         answer: share,
                     });
@@ -143,8 +143,8 @@ fn keys_anchor_severity_in_points() {
                 (Rater::Auditor("l".into()), key + 0.1),
             ] {
                 observations.push(Observation {
-                    unit: format!("case{unit}"),
-                    item: format!("i{item}"),
+                    unit: format!("case{unit}").into(),
+                    item: format!("i{item}").into(),
                     rater,
                     value,
                     answer: value,
@@ -251,14 +251,19 @@ fn items_answered_at_random_are_marked_unreliable_wording() {
             } else {
                 AnswerValue::No
             };
-            let unit = format!("u{unit}");
-            observations.extend(Observation::of(steady, &agreed, &unit, rater.clone()));
-            observations.extend(Observation::of(random, &coin, &unit, rater.clone()));
+            let unit: std::sync::Arc<str> = format!("u{unit}").into();
+            observations.extend(Observation::of(
+                steady,
+                &agreed,
+                unit.clone(),
+                rater.clone(),
+            ));
+            observations.extend(Observation::of(random, &coin, unit.clone(), rater.clone()));
             // "Not applicable" is a missing value, not a disagreement.
             observations.extend(Observation::of(
                 steady,
                 &AnswerValue::NotApplicable,
-                &unit,
+                unit,
                 rater,
             ));
         }
