@@ -149,6 +149,7 @@ fn Shell() -> Element {
         Screen::Review => rsx! { ui::ReviewQueue {} },
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },
+        Screen::Cases => rsx! { ui::CasesScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -199,6 +199,15 @@ texts! {
     ASSIGNMENT_CONTINUE = "Продолжить", "Continue";
     ASSIGNMENT_SENT = "Отправлено", "Sent";
     NO_ASSIGNMENTS = "Заданий на этот квартал нет", "No assignments for this quarter";
+    PAIRED_VISIT = "парный визит", "paired visit";
+    PAIR_PARTNER = "Второй проверяющий (парный визит)", "Second auditor (paired visit)";
+    NO_PARTNER = "— без пары —", "— no pair —";
+    PAIR_HINT = "Оба посещают офис в одном окне не длиннее семи дней; друг о друге они не узнают", "Both visit the office within one window of at most seven days; neither learns of the other";
+    WINDOW_FROM = "Не раньше", "Not before";
+    CASES = "Учебные случаи", "Calibration cases";
+    CASES_ABOUT = "Оцените описанную ситуацию по чек-листу, как настоящую проверку. В рейтинг не идёт.", "Score the situation described with the checklist, as a real visit. It never counts in the rating.";
+    NO_CASES = "Учебных случаев пока нет", "No calibration cases yet";
+    CASE = "Учебный случай", "Calibration case";
     ERR_OFFLINE = "Нет связи с сервером — попробуйте, когда появится сеть", "No connection to the server: try again when the network is back";
     ERR_FORBIDDEN = "Для этого действия не хватает прав", "You are not allowed to do this";
     ERR_NOT_FOUND = "На сервере этого нет — возможно, уже удалено", "The server does not have it: it may have been removed";

@@ -26,6 +26,7 @@ pub enum Screen {
     Review,
     ReviewVisit(Uuid),
     Assignments,
+    Cases,
 }
 
 impl Screen {
@@ -38,6 +39,7 @@ impl Screen {
             Screen::Calibration => "calibration".into(),
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
+            Screen::Cases => "cases".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -54,6 +56,7 @@ impl Screen {
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
+            ("cases", _) => Screen::Cases,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

@@ -12,7 +12,7 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
 use zakupka_client::api::{Api, SyncError};
-use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_once};
+use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
 use zakupka_core::wire::{LoginResponse, Role};
 
@@ -262,6 +262,7 @@ pub async fn run(
             let report = sync_once(&access, &api, Utc::now).await?;
             if account.role == Role::Auditor {
                 sync_assignments(&access, &api).await?;
+                sync_cases(&access, &api).await?;
             }
             Ok::<_, SyncError>(report)
         };

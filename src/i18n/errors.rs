@@ -31,6 +31,10 @@ texts! {
     REFUSED_DUE_OUTSIDE_QUARTER = "Срок должен быть внутри выбранного квартала", "The due date must be within the quarter";
     REFUSED_DUE_PASSED = "Этот срок уже прошёл — выберите сегодняшний или более поздний день", "That due date has passed: choose today or later";
     REFUSED_ALREADY_ASSIGNED = "У проверяющего уже есть задание в этот офис в этом квартале", "The auditor already has an assignment to this office in this quarter";
+    REFUSED_PAIR_SAME_AUDITOR = "В паре должны быть два разных проверяющих", "A pair needs two different auditors";
+    REFUSED_PAIR_TOO_FAR_APART = "Визиты пары должны пройти не дальше семи дней друг от друга", "The two visits of a pair must be at most seven days apart";
+    REFUSED_INVALID_KEY = "Эталонные ответы не подходят к чек-листу", "The reference answers do not fit the checklist";
+    REFUSED_UNKNOWN_CASE = "Такого учебного случая на сервере нет — возможно, его сняли", "The server has no such calibration case: it may have been withdrawn";
     REFUSED_QUARTER_PUBLISHED = "Квартал уже опубликован, его итоги больше не меняются", "The quarter is published: its results no longer change";
     REFUSED_METHODOLOGY_EXISTS = "Методика рейтинга этой версии уже есть с другим содержанием", "A rating methodology of this version exists with other content";
     REFUSED_USER_EXISTS = "Такой пользователь уже есть", "This user already exists";
@@ -81,6 +85,10 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::DueOutsideQuarter => REFUSED_DUE_OUTSIDE_QUARTER,
         R::DuePassed => REFUSED_DUE_PASSED,
         R::AlreadyAssigned => REFUSED_ALREADY_ASSIGNED,
+        R::PairSameAuditor => REFUSED_PAIR_SAME_AUDITOR,
+        R::PairTooFarApart => REFUSED_PAIR_TOO_FAR_APART,
+        R::InvalidKey => REFUSED_INVALID_KEY,
+        R::UnknownCase => REFUSED_UNKNOWN_CASE,
         R::QuarterPublished => REFUSED_QUARTER_PUBLISHED,
         R::MethodologyExists => REFUSED_METHODOLOGY_EXISTS,
         R::QuarterNotEnded => REFUSED_QUARTER_NOT_ENDED,
@@ -230,6 +238,7 @@ fn explain_ru(error: &StoreError) -> String {
         }
         E::UnknownScenario(_) => "Такого сценария нет в чек-листе.".into(),
         E::UnknownOffice(_) => "Такого офиса нет в справочнике.".into(),
+        E::UnknownCase(_) => format!("{}.", REFUSED_UNKNOWN_CASE.ru),
         E::Answer(A::UnknownItem(_)) => "Такого пункта нет в чек-листе.".into(),
         E::Answer(A::NotApplicableNotAllowed { .. }) => {
             "Для этого пункта нельзя ответить «не применимо».".into()

@@ -7,7 +7,8 @@ use dioxus::prelude::*;
 use zakupka_core::Lang;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
-    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor,
+    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor, PAIR_MAX_DAYS,
+    PairRequest, PairedVisit,
 };
 
 use crate::i18n;
@@ -112,10 +113,39 @@ fn AssignmentLine(assignment: Assignment, on_cancelled: EventHandler<()>) -> Ele
             div { class: "row", "data-status": "{a.status.as_str()}",
                 span { class: "title", "{state.office_name(&a.office_id)}" }
                 span { class: "meta", "{a.auditor} · {i18n::DUE_BY.get(lang)} {a.due.format(\"%d.%m.%Y\")} · {i18n::assignment_status(lang, a.status)}" }
+                if a.pair_id.is_some() { span { class: "meta", "data-testid": "paired", "{i18n::PAIRED_VISIT.get(lang)}" } }
                 if let Some(e) = error() { span { class: "failed", role: "alert", "data-testid": "cancel-error", "{e}" } }
             }
             if a.status != AssignmentStatus::Done {
                 button { class: "ghost", "data-testid": "cancel-assignment", onclick: cancel, "{i18n::CANCEL_ASSIGNMENT.get(lang)}" }
+            }
+        }
+    }
+}
+
+/// What the form asks the server: one assignment, or a paired visit (two auditors, one
+/// shared window of at most [`PAIR_MAX_DAYS`] days).
+#[derive(Clone, PartialEq)]
+enum Ask {
+    One(AssignmentRequest),
+    Pair(PairRequest),
+}
+
+impl Ask {
+    /// Checks (`dry_run`) or stores the request; the warnings either way.
+    async fn send(
+        mut self,
+        api: &zakupka_client::api::Api,
+        dry_run: bool,
+    ) -> Result<Vec<AssignmentWarning>, zakupka_client::api::SyncError> {
+        match &mut self {
+            Ask::One(r) => {
+                r.dry_run = dry_run;
+                api.assign(r).await.map(|a| a.warnings)
+            }
+            Ask::Pair(r) => {
+                r.dry_run = dry_run;
+                api.pair(r).await.map(|a| a.warnings)
             }
         }
     }
@@ -126,6 +156,9 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let mut auditor = use_signal(String::new);
+    // A second auditor makes it a paired visit: both in one window of at most seven days.
+    let mut partner = use_signal(String::new);
+    let mut from = use_signal(|| last_day(quarter) - chrono::Duration::days(PAIR_MAX_DAYS));
     let mut query = use_signal(String::new);
     let mut office = use_signal(|| None::<String>);
     let mut scenario = use_signal(|| None::<String>);
@@ -137,11 +170,12 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
     if *shown_quarter.peek() != quarter {
         shown_quarter.set(quarter);
         due.set(last_day(quarter));
+        from.set(last_day(quarter) - chrono::Duration::days(PAIR_MAX_DAYS));
     }
     let directory = (state.directory)();
     let template = state.template();
-    let request = move || -> Option<AssignmentRequest> {
-        Some(AssignmentRequest {
+    let request = move || -> Option<Ask> {
+        let one = AssignmentRequest {
             auditor: Some(auditor()).filter(|a| !a.is_empty())?,
             office_id: office()?,
             quarter,
@@ -149,17 +183,35 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
             due: due(),
             note: note(),
             dry_run: true,
-        })
+        };
+        if partner().is_empty() {
+            return Some(Ask::One(one));
+        }
+        let window = |auditor: String| PairedVisit {
+            auditor,
+            from: from(),
+            due: due(),
+        };
+        Some(Ask::Pair(PairRequest {
+            visits: [window(one.auditor), window(partner())],
+            office_id: one.office_id,
+            quarter,
+            scenario: one.scenario,
+            note: one.note,
+            dry_run: true,
+        }))
     };
     // The auditor's own branch is known here: say so at once, without asking the server.
     let own_branch = {
-        let branch = auditors
-            .iter()
-            .find(|a| a.login == auditor())
-            .and_then(|a| a.branch_id.clone());
         let office_branch =
             office().and_then(|o| directory.office(&o).map(|o| o.branch_id.clone()));
-        branch.is_some() && branch == office_branch
+        [auditor(), partner()].iter().any(|login| {
+            let branch = auditors
+                .iter()
+                .find(|a| &a.login == login)
+                .and_then(|a| a.branch_id.clone());
+            branch.is_some() && branch == office_branch
+        })
     };
     // The account is read here, not in the resource, which would then check again on every
     // write to the store; the resource follows the form's fields only.
@@ -170,14 +222,14 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
             let r = request()?;
             let api = api?;
             Some(
-                api.assign(&r)
+                r.send(&api, true)
                     .await
                     .map_err(|e| i18n::explain_sync(lang, &e)),
             )
         }
     });
     let (warnings, refusal) = match &*preview.read() {
-        Some(Some(Ok(p))) => (p.warnings.clone(), None),
+        Some(Some(Ok(w))) => (w.clone(), None),
         Some(Some(Err(e))) => (Vec::new(), Some(e.clone())),
         _ => (Vec::new(), None),
     };
@@ -188,14 +240,14 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
     };
     let ready = request().is_some() && refusal.is_none();
     let submit = move |_| async move {
-        let (Some(mut r), Some(api)) = (request(), state.account().map(|a| a.api())) else {
+        let (Some(r), Some(api)) = (request(), state.account().map(|a| a.api())) else {
             return;
         };
-        r.dry_run = false;
-        match api.assign(&r).await {
+        match r.send(&api, false).await {
             Ok(_) => {
                 outcome.set(Some(Ok(i18n::ASSIGNED.get(lang).to_owned())));
                 office.set(None);
+                partner.set(String::new());
                 query.set(String::new());
                 note.set(String::new());
                 on_assigned.call(());
@@ -217,6 +269,16 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                         option { key: "{a.login}", value: "{a.login}", selected: auditor() == a.login,
                             if let Some(b) = &a.branch_id { "{a.login} ({state.branch_name(b)})" } else { "{a.login}" }
                         }
+                    }
+                }
+            }
+            label { class: "field",
+                span { "{i18n::PAIR_PARTNER.get(lang)}" }
+                select { "data-testid": "assign-partner",
+                    onchange: move |e| { partner.set(e.value()); outcome.set(None); },
+                    option { value: "", selected: partner().is_empty(), "{i18n::NO_PARTNER.get(lang)}" }
+                    for a in auditors.iter().filter(|a| a.login != auditor()) {
+                        option { key: "{a.login}", value: "{a.login}", selected: partner() == a.login, "{a.login}" }
                     }
                 }
             }
@@ -251,6 +313,15 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                         onclick: { let id = s.id.clone(); move |_| scenario.set(Some(id.clone())) },
                         "{s.label.get(lang)}"
                     }
+                }
+            }
+            if !partner().is_empty() {
+                p { class: "muted", "{i18n::PAIR_HINT.get(lang)}" }
+                label { class: "field",
+                    span { "{i18n::WINDOW_FROM.get(lang)}" }
+                    input { r#type: "date", "data-testid": "assign-from", value: "{from}",
+                        min: "{quarter.bounds().0.date_naive()}", max: "{last_day(quarter)}",
+                        onchange: move |e| if let Ok(d) = e.value().parse() { from.set(d) } }
                 }
             }
             label { class: "field",

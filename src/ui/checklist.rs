@@ -35,7 +35,8 @@ pub fn Checklist(visit_id: Uuid) -> Element {
         .filter(|i| visit.answers.get(&i.id).is_some_and(|a| a.value.is_some()))
         .count();
     let progress = (answered * 100).checked_div(total).unwrap_or(0);
-    let office = state.office_name(&visit.office_id);
+    let office = super::case_title(&state, visit.case_id)
+        .unwrap_or_else(|| state.office_name(&visit.office_id));
     let timer = state.timer_started_at(visit_id);
     // While correcting a returned visit, the supervisor's remarks stand by their items.
     let remarks = state
@@ -61,6 +62,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
                 // Content-Security-Policy refuses.
                 div { class: "fill", width: "{progress}%" }
             }
+            if let Some(case_id) = visit.case_id { super::CaseSituation { case_id } }
             p { class: "muted", "{i18n::SECTION.get(lang)} {index + 1} / {sections} · {answered} / {total} {i18n::ANSWERED.get(lang)}" }
             h2 { "{section.title.get(lang)}" }
             for item in section.items.iter() {

@@ -90,6 +90,9 @@ fn SyncBar() -> Element {
                 button { class: "secondary", "data-testid": "to-review", onclick: move |_| state.go(Screen::Review), "{i18n::REVIEW_SHORT.get(lang)}" }
                 button { class: "secondary", "data-testid": "to-assign", onclick: move |_| state.go(Screen::Assignments), "{i18n::ASSIGNMENTS.get(lang)}" }
             }
+            if !account.role.reads_all_visits() {
+                button { class: "secondary", "data-testid": "to-cases", onclick: move |_| state.go(Screen::Cases), "{i18n::CASES.get(lang)}" }
+            }
             button { class: "secondary", "data-testid": "to-rating", onclick: move |_| state.go(Screen::Rating), "{i18n::RATING_SHORT.get(lang)}" }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
                 if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }
@@ -130,7 +133,8 @@ fn sync_label(lang: Lang, sync: &SyncState) -> String {
 fn VisitRow(visit: VisitSummary, sync: SyncState) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let office = state.office_name(&visit.office_id);
+    let office = super::case_title(&state, visit.case_id)
+        .unwrap_or_else(|| state.office_name(&visit.office_id));
     let total = state.template().items().count();
     let (status, target) = match visit.status {
         VisitStatus::Draft => (

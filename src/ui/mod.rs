@@ -4,6 +4,7 @@
 mod account;
 mod assign;
 mod calibration;
+mod cases;
 mod checklist;
 mod error;
 mod home;
@@ -16,6 +17,7 @@ pub(crate) mod summary;
 pub use account::AccountScreen;
 pub use assign::AssignScreen;
 pub use calibration::CalibrationScreen;
+pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;

@@ -24,7 +24,8 @@ pub fn Summary(visit_id: Uuid) -> Element {
     let result = score(&template, &values);
     let missing = template.missing_required(&values);
     let draft = visit.status == VisitStatus::Draft;
-    let office = state.office_name(&visit.office_id);
+    let office = super::case_title(&state, visit.case_id)
+        .unwrap_or_else(|| state.office_name(&visit.office_id));
     let raw = result.percent.map(|p| format!("{p}")).unwrap_or_default();
 
     rsx! {

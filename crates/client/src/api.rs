@@ -255,6 +255,31 @@ impl Api {
         .await
     }
 
+    /// Pairs two auditors on one office within seven days (supervisors).
+    pub async fn pair(
+        &self,
+        request: &zakupka_core::wire::PairRequest,
+    ) -> Result<zakupka_core::wire::PairResponse, SyncError> {
+        Self::send(
+            self.request(reqwest::Method::POST, "/assignments/pairs")
+                .json(request),
+        )
+        .await
+    }
+
+    /// Published calibration cases (auditors get them without their keys).
+    pub async fn cases(&self) -> Result<Vec<zakupka_core::wire::CalibrationCase>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/cases")).await
+    }
+
+    /// Publishes a calibration case (supervisors).
+    pub async fn publish_case(
+        &self,
+        request: &zakupka_core::wire::CaseRequest,
+    ) -> Result<zakupka_core::wire::CalibrationCase, SyncError> {
+        Self::send(self.request(reqwest::Method::POST, "/cases").json(request)).await
+    }
+
     pub async fn cancel_assignment(&self, id: Uuid) -> Result<(), SyncError> {
         Self::fetch(self.request(reqwest::Method::DELETE, &format!("/assignments/{id}")))
             .await

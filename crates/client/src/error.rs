@@ -41,6 +41,8 @@ pub enum StoreError {
     UnknownScenario(String),
     #[error("office `{0}` is not in the directory")]
     UnknownOffice(String),
+    #[error("calibration case {0} is not on this device")]
+    UnknownCase(String),
     #[error(transparent)]
     Answer(#[from] AnswerError),
     #[error("required items are not answered yet: {}", .0.join(", "))]

@@ -140,6 +140,17 @@ BEGIN SELECT RAISE(ABORT, 'visit is submitted'); END;
 INSERT OR IGNORE INTO settings (key, value)
 SELECT 'store.owner', value FROM settings WHERE key = 'account.login' AND value <> '';
 "#,
+    r#"
+-- Calibration cases as the server last listed them (without their keys), replaced whole at
+-- each sync, so an auditor can answer one with no network. An answer to a case is a visit
+-- with `case_id` set and no office; it goes through the outbox like any visit.
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    published_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+ALTER TABLE visits ADD COLUMN case_id TEXT;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

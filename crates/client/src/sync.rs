@@ -321,6 +321,14 @@ pub async fn sync_assignments(store: &impl StoreAccess, api: &Api) -> Result<usi
     Ok(list.len())
 }
 
+/// Brings the published calibration cases onto the device, replacing what it had, so the
+/// auditor can answer one with no network.
+pub async fn sync_cases(store: &impl StoreAccess, api: &Api) -> Result<usize, SyncError> {
+    let list = api.cases().await?;
+    store.write(|s| s.replace_cases(&list))?;
+    Ok(list.len())
+}
+
 /// Waits without blocking the UI thread, on desktop and in the browser.
 pub async fn sleep(duration: Duration) {
     #[cfg(not(target_arch = "wasm32"))]

@@ -52,6 +52,8 @@ fn assignment() -> Assignment {
         created_by: "supervisor".into(),
         created_at: t0(),
         status: AssignmentStatus::Open,
+        from: None,
+        pair_id: None,
     }
 }
 
@@ -198,10 +200,13 @@ fn a_store_from_before_owners_belongs_to_the_last_user_signed_in() {
     seeded(&store);
     let draft = store.start_visit(&new_visit(), t0()).unwrap().id;
     drop(store);
-    // Back to schema 5, as an older app left it: signed in (then out) as auditor1.
+    // Back to schema 5, as an older app left it (without the later steps' tables and
+    // columns): signed in (then out) as auditor1.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TRIGGER outbox_unsent_delete;
+         DROP TABLE cases;
+         ALTER TABLE visits DROP COLUMN case_id;
          INSERT INTO settings (key, value) VALUES ('account.login', 'auditor1'), ('account.token', '');
          PRAGMA user_version = 5;",
     )

@@ -401,7 +401,7 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
     // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
     // Step 5's triggers read the outbox columns dropped here.
-    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -489,7 +489,7 @@ fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
     };
     // Back to schema 3: the refusal as the app recorded it before refusal codes.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
         .unwrap();
     drop(raw);
     let store = Store::open(&path).unwrap();
@@ -500,4 +500,72 @@ fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
             reason: "no office ghost-1".into()
         }
     );
+}
+
+fn case(id: uuid::Uuid) -> zakupka_core::wire::CalibrationCase {
+    zakupka_core::wire::CalibrationCase {
+        id,
+        title: "Очередь".into(),
+        text: "Шесть человек в зале, одно окно.".into(),
+        template_id: "t".into(),
+        template_version: 1,
+        scenario: "bill".into(),
+        photos: vec![],
+        published_by: "supervisor".into(),
+        published_at: t0(),
+        key: Some([("clean".to_owned(), AnswerValue::Yes)].into()),
+    }
+}
+
+#[test]
+fn cases_are_kept_without_their_key_and_an_answer_is_queued_once_with_its_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let id = uuid::Uuid::now_v7();
+    {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        store.replace_cases(&[case(id)]).unwrap();
+    }
+    // Reopened (a restart with no network): the case is still there, without the key.
+    let store = Store::open(&path).unwrap();
+    let kept = store.cases().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].case.title, "Очередь");
+    assert_eq!(kept[0].case.key, None);
+    let unknown = uuid::Uuid::now_v7();
+    assert!(matches!(
+        store.start_case(unknown, "auditor1", t0()),
+        Err(zakupka_client::StoreError::UnknownCase(_))
+    ));
+
+    let v = store.start_case(id, "auditor1", t0()).unwrap();
+    assert_eq!((v.case_id, v.office_id.as_str()), (Some(id), ""));
+    store
+        .set_answer(v.id, "clean", &AnswerValue::No, t0())
+        .unwrap();
+    store
+        .set_answer(v.id, "polite", &AnswerValue::Scale(2), t0())
+        .unwrap();
+    store
+        .set_answer(v.id, "wait", &AnswerValue::NotApplicable, t0())
+        .unwrap();
+    store.submit(v.id, t0()).unwrap();
+    let outbox = store.outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    let sent: zakupka_core::Visit = serde_json::from_str(&outbox[0].payload).unwrap();
+    assert_eq!(sent.case_id, Some(id));
+    assert_eq!(sent.office_id, "");
+    assert!(store.submit(v.id, t0()).is_err(), "submitted once");
+    assert_eq!(store.outbox().unwrap().len(), 1);
+    let summary = store.visits().unwrap();
+    assert_eq!(summary[0].case_id, Some(id));
+    assert_eq!(
+        store.cases().unwrap()[0].answer,
+        Some((v.id, VisitStatus::Submitted))
+    );
+    // The case withdrawn on the server: the list forgets it, the answer stays queued.
+    store.replace_cases(&[]).unwrap();
+    assert!(store.cases().unwrap().is_empty());
+    assert_eq!(store.outbox().unwrap().len(), 1);
 }

@@ -763,3 +763,94 @@ async fn a_full_server_disk_keeps_the_visit_waiting_and_it_goes_when_space_retur
         .unwrap();
     assert_eq!(ok, "ok");
 }
+
+/// A calibration case reaches the phone without its key, stays there offline, is answered
+/// on the checklist like a visit and reaches the server through the outbox exactly once,
+/// as a case answer and never as a visit.
+#[tokio::test]
+async fn a_calibration_case_is_answered_offline_and_its_answer_reaches_the_server_once() {
+    let (base, db) = server().await;
+    let (template, _) = seeds();
+    let supervisor = logged_in(&base, "supervisor", "secret3-violet-ice").await;
+    let auditor = logged_in(&base, "auditor1", "secret1-violet-ice").await;
+    let key = template
+        .items()
+        .map(|i| {
+            let v = match &i.kind {
+                ItemKind::YesNo => AnswerValue::Yes,
+                ItemKind::Scale => AnswerValue::Scale(5),
+                ItemKind::Number { .. } => AnswerValue::Number(3.0),
+                ItemKind::Choice { options } => AnswerValue::Choice(options[0].id.clone()),
+            };
+            (i.id.clone(), v)
+        })
+        .collect();
+    let case = supervisor
+        .publish_case(&zakupka_core::wire::CaseRequest {
+            title: "Очередь в обед".into(),
+            text: "В зале шесть человек, работает одно окно.".into(),
+            template_id: template.id.clone(),
+            template_version: template.version,
+            scenario: template.scenarios[2].id.clone(),
+            photos: vec![],
+            key,
+        })
+        .await
+        .unwrap();
+
+    let phone = device(&auditor).await;
+    assert_eq!(
+        zakupka_client::sync::sync_cases(&phone, &auditor)
+            .await
+            .unwrap(),
+        1
+    );
+    let offline = Api::new("http://127.0.0.1:9", None);
+    assert!(sync_once(&phone, &offline, Utc::now).await.is_err());
+    let kept = phone.read(|s| s.cases()).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].case.text, case.text);
+    assert_eq!(kept[0].case.key, None, "the key never reaches an auditor");
+    assert_eq!(kept[0].answer, None);
+
+    let answer = phone
+        .read(|s| {
+            let v = s.start_case(case.id, "auditor1", Utc::now())?;
+            for item in template.items() {
+                let value = match &item.kind {
+                    ItemKind::YesNo => AnswerValue::No,
+                    ItemKind::Scale => AnswerValue::Scale(3),
+                    ItemKind::Number { .. } => AnswerValue::Number(20.0),
+                    ItemKind::Choice { options } => {
+                        AnswerValue::Choice(options[options.len() - 1].id.clone())
+                    }
+                };
+                s.set_answer(v.id, &item.id, &value, Utc::now())?;
+            }
+            s.submit(v.id, Utc::now())
+        })
+        .unwrap();
+    assert_eq!(answer.case_id, Some(case.id));
+    assert_eq!(answer.office_id, "");
+    assert_eq!(answer.scenario, case.scenario);
+    let kept = phone.read(|s| s.cases()).unwrap();
+    assert_eq!(
+        kept[0].answer,
+        Some((answer.id, zakupka_core::VisitStatus::Submitted))
+    );
+
+    sync_once(&phone, &auditor, Utc::now).await.unwrap();
+    sync_once(&phone, &auditor, Utc::now).await.unwrap();
+    assert!(phone.read(|s| s.outbox()).unwrap().is_empty());
+    let (answers, stored_case): (i64, String) = db
+        .blocking(|c| {
+            Ok(
+                c.query_row("SELECT count(*), max(case_id) FROM case_answers", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?,
+            )
+        })
+        .unwrap();
+    assert_eq!((answers, stored_case), (1, case.id.to_string()));
+    assert_eq!(server_visits(&db), (0, 0), "a case answer is not a visit");
+}

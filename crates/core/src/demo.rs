@@ -184,5 +184,6 @@ fn submitted(
         status: VisitStatus::Submitted,
         revision: 1,
         answers,
+        case_id: None,
     }
 }

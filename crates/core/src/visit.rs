@@ -216,6 +216,11 @@ pub struct Visit {
     pub revision: u32,
     /// Answers by item id.
     pub answers: BTreeMap<String, Answer>,
+    /// Set when this is an answer to a calibration case rather than a visit of an office
+    /// (`office_id` is then empty): the server keeps it apart, out of the rating and the
+    /// review queue. On the wire only when set, so every visit reads and writes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
 }
 
 impl Visit {
@@ -317,8 +322,16 @@ impl Visit {
         if self.revision == 0 {
             return bad("revision", "revisions start at 1".into());
         }
-        if directory.office(&self.office_id).is_none() {
-            return bad("office_id", format!("no office `{}`", self.office_id));
+        // A case answer judges a described situation, not an office.
+        match self.case_id {
+            Some(_) if !self.office_id.is_empty() => {
+                return bad("office_id", "a case answer names no office".into());
+            }
+            Some(_) => {}
+            None if directory.office(&self.office_id).is_none() => {
+                return bad("office_id", format!("no office `{}`", self.office_id));
+            }
+            None => {}
         }
         if template.scenario(&self.scenario).is_none() {
             return bad(

@@ -33,6 +33,7 @@ fn visit(answers: &[(&str, Option<AnswerValue>, &str)], revision: u32) -> Visit 
                 )
             })
             .collect::<BTreeMap<_, _>>(),
+        case_id: None,
     }
 }
 

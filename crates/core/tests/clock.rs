@@ -26,6 +26,7 @@ fn visit(started: DateTime<Utc>, finished: Option<DateTime<Utc>>) -> Visit {
         status: VisitStatus::Submitted,
         revision: 1,
         answers: BTreeMap::new(),
+        case_id: None,
     }
 }
 

@@ -503,6 +503,7 @@ fn valid_visit(t: &Template, d: &Directory) -> Visit {
         status: VisitStatus::Submitted,
         revision: 1,
         answers,
+        case_id: None,
     }
 }
 

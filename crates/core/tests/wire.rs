@@ -113,6 +113,7 @@ fn visit() -> Visit {
         status: VisitStatus::Submitted,
         revision: 2,
         answers,
+        case_id: None,
     }
 }
 
@@ -518,6 +519,8 @@ fn assignment_response_with_a_warning() {
                 created_by: "supervisor".to_owned(),
                 created_at: Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap(),
                 status: AssignmentStatus::Open,
+                from: None,
+                pair_id: None,
             }),
             warnings: vec![AssignmentWarning::ConsecutiveQuarter {
                 quarter: "2025-Q1".parse().unwrap(),
@@ -576,6 +579,56 @@ fn push_request_with_photo_evidence() {
     let read: PushRequest = serde_json::from_str(&old).unwrap();
     let photo = &read.visits[0].answers["office.signage"].photos[0];
     assert_eq!((photo.taken_at, photo.position), (None, None));
+}
+
+#[test]
+fn case_answer_frozen() {
+    let mut answer = visit();
+    answer.id = Uuid::from_u128(0x0191_0000_0000_7000_8000_0000_0000_00c1);
+    answer.office_id = String::new();
+    answer.revision = 1;
+    answer.case_id = Some(Uuid::from_u128(0x0191_0000_0000_7000_8000_0000_0000_00ca));
+    check_golden("case_answer", &answer);
+}
+
+#[test]
+fn pair_request_frozen() {
+    let r = assignment_request();
+    let window = |auditor: &str, day: u32| zakupka_core::wire::PairedVisit {
+        auditor: auditor.to_owned(),
+        from: chrono::NaiveDate::from_ymd_opt(2025, 5, day).unwrap(),
+        due: chrono::NaiveDate::from_ymd_opt(2025, 5, day + 3).unwrap(),
+    };
+    check_golden(
+        "pair_request",
+        &zakupka_core::wire::PairRequest {
+            office_id: r.office_id,
+            quarter: r.quarter,
+            scenario: r.scenario,
+            visits: [window("auditor1", 12), window("auditor2", 14)],
+            note: r.note,
+            dry_run: false,
+        },
+    );
+}
+
+#[test]
+fn calibration_case_frozen() {
+    check_golden(
+        "calibration_case",
+        &zakupka_core::wire::CalibrationCase {
+            id: Uuid::from_u128(0x0191_0000_0000_7000_8000_0000_0000_00ca),
+            title: "Очередь в обед".to_owned(),
+            text: "В зале шесть человек, работает одно окно из трёх.".to_owned(),
+            template_id: "office-visit".to_owned(),
+            template_version: 1,
+            scenario: "meter-readings".to_owned(),
+            photos: vec!["a".repeat(64)],
+            published_by: "supervisor".to_owned(),
+            published_at: at(8, 0, 0),
+            key: Some([("office.open-hours".to_owned(), AnswerValue::Yes)].into()),
+        },
+    );
 }
 
 #[test]

@@ -189,7 +189,17 @@ pub fn create(
     if req.dry_run {
         return Ok((None, warnings));
     }
-    let duplicate = tx
+    not_assigned(&tx, req)?;
+    let id = insert(&tx, req, by, now, None)?;
+    let assignment = get(&tx, id, now.date_naive())?
+        .ok_or_else(|| AppError::Internal("assignment vanished".into()))?;
+    tx.commit()?;
+    Ok((Some(assignment), warnings))
+}
+
+/// Refuses a second open assignment of the same office to the same auditor in a quarter.
+pub(crate) fn not_assigned(conn: &Connection, req: &AssignmentRequest) -> Result<(), AppError> {
+    let duplicate = conn
         .prepare_cached(
             "SELECT 1 FROM assignments WHERE auditor = ?1 AND office_id = ?2 AND quarter = ?3
              AND cancelled_at IS NULL",
@@ -204,10 +214,22 @@ pub fn create(
             ),
         ));
     }
+    Ok(())
+}
+
+/// Stores a checked assignment; `pair` is a paired visit's window start and pair id.
+pub(crate) fn insert(
+    conn: &Connection,
+    req: &AssignmentRequest,
+    by: &str,
+    now: DateTime<Utc>,
+    pair: Option<(NaiveDate, Uuid)>,
+) -> Result<Uuid, AppError> {
     let id = Uuid::now_v7();
-    tx.execute(
-        "INSERT INTO assignments (id, auditor, office_id, quarter, scenario, due, note, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    conn.execute(
+        "INSERT INTO assignments (id, auditor, office_id, quarter, scenario, due, note, created_by,
+                                  created_at, window_from, pair_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             id.to_string(),
             req.auditor,
@@ -217,13 +239,12 @@ pub fn create(
             req.due.to_string(),
             req.note,
             by,
-            ts(now)
+            ts(now),
+            pair.map(|(from, _)| from.to_string()),
+            pair.map(|(_, pair_id)| pair_id.to_string()),
         ],
     )?;
-    let assignment = get(&tx, id, now.date_naive())?
-        .ok_or_else(|| AppError::Internal("assignment vanished".into()))?;
-    tx.commit()?;
-    Ok((Some(assignment), warnings))
+    Ok(id)
 }
 
 /// Cancels an assignment; the row stays, for the record.
@@ -251,10 +272,15 @@ pub struct Filter {
 const SELECT: &str = "SELECT a.id, a.auditor, a.office_id, a.quarter, a.scenario, a.due, a.note,
     a.created_by, a.created_at,
     EXISTS (SELECT 1 FROM visits v WHERE v.auditor = a.auditor AND v.office_id = a.office_id
-            AND v.started_at >= ?2 AND v.started_at < ?3)
+            AND v.started_at >= ?2 AND v.started_at < ?3),
+    a.window_from, a.pair_id
     FROM assignments a";
 
-fn get(conn: &Connection, id: Uuid, today: NaiveDate) -> Result<Option<Assignment>, AppError> {
+pub(crate) fn get(
+    conn: &Connection,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<Option<Assignment>, AppError> {
     let quarter: Option<Text<Quarter>> = conn
         .query_row(
             "SELECT quarter FROM assignments WHERE id = ?1",
@@ -307,7 +333,12 @@ pub fn list(
         ))?;
         let mut rows = stmt.query(params![quarter.to_string(), start, end, auditor])?;
         while let Some(r) = rows.next()? {
-            out.push(read(r, today)?);
+            let mut assignment = read(r, today)?;
+            if only_own.is_some() {
+                // An auditor must not learn that someone else visits the office too.
+                assignment.pair_id = None;
+            }
+            out.push(assignment);
         }
     }
     out.sort_by(|a, b| (a.due, &a.auditor, &a.office_id).cmp(&(b.due, &b.auditor, &b.office_id)));
@@ -327,6 +358,8 @@ fn read(r: &rusqlite::Row, today: NaiveDate) -> Result<Assignment, AppError> {
         note: r.get(6)?,
         created_by: r.get(7)?,
         created_at: r.get(8)?,
+        from: r.get(10)?,
+        pair_id: r.get::<_, Option<Text<Uuid>>>(11)?.map(|t| t.0),
         status: if done {
             AssignmentStatus::Done
         } else if due < today {

@@ -1,7 +1,8 @@
 //! A quarter's calibration on the server: which approved visits were paired (the same
-//! office, different auditors, finished within seven days of each other), their answers
-//! as observations, and the agreement and severities `zakupka_core::calibration` makes of
-//! them; also the CSV of it.
+//! office, different auditors, finished within seven days of each other) and the
+//! calibration cases answered in it (each with its key), their answers as observations,
+//! and the agreement and severities `zakupka_core::calibration` makes of them; also the
+//! CSV of it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -151,12 +152,46 @@ fn each_unit(
     Ok((units, paired.len()))
 }
 
+/// Hands each calibration case answered in the quarter to `each` as a unit: its key
+/// (`Rater::Key`) and its auditors' answers, as shares of points. Returns how many.
+fn each_case(
+    conn: &Connection,
+    quarter: Quarter,
+    mut each: impl FnMut(&[Observation]),
+) -> Result<usize, AppError> {
+    let mut rows = crate::cases::observations(conn, quarter)?;
+    rows.sort_by_key(|o| o.case_id);
+    let mut n = 0;
+    for case in rows.chunk_by(|a, b| a.case_id == b.case_id) {
+        let unit: Arc<str> = Arc::from(format!("case:{}", case[0].case_id));
+        let observations: Vec<Observation> = case
+            .iter()
+            .map(|o| Observation {
+                unit: unit.clone(),
+                item: Arc::from(o.item_id.as_str()),
+                rater: o
+                    .auditor
+                    .as_deref()
+                    .map_or(Rater::Key, |a| Rater::Auditor(Arc::from(a))),
+                value: o.value,
+                // Cases give shares only: the same order of answers, for alpha.
+                answer: o.value,
+            })
+            .collect();
+        each(&observations);
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// The quarter's calibration against the current checklist.
 pub fn calibration(conn: &Connection, quarter: Quarter) -> Result<Calibration, AppError> {
     let template = crate::reference::latest_template(conn)?
         .ok_or_else(|| AppError::not_found(Refusal::NotFound, "no checklist on this server"))?;
     let mut calibrator = Calibrator::new(&template);
     let (units, visits) = each_unit(conn, quarter, |unit| calibrator.add_unit(unit))?;
+    let cases = each_case(conn, quarter, |unit| calibrator.add_unit(unit))?;
+    let units = units + cases;
     let (sections, auditors) = calibrator.finish();
     Ok(Calibration {
         quarter,
@@ -174,6 +209,7 @@ pub fn severity_by_auditor(
 ) -> Result<HashMap<String, f64>, AppError> {
     let mut sums = SeveritySums::default();
     each_unit(conn, quarter, |unit| sums.add_unit(unit))?;
+    each_case(conn, quarter, |unit| sums.add_unit(unit))?;
     Ok(sums
         .finish()
         .into_iter()

@@ -262,6 +262,46 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
+    r#"
+-- Paired visits (`pairs.rs`): two assignments of one office sharing a pair id, each with a
+-- window from `window_from` to `due`, both windows within seven days.
+ALTER TABLE assignments ADD COLUMN window_from TEXT;
+ALTER TABLE assignments ADD COLUMN pair_id TEXT;
+CREATE INDEX assignments_by_pair ON assignments (pair_id) WHERE pair_id IS NOT NULL;
+-- Calibration cases (`cases.rs`): a reference situation and its key, which auditors score
+-- like a visit. Their answers live apart from `visits`, so that nothing reading visits
+-- (the rating, the queue, quotas, pulls) can count one.
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    template_id TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    scenario TEXT NOT NULL,
+    photos TEXT NOT NULL,
+    key TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
+CREATE TABLE case_photos (
+    sha256 TEXT PRIMARY KEY,
+    mime TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE case_answers (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    auditor TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX case_answers_by_time ON case_answers (started_at);
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

@@ -213,7 +213,9 @@ pub fn load_demo(
         crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
     }
     assign_demo(conn, template, directory, now)?;
-    Ok(visits.len() + history)
+    let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
+    let answers = crate::demo_calibration::load_case(conn, template, now)?;
+    Ok(visits.len() + history + pairs + answers)
 }
 
 /// A few visits of this quarter assigned to each demo auditor, due at its end, at offices

@@ -120,6 +120,11 @@ pub fn store_derived(
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
+    // A calibration case's answer is kept apart, out of the rating and the review queue.
+    if let Some(case) = visit.case_id {
+        let (digest, device) = (&derived.digest, device_id);
+        return crate::cases::store_answer(tx, visit, case, payload, digest, device, now);
+    }
     let id = visit.id.to_string();
     let digest = &derived.digest;
     let result = |status, missing| PushResult {

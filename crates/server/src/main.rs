@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zakupka_core::rating::{Methodology, NotRated, Quarter};
 use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
+mod case_cli;
 mod user_cli;
 
 use zakupka_server::{
@@ -120,6 +121,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Calibration cases.
+    Case {
+        #[command(subcommand)]
+        command: case_cli::CaseCommand,
     },
 }
 
@@ -394,6 +400,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Manage(command),
         } => user_cli::run(command)?,
+        Command::Case { command } => case_cli::run(command, open)?,
     }
     Ok(())
 }

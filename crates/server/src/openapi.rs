@@ -3,6 +3,7 @@
 //! error answers from `responses`. What every route behind the protocol middleware shares
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
+mod case_paths;
 mod paths;
 mod responses;
 
@@ -33,7 +34,7 @@ use responses::{
     ),
     servers((url = "/")),
     tags((name = "auth"), (name = "sync"), (name = "visits"), (name = "review"),
-        (name = "rating"), (name = "assignments"), (name = "meta")),
+        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "meta")),
     security(("bearerAuth" = [])),
     paths(
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
@@ -42,7 +43,8 @@ use responses::{
         paths::rating_history, paths::rating_export, paths::calibration,
         paths::calibration_export, paths::publish_preview, paths::publish_rating,
         paths::list_auditors, paths::list_assignments, paths::assign, paths::cancel_assignment,
-        paths::openapi, paths::healthz,
+        case_paths::pair, case_paths::list_cases, case_paths::publish_case,
+        case_paths::put_case_photo, case_paths::get_case_photo, paths::openapi, paths::healthz,
     ),
     components(
         schemas(ErrorBody),

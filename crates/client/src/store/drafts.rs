@@ -55,7 +55,8 @@ impl Store {
     pub fn visits(&self) -> Result<Vec<VisitSummary>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT v.id, v.office_id, v.scenario, v.status, v.started_at, v.updated_at,
-                    (SELECT count(*) FROM answers a WHERE a.visit_id = v.id AND a.value IS NOT NULL)
+                    (SELECT count(*) FROM answers a WHERE a.visit_id = v.id AND a.value IS NOT NULL),
+                    v.case_id
              FROM visits v ORDER BY v.started_at DESC, v.id DESC",
         )?;
         let rows = stmt.query_map([], visit_summary)?;

@@ -8,6 +8,7 @@
 //! draft goes through [`Store::edit_draft`].
 
 mod assignments;
+mod cases;
 mod drafts;
 mod open;
 mod outbox;
@@ -31,6 +32,7 @@ use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
 pub use assignments::LocalAssignment;
+pub use cases::LocalCase;
 pub use owner::Owner;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};
@@ -76,6 +78,8 @@ pub struct VisitSummary {
     pub started_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub answered: usize,
+    /// The calibration case this answers, for an answer to a case (no office then).
+    pub case_id: Option<Uuid>,
 }
 
 /// A submitted visit waiting for (or done with) sync. `payload` is the visit exactly as it

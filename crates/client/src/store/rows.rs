@@ -141,7 +141,8 @@ pub(super) fn outbox_key(r: &Row) -> rusqlite::Result<(DateTime<Utc>, Uuid, u32)
     Ok((r.get(2)?, r.text(0)?, r.get(1)?))
 }
 
-/// A line of the visit list: id, office, scenario, status, started, updated, answered.
+/// A line of the visit list: id, office, scenario, status, started, updated, answered,
+/// case.
 pub(super) fn visit_summary(r: &Row) -> rusqlite::Result<VisitSummary> {
     Ok(VisitSummary {
         id: r.text(0)?,
@@ -151,6 +152,7 @@ pub(super) fn visit_summary(r: &Row) -> rusqlite::Result<VisitSummary> {
         started_at: r.get(4)?,
         updated_at: r.get(5)?,
         answered: r.get::<_, i64>(6)? as usize,
+        case_id: r.get::<_, Option<Text<Uuid>>>(7)?.map(|t| t.0),
     })
 }
 
@@ -160,7 +162,7 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
     let mut visit = conn
         .prepare_cached(
             "SELECT template_id, template_version, office_id, auditor, scenario, started_at,
-                    finished_at, waiting_seconds, comment, status, revision
+                    finished_at, waiting_seconds, comment, status, revision, case_id
              FROM visits WHERE id = ?1",
         )?
         .query_row([&key], |r| {
@@ -178,6 +180,7 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
                 status: r.text(9)?,
                 revision: r.get(10)?,
                 answers: BTreeMap::new(),
+                case_id: r.get::<_, Option<Text<Uuid>>>(11)?.map(|t| t.0),
             })
         })
         .optional()?

@@ -187,8 +187,11 @@ impl<'t> Calibrator<'t> {
         by_item.sort_by(|a, b| a.item.cmp(&b.item));
         for cell in by_item.chunk_by(|a, b| a.item == b.item) {
             if let Some(&(s, i)) = self.at.get(&*cell[0].item) {
-                let answers: Vec<f64> = cell.iter().map(|o| o.answer).collect();
-                let shares: Vec<f64> = cell.iter().map(|o| o.value).collect();
+                // Alpha is agreement between auditors: a case's key is the standard they
+                // are judged by (severity), not one more observer.
+                let auditors = cell.iter().filter(|o| o.rater != Rater::Key);
+                let answers: Vec<f64> = auditors.clone().map(|o| o.answer).collect();
+                let shares: Vec<f64> = auditors.map(|o| o.value).collect();
                 self.items[i].add(&answers);
                 // A section pools its items: each (unit, item) a unit, on shares.
                 self.sections[s].add(&shares);

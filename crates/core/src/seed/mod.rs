@@ -5,6 +5,7 @@
 //! the field, and a file with any mistake yields nothing at all. This module holds what
 //! the parsers share: the error, finding lines and fields in TOML, and reading CSV rows.
 
+mod case;
 mod directory;
 mod kpi;
 mod methodology;
@@ -17,6 +18,7 @@ use toml::Spanned;
 
 use crate::label::Label;
 
+pub use case::parse_case;
 pub use directory::parse_directory;
 pub use kpi::{Kpis, parse_kpis};
 pub use methodology::parse_methodology;

@@ -44,6 +44,15 @@ pub struct Assignment {
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub status: AssignmentStatus,
+    /// The first day of the visit's window, for a paired visit; on the wire only when set,
+    /// so an assignment without a window reads and writes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<chrono::NaiveDate>,
+    /// The pair this assignment is one half of: the other auditor visits the same office
+    /// within seven days. Sent to supervisors only: an auditor must not learn of a partner,
+    /// or the two could agree their answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +68,46 @@ pub struct AssignmentRequest {
     /// Check and report warnings without storing anything, for the form's preview.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// The most days between the two visits of a pair: the office must be in the same state
+/// for both, or their differences say nothing about the auditors.
+pub const PAIR_MAX_DAYS: i64 = 7;
+
+/// One auditor's half of a paired visit: who, and the window they visit in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairedVisit {
+    pub auditor: String,
+    /// The first day of the window.
+    pub from: chrono::NaiveDate,
+    /// The last day of the window, as an assignment's `due`.
+    pub due: chrono::NaiveDate,
+}
+
+/// Two auditors on one office within [`PAIR_MAX_DAYS`]: two assignments sharing a pair id.
+/// Whatever days in their windows the two choose, their visits are at most seven days
+/// apart, so both windows together span at most that.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairRequest {
+    pub office_id: String,
+    pub quarter: crate::rating::Quarter,
+    pub scenario: String,
+    pub visits: [PairedVisit; 2],
+    #[serde(default)]
+    pub note: String,
+    /// Check and report warnings without storing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// The two assignments made (none for a dry run), and the warnings of either auditor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairResponse {
+    pub assignments: Vec<Assignment>,
+    pub warnings: Vec<AssignmentWarning>,
 }
 
 /// Something the supervisor should know before assigning, which does not forbid it.

@@ -9,8 +9,8 @@ use crate::calibration::{AuditorSeverity, SectionAgreement};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Calibration {
     pub quarter: crate::rating::Quarter,
-    /// Groups of approved visits to one office by different auditors within seven days:
-    /// the units every figure rests on.
+    /// Groups of approved visits to one office by different auditors within seven days,
+    /// and calibration cases answered in the quarter: the units every figure rests on.
     pub units: u32,
     /// The approved visits in those groups.
     pub visits: u32,

@@ -14,13 +14,16 @@ use crate::visit::Visit;
 
 mod assignment;
 mod calibration;
+mod case;
 mod photo;
 mod rating;
 
 pub use assignment::{
-    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning, Auditor,
+    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
+    Auditor, PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
 };
 pub use calibration::Calibration;
+pub use case::{CalibrationCase, CaseRequest, MAX_CASE_TEXT_CHARS};
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
 pub use rating::{ExportFormat, PublishPreview, QuarterInfo, Rating};
 
@@ -389,6 +392,17 @@ pub enum Refusal {
     DuePassed,
     /// The auditor already has an open assignment of this office in the quarter.
     AlreadyAssigned,
+    /// Both halves of a paired visit name the same auditor.
+    PairSameAuditor,
+    /// A paired visit's two windows together span more than seven days (or a window ends
+    /// before it starts).
+    PairTooFarApart,
+    // Calibration cases.
+    /// The key does not fit the case's checklist (an unknown item, an answer that does not
+    /// fit, a required item without an answer).
+    InvalidKey,
+    /// No published calibration case with this id.
+    UnknownCase,
     // Rating.
     /// The quarter is published and frozen.
     QuarterPublished,

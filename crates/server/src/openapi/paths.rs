@@ -40,7 +40,7 @@ impl PartialSchema for StateFilter {
 impl ToSchema for StateFilter {}
 
 /// The bytes of a file: a photo, a spreadsheet.
-struct Binary;
+pub(super) struct Binary;
 
 impl PartialSchema for Binary {
     fn schema() -> RefOr<Schema> {
@@ -54,7 +54,7 @@ impl PartialSchema for Binary {
 impl ToSchema for Binary {}
 
 /// A photo's bytes, as uploaded: at most `MAX_PHOTO_BYTES`.
-struct PhotoUpload;
+pub(super) struct PhotoUpload;
 
 impl PartialSchema for PhotoUpload {
     fn schema() -> RefOr<Schema> {

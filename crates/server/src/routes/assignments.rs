@@ -4,12 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use uuid::Uuid;
-use zakupka_core::wire::{Assignment, AssignmentRequest, AssignmentResponse, Auditor, Refusal};
+use zakupka_core::wire::{
+    Assignment, AssignmentRequest, AssignmentResponse, Auditor, PairRequest, PairResponse, Refusal,
+};
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::extract::{Json, Path, Query, Supervisor};
-use crate::{AppState, assignments};
+use crate::{AppState, assignments, pairs};
 
 pub async fn auditors(
     State(state): State<AppState>,
@@ -56,6 +58,34 @@ pub async fn create(
         status,
         Json(AssignmentResponse {
             assignment,
+            warnings,
+        }),
+    ))
+}
+
+/// Pairs two auditors on one office (201), or with `dry_run` only checks the pair (200).
+pub async fn pair(
+    State(state): State<AppState>,
+    Supervisor(user): Supervisor,
+    Json(request): Json<PairRequest>,
+) -> Result<(StatusCode, Json<PairResponse>), AppError> {
+    let references = state.references.clone();
+    let (assignments, warnings) = state
+        .db
+        .call(move |conn| {
+            let directory = references.directory(conn)?;
+            pairs::create(conn, &request, &directory, &user.login, Utc::now())
+        })
+        .await?;
+    let status = if assignments.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(PairResponse {
+            assignments,
             warnings,
         }),
     ))

@@ -5,6 +5,7 @@
 mod assignments;
 mod auth;
 mod calibration;
+mod cases;
 mod meta;
 mod rating;
 mod security;
@@ -197,7 +198,21 @@ fn api() -> Router<AppState> {
                 .post(assignments::create)
                 .layer(limit(MAX_ASSIGNMENT_BYTES)),
         )
+        .route(
+            "/assignments/pairs",
+            post(assignments::pair).layer(limit(MAX_ASSIGNMENT_BYTES)),
+        )
         .route("/assignments/{id}", delete(assignments::cancel))
+        .route(
+            "/cases",
+            get(cases::list)
+                .post(cases::publish)
+                .layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/cases/photos/{sha256}",
+            put(cases::put_photo).get(cases::get_photo),
+        )
 }
 
 /// Refuses requests of another protocol version with a clear "update the app" before any

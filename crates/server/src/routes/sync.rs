@@ -65,10 +65,15 @@ pub async fn get_photo(
             photos::get(conn, &sha256, &scope)
         })
         .await?;
-    Ok((
+    Ok(photo_answer(mime, bytes))
+}
+
+/// A photo's bytes as answered: addressed by its content, so the same address never
+/// changes and a browser may keep it.
+pub(super) fn photo_answer(mime: String, bytes: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, mime),
-            // Addressed by its content: the same address never changes.
             (
                 header::CACHE_CONTROL,
                 "private, max-age=31536000, immutable".to_owned(),
@@ -76,7 +81,7 @@ pub async fn get_photo(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Only the auditor whose pushed visit references the photo may upload it.

@@ -27,6 +27,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/assignments"),
     ("post", "/api/v1/assignments"),
     ("delete", "/api/v1/assignments/{id}"),
+    ("post", "/api/v1/assignments/pairs"),
+    ("get", "/api/v1/cases"),
+    ("post", "/api/v1/cases"),
+    ("put", "/api/v1/cases/photos/{sha256}"),
+    ("get", "/api/v1/cases/photos/{sha256}"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];

@@ -29,6 +29,11 @@ enum Endpoint {
     ListAssignments,
     Assign,
     CancelAssignment,
+    Pair,
+    ListCases,
+    PublishCase,
+    PutCasePhoto,
+    GetCasePhoto,
     OpenApi,
     Healthz,
     Logout,
@@ -95,6 +100,14 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
         Endpoint::CancelAssignment,
         [401, 403, 403, 204, 404, 404, 404],
     ),
+    // A pair of auditor1 and auditor2 at another office; the same pair again is 409.
+    (Endpoint::Pair, [401, 403, 403, 201, 409, 409, 409]),
+    // Everyone signed in lists cases (auditors without the keys); supervisors publish.
+    (Endpoint::ListCases, [401, 200, 200, 200, 200, 200, 200]),
+    (Endpoint::PublishCase, [401, 403, 403, 201, 201, 201, 201]),
+    // A case's photo: supervisors upload it (once new, then known), everyone sees it.
+    (Endpoint::PutCasePhoto, [401, 403, 403, 201, 200, 200, 200]),
+    (Endpoint::GetCasePhoto, [401, 200, 200, 200, 200, 200, 200]),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204, 204, 204]),
@@ -277,6 +290,25 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         None,
                     )
                     .await
+                }
+                Endpoint::Pair => {
+                    let mut pair = super::calibration::pair(&s, 2, 3);
+                    pair.office_id = s.directory.offices[4].id.clone();
+                    s.post_json("/api/v1/assignments/pairs", token, &pair).await
+                }
+                Endpoint::ListCases => s.get("/api/v1/cases", token).await,
+                Endpoint::PublishCase => {
+                    let case = super::calibration::case_request(&s);
+                    s.post_json("/api/v1/cases", token, &case).await
+                }
+                Endpoint::PutCasePhoto => {
+                    let uri = format!("/api/v1/cases/photos/{}", sha256(PNG));
+                    s.call(Method::PUT, &uri, token, Some(("image/png", PNG.to_vec())))
+                        .await
+                }
+                Endpoint::GetCasePhoto => {
+                    s.get(&format!("/api/v1/cases/photos/{}", sha256(PNG)), token)
+                        .await
                 }
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
