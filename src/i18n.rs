@@ -236,6 +236,7 @@ texts! {
 }
 
 mod errors;
+pub mod presence;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 
 /// A text worded in both languages when it was made, for state that outlives a switch of

@@ -6,6 +6,7 @@ mod i18n;
 mod page;
 mod photos;
 mod platform;
+mod presence;
 mod seeds;
 mod state;
 mod sync;

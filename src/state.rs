@@ -98,7 +98,7 @@ const SCREEN_KEY: &str = "screen";
 const AUDITOR_KEY: &str = "auditor";
 /// The app's settings that belong to the signed-in user, forgotten with their visits when
 /// another user signs in on the device.
-const USER_SETTINGS: &[&str] = &[AUDITOR_KEY, SCREEN_KEY];
+const USER_SETTINGS: &[&str] = &[AUDITOR_KEY, SCREEN_KEY, crate::presence::CONSENT_KEY];
 
 impl AppState {
     /// Wraps an opened store: brings the shipped seeds into it and restores the language
@@ -412,6 +412,7 @@ impl AppState {
             s.start_visit(&new, Utc::now())
         });
         if let Some(visit) = started {
+            self.record_start(visit.id);
             self.go(Screen::Checklist(visit.id));
         }
     }

@@ -21,6 +21,7 @@ texts! {
     REFUSED_NOT_SUBMITTED = "Решение по этой проверке уже принято — обновите и посмотрите ещё раз", "This visit has already been decided: reload and look again";
     REFUSED_REVISION_CONFLICT = "Это исправление уже получено сервером с другими ответами", "The server already has this revision with other answers";
     REFUSED_REVISION_NOT_ASKED = "Исправление не запрашивалось: проверку не возвращали на доработку", "A correction nobody asked for: the visit was not returned";
+    REFUSED_NOT_LEFT_OUT = "Эта проверка не исключена из рейтинга или уже включена — обновите и посмотрите ещё раз", "This visit is not left out of the rating, or is already included: reload and look again";
     REFUSED_NOT_AN_IMAGE = "Это не фото: подходят JPEG, PNG и WebP", "Not a photo: JPEG, PNG and WebP are accepted";
     REFUSED_PHOTO_NOT_IN_VISIT = "Фото не относится ни к одной отправленной проверке", "The photo belongs to no visit sent";
     REFUSED_UNKNOWN_USER = "Такого пользователя нет на сервере", "No such user on the server";
@@ -74,6 +75,7 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::OwnBranchVisit => REFUSED_OWN_BRANCH_VISIT,
         R::RevisionConflict => REFUSED_REVISION_CONFLICT,
         R::RevisionNotAsked => REFUSED_REVISION_NOT_ASKED,
+        R::NotLeftOut => REFUSED_NOT_LEFT_OUT,
         R::NotAnImage => REFUSED_NOT_AN_IMAGE,
         R::PhotoNotInVisit => REFUSED_PHOTO_NOT_IN_VISIT,
         R::UnknownUser => REFUSED_UNKNOWN_USER,

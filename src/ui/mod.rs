@@ -3,11 +3,14 @@
 
 mod account;
 mod assign;
+mod auditors;
 mod calibration;
 mod cases;
 mod checklist;
 mod error;
+mod flags;
 mod home;
+mod location;
 mod publish;
 mod rating;
 mod review;

@@ -31,6 +31,7 @@ pub fn ReviewQueue() -> Element {
     let mut quarter = use_signal(|| None::<Quarter>);
     let mut branch = use_signal(|| None::<String>);
     let mut auditor = use_signal(|| None::<String>);
+    let flag = use_signal(|| None);
     let mut query = use_signal(String::new);
     let api = state.account().map(|a| a.api());
     let auditors = super::use_auditors();
@@ -43,6 +44,7 @@ pub fn ReviewQueue() -> Element {
             office: None,
             auditor: auditor(),
             state: filter(),
+            flag: flag(),
         };
         async move {
             api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
@@ -116,10 +118,12 @@ pub fn ReviewQueue() -> Element {
                         option { key: "{login}", value: "{login}", selected: auditor().as_deref() == Some(login.as_str()), "{login}" }
                     }
                 }
+                super::flags::FlagFilter { flag }
                 input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
                     oninput: move |e| query.set(e.value()) }
             }
             if let Some(e) = error { p { class: "failed", role: "alert", "data-testid": "queue-error", "{e}" } }
+            super::auditors::AuditorFlagsSection { quarter: quarter() }
             p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
             ul { class: "visits", "data-testid": "queue",
                 for v in list.iter() {
@@ -131,6 +135,7 @@ pub fn ReviewQueue() -> Element {
                             if !v.time_flags.is_empty() {
                                 span { class: "flag", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}" }
                             }
+                            super::flags::FlagChips { flags: v.presence_flags.clone() }
                         }
                     }
                 }
@@ -233,6 +238,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                 for f in d.time_flags.iter() {
                     p { class: "warning", "data-testid": "time-flag", "⚠ {i18n::TIME_CHECK.get(lang)}: {i18n::time_flag(lang, *f)}" }
                 }
+                super::flags::PresenceBox { detail: d.clone(), reload }
                 if visit.revision > 1 {
                     p { class: "changed-note", "data-testid": "changed-count", "{i18n::CHANGED.get(lang)}: {changed.len()}" }
                 }

@@ -25,6 +25,7 @@ pub fn StartVisit() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::BACK.get(lang)}" }
                 h1 { "{i18n::START_VISIT.get(lang)}" }
             }
+            super::location::LocationQuestion {}
             label { class: "field",
                 span { "{i18n::CHOOSE_OFFICE.get(lang)}" }
                 input { r#type: "search", placeholder: "{i18n::SEARCH_OFFICE.get(lang)}", "data-testid": "office-search",

@@ -105,7 +105,8 @@ pub fn Summary(visit_id: Uuid) -> Element {
                     if confirming() {
                         p { "{i18n::SUBMIT_CONFIRM.get(lang)}" }
                         button { class: "primary big", "data-testid": "confirm-submit",
-                            onclick: move |_| { if state.submit(visit_id) { state.go(Screen::Home); } confirming.set(false); },
+                            // With where the device is now as the visit's finish (presence.rs).
+                            onclick: move |_| async move { if state.submit_at_finish(visit_id).await { state.go(Screen::Home); } confirming.set(false); },
                             "{i18n::SUBMIT.get(lang)}"
                         }
                         button { class: "secondary big", onclick: move |_| confirming.set(false), "{i18n::CANCEL.get(lang)}" }

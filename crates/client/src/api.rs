@@ -213,6 +213,31 @@ impl Api {
         .await
     }
 
+    /// Puts an own-branch visit, left out of the rating, into it, with the reason.
+    pub async fn include(
+        &self,
+        visit_id: Uuid,
+        request: &zakupka_core::wire::IncludeRequest,
+    ) -> Result<zakupka_core::wire::Inclusion, SyncError> {
+        Self::send(
+            self.request(
+                reqwest::Method::POST,
+                &format!("/visits/{visit_id}/include"),
+            )
+            .json(request),
+        )
+        .await
+    }
+
+    /// Each auditor's share of flagged visits in `quarter` (supervisors).
+    pub async fn auditor_flags(
+        &self,
+        quarter: zakupka_core::rating::Quarter,
+    ) -> Result<Vec<zakupka_core::wire::AuditorFlags>, SyncError> {
+        let request = self.request(reqwest::Method::GET, "/presence/auditors");
+        Self::send(request.query(&[("quarter", quarter.to_string())])).await
+    }
+
     /// Visits on the server: all of them for supervisors, an auditor's own otherwise.
     pub async fn visits(&self) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
         self.visits_where(&VisitQuery::default()).await
@@ -383,4 +408,7 @@ pub struct VisitQuery {
     pub auditor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ReviewState>,
+    /// Only visits carrying this presence flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<zakupka_core::presence::PresenceFlag>,
 }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod downscale;
 mod error;
 pub mod evidence;
+pub mod geo;
 pub mod pages;
 mod schema;
 mod store;
@@ -22,6 +23,6 @@ pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
     DEFAULT_PHOTO_RETENTION_DAYS, Expired, LocalAssignment, LocalCase, MAX_PHOTO_BYTES,
-    MAX_PHOTOS_PER_ITEM, NewVisit, OutboxEntry, Owner, PhotoKept, PushOutcome, ReviewNotes, Store,
-    SyncState, VisitSummary, plan_incoming,
+    MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner, PhotoKept, PushOutcome, ReviewNotes,
+    Store, SyncState, VisitSummary, plan_incoming,
 };

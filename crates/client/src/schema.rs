@@ -151,6 +151,12 @@ CREATE TABLE cases (
 );
 ALTER TABLE visits ADD COLUMN case_id TEXT;
 "#,
+    r#"
+-- Where the device was when the visit started and finished (presence evidence), as the
+-- JSON of `presence::Location`; NULL where it could not say (no permission, a desktop).
+ALTER TABLE visits ADD COLUMN start_location TEXT;
+ALTER TABLE visits ADD COLUMN finish_location TEXT;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

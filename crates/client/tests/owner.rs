@@ -207,6 +207,8 @@ fn a_store_from_before_owners_belongs_to_the_last_user_signed_in() {
         "DROP TRIGGER outbox_unsent_delete;
          DROP TABLE cases;
          ALTER TABLE visits DROP COLUMN case_id;
+         ALTER TABLE visits DROP COLUMN start_location;
+         ALTER TABLE visits DROP COLUMN finish_location;
          INSERT INTO settings (key, value) VALUES ('account.login', 'auditor1'), ('account.token', '');
          PRAGMA user_version = 5;",
     )

@@ -401,7 +401,7 @@ fn a_version_1_database_is_upgraded_with_its_visits_and_outbox_intact() {
     // assignments.
     let raw = rusqlite::Connection::open(&path).unwrap();
     // Step 5's triggers read the outbox columns dropped here.
-    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; ALTER TABLE visits DROP COLUMN start_location; ALTER TABLE visits DROP COLUMN finish_location; DROP TABLE photo_uploads; DROP TABLE assignments; DROP TABLE remote; ALTER TABLE outbox DROP COLUMN rejected_code; ALTER TABLE outbox DROP COLUMN rejected_reason; PRAGMA user_version = 1;").unwrap();
     drop(raw);
 
     let store = Store::open(&path).unwrap();
@@ -489,7 +489,7 @@ fn a_refusal_stored_before_codes_existed_reads_as_other_with_its_reason() {
     };
     // Back to schema 3: the refusal as the app recorded it before refusal codes.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
+    raw.execute_batch("DROP TABLE cases; ALTER TABLE visits DROP COLUMN case_id; DROP TRIGGER visits_frozen_delete; DROP TRIGGER outbox_unsent_delete; ALTER TABLE visits DROP COLUMN start_location; ALTER TABLE visits DROP COLUMN finish_location; DROP TABLE photo_uploads; ALTER TABLE outbox DROP COLUMN rejected_code; PRAGMA user_version = 3;")
         .unwrap();
     drop(raw);
     let store = Store::open(&path).unwrap();
@@ -568,4 +568,51 @@ fn cases_are_kept_without_their_key_and_an_answer_is_queued_once_with_its_case()
     store.replace_cases(&[]).unwrap();
     assert!(store.cases().unwrap().is_empty());
     assert_eq!(store.outbox().unwrap().len(), 1);
+}
+
+/// Where the device was at the start and the finish is kept with the draft, survives a
+/// reopening, goes out in the submitted payload, and is frozen with the visit.
+#[test]
+fn start_and_finish_locations_are_kept_and_sent_with_the_visit() {
+    use zakupka_client::Moment;
+    use zakupka_core::presence::Location;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.db");
+    let fix = |lat: f64, minutes: i64| Location {
+        lat,
+        lon: 36.73,
+        accuracy_m: 12.5,
+        at: t0() + Duration::minutes(minutes),
+    };
+    let id = {
+        let store = Store::open(&path).unwrap();
+        seeded(&store);
+        let v = store.start_visit(&new_visit(), t0()).unwrap();
+        assert_eq!((v.start_location, v.finish_location), (None, None));
+        store
+            .set_location(v.id, Moment::Start, &fix(56.33, 0), t0())
+            .unwrap();
+        v.id
+    };
+    let store = Store::open(&path).unwrap();
+    store
+        .set_location(id, Moment::Finish, &fix(56.331, 30), t0())
+        .unwrap();
+    for (item, value) in [
+        ("clean", AnswerValue::Yes),
+        ("wait", AnswerValue::Number(5.0)),
+        ("polite", AnswerValue::Scale(4)),
+    ] {
+        store.set_answer(id, item, &value, t0()).unwrap();
+    }
+    let sent = store.submit(id, t0() + Duration::minutes(31)).unwrap();
+    assert_eq!(sent.start_location, Some(fix(56.33, 0)));
+    assert_eq!(sent.finish_location, Some(fix(56.331, 30)));
+    let payload: zakupka_core::Visit =
+        serde_json::from_str(&store.outbox().unwrap()[0].payload).unwrap();
+    assert_eq!(payload, sent);
+    assert!(matches!(
+        store.set_location(id, Moment::Finish, &fix(50.0, 40), t0()),
+        Err(StoreError::VisitNotEditable(_))
+    ));
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use crate::presence::Location;
 use crate::{Answer, AnswerValue, Directory, Item, ItemKind, Office, Template, Visit, VisitStatus};
 
 /// A small deterministic generator (a 64-bit linear congruential one): sample data and
@@ -92,7 +93,7 @@ pub fn plausible_visit(
         answers.insert(item.id.clone(), answered(value, finished));
     }
     let scenario = rng.below(template.scenarios.len() as u64) as usize;
-    submitted(
+    let mut visit = submitted(
         template,
         &office.id,
         auditor,
@@ -100,7 +101,21 @@ pub fn plausible_visit(
         (started, finished),
         n,
         answers,
-    )
+    );
+    // At the office, a few tens of metres off as phones indoors are; from `n`, not from
+    // `rng`, so the answers (and every figure made from them) stay what they were.
+    if let Some(at) = office.position {
+        let off = f64::from(n % 7) * 0.0001;
+        let fix = |lat: f64, at_time| Location {
+            lat,
+            lon: at.lon + off,
+            accuracy_m: 15.0 + f64::from(n % 5) * 5.0,
+            at: at_time,
+        };
+        visit.start_location = Some(fix(at.lat + off, started));
+        visit.finish_location = Some(fix(at.lat - off, finished));
+    }
+    visit
 }
 
 /// A valid answer to `item` that cycles through its kind's values with `k`; a yes/no item
@@ -185,5 +200,7 @@ fn submitted(
         revision: 1,
         answers,
         case_id: None,
+        start_location: None,
+        finish_location: None,
     }
 }

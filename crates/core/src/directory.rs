@@ -22,6 +22,10 @@ pub struct Office {
     pub name: Label,
     pub district: String,
     pub address: String,
+    /// Where the office is, for judging whether a visit happened there (`presence.rs`).
+    /// Optional in the directory; on the wire only when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<crate::visit::GeoPoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

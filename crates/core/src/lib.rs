@@ -10,6 +10,7 @@ pub mod directory;
 pub mod label;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod presence;
 pub mod rating;
 pub mod scoring;
 pub mod seed;

@@ -16,6 +16,10 @@ pub struct Template {
     pub sections: Vec<Section>,
     /// What the shopper asks about at the desk; the auditor picks one per visit.
     pub scenarios: Vec<Scenario>,
+    /// The shortest a real visit takes, in minutes: a shorter one is flagged for review
+    /// (`presence.rs`), never refused. On the wire only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_duration_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

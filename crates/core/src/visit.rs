@@ -202,6 +202,13 @@ pub struct Visit {
     // `default`: absent reads as `None`, as it does without `deserialize_with`.
     #[serde(default, deserialize_with = "wire_time::deserialize_option")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// Where the device was when the visit started and when it finished, if it could say
+    /// (presence evidence, see `presence.rs`). On the wire only when known, so older
+    /// devices' pushes read as before; shown to supervisors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_location: Option<crate::presence::Location>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_location: Option<crate::presence::Location>,
     /// Measured with the app's stopwatch; also copied into the checklist's timer item.
     #[cfg_attr(feature = "openapi", schema(format = Int64, maximum = 4294967295u32))]
     pub waiting_seconds: Option<u32>,
@@ -342,6 +349,7 @@ impl Visit {
         if self.auditor.trim().is_empty() {
             return bad("auditor", "must not be empty".into());
         }
+        crate::presence::check_locations(self)?;
         if self.comment.chars().count() > MAX_COMMENT_CHARS {
             return bad(
                 "comment",

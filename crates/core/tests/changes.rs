@@ -16,6 +16,8 @@ fn visit(answers: &[(&str, Option<AnswerValue>, &str)], revision: u32) -> Visit 
         started_at: at,
         finished_at: Some(at),
         waiting_seconds: None,
+        start_location: None,
+        finish_location: None,
         comment: String::new(),
         status: VisitStatus::Submitted,
         revision,

@@ -22,6 +22,8 @@ fn visit(started: DateTime<Utc>, finished: Option<DateTime<Utc>>) -> Visit {
         started_at: started,
         finished_at: finished,
         waiting_seconds: None,
+        start_location: None,
+        finish_location: None,
         comment: String::new(),
         status: VisitStatus::Submitted,
         revision: 1,

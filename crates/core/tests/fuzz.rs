@@ -499,6 +499,8 @@ fn valid_visit(t: &Template, d: &Directory) -> Visit {
         started_at: at,
         finished_at: Some(at),
         waiting_seconds: Some(420),
+        start_location: None,
+        finish_location: None,
         comment: String::new(),
         status: VisitStatus::Submitted,
         revision: 1,

@@ -66,6 +66,7 @@ fn template(sections: Vec<Vec<Item>>) -> Template {
         version: 1,
         title: Label::new("т", "t"),
         scenarios: vec![],
+        min_duration_minutes: None,
         sections: sections
             .into_iter()
             .enumerate()

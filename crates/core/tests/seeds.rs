@@ -236,3 +236,86 @@ fn directory_errors_name_the_file_line_and_field() {
         "o.csv, line 3, field `id`: office `k` is listed twice"
     );
 }
+
+/// Offices may carry their position (`lat`, `lon`, both or neither); the shipped ones are
+/// in their towns, all in Moscow Oblast, and a bad value names its line and column.
+#[test]
+fn office_positions_are_optional_and_checked() {
+    let d = parse_directory("seeds/branches.csv", BRANCHES, "seeds/offices.csv", OFFICES).unwrap();
+    for o in &d.offices {
+        let p = o
+            .position
+            .unwrap_or_else(|| panic!("{} has no position", o.id));
+        assert!(
+            (54.2..57.0).contains(&p.lat) && (35.0..40.5).contains(&p.lon),
+            "{} at {p:?} is outside Moscow Oblast",
+            o.id
+        );
+    }
+    let klin = d.office("klin-1").unwrap().position.unwrap();
+    assert!((klin.lat - 56.33).abs() < 0.05 && (klin.lon - 36.73).abs() < 0.05);
+
+    let branches = "id,name_ru,name_en,district,accounts\nklin,Клин,Klin,г.о. Клин,58000\n";
+    let parse = |offices: &str| {
+        parse_directory("b.csv", branches, "o.csv", offices).map_err(|e| e.to_string())
+    };
+    let without =
+        parse("id,branch_id,name_ru,name_en,district,address\nk,klin,А,A,К,ул\n").unwrap();
+    assert_eq!(without.offices[0].position, None);
+    let header = "id,branch_id,name_ru,name_en,district,address,lat,lon\n";
+    let empty = parse(&format!("{header}k,klin,А,A,К,ул,,\n")).unwrap();
+    assert_eq!(empty.offices[0].position, None);
+    let given = parse(&format!("{header}k,klin,А,A,К,ул,56.33,36.73\n")).unwrap();
+    assert_eq!(
+        given.offices[0].position,
+        zakupka_core::GeoPoint::new(56.33, 36.73)
+    );
+    for (row, message) in [
+        (
+            "k,klin,А,A,К,ул,95,36.7",
+            "o.csv, line 2, field `lat`: must be between -90 and 90",
+        ),
+        (
+            "k,klin,А,A,К,ул,56.3,200",
+            "o.csv, line 2, field `lon`: must be between -180 and 180",
+        ),
+        (
+            "k,klin,А,A,К,ул,56.3,",
+            "o.csv, line 2, field `lon`: give both lat and lon, or neither",
+        ),
+        (
+            "k,klin,А,A,К,ул,,36.7",
+            "o.csv, line 2, field `lat`: give both lat and lon, or neither",
+        ),
+    ] {
+        assert_eq!(parse(&format!("{header}{row}\n")).unwrap_err(), message);
+    }
+    let text = parse(&format!("{header}k,klin,А,A,К,ул,север,36.7\n")).unwrap_err();
+    assert!(text.starts_with("o.csv, line 2, field `lat`:"), "{text}");
+}
+
+/// The checklist's minimum duration: optional, whole minutes from 1 to a day; the shipped
+/// checklist sets one.
+#[test]
+fn min_duration_is_optional_and_checked() {
+    assert_eq!(
+        parse_template("x.toml", GOOD).unwrap().min_duration_minutes,
+        None
+    );
+    let with = |v: &str| GOOD.replacen("\n", &format!("\nmin_duration_minutes = {v}\n"), 1);
+    assert_eq!(
+        parse_template("x.toml", &with("20"))
+            .unwrap()
+            .min_duration_minutes,
+        Some(20)
+    );
+    for bad in ["0", "-5", "2000"] {
+        let e = error(&with(bad));
+        assert!(
+            e.starts_with("seeds/checklist.toml, line 2, field `min_duration_minutes`:"),
+            "{e}"
+        );
+    }
+    let shipped = parse_template("seeds/checklist.toml", CHECKLIST).unwrap();
+    assert_eq!(shipped.min_duration_minutes, Some(15));
+}

@@ -109,6 +109,8 @@ fn visit() -> Visit {
         started_at: at(9, 5, 0),
         finished_at: Some(at(9, 47, 30)),
         waiting_seconds: Some(1050),
+        start_location: None,
+        finish_location: None,
         comment: "Очередь из 6 человек, работало одно окно из трёх".to_owned(),
         status: VisitStatus::Submitted,
         revision: 2,
@@ -205,6 +207,7 @@ fn template() -> Template {
                 "Submitting meter readings",
             ),
         }],
+        min_duration_minutes: None,
     }
 }
 
@@ -225,6 +228,7 @@ fn directory() -> Directory {
             ),
             district: "городской округ Балашиха".to_owned(),
             address: "г. Балашиха, пр-т Ленина, д. 32".to_owned(),
+            position: None,
         }],
     }
 }
@@ -397,6 +401,7 @@ fn server_visit() {
             received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap()
                 + chrono::Duration::milliseconds(345),
             time_flags: vec![],
+            presence_flags: vec![],
         },
     );
 }
@@ -413,6 +418,7 @@ fn server_visit_with_time_flags() {
             state: ReviewState::Submitted,
             received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap(),
             time_flags: vec![TimeFlag::InTheFuture, TimeFlag::LongerThanADay],
+            presence_flags: vec![],
         },
     );
 }
@@ -426,6 +432,8 @@ fn visit_detail() {
             state: ReviewState::Approved,
             missing_photos: vec![PHOTO_SHA256.to_owned()],
             time_flags: vec![],
+            presence_flags: vec![],
+            included: None,
         },
     );
 }
@@ -627,6 +635,83 @@ fn calibration_case_frozen() {
             published_by: "supervisor".to_owned(),
             published_at: at(8, 0, 0),
             key: Some([("office.open-hours".to_owned(), AnswerValue::Yes)].into()),
+        },
+    );
+}
+
+/// A visit with the device's position at its start and finish (presence evidence): both
+/// optional, so a device without a position service (a desktop) sends the `push_request`
+/// JSON unchanged, and that JSON reads as no positions.
+#[test]
+fn push_request_with_locations() {
+    let mut visit = visit();
+    visit.start_location = Some(zakupka_core::presence::Location {
+        lat: 55.796312,
+        lon: 37.938204,
+        accuracy_m: 18.5,
+        at: at(9, 5, 2),
+    });
+    visit.finish_location = Some(zakupka_core::presence::Location {
+        lat: 55.79628,
+        lon: 37.93815,
+        accuracy_m: 35.0,
+        at: at(9, 47, 29),
+    });
+    check_golden(
+        "push_request_locations",
+        &PushRequest {
+            visits: vec![visit],
+        },
+    );
+    let old = std::fs::read_to_string(golden_path("push_request")).unwrap();
+    let read: PushRequest = serde_json::from_str(&old).unwrap();
+    assert_eq!(
+        (
+            read.visits[0].start_location,
+            read.visits[0].finish_location
+        ),
+        (None, None)
+    );
+}
+
+/// A visit in the queue and in full with presence flags, and the inclusion of an own-branch
+/// visit: new optional fields, so the older goldens above stay as they were.
+#[test]
+fn server_visit_and_detail_with_presence_flags() {
+    use zakupka_core::presence::PresenceFlag;
+    check_golden(
+        "server_visit_presence",
+        &ServerVisit {
+            visit_id: visit_id(),
+            revision: 1,
+            auditor: "auditor1".to_owned(),
+            office_id: "balashikha-1".to_owned(),
+            state: ReviewState::Submitted,
+            received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap(),
+            time_flags: vec![],
+            presence_flags: vec![PresenceFlag::Far, PresenceFlag::OwnBranch],
+        },
+    );
+    check_golden(
+        "visit_detail_presence",
+        &VisitDetail {
+            visit: visit(),
+            state: ReviewState::Submitted,
+            missing_photos: vec![],
+            time_flags: vec![],
+            presence_flags: vec![PresenceFlag::OwnBranch, PresenceFlag::Unassigned],
+            included: Some(zakupka_core::wire::Inclusion {
+                by: "supervisor".to_owned(),
+                at: Utc.with_ymd_and_hms(2025, 3, 15, 8, 30, 0).unwrap(),
+                reason: "Офис передан другому управлению 1 марта".to_owned(),
+            }),
+        },
+    );
+    check_golden(
+        "include_request",
+        &zakupka_core::wire::IncludeRequest {
+            reason: "Офис передан другому управлению 1 марта".to_owned(),
+            revision: Some(1),
         },
     );
 }

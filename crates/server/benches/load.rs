@@ -113,7 +113,7 @@ fn ingest_directly(
                 &tx,
                 v,
                 text.get(),
-                reference.template_of(v)?,
+                (reference.template_of(v)?, &reference.directory),
                 "baseline",
                 Utc::now(),
             )?;

@@ -129,6 +129,7 @@ fn directory(sizes: &Sizes) -> Directory {
                 },
                 district: branch.district.clone(),
                 address: format!("ул. Примерная, д. {o}"),
+                position: None,
             }
         })
         .collect();
@@ -176,7 +177,14 @@ fn generate(path: &Path, sizes: &Sizes, methodology: &Methodology) -> anyhow::Re
             finished,
         );
         let payload = serde_json::to_string(&visit)?;
-        ingest::store(&tx, &visit, &payload, &template, "bench", finished)?;
+        ingest::store(
+            &tx,
+            &visit,
+            &payload,
+            (&template, &directory),
+            "bench",
+            finished,
+        )?;
     }
     tx.execute("UPDATE reviews SET state = 'approved'", [])?;
     tx.execute_batch(

@@ -302,6 +302,25 @@ CREATE TABLE case_answers (
 );
 CREATE INDEX case_answers_by_time ON case_answers (started_at);
 "#,
+    r#"
+-- Presence evidence and conflicts (presence.rs): what the server found about where and
+-- when each revision happened, judged at receipt, as a JSON list of flags.
+ALTER TABLE visits ADD COLUMN presence_flags TEXT NOT NULL DEFAULT '[]';
+-- Visits to an office of their auditor's own branch: left out of the rating until a
+-- supervisor includes them, with a reason (also in the audit log).
+CREATE TABLE rating_exclusions (
+    visit_id TEXT PRIMARY KEY,
+    included_by TEXT,
+    included_at TEXT,
+    reason TEXT
+);
+CREATE TRIGGER rating_exclusion_added AFTER INSERT ON rating_exclusions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_exclusion_changed AFTER UPDATE ON rating_exclusions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_exclusion_removed AFTER DELETE ON rating_exclusions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use zakupka_core::demo::{Lcg, plausible_visit};
 use zakupka_core::seed::{parse_directory, parse_template};
 use zakupka_core::wire::Role;
-use zakupka_core::{Directory, Template};
+use zakupka_core::{Directory, Template, Visit};
 
 use crate::auth;
 use crate::error::AppError;
@@ -186,7 +186,8 @@ pub fn load_demo(
     if have > 0 {
         return Ok(0);
     }
-    let visits = zakupka_core::demo::generate_visits(template, directory, 40, now);
+    let mut visits = zakupka_core::demo::generate_visits(template, directory, 40, now);
+    presence_examples(&mut visits, directory);
     let tx = conn.transaction()?;
     for (n, v) in visits.iter().enumerate() {
         let payload = serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -198,7 +199,7 @@ pub fn load_demo(
         } else {
             finished
         };
-        ingest::store(&tx, v, &payload, template, "demo", received)?;
+        ingest::store(&tx, v, &payload, (template, directory), "demo", received)?;
     }
     tx.commit()?;
     // The four quarters before this one: approved visits, KPIs, published.
@@ -216,6 +217,64 @@ pub fn load_demo(
     let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
     let answers = crate::demo_calibration::load_case(conn, template, now)?;
     Ok(visits.len() + history + pairs + answers)
+}
+
+/// The demo auditor who is not `auditor`.
+fn other_auditor(auditor: &str) -> &'static str {
+    if auditor == "auditor1" {
+        "auditor2"
+    } else {
+        "auditor1"
+    }
+}
+
+/// Whether `office` is of `auditor`'s own demo branch.
+fn own_branch(auditor: &str, office: &str, directory: &Directory) -> bool {
+    let branch = directory.office(office).map(|o| o.branch_id.as_str());
+    DEMO_BRANCHES
+        .iter()
+        .any(|(l, b)| *l == auditor && Some(*b) == branch)
+}
+
+/// Something for the presence flags to show in the queue: two visits far from their
+/// office (2 km), one too short, and one to an office of its auditor's own branch, left
+/// out of the rating until a supervisor includes it. Every other visit is by an auditor
+/// of another branch, as the rule wants. Answers and scores stay as generated.
+fn presence_examples(visits: &mut [Visit], directory: &Directory) {
+    for v in visits.iter_mut() {
+        if own_branch(&v.auditor, &v.office_id, directory) {
+            v.auditor = other_auditor(&v.auditor).to_owned();
+        }
+    }
+    let away = |at: &mut Option<zakupka_core::presence::Location>| {
+        if let Some(at) = at {
+            at.lon += 0.032;
+        }
+    };
+    for v in visits.iter_mut().skip(1).take(2) {
+        away(&mut v.start_location);
+        away(&mut v.finish_location);
+    }
+    if let Some(v) = visits.get_mut(3) {
+        let finished = v.started_at + Duration::minutes(8);
+        v.finished_at = Some(finished);
+        if let Some(at) = &mut v.finish_location {
+            at.at = finished;
+        }
+    }
+    if let Some(v) = visits.get_mut(4) {
+        let own = DEMO_BRANCHES.iter().find(|(l, _)| *l == v.auditor);
+        let office = own.and_then(|(_, b)| directory.offices.iter().find(|o| o.branch_id == *b));
+        if let Some(at) = office.and_then(|o| Some((o, o.position?))) {
+            v.office_id = at.0.id.clone();
+            for fix in [&mut v.start_location, &mut v.finish_location]
+                .into_iter()
+                .flatten()
+            {
+                (fix.lat, fix.lon) = (at.1.lat, at.1.lon);
+            }
+        }
+    }
 }
 
 /// A few visits of this quarter assigned to each demo auditor, due at its end, at offices
@@ -289,11 +348,18 @@ pub fn load_history(
                 } else {
                     "auditor2"
                 };
+                // Never an office of the auditor's own branch (such a visit would be left
+                // out of the rating); who made it does not change its score.
+                let auditor = if own_branch(auditor, &office.id, directory) {
+                    other_auditor(auditor)
+                } else {
+                    auditor
+                };
                 let v = plausible_visit(template, office, auditor, started, made as u32, &mut rng);
                 let payload =
                     serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;
                 let at = v.finished_at.unwrap_or(started);
-                ingest::store(&tx, &v, &payload, template, "demo", at)?;
+                ingest::store(&tx, &v, &payload, (template, directory), "demo", at)?;
                 tx.execute(
                     "UPDATE reviews SET state = 'approved', updated_at = ?2 WHERE visit_id = ?1",
                     params![v.id.to_string(), ts(at)],

@@ -42,6 +42,12 @@ fn partner_visit(first: &Visit, days: i64, rng: &mut Lcg) -> Visit {
     second.auditor = "auditor2".into();
     second.started_at += shift;
     second.finished_at = first.finished_at.map(|t| t + shift);
+    for fix in [&mut second.start_location, &mut second.finish_location]
+        .into_iter()
+        .flatten()
+    {
+        fix.at += shift;
+    }
     for answer in second.answers.values_mut() {
         if let Some(v) = &answer.value {
             answer.value = Some(harsher(v, rng.below(12)));
@@ -110,7 +116,7 @@ pub fn load_pairs(
                 &tx,
                 v,
                 &payload,
-                template,
+                (template, directory),
                 "demo",
                 v.finished_at.unwrap_or(now),
             )?;
@@ -202,6 +208,7 @@ pub fn load_case(
             name: zakupka_core::Label::new("", ""),
             district: String::new(),
             address: String::new(),
+            position: None,
         };
         let mut answer = plausible_visit(template, &office, auditor, started, 200, &mut rng);
         answer.case_id = Some(case.id);

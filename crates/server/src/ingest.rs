@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use zakupka_core::presence::PresenceFlag;
 use zakupka_core::wire::{MAX_PUSH_BATCH, PushResult, PushStatus, Refusal, ReviewState};
-use zakupka_core::{Template, Visit};
+use zakupka_core::{Directory, Template, Visit};
 
 use crate::error::{AppError, Refused};
 use crate::reference::{Reference, ReferenceCache};
@@ -59,12 +60,19 @@ pub struct Derived {
     digest: String,
     score: Option<f64>,
     sections: String,
+    /// The presence flags the visit itself shows, and its office's branch.
+    presence: (Vec<PresenceFlag>, Option<String>),
 }
 
 impl Derived {
     /// `payload` is the visit's JSON as the device sent it: hashed as it is, so a resend of
     /// the same outbox entry is recognised byte for byte.
-    pub fn of(visit: &Visit, payload: &str, template: &Template) -> Result<Derived, AppError> {
+    pub fn of(
+        visit: &Visit,
+        payload: &str,
+        template: &Template,
+        directory: &Directory,
+    ) -> Result<Derived, AppError> {
         // The score is kept with the revision it was computed from; the answers stay in
         // the payload, so any figure can still be traced to them.
         let score = zakupka_core::score(template, &visit.values());
@@ -78,6 +86,7 @@ impl Derived {
             score: score.percent,
             sections: serde_json::to_string(&sections)
                 .map_err(|e| AppError::internal("scores json", e))?,
+            presence: crate::presence::judge(visit, template, directory),
         })
     }
 }
@@ -93,7 +102,14 @@ pub fn prepare(
     visits
         .iter()
         .zip(payloads)
-        .map(|(v, text)| Derived::of(v, text.get(), reference.template_of(v)?))
+        .map(|(v, text)| {
+            Derived::of(
+                v,
+                text.get(),
+                reference.template_of(v)?,
+                &reference.directory,
+            )
+        })
         .collect()
 }
 
@@ -103,11 +119,11 @@ pub fn store(
     tx: &Transaction,
     visit: &Visit,
     payload: &str,
-    template: &Template,
+    (template, directory): (&Template, &Directory),
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PushResult, AppError> {
-    let derived = Derived::of(visit, payload, template)?;
+    let derived = Derived::of(visit, payload, template, directory)?;
     store_derived(tx, visit, payload, &derived, device_id, now)
 }
 
@@ -190,10 +206,13 @@ pub fn store_derived(
             ));
         }
     }
+    let (flags, office_branch) = &derived.presence;
+    let presence = crate::presence::record(tx, visit, flags, office_branch.as_deref())?;
     tx.prepare_cached(
         "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
-                             payload, payload_sha256, device_id, received_at, score, section_scores, time_flags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                             payload, payload_sha256, device_id, received_at, score, section_scores, time_flags,
+                             presence_flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         id,
@@ -213,6 +232,7 @@ pub fn store_derived(
         // Judged by the server's clock at receipt: a wrong device clock is flagged, and
         // the visit is kept all the same.
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
+        presence,
     ])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)
@@ -410,34 +430,6 @@ fn parse_visits(raw: &RawPush) -> Result<Vec<Visit>, AppError> {
         .collect()
 }
 
-/// Refuses the whole push (429, nothing stored, the device tries again after
-/// `Retry-After`) if the revisions in it that are new would take `auditor` past the
-/// day's quota. Resends of stored revisions do not count. Pushes at the same moment may
-/// together pass the quota by a batch: it stops a flood, it is not a ledger.
-fn within_quota(
-    conn: &Connection,
-    auditor: &str,
-    visits: &[Visit],
-    per_day: u64,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let (day, next_day) = crate::quota::day(now);
-    let sent: i64 = conn
-        .prepare_cached("SELECT count(*) FROM visits WHERE auditor = ?1 AND received_at >= ?2")?
-        .query_row(params![auditor, ts(day)], |r| r.get(0))?;
-    let mut stored = conn.prepare_cached("SELECT 1 FROM visits WHERE id = ?1 AND revision = ?2")?;
-    let mut new = 0u64;
-    for v in visits {
-        if !stored.exists(params![v.id.to_string(), v.revision])? {
-            new += 1;
-        }
-    }
-    if new == 0 {
-        return Ok(());
-    }
-    crate::quota::check(sent as u64 + new, per_day, next_day, now, "visits")
-}
-
 /// Stores a push by `login` from `device_id` and answers for each visit. Parsing and
 /// checking are CPU work on the request alone: they run beside other requests, not under
 /// the database lock. Each push's visits are whole or absent, and the device hears
@@ -463,7 +455,7 @@ pub async fn push(
     let auditor = login.clone();
     let (reference, visits) = db
         .read(move |conn| {
-            within_quota(conn, &auditor, &visits, visits_per_day, Utc::now())?;
+            crate::quota::visits_within(conn, &auditor, &visits, visits_per_day, Utc::now())?;
             Ok((cache.reference(conn, &visits)?, visits))
         })
         .await?;

@@ -19,6 +19,7 @@ pub mod ingest;
 mod openapi;
 pub mod pairs;
 pub mod photos;
+pub mod presence;
 pub mod pull;
 pub mod purge;
 pub mod quota;

@@ -6,6 +6,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Days, Utc};
+use rusqlite::{Connection, params};
+use zakupka_core::Visit;
+
+use crate::time::ts;
 
 use crate::error::AppError;
 
@@ -61,4 +65,32 @@ pub fn check(
         retry_after: (next_day - now).num_seconds().max(1) as u64,
         message: format!("the daily quota of {allowed} {what} is used up: try again tomorrow"),
     })
+}
+
+/// Refuses the whole push (429, nothing stored, the device tries again after
+/// `Retry-After`) if the revisions in it that are new would take `auditor` past the
+/// day's quota. Resends of stored revisions do not count. Pushes at the same moment may
+/// together pass the quota by a batch: it stops a flood, it is not a ledger.
+pub fn visits_within(
+    conn: &Connection,
+    auditor: &str,
+    visits: &[Visit],
+    per_day: u64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (day, next_day) = day(now);
+    let sent: i64 = conn
+        .prepare_cached("SELECT count(*) FROM visits WHERE auditor = ?1 AND received_at >= ?2")?
+        .query_row(params![auditor, ts(day)], |r| r.get(0))?;
+    let mut stored = conn.prepare_cached("SELECT 1 FROM visits WHERE id = ?1 AND revision = ?2")?;
+    let mut new = 0u64;
+    for v in visits {
+        if !stored.exists(params![v.id.to_string(), v.revision])? {
+            new += 1;
+        }
+    }
+    if new == 0 {
+        return Ok(());
+    }
+    check(sent as u64 + new, per_day, next_day, now, "visits")
 }

@@ -128,10 +128,14 @@ pub fn compute(
         .iter()
         .filter_map(|o| Some((o.id.as_str(), *branch_at.get(o.branch_id.as_str())?)))
         .collect();
+    // A visit to an office of its auditor's own branch counts only once a supervisor
+    // included it (`presence.rs`).
     let mut stmt = conn.prepare(
         "SELECT v.id, v.office_id, v.score FROM visits v
          JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-         WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2",
+         WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2
+           AND NOT EXISTS (SELECT 1 FROM rating_exclusions x
+                           WHERE x.visit_id = v.id AND x.included_at IS NULL)",
     )?;
     let mut rows = stmt.query(params![start, end])?;
     while let Some(row) = rows.next()? {

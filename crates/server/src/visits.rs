@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
+use zakupka_core::presence::PresenceFlag;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{Refusal, ReviewState, ServerVisit, VisitDetail, VisitUpdate};
 use zakupka_core::{Directory, Visit};
@@ -30,6 +31,8 @@ pub struct Filter {
     pub branch: Option<String>,
     /// The review state of the current revision.
     pub state: Option<String>,
+    /// Only visits whose current revision carries this presence flag (`far`, …).
+    pub flag: Option<String>,
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -67,6 +70,15 @@ pub fn list(
             })
             })
             .transpose()?;
+    let flag = given(&filter.flag)
+        .map(|f| {
+            PresenceFlag::parse(f)
+                .map(PresenceFlag::as_str)
+                .ok_or_else(|| {
+                    AppError::bad(Refusal::Invalid, "flag", format!("no presence flag `{f}`"))
+                })
+        })
+        .transpose()?;
     let branch_offices = given(&filter.branch)
         .map(|b| {
             if directory.branch(b).is_none() {
@@ -86,7 +98,8 @@ pub fn list(
         })
         .transpose()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at, v.time_flags
+        "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at, v.time_flags,
+                v.presence_flags
          FROM visits v JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          WHERE (?1 IS NULL OR v.auditor = ?1)
            AND (?2 IS NULL OR v.started_at >= ?2) AND (?3 IS NULL OR v.started_at < ?3)
@@ -94,6 +107,7 @@ pub fn list(
            AND (?5 IS NULL OR v.office_id IN (SELECT value FROM json_each(?5)))
            AND (?6 IS NULL OR r.state = ?6)
            AND (?7 IS NULL OR v.office_id IN (SELECT value FROM json_each(?7)))
+           AND (?8 IS NULL OR EXISTS (SELECT 1 FROM json_each(v.presence_flags) WHERE value = ?8))
          ORDER BY v.received_at DESC, v.id LIMIT 5000",
     )?;
     let office = given(&filter.office);
@@ -105,7 +119,8 @@ pub fn list(
             office,
             branch_offices,
             state,
-            scope.offices
+            scope.offices,
+            flag
         ],
         |r| {
             Ok(ServerVisit {
@@ -116,6 +131,7 @@ pub fn list(
                 state: r.get::<_, Text<ReviewState>>(4)?.0,
                 received_at: r.get(5)?,
                 time_flags: r.get::<_, Json<_>>(6)?.0,
+                presence_flags: r.get::<_, Json<_>>(7)?.0,
             })
         },
     )?;
@@ -141,11 +157,14 @@ pub fn detail(conn: &Connection, id: &str, scope: &Scope) -> Result<VisitDetail,
         )?
         .query_map(params![id, visit.revision, visit.auditor], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
+    let (presence_flags, included) = crate::presence::of_visit(conn, id, visit.revision)?;
     Ok(VisitDetail {
         visit,
         state: update.state,
         missing_photos: missing,
         time_flags,
+        presence_flags,
+        included,
     })
 }
 

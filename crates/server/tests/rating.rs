@@ -38,11 +38,11 @@ fn visit(
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
     v.finished_at = Some(at);
-    let (t, id, v_revision) = (t.clone(), v.id, v.revision);
+    let (t, d, id, v_revision) = (t.clone(), d.clone(), v.id, v.revision);
     db.blocking(move |c| {
         let tx = c.transaction()?;
         let payload = serde_json::to_string(&v).unwrap();
-        ingest::store(&tx, &v, &payload, &t, "test", at)?;
+        ingest::store(&tx, &v, &payload, (&t, &d), "test", at)?;
         tx.commit()?;
         if approve {
             let r = zakupka_core::wire::ReviewRequest {

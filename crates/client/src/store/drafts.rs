@@ -5,11 +5,19 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::FromSql;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
+use zakupka_core::presence::Location;
 use zakupka_core::{AnswerValue, Visit};
 
 use super::rows::{corrupt, load_visit, ts, visit_summary};
 use super::{NewVisit, Store, VisitSummary, frozen};
 use crate::StoreError;
+
+/// The two moments of a visit whose position is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    Start,
+    Finish,
+}
 
 impl Store {
     /// Starts a draft visit with a fresh v7 id made on this device.
@@ -162,6 +170,24 @@ impl Store {
 
     pub fn position(&self, visit_id: Uuid) -> Result<String, StoreError> {
         self.visit_column(visit_id, "position")
+    }
+
+    /// Records where the device was when the visit started or finished (a later fix of the
+    /// same moment replaces an earlier one). Only while it is a draft: a submitted visit's
+    /// evidence is frozen with it.
+    pub fn set_location(
+        &self,
+        visit_id: Uuid,
+        moment: Moment,
+        at: &Location,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(at).map_err(|e| corrupt("location", e))?;
+        let sql = match moment {
+            Moment::Start => "UPDATE visits SET start_location = ?2 WHERE id = ?1",
+            Moment::Finish => "UPDATE visits SET finish_location = ?2 WHERE id = ?1",
+        };
+        self.update_draft(visit_id, sql, &json, now)
     }
 
     /// Starts the waiting-time stopwatch; it keeps running across restarts of the app.

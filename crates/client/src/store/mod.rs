@@ -33,6 +33,7 @@ use zakupka_core::{Template, VisitStatus};
 use crate::StoreError;
 pub use assignments::LocalAssignment;
 pub use cases::LocalCase;
+pub use drafts::Moment;
 pub use owner::Owner;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};

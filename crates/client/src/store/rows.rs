@@ -162,7 +162,8 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
     let mut visit = conn
         .prepare_cached(
             "SELECT template_id, template_version, office_id, auditor, scenario, started_at,
-                    finished_at, waiting_seconds, comment, status, revision, case_id
+                    finished_at, waiting_seconds, comment, status, revision, case_id,
+                    start_location, finish_location
              FROM visits WHERE id = ?1",
         )?
         .query_row([&key], |r| {
@@ -176,6 +177,8 @@ pub(super) fn load_visit(conn: &Connection, id: Uuid) -> Result<Visit, StoreErro
                 started_at: r.get(5)?,
                 finished_at: r.get(6)?,
                 waiting_seconds: r.get(7)?,
+                start_location: r.get::<_, Option<Json<_>>>(12)?.map(|j| j.0),
+                finish_location: r.get::<_, Option<Json<_>>>(13)?.map(|j| j.0),
                 comment: r.get(8)?,
                 status: r.text(9)?,
                 revision: r.get(10)?,

@@ -74,6 +74,7 @@ pub fn directory() -> Directory {
             name: Label::new("Клин, центральный", "Klin central"),
             district: "Клин".into(),
             address: "ул. Ленина, 1".into(),
+            position: None,
         }],
     }
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{SeedError, read_csv, row_err};
 use crate::directory::{Branch, Directory, Office};
 use crate::label::Label;
+use crate::visit::GeoPoint;
 
 #[derive(Deserialize)]
 struct RawBranch {
@@ -25,6 +26,11 @@ struct RawOffice {
     name_en: String,
     district: String,
     address: String,
+    /// Optional columns: the office's position in degrees, both or neither.
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
 }
 
 /// Parses and validates the directory: the branches file, then the offices file.
@@ -89,12 +95,43 @@ pub fn parse_directory(
         if o.name_ru.is_empty() {
             return row_err(offices_file, line, "name_ru", "must not be empty");
         }
+        let position = match (o.lat, o.lon) {
+            (None, None) => None,
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) {
+                    return row_err(offices_file, line, "lat", "must be between -90 and 90");
+                }
+                match GeoPoint::new(lat, lon) {
+                    Some(p) => Some(p),
+                    None => {
+                        return row_err(offices_file, line, "lon", "must be between -180 and 180");
+                    }
+                }
+            }
+            (None, Some(_)) => {
+                return row_err(
+                    offices_file,
+                    line,
+                    "lat",
+                    "give both lat and lon, or neither",
+                );
+            }
+            (Some(_), None) => {
+                return row_err(
+                    offices_file,
+                    line,
+                    "lon",
+                    "give both lat and lon, or neither",
+                );
+            }
+        };
         offices.push(Office {
             id: o.id,
             branch_id: o.branch_id,
             name: Label::new(o.name_ru, o.name_en),
             district: o.district,
             address: o.address,
+            position,
         });
     }
     // An empty file is a mistake too (a lost file, a header alone), not an empty network.

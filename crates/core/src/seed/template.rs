@@ -17,6 +17,7 @@ struct RawTemplate {
     id: Spanned<String>,
     version: Spanned<i64>,
     title: Spanned<RawLabel>,
+    min_duration_minutes: Option<Spanned<i64>>,
     #[serde(default)]
     scenarios: Vec<RawScenario>,
     sections: Spanned<Vec<RawSection>>,
@@ -99,6 +100,23 @@ pub fn parse_template(file: &str, text: &str) -> Result<Template, SeedError> {
         }
     };
     let title = check_label(&ctx, raw.title, "title")?;
+    let min_duration_minutes = match raw.min_duration_minutes {
+        None => None,
+        // A day at most: a longer visit is a clock error (`TimeFlag::LongerThanADay`).
+        Some(m) => match u32::try_from(*m.get_ref()) {
+            Ok(v) if (1..=1440).contains(&v) => Some(v),
+            _ => {
+                return ctx.err(
+                    m.span(),
+                    "min_duration_minutes",
+                    format!(
+                        "{} must be a whole number of minutes from 1 to 1440",
+                        m.get_ref()
+                    ),
+                );
+            }
+        },
+    };
 
     let mut scenarios = Vec::new();
     let mut scenario_ids = HashSet::new();
@@ -173,6 +191,7 @@ pub fn parse_template(file: &str, text: &str) -> Result<Template, SeedError> {
         title,
         sections,
         scenarios,
+        min_duration_minutes,
     })
 }
 

@@ -16,6 +16,7 @@ mod assignment;
 mod calibration;
 mod case;
 mod photo;
+mod presence;
 mod rating;
 
 pub use assignment::{
@@ -25,6 +26,7 @@ pub use assignment::{
 pub use calibration::Calibration;
 pub use case::{CalibrationCase, CaseRequest, MAX_CASE_TEXT_CHARS};
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
+pub use presence::{AuditorFlags, IncludeRequest, Inclusion};
 pub use rating::{ExportFormat, PublishPreview, QuarterInfo, Rating};
 
 /// Every request carries this header; a server that speaks another version refuses the
@@ -296,6 +298,10 @@ pub struct ServerVisit {
     /// Times the device clock may have got wrong, for the supervisor to look at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_flags: Vec<crate::visit::TimeFlag>,
+    /// What the server found about where and when the visit happened, and conflicts
+    /// (`presence.rs`), for the supervisor to look at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presence_flags: Vec<crate::presence::PresenceFlag>,
 }
 
 /// One visit in full: its latest revision, where it stands, and photos still to upload.
@@ -307,6 +313,12 @@ pub struct VisitDetail {
     pub missing_photos: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_flags: Vec<crate::visit::TimeFlag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presence_flags: Vec<crate::presence::PresenceFlag>,
+    /// A visit flagged `own_branch` counts in the rating only once a supervisor included
+    /// it: who, when, why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included: Option<Inclusion>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,6 +387,9 @@ pub enum Refusal {
     RevisionConflict,
     /// A correction that was not asked for (the previous revision was not returned).
     RevisionNotAsked,
+    /// Only a visit left out of the rating (flagged `own_branch`, not yet included) can
+    /// be included.
+    NotLeftOut,
     /// The body is not a JPEG, PNG or WebP image.
     NotAnImage,
     /// A photo no pushed visit of the caller references.

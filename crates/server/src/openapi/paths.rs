@@ -10,12 +10,14 @@
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
+use zakupka_core::presence::PresenceFlag;
 use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, Auditor, Calibration, ExportFormat,
     LogEntry, LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PublishPreview, PullResponse,
     PushRequest, PushResponse, QuarterInfo, Rating, ReviewRequest, ServerVisit, VisitDetail,
     VisitUpdate,
 };
+use zakupka_core::wire::{AuditorFlags, IncludeRequest, Inclusion};
 use zakupka_core::{Visit, rating::History, rating::Quarter};
 
 use super::responses::{
@@ -192,6 +194,8 @@ fn get_photo() {}
         ("office" = Option<String>, Query, description = "Only visits of this office."),
         ("state" = inline(Option<StateFilter>), Query,
             description = "Only visits in this review state. Empty means any."),
+        ("flag" = Option<PresenceFlag>, Query,
+            description = "Only visits carrying this presence flag."),
     ),
     responses(
         (status = 200, description = "The visits.", body = [ServerVisit]),
@@ -240,6 +244,44 @@ fn visit_detail() {}
         (status = 503, response = Unavailable),
     ))]
 fn review_visit() {}
+
+/// Include an own-branch visit in the rating
+///
+/// Supervisors and admins. A visit to an office of its auditor's own branch is flagged
+/// `own_branch` at push and left out of the rating until included, with a reason (written
+/// to the audit log). 400 `reason_required` without one; 409 `not_left_out` for a visit
+/// not left out or already included, `revision_changed` if `revision` is not the current
+/// one; 403 `own_branch_visit` for the caller's own branch; 404 outside their scope.
+#[utoipa::path(post, path = "/api/v1/visits/{id}/include", tag = "review",
+    params(("id" = uuid::Uuid, Path)),
+    request_body = IncludeRequest,
+    responses(
+        (status = 200, description = "Who included it, when, why.", body = Inclusion),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ))]
+fn include_visit() {}
+
+/// Each auditor's share of flagged visits in a quarter
+///
+/// Supervisors and admins: visits started in the quarter (current revisions, within the
+/// caller's branches if bound), how many carry any presence flag, and how many each flag.
+#[utoipa::path(get, path = "/api/v1/presence/auditors", tag = "review",
+    params(("quarter" = String, Query, pattern = "^(20[0-9]{2}|2100)-Q[1-4]$")),
+    responses(
+        (status = 200, description = "By auditor.", body = [AuditorFlags]),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = Internal),
+    ))]
+fn auditor_flags() {}
 
 /// A visit's history
 ///

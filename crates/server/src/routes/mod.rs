@@ -7,6 +7,7 @@ mod auth;
 mod calibration;
 mod cases;
 mod meta;
+mod presence;
 mod rating;
 mod security;
 mod sync;
@@ -179,6 +180,11 @@ fn api() -> Router<AppState> {
             "/visits/{id}/review",
             post(visits::review).layer(limit(MAX_JSON_BYTES)),
         )
+        .route(
+            "/visits/{id}/include",
+            post(presence::include).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route("/presence/auditors", get(presence::auditors))
         .route("/visits/{id}/log", get(visits::log))
         .route("/visits/{id}/revisions", get(visits::revisions))
         .route("/rating", get(rating::rating))

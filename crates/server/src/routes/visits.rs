@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::extract::{Json, Path, Query, Supervisor};
 use crate::scope::Scope;
-use crate::{AppState, review, visits};
+use crate::{AppState, presence, review, visits};
 
 /// Auditors see their own visits whatever they ask for.
 pub async fn list(
@@ -56,7 +56,9 @@ pub async fn detail(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<VisitDetail>, AppError> {
-    read_visit(state, user, &id, visits::detail).await
+    let role = user.role;
+    let Json(detail) = read_visit(state, user, &id, visits::detail).await?;
+    Ok(Json(presence::hide_in_detail(detail, role)))
 }
 
 /// Who moved the visit, when, from where to where.
@@ -74,7 +76,12 @@ pub async fn revisions(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Visit>>, AppError> {
-    read_visit(state, user, &id, visits::revisions).await
+    let role = user.role;
+    let Json(mut revisions) = read_visit(state, user, &id, visits::revisions).await?;
+    for visit in &mut revisions {
+        presence::hide_positions(visit, role);
+    }
+    Ok(Json(revisions))
 }
 
 pub async fn review(

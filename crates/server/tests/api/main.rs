@@ -31,6 +31,7 @@ mod limits;
 mod login;
 mod openapi;
 mod photos;
+mod presence;
 mod push;
 mod refusals;
 mod review;

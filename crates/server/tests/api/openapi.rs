@@ -14,6 +14,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/visits/{id}/log"),
     ("get", "/api/v1/visits/{id}/revisions"),
     ("post", "/api/v1/visits/{id}/review"),
+    ("post", "/api/v1/visits/{id}/include"),
+    ("get", "/api/v1/presence/auditors"),
     ("get", "/api/v1/rating"),
     ("get", "/api/v1/rating/quarters"),
     ("get", "/api/v1/rating/history"),

@@ -17,6 +17,8 @@ enum Endpoint {
     VisitRevisions,
     Review,
     StaleReview,
+    Include,
+    AuditorFlags,
     Rating,
     RatingQuarters,
     RatingHistory,
@@ -68,6 +70,11 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
     // Approving it again naming revision 1 after a correction arrived: 409 for everyone
     // who may decide it.
     (Endpoint::StaleReview, [401, 403, 403, 409, 409, 404, 403]),
+    // Including auditor1's visit in the rating: for those who may decide it, 409 (it is
+    // not left out: auditor1 works for no branch).
+    (Endpoint::Include, [401, 403, 403, 409, 409, 404, 403]),
+    // Each auditor's share of flagged visits: supervisors and admins.
+    (Endpoint::AuditorFlags, [401, 403, 403, 200, 200, 200, 200]),
     (Endpoint::Rating, [401, 200, 200, 200, 200, 200, 200]),
     (
         Endpoint::RatingQuarters,
@@ -266,6 +273,19 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         &stale,
                     )
                     .await
+                }
+                Endpoint::Include => {
+                    let body = serde_json::json!({ "reason": "checked" });
+                    s.post_json(
+                        &format!("/api/v1/visits/{}/include", visit1.id),
+                        token,
+                        &body,
+                    )
+                    .await
+                }
+                Endpoint::AuditorFlags => {
+                    s.get("/api/v1/presence/auditors?quarter=2026-Q1", token)
+                        .await
                 }
                 Endpoint::Auditors => s.get("/api/v1/auditors", token).await,
                 Endpoint::ListAssignments => s.get("/api/v1/assignments", token).await,

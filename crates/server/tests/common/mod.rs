@@ -351,6 +351,13 @@ impl Server {
         visit
     }
 
+    /// `visit` as its auditor reads it back: positions are for supervisors only.
+    pub fn as_auditor_sees(visit: &Visit) -> Visit {
+        let mut v = visit.clone();
+        zakupka_server::presence::hide_positions(&mut v, Role::Auditor);
+        v
+    }
+
     /// `visit` with `photo` attached to its first item that takes photos.
     pub fn with_photo(&self, mut visit: Visit, photo: &[u8]) -> Visit {
         let item = self
