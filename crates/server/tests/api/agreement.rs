@@ -196,3 +196,36 @@ async fn with_the_switch_on_a_harsh_auditors_branch_shows_a_higher_adjusted_inde
     assert!(adjusted > raw, "{adjusted} beside the raw {raw}");
     assert_eq!((after.place, after.score), (before.place, before.score));
 }
+
+#[tokio::test]
+async fn a_calibration_case_key_shows_a_lone_auditors_severity() {
+    use zakupka_core::wire::CalibrationCase;
+    let s = Server::new();
+    let (a1, supervisor) = (s.login("auditor1").await, s.login("supervisor").await);
+    // The key says yes to every yes/no item; auditor1 says no to all of them.
+    let case: CalibrationCase = s
+        .post_json(
+            "/api/v1/cases",
+            Some(&supervisor),
+            &super::calibration::case_request(&s),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let mut answer = visit_at(&s, "auditor1", 0, false);
+    answer.case_id = Some(case.id);
+    answer.office_id = String::new();
+    answer.scenario = case.scenario.clone();
+    s.push_ok(&a1, &answer).await;
+    let quarter = Quarter::of(answer.started_at);
+    let c: Calibration = s
+        .get(&format!("/api/v1/calibration/{quarter}"), Some(&supervisor))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!((c.units, c.visits), (1, 0), "the case is the one unit");
+    // With no partner but the key, only the key can tell how harsh auditor1 is.
+    assert_eq!(c.auditors.len(), 1, "{c:?}");
+    assert_eq!(c.auditors[0].login, "auditor1");
+    assert!(c.auditors[0].severity > 0.0, "{c:?}");
+}
