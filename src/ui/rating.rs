@@ -28,15 +28,7 @@ pub fn RatingScreen() -> Element {
         let _reload = version();
         async move { api?.rating_history().await.ok() }
     });
-    let quarters = use_resource(move || {
-        let api = api.clone();
-        async move {
-            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            api.rating_quarters()
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e))
-        }
-    });
+    let quarters = super::use_quarters(api);
     let rating = use_resource(move || {
         let api = api2.clone();
         let _reload = version();
@@ -64,6 +56,10 @@ pub fn RatingScreen() -> Element {
     let can_publish = account
         .as_ref()
         .is_some_and(|a| a.role == zakupka_core::wire::Role::Admin);
+    // Auditors' agreement and severity: supervisors and admins, as the server holds.
+    let can_calibrate = account
+        .as_ref()
+        .is_some_and(|a| a.role != zakupka_core::wire::Role::Auditor);
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),
@@ -109,6 +105,7 @@ pub fn RatingScreen() -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 h1 { "{i18n::RATING.get(lang)}" }
+                if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
             }
             div { class: "chips", "data-testid": "quarters",
                 for (n, q) in quarter_list.iter().enumerate() {
@@ -244,6 +241,9 @@ fn BranchExplained(
                 }
             }
         }
+        if let Some(adjusted) = row.adjusted_audits {
+            p { class: "muted", "data-testid": "adjusted-index", "{i18n::ADJUSTED_INDEX.get(lang)}: {adjusted:.1}" }
+        }
         // A supervisor bound to other branches is not told this branch's visits.
         if !row.visits.is_empty() {
             p { class: "muted", "{i18n::VISITS_BEHIND.get(lang)}: {row.visits.len()}" }
@@ -364,15 +364,9 @@ fn ExportButtons(quarter: String) -> Element {
                             let quarter = quarter.clone();
                             async move {
                                 let Some(api) = state.account().map(|a| a.api()) else { return };
-                                let result = match api.rating_export(&quarter, format).await {
-                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await
-                                        .map_err(|e| {
-                                            tracing::warn!("export not saved: {e}");
-                                            i18n::EXPORT_FAILED.get(lang).to_owned()
-                                        }),
-                                    Err(e) => Err(i18n::explain_sync(lang, &e)),
-                                };
-                                saved.set(Some(result));
+                                let fetched = api.rating_export(&quarter, format).await;
+                                let name = format!("rating-{quarter}.{format}");
+                                saved.set(Some(super::save_download(lang, &name, fetched).await));
                             }
                         }
                     },
@@ -380,10 +374,6 @@ fn ExportButtons(quarter: String) -> Element {
                 }
             }
         }
-        match saved() {
-            Some(Ok(place)) => rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } },
-            Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
-            None => rsx! {},
-        }
+        super::Downloaded { saved: saved() }
     }
 }

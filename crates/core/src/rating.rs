@@ -87,6 +87,12 @@ pub struct Methodology {
     /// Fewer approved visits in the quarter and a branch is not rated.
     pub min_approved_visits: u32,
     pub criteria: Vec<Criterion>,
+    /// Show each branch's mystery-shopper index also adjusted for the severity of the
+    /// auditors who visited it, beside the raw one. Places and the published score stay
+    /// the raw ones. Absent from the JSON when off, so earlier stored methodologies read
+    /// and compare the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adjust_for_auditor_severity: bool,
 }
 
 impl Methodology {
@@ -151,6 +157,11 @@ pub struct RatedBranch {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub interval: Option<PlaceInterval>,
+    /// The mystery-shopper index with each visit's score raised by its auditor's severity
+    /// (lowered for a lenient one): only when the methodology asks for it. Shown beside
+    /// the raw index; the place and score above never use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_audits: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -253,6 +264,7 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
                         criteria,
                         visits: b.visits.iter().map(|v| v.0).collect(),
                         interval: None,
+                        adjusted_audits: None,
                     },
                     b.branch.name.ru.clone(),
                 ));
@@ -273,6 +285,33 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
             }
         })
         .collect()
+}
+
+/// Fills each rated branch's severity-adjusted mystery-shopper index when `methodology`
+/// asks for it: the mean of its visits' scores, each plus `shift` of the visit (its
+/// auditor's severity, in points), clamped to 0–100. Nothing else changes.
+pub fn adjust_for_severity(
+    methodology: &Methodology,
+    tables: &mut [LeagueTable],
+    shift: impl Fn(Uuid) -> f64,
+) {
+    if !methodology.adjust_for_auditor_severity {
+        return;
+    }
+    let audits = |c: &&CriterionResult| {
+        methodology
+            .criteria
+            .iter()
+            .any(|m| m.id == c.criterion_id && m.measure == Measure::Audits)
+    };
+    for row in tables.iter_mut().flat_map(|t| t.rows.iter_mut()) {
+        let Some(raw) = row.criteria.iter().find(audits).map(|c| c.value) else {
+            continue;
+        };
+        let n = row.visits.len().max(1) as f64;
+        let mean_shift = row.visits.iter().map(|v| shift(*v)).sum::<f64>() / n;
+        row.adjusted_audits = Some((raw + mean_shift).clamp(0.0, 100.0));
+    }
 }
 
 /// A calendar quarter, written `2024-Q3`.

@@ -31,6 +31,7 @@ fn methodology(tie_rule: TieRule) -> Methodology {
         precision: 1,
         tie_rule,
         min_approved_visits: 1,
+        adjust_for_auditor_severity: false,
         criteria: vec![
             criterion("quality", 60.0, Measure::Audits),
             criterion(

@@ -613,6 +613,7 @@ fn rating() -> zakupka_core::wire::Rating {
             high,
             not_separable_from_leader: mark,
         }),
+        adjusted_audits: None,
     };
     zakupka_core::wire::Rating {
         quarter: "2025-Q1".parse().unwrap(),
@@ -624,6 +625,7 @@ fn rating() -> zakupka_core::wire::Rating {
             precision: 1,
             tie_rule: TieRule::Dense,
             min_approved_visits: 2,
+            adjust_for_auditor_severity: false,
             criteria: vec![Criterion {
                 id: "service-quality".into(),
                 label: Label::new("Качество обслуживания", "Service quality"),
@@ -796,6 +798,59 @@ fn server_visit_and_detail_with_presence_flags() {
         &zakupka_core::wire::IncludeRequest {
             reason: "Офис передан другому управлению 1 марта".to_owned(),
             revision: Some(1),
+        },
+    );
+}
+
+#[test]
+fn calibration_of_a_quarter() {
+    use zakupka_core::calibration::{AuditorSeverity, ItemAgreement, Level, SectionAgreement};
+    use zakupka_core::rating::Quarter;
+    use zakupka_core::wire::Calibration;
+    let item = |id: &str, level, alpha: Option<f64>| ItemAgreement {
+        item_id: id.to_owned(),
+        label: Label::new("Вывеска на месте", "The sign is in place"),
+        level,
+        alpha,
+        units: 14,
+        unreliable: alpha.is_some_and(|a| a < 0.667),
+    };
+    check_golden(
+        "calibration",
+        &Calibration {
+            quarter: Quarter { year: 2026, q: 3 },
+            units: 14,
+            visits: 29,
+            sections: vec![SectionAgreement {
+                section_id: "entrance".to_owned(),
+                title: Label::new("Вход", "Entrance"),
+                alpha: Some(0.71),
+                units: 40,
+                unreliable: false,
+                items: vec![
+                    item("entrance.sign", Level::Nominal, Some(0.82)),
+                    item("entrance.clean", Level::Ordinal, Some(0.5)),
+                    item("entrance.wait", Level::Interval, None),
+                ],
+            }],
+            auditors: vec![
+                AuditorSeverity {
+                    login: "auditor1".to_owned(),
+                    severity: 6.5,
+                    low: Some(2.25),
+                    high: Some(10.75),
+                    units: 9,
+                    observations: 310,
+                },
+                AuditorSeverity {
+                    login: "auditor2".to_owned(),
+                    severity: -6.5,
+                    low: None,
+                    high: None,
+                    units: 1,
+                    observations: 38,
+                },
+            ],
         },
     );
 }

@@ -17,6 +17,11 @@
 //! process (this binary again) that opens the database, computes once and exits: all the
 //! memory a process needs to do it, the program itself included.
 //!
+//! The same run computes the quarter's calibration (`zakupka_server::calibration`:
+//! alpha per item and section, auditors' severity) over its paired visits, measured
+//! against the plain rating: every office's visits come 4.5 days apart from 300 auditors in
+//! turn, so all 200,000 are paired, its worst case.
+//!
 //! Run: cargo bench -p zakupka-server --bench rating
 //! Sizes: ZAKUPKA_RATING_BRANCHES (2000), ZAKUPKA_RATING_OFFICES (10000),
 //! ZAKUPKA_RATING_VISITS (200000); ZAKUPKA_BENCH_QUICK=1 takes a tenth of each.
@@ -92,6 +97,10 @@ const TARGET_TIME: Duration = Duration::from_secs(1);
 const TARGET_WITH_INTERVALS: Duration = Duration::from_secs(2);
 const TARGET_BYTES: usize = 500 * 1024 * 1024;
 const RUNS: usize = 3;
+/// Auditors of the national quarter, about 670 visits each.
+const AUDITORS: usize = 300;
+/// The rating, calibration and rank intervals of a quarter together.
+const TARGET_TOGETHER: Duration = Duration::from_secs(2);
 
 struct Sizes {
     branches: usize,
@@ -156,10 +165,20 @@ fn generate(path: &Path, sizes: &Sizes, methodology: &Methodology) -> anyhow::Re
         let office = &directory.offices[o];
         let finished =
             start + Span::hours(1) + Span::seconds(span * n as i64 / sizes.visits as i64);
-        // Offices differ in how often they slip, so the branches differ in score.
-        let lapses = 5 + (o * 37) % 50;
+        // Each office's visits come about 4.5 days apart, each by another auditor than the
+        // one before, so every visit has a partner within seven days: calibration's worst
+        // case, all 200,000 visits paired. Offices differ in how often they slip, so the
+        // branches differ in score; auditors too, a little (severity).
+        let k = n / directory.offices.len();
+        let auditor = (o * 7 + k * 13) % AUDITORS;
+        let lapses = 5 + (o * 37) % 50 + auditor % 7;
         let visit = zakupka_core::demo::cycled_visit(
-            &template, &office.id, "auditor1", n, lapses, finished,
+            &template,
+            &office.id,
+            &format!("auditor{auditor}"),
+            n,
+            lapses,
+            finished,
         );
         let payload = serde_json::to_string(&visit)?;
         ingest::store(
@@ -228,6 +247,11 @@ fn plain(conn: &mut Connection) -> Result<Vec<zakupka_core::rating::LeagueTable>
     let methodology = rating::latest_methodology(conn)?;
     let branches = rating::branch_quarters(conn, QUARTER)?;
     Ok(zakupka_core::rating::rate(&methodology, &branches))
+}
+
+/// The quarter's calibration: agreement per item and section, auditors' severity.
+fn calibrate(conn: &mut Connection) -> Result<zakupka_core::wire::Calibration, AppError> {
+    zakupka_server::calibration::calibration(conn, QUARTER)
 }
 
 struct Measured<R> {
@@ -359,7 +383,8 @@ fn main() -> anyhow::Result<()> {
     );
 
     // Each run on a connection of its own, so each fills its own page cache.
-    let (mut rated, mut baseline, mut with_intervals) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rated, mut baseline) = (Vec::new(), Vec::new());
+    let (mut with_intervals, mut calibrated) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let db = Db::open(&path)?;
         baseline.push(measure(|| db.blocking(sql_aggregate)));
@@ -367,7 +392,15 @@ fn main() -> anyhow::Result<()> {
         rated.push(measure(|| db.blocking(plain)));
         let db = Db::open(&path)?;
         with_intervals.push(measure(|| db.blocking(compute)));
+        let db = Db::open(&path)?;
+        calibrated.push(measure(|| db.blocking(calibrate)));
     }
+    let (cal_time, cal_rust, cal_sqlite) = summary(&calibrated);
+    let calibration = calibrated
+        .pop()
+        .map(|m| m.result)
+        .transpose()?
+        .ok_or_else(|| anyhow::anyhow!("no calibration run"))?;
     let (base_time, base_rust, base_sqlite) = summary(&baseline);
     let (time, rust, sqlite) = summary(&rated);
     let (interval_time, interval_rust, interval_sqlite) = summary(&with_intervals);
@@ -483,6 +516,35 @@ fn main() -> anyhow::Result<()> {
         mb(base_sqlite),
         heap as f64 / base_heap.max(1) as f64,
         verdict(heap < TARGET_BYTES)
+    );
+    let items = calibration.sections.iter().flat_map(|s| s.items.iter());
+    let (rated_items, unreliable) = items.fold((0, 0), |(n, u), i| {
+        (
+            n + usize::from(i.alpha.is_some()),
+            u + usize::from(i.unreliable),
+        )
+    });
+    println!(
+        "calibration check: {} units of {} paired visits, {} auditors with a severity, alpha for {rated_items} items ({unreliable} marked unreliable wording) {}",
+        calibration.units,
+        calibration.visits,
+        calibration.auditors.len(),
+        verdict(
+            calibration.visits as usize == sizes.visits
+                && calibration.auditors.len() == AUDITORS.min(sizes.visits)
+        )
+    );
+    println!(
+        "calibration time: {:.0} ms, peak memory in process {:.1} MB (Rust {:.1} + SQLite {:.1}); against the plain rating {:.0} ms in the same run, ratio {:.2}; the rating with its rank intervals and calibration together {:.0} ms, target < {} ms {}",
+        ms(cal_time),
+        mb(cal_rust + cal_sqlite),
+        mb(cal_rust),
+        mb(cal_sqlite),
+        ms(time),
+        cal_time.as_secs_f64() / time.as_secs_f64(),
+        ms(interval_time + cal_time),
+        TARGET_TOGETHER.as_millis(),
+        verdict(interval_time + cal_time < TARGET_TOGETHER)
     );
     let (child_time, child_before, child_peak) = in_child("rating", &path)?;
     let (base_child_time, base_child_before, base_child_peak) = in_child("sql", &path)?;

@@ -105,7 +105,9 @@ pub fn compute(
     methodology: &Methodology,
 ) -> Result<Vec<LeagueTable>, AppError> {
     let branches = branch_quarters(conn, quarter)?;
-    Ok(rate_with_intervals(methodology, quarter, &branches))
+    let mut tables = rate_with_intervals(methodology, quarter, &branches);
+    crate::calibration::adjust_rating(conn, quarter, methodology, &mut tables)?;
+    Ok(tables)
 }
 
 /// What the quarter is rated from: every branch of the directory with the scores of its
