@@ -145,6 +145,7 @@ fn Shell() -> Element {
         Screen::Summary(id) => rsx! { ui::Summary { visit_id: id } },
         Screen::Account => rsx! { ui::AccountScreen {} },
         Screen::Rating => rsx! { ui::RatingScreen {} },
+        Screen::Calibration => rsx! { ui::CalibrationScreen {} },
         Screen::Review => rsx! { ui::ReviewQueue {} },
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },

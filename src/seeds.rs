@@ -1,21 +1,13 @@
 //! The seeds shipped inside the app: the default checklist and the office directory. They
-//! are embedded (the browser has no file system) and validated at start-up like any file.
+//! are embedded (the browser has no file system), parsed and checked from their TOML and
+//! CSV when the app is built (`build.rs`), and read here from the JSON it wrote.
 
-use zakupka_core::seed::{parse_directory, parse_template};
-use zakupka_core::{Directory, SeedError, Template};
+use zakupka_core::{Directory, Template};
 
-pub fn checklist() -> Result<Template, SeedError> {
-    parse_template(
-        "seeds/checklist.toml",
-        include_str!("../seeds/checklist.toml"),
-    )
+pub fn checklist() -> Result<Template, serde_json::Error> {
+    serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/checklist.json")))
 }
 
-pub fn directory() -> Result<Directory, SeedError> {
-    parse_directory(
-        "seeds/branches.csv",
-        include_str!("../seeds/branches.csv"),
-        "seeds/offices.csv",
-        include_str!("../seeds/offices.csv"),
-    )
+pub fn directory() -> Result<Directory, serde_json::Error> {
+    serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/directory.json")))
 }

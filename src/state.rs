@@ -7,7 +7,7 @@ use std::rc::Rc;
 use chrono::Utc;
 use dioxus::prelude::*;
 use uuid::Uuid;
-use zakupka_client::{NewVisit, Store as LocalStore, StoreError, VisitSummary};
+use zakupka_client::{ListedVisit, NewVisit, Store as LocalStore, StoreError};
 use zakupka_core::{AnswerValue, Directory, Lang, Template, Visit};
 
 use crate::platform;
@@ -22,6 +22,7 @@ pub enum Screen {
     Summary(Uuid),
     Account,
     Rating,
+    Calibration,
     Review,
     ReviewVisit(Uuid),
     Assignments,
@@ -35,6 +36,7 @@ impl Screen {
             Screen::Start => "start".into(),
             Screen::Account => "account".into(),
             Screen::Rating => "rating".into(),
+            Screen::Calibration => "calibration".into(),
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
             Screen::Cases => "cases".into(),
@@ -50,6 +52,7 @@ impl Screen {
             ("start", _) => Screen::Start,
             ("account", _) => Screen::Account,
             ("rating", _) => Screen::Rating,
+            ("calibration", _) => Screen::Calibration,
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
@@ -313,10 +316,6 @@ impl AppState {
         self.read(|s| s.owner()).flatten().filter(|o| o.unsent > 0)
     }
 
-    pub fn sync_states(&self) -> std::collections::HashMap<Uuid, zakupka_client::SyncState> {
-        self.read(|s| s.sync_states()).unwrap_or_default()
-    }
-
     pub fn last_sync(&self) -> Option<chrono::DateTime<Utc>> {
         self.read(|s| s.last_sync()).flatten()
     }
@@ -379,8 +378,16 @@ impl AppState {
         self.template.read().clone()
     }
 
-    pub fn visits(&self) -> Vec<VisitSummary> {
-        self.read(|s| s.visits()).unwrap_or_default()
+    /// Drafts and submitted visits not yet on the server, newest first: listed whole.
+    pub fn open_visits(&self) -> Vec<ListedVisit> {
+        self.read(|s| s.open_visits()).unwrap_or_default()
+    }
+
+    /// The first `pages` pages of `per_page` sent visits, newest first, and whether the
+    /// device keeps more.
+    pub fn sent_visits(&self, pages: usize, per_page: usize) -> (Vec<ListedVisit>, bool) {
+        self.read(|s| s.sent_pages(pages, per_page))
+            .unwrap_or_default()
     }
 
     pub fn visit(&self, id: Uuid) -> Option<Visit> {

@@ -8,16 +8,24 @@ use crate::i18n;
 use crate::state::{AppState, Screen};
 use crate::sync::{SyncFailure, SyncStatus};
 
+/// Sent visits shown at a time; «Показать ещё» reads the next page from the store.
+const PAGE: usize = 20;
+
 #[component]
 pub fn Home() -> Element {
     let state = use_context::<AppState>();
     use_hook(|| tracing::info!("home screen shown"));
     let lang = (state.lang)();
-    let visits = state.visits();
-    let states = state.sync_states();
-    let (drafts, submitted): (Vec<_>, Vec<_>) = visits
+    // How many pages of sent visits are shown: a months-old store opens as fast as a new
+    // one, and older visits are a tap away.
+    let mut pages = use_signal(|| 1);
+    let (drafts, unsent): (Vec<_>, Vec<_>) = state
+        .open_visits()
         .into_iter()
-        .partition(|v| v.status == VisitStatus::Draft);
+        .partition(|v| v.summary.status == VisitStatus::Draft);
+    let (sent, more) = state.sent_visits(pages(), PAGE);
+    // Those not yet on the server first, then the sent ones, each newest first.
+    let submitted: Vec<_> = unsent.into_iter().chain(sent).collect();
     rsx! {
         main { class: "screen home", "data-testid": "home",
             header { class: "bar",
@@ -33,15 +41,18 @@ pub fn Home() -> Element {
             if !drafts.is_empty() {
                 h2 { "{i18n::DRAFTS.get(lang)}" }
                 ul { class: "visits", "data-testid": "drafts",
-                    for v in drafts { VisitRow { key: "{v.id}", visit: v, sync: SyncState::Draft } }
+                    for v in drafts { VisitRow { key: "{v.summary.id}", visit: v.summary, sync: v.sync } }
                 }
             }
             if !submitted.is_empty() {
                 h2 { "{i18n::SUBMITTED.get(lang)}" }
                 ul { class: "visits", "data-testid": "submitted",
-                    for v in submitted {
-                        VisitRow { key: "{v.id}", sync: states.get(&v.id).cloned().unwrap_or(SyncState::Draft), visit: v }
-                    }
+                    for v in submitted { VisitRow { key: "{v.summary.id}", visit: v.summary, sync: v.sync } }
+                }
+            }
+            if more {
+                button { class: "secondary", "data-testid": "show-more", onclick: move |_| pages += 1,
+                    "{i18n::SHOW_MORE.get(lang)}"
                 }
             }
             footer { class: "actions",

@@ -4,6 +4,7 @@
 mod account;
 mod assign;
 mod auditors;
+mod calibration;
 mod cases;
 mod checklist;
 mod error;
@@ -18,6 +19,7 @@ pub(crate) mod summary;
 
 pub use account::AccountScreen;
 pub use assign::AssignScreen;
+pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
@@ -126,6 +128,53 @@ pub fn use_auditors() -> Resource<Result<Vec<zakupka_core::wire::Auditor>, Strin
         async move {
             api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
                 .auditors()
+                .await
+                .map_err(|e| i18n::explain_sync(lang, &e))
+        }
+    })
+}
+
+/// Saves a file fetched from the server where the platform keeps downloads: where it went,
+/// or why not, in `lang`.
+pub async fn save_download(
+    lang: Lang,
+    name: &str,
+    fetched: Result<Vec<u8>, zakupka_client::api::SyncError>,
+) -> Result<String, String> {
+    match fetched {
+        Ok(bytes) => crate::platform::save_file(name, &bytes).await.map_err(|e| {
+            tracing::warn!("export not saved: {e}");
+            i18n::EXPORT_FAILED.get(lang).to_owned()
+        }),
+        Err(e) => Err(i18n::explain_sync(lang, &e)),
+    }
+}
+
+/// Where the last download was saved, or why it was not.
+#[component]
+pub fn Downloaded(saved: Option<Result<String, String>>) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    match saved {
+        Some(Ok(place)) => {
+            rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } }
+        }
+        Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+        None => rsx! {},
+    }
+}
+
+/// The quarters with something to rate, newest first, from the server through `api`.
+pub fn use_quarters(
+    api: Option<zakupka_client::api::Api>,
+) -> Resource<Result<Vec<zakupka_core::wire::QuarterInfo>, String>> {
+    let state = use_context::<AppState>();
+    let lang = *state.lang.peek();
+    use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?
+                .rating_quarters()
                 .await
                 .map_err(|e| i18n::explain_sync(lang, &e))
         }

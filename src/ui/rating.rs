@@ -28,15 +28,7 @@ pub fn RatingScreen() -> Element {
         let _reload = version();
         async move { api?.rating_history().await.ok() }
     });
-    let quarters = use_resource(move || {
-        let api = api.clone();
-        async move {
-            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
-            api.rating_quarters()
-                .await
-                .map_err(|e| i18n::explain_sync(lang, &e))
-        }
-    });
+    let quarters = super::use_quarters(api);
     let rating = use_resource(move || {
         let api = api2.clone();
         let _reload = version();
@@ -64,6 +56,10 @@ pub fn RatingScreen() -> Element {
     let can_publish = account
         .as_ref()
         .is_some_and(|a| a.role == zakupka_core::wire::Role::Admin);
+    // Auditors' agreement and severity: supervisors and admins, as the server holds.
+    let can_calibrate = account
+        .as_ref()
+        .is_some_and(|a| a.role != zakupka_core::wire::Role::Auditor);
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),
@@ -109,6 +105,7 @@ pub fn RatingScreen() -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 h1 { "{i18n::RATING.get(lang)}" }
+                if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
             }
             div { class: "chips", "data-testid": "quarters",
                 for (n, q) in quarter_list.iter().enumerate() {
@@ -147,13 +144,28 @@ fn LeagueView(
     let lang = (state.lang)();
     let name = |id: &str| state.branch_name(id);
     let precision = usize::from(methodology.precision);
+    // Quarters published before intervals were computed have none; places stand alone.
+    let uncertain = table
+        .rows
+        .iter()
+        .any(|r| r.interval.is_some_and(|i| i.low < i.high));
     rsx! {
-        ol { class: "places", "data-testid": "places",
+        ol { class: if uncertain { "places with-intervals" } else { "places" }, "data-testid": "places",
             for row in table.rows.iter() {
                 li { key: "{row.branch_id}", "data-branch": "{row.branch_id}", "data-place": "{row.place}",
                     button { class: "row place-row", onclick: { let id = row.branch_id.clone(); move |_| on_open.call(id.clone()) },
-                        span { class: if row.place <= 3 { "place top" } else { "place" }, "{row.place}" }
-                        span { class: "title", "{name(&row.branch_id)}" }
+                        span { class: "placing", "data-testid": "placing",
+                            span { class: if row.place <= 3 { "place top" } else { "place" }, "{row.place}" }
+                            if let Some(i) = row.interval.filter(|i| i.low < i.high) {
+                                span { class: "range", title: "{i18n::PLACE_INTERVAL.get(lang)}", " ({i.low}–{i.high})" }
+                            }
+                        }
+                        span { class: "title", "{name(&row.branch_id)}"
+                            if row.interval.is_some_and(|i| i.not_separable_from_leader) {
+                                " "
+                                span { class: "tie-badge", "data-testid": "not-separable", "{i18n::NOT_SEPARABLE.get(lang)}" }
+                            }
+                        }
                         svg { class: "score-bar", width: "100%", height: "8", view_box: "0 0 100 8", preserve_aspect_ratio: "none", "aria-hidden": "true",
                             rect { x: "0", y: "0", width: "100", height: "8", rx: "2", class: "bar-bg" }
                             rect { x: "0", y: "0", width: "{row.score.clamp(0.0, 100.0)}", height: "8", rx: "2", class: "bar-fill" }
@@ -169,6 +181,9 @@ fn LeagueView(
                     }
                 }
             }
+        }
+        if uncertain {
+            p { class: "muted", "data-testid": "interval-note", "{i18n::PLACE_INTERVAL_NOTE.get(lang)}" }
         }
         if !table.not_rated.is_empty() {
             h2 { "{i18n::NOT_RATED.get(lang)}" }
@@ -225,6 +240,9 @@ fn BranchExplained(
                     }
                 }
             }
+        }
+        if let Some(adjusted) = row.adjusted_audits {
+            p { class: "muted", "data-testid": "adjusted-index", "{i18n::ADJUSTED_INDEX.get(lang)}: {adjusted:.1}" }
         }
         // A supervisor bound to other branches is not told this branch's visits.
         if !row.visits.is_empty() {
@@ -346,15 +364,9 @@ fn ExportButtons(quarter: String) -> Element {
                             let quarter = quarter.clone();
                             async move {
                                 let Some(api) = state.account().map(|a| a.api()) else { return };
-                                let result = match api.rating_export(&quarter, format).await {
-                                    Ok(bytes) => crate::platform::save_file(&format!("rating-{quarter}.{format}"), &bytes).await
-                                        .map_err(|e| {
-                                            tracing::warn!("export not saved: {e}");
-                                            i18n::EXPORT_FAILED.get(lang).to_owned()
-                                        }),
-                                    Err(e) => Err(i18n::explain_sync(lang, &e)),
-                                };
-                                saved.set(Some(result));
+                                let fetched = api.rating_export(&quarter, format).await;
+                                let name = format!("rating-{quarter}.{format}");
+                                saved.set(Some(super::save_download(lang, &name, fetched).await));
                             }
                         }
                     },
@@ -362,10 +374,6 @@ fn ExportButtons(quarter: String) -> Element {
                 }
             }
         }
-        match saved() {
-            Some(Ok(place)) => rsx! { p { class: "ok", "data-testid": "exported", "{i18n::SAVED.get(lang)}: {place}" } },
-            Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
-            None => rsx! {},
-        }
+        super::Downloaded { saved: saved() }
     }
 }

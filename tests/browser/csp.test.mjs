@@ -3,10 +3,7 @@
 // supervisor's review of it, without one violation report or CSP error in the console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { phone, startServer, answerAllItems } from './harness.mjs';
-
-// A 1x1 PNG.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+import { PNG, fillVisit, phone, startServer, startVisit } from './harness.mjs';
 
 let server, browser, context;
 const violations = [];
@@ -54,33 +51,19 @@ test('the app serves and runs under its Content-Security-Policy, with no violati
   await page.click('[data-testid="sign-in"]');
   await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
 
-  await page.click('[data-testid="start-visit"]');
-  await page.fill('[data-testid="office-search"]', 'Клин');
-  await page.click('[data-office]');
-  await page.click('[data-scenario]');
-  await page.fill('[data-testid="auditor"]', 'auditor1');
-  await page.click('[data-testid="begin"]');
-  await page.waitForSelector('[data-testid="checklist"]');
-  let photo = false;
-  for (let n = 0; ; n++) {
-    await answerAllItems(page, n);
+  await startVisit(page);
+  const photo = await fillVisit(page, {
+    photo: { name: 'stand.png', mimeType: 'image/png', buffer: PNG },
     // The progress bar's width is set as a style property, which the policy allows.
-    const width = await page.$eval('[data-testid="progress"] .fill', (e) => e.getBoundingClientRect().width);
-    assert.ok(width > 0, 'the progress bar fills as items are answered');
-    const card = photo ? null : await page.$('article[data-item]:has(.photo-add)');
-    const item = card && (await card.getAttribute('data-item'));
-    if (item) {
-      await page.setInputFiles(`article[data-item="${item}"] input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG });
-      // Shown from the device's store as a data: image.
-      await page.waitForFunction((i) => document.querySelector(`article[data-item="${i}"] .photos img`)?.naturalWidth > 0, item);
-      photo = true;
-    }
-    if (!(await page.$('[data-testid="next"]'))) break;
-    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
-    await page.click('[data-testid="next"]');
-    // A new section scrolls to the top (web-sys; `document::eval` would be refused).
-    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
-  }
+    each: async () => {
+      const width = await page.$eval('[data-testid="progress"] .fill', (e) => e.getBoundingClientRect().width);
+      assert.ok(width > 0, 'the progress bar fills as items are answered');
+    },
+    // Shown from the device's store as a data: image.
+    shown: (item) => page.waitForFunction((i) => document.querySelector(`article[data-item="${i}"] .photos img`)?.naturalWidth > 0, item),
+  });
+  // Each new section on the way scrolled to the top (web-sys; `document::eval` would be
+  // refused).
   await page.click('[data-testid="to-summary"]');
   // «Печать отчёта» opens the folded sections and prints, without eval (the dialog itself is
   // replaced: headless Chromium would wait on it).

@@ -54,12 +54,80 @@ export async function phone() {
  *  through the headers. */
 export async function toHome(page, url) {
   await page.goto(url);
+  await backToHome(page);
+}
+
+/** From whatever screen the app shows, back to home through the headers. */
+export async function backToHome(page) {
   await page.waitForSelector('main');
   for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
     await page.click('header .ghost');
     await page.waitForTimeout(100);
   }
   await page.waitForSelector('[data-testid="home"]');
+}
+
+/** Puts `images` ({ main, media }: Buffers of SQLite images, either may be absent) into
+ *  the page's IndexedDB as the release before the page store kept them ('zakupka' v1,
+ *  object store 'snapshots'), for the app to migrate when it opens. `page` is on a page of
+ *  the app's origin that does not start the app. */
+export async function putReleaseSnapshots(page, images) {
+  const entries = Object.entries(images).map(([key, bytes]) => [key, bytes.toString('base64')]);
+  await page.evaluate((entries) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('zakupka', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('snapshots');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction('snapshots', 'readwrite');
+      for (const [key, b64] of entries) tx.objectStore('snapshots').put(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), key);
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), entries);
+}
+
+// A 1x1 PNG.
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+/** From home, starts a visit at the first office found by `office`, its first scenario. */
+export async function startVisit(page, { office = 'Клин', auditor = 'auditor1' } = {}) {
+  await page.click('[data-testid="start-visit"]');
+  await page.fill('[data-testid="office-search"]', office);
+  await page.click('[data-office]');
+  await page.click('[data-scenario]');
+  await page.fill('[data-testid="auditor"]', auditor);
+  await page.click('[data-testid="begin"]');
+  await page.waitForSelector('[data-testid="checklist"]');
+}
+
+/** Answers the open visit section by section to its last: `answerAllItems`, then
+ *  `each(n)` if given, then the photo `photo` ({ name, mimeType, buffer }) attached to the
+ *  first item that takes photos, once (then `shown(item)` if given, while it is on screen),
+ *  then on to the next section. Resolves to the id of the item the photo went to (null if
+ *  none took it). */
+export async function fillVisit(page, { photo, each, shown } = {}) {
+  let photoItem = null;
+  for (let n = 0; ; n++) {
+    await answerAllItems(page, n);
+    if (each) await each(n);
+    const card = photo && !photoItem ? await page.$('article[data-item]:has(.photo-add)') : null;
+    const item = card && (await card.getAttribute('data-item'));
+    if (item) {
+      await page.setInputFiles(`article[data-item="${item}"] input[type="file"]`, photo);
+      await page.waitForSelector(`article[data-item="${item}"] .photos img`);
+      if (shown) await shown(item);
+      photoItem = item;
+    }
+    if (!(await page.$('[data-testid="next"]'))) return photoItem;
+    await nextSection(page);
+  }
+}
+
+/** Goes on to the next section and waits until it is shown. */
+export async function nextSection(page) {
+  const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
+  await page.click('[data-testid="next"]');
+  await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
 }
 
 /** Answers every item of the open section; returns the answers in the core's JSON form. */

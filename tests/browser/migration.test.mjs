@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, SHOTS, serveDist, phone } from './harness.mjs';
+import { ROOT, SHOTS, phone, putReleaseSnapshots, serveDist } from './harness.mjs';
 
 const FIXTURE = join(ROOT, 'tests', 'browser', 'fixtures', 'release-snapshots');
 let server, browser, context;
@@ -43,18 +43,7 @@ test('a browser holding the release\'s snapshots opens with every visit, answer,
   // A page of the app's origin that does not start the app, to put the old data in place
   // the way the release left it.
   await page.goto(`${server.url}manifest.webmanifest`);
-  const images = ['main', 'media'].map((k) => [k, readFileSync(join(FIXTURE, `${k}.sqlite`)).toString('base64')]);
-  await page.evaluate((images) => new Promise((resolve, reject) => {
-    const req = indexedDB.open('zakupka', 1);
-    req.onupgradeneeded = () => req.result.createObjectStore('snapshots');
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const tx = req.result.transaction('snapshots', 'readwrite');
-      for (const [key, b64] of images) tx.objectStore('snapshots').put(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), key);
-      tx.oncomplete = () => { req.result.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  }), images);
+  await putReleaseSnapshots(page, Object.fromEntries(['main', 'media'].map((k) => [k, readFileSync(join(FIXTURE, `${k}.sqlite`))])));
 
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="home"]');

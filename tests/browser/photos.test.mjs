@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveDist, phone } from './harness.mjs';
+import { backToHome, phone, serveDist, startVisit } from './harness.mjs';
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -69,21 +69,10 @@ function withExif(jpeg) {
 }
 
 /** Starts a visit; `load` false: from the screen the app is on, without reloading it. */
-async function startVisit(page, load = true) {
+async function newVisit(page, load = true) {
   if (load) await page.goto(server.url);
-  await page.waitForSelector('main');
-  for (let i = 0; i < 4 && !(await page.$('[data-testid="home"]')); i++) {
-    await page.click('header .ghost');
-    await page.waitForTimeout(100);
-  }
-  await page.waitForSelector('[data-testid="home"]');
-  await page.click('[data-testid="start-visit"]');
-  await page.fill('[data-testid="office-search"]', 'Серпухов');
-  await page.click('[data-office]');
-  await page.click('[data-scenario]');
-  await page.fill('[data-testid="auditor"]', 'auditor2');
-  await page.click('[data-testid="begin"]');
-  await page.waitForSelector('[data-testid="checklist"]');
+  await backToHome(page);
+  await startVisit(page, { office: 'Серпухов', auditor: 'auditor2' });
   return page.getAttribute('article[data-item]:has(.photo-add)', 'data-item');
 }
 
@@ -110,7 +99,7 @@ test('a 12 MP phone photo is stored downscaled, upright, without EXIF, its time 
   const { browser, context } = await phone();
   try {
     const page = await context.newPage();
-    const item = await startVisit(page);
+    const item = await newVisit(page);
     const photo = withExif(bigJpeg());
     assert.ok(photo.length > 3_000_000, `the original is ${photo.length} bytes`);
     await page.setInputFiles(`article[data-item="${item}"] input[type="file"]`, { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: photo });
@@ -149,13 +138,13 @@ test('wasm memory stays near the empty figure after 20 large photos, and they sh
   const { browser, context } = await phone();
   try {
     const page = await context.newPage();
-    await startVisit(page);
+    await newVisit(page);
     const empty = await wasmBytes(page);
     assert.ok(empty, 'the app exposes its wasm memory');
     // An item holds five photos: 20 photos go over the photo items of a few visits.
     let added = 0;
     for (let v = 0; added < 20; v++) {
-      if (v > 0) await startVisit(page, false);
+      if (v > 0) await newVisit(page, false);
       const cards = await page.$$eval('article[data-item]:has(.photo-add)', (a) => a.map((e) => e.getAttribute('data-item')));
       for (const id of cards) {
         for (let k = 0; k < 5 && added < 20; k++, added++) {

@@ -4,10 +4,8 @@
 // says so, refuses the other sign-in (no password leaves the phone) and keeps them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerAllItems, phone, startServer, toHome } from './harness.mjs';
+import { PNG, fillVisit, phone, startServer, startVisit, toHome } from './harness.mjs';
 
-// A 1x1 PNG.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const COMMENT = 'Охранник сказал, что касса закрыта';
 
 let server, browser, context, page;
@@ -44,34 +42,19 @@ async function signOut() {
 
 /** Starts a visit and answers it in full, with a comment and a photo; returns its id. */
 async function makeVisit(auditor) {
-  await page.click('[data-testid="start-visit"]');
-  await page.fill('[data-testid="office-search"]', 'Клин');
-  await page.click('[data-office]');
-  await page.click('[data-scenario]');
-  await page.fill('[data-testid="auditor"]', auditor);
-  await page.click('[data-testid="begin"]');
-  await page.waitForSelector('[data-testid="checklist"]');
-  let commented = false, photographed = false;
-  for (let n = 0; ; n++) {
-    await answerAllItems(page, n);
-    const commentable = commented ? null : await page.$('article[data-item]:has(.tools button[aria-expanded])');
-    if (commentable) {
-      await (await commentable.$('.tools button[aria-expanded]')).click();
-      await (await commentable.$('textarea.comment')).fill(COMMENT);
-      commented = true;
-    }
-    const card = photographed ? null : await page.$('article[data-item]:has(.photo-add)');
-    const item = card && (await card.getAttribute('data-item'));
-    if (item) {
-      await page.setInputFiles(`article[data-item="${item}"] input[type="file"]`, { name: 'desk.png', mimeType: 'image/png', buffer: PNG });
-      await page.waitForSelector(`article[data-item="${item}"] .photos img`);
-      photographed = true;
-    }
-    if (!(await page.$('[data-testid="next"]'))) break;
-    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
-    await page.click('[data-testid="next"]');
-    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
-  }
+  await startVisit(page, { auditor });
+  let commented = false;
+  const photographed = await fillVisit(page, {
+    photo: { name: 'desk.png', mimeType: 'image/png', buffer: PNG },
+    each: async () => {
+      const commentable = commented ? null : await page.$('article[data-item]:has(.tools button[aria-expanded])');
+      if (commentable) {
+        await (await commentable.$('.tools button[aria-expanded]')).click();
+        await (await commentable.$('textarea.comment')).fill(COMMENT);
+        commented = true;
+      }
+    },
+  });
   assert.ok(commented && photographed, 'the checklist takes a comment and a photo');
   await page.waitForSelector('[data-testid="save-state"].saved');
   await page.click('[data-testid="to-summary"]');

@@ -4,10 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { SHOTS, phone, startServer, answerAllItems, toHome as harnessToHome } from './harness.mjs';
+import { PNG, SHOTS, fillVisit, nextSection, phone, startServer, startVisit, toHome as harnessToHome } from './harness.mjs';
 
-// A 1x1 PNG.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 let server, browser, context, page;
 let correctedId;
@@ -56,30 +54,10 @@ test('a visit made offline reaches the server once when the network returns', as
   // No network: the phone is offline and the server is out of reach.
   await server.stop();
   await context.setOffline(true);
-  await page.click('[data-testid="start-visit"]');
-  await page.fill('[data-testid="office-search"]', 'Клин');
-  await page.click('[data-office]');
-  await page.click('[data-scenario]');
-  await page.fill('[data-testid="auditor"]', 'auditor1');
-  await page.click('[data-testid="begin"]');
-  await page.waitForSelector('[data-testid="checklist"]');
-  let photoAttached = false;
-  for (let n = 0; ; n++) {
-    await answerAllItems(page, n);
-    // A photo of the first item that takes one: it follows the visit to the server, and the
-    // supervisor sees it there.
-    const card = photoAttached ? null : await page.$('article[data-item]:has(.photo-add)');
-    const photoItem = card && (await card.getAttribute('data-item'));
-    if (photoItem) {
-      await page.setInputFiles(`article[data-item="${photoItem}"] input[type="file"]`, { name: 'stand.png', mimeType: 'image/png', buffer: PNG });
-      await page.waitForSelector(`article[data-item="${photoItem}"] .photos img`);
-      photoAttached = true;
-    }
-    if (!(await page.$('[data-testid="next"]'))) break;
-    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
-    await page.click('[data-testid="next"]');
-    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
-  }
+  await startVisit(page);
+  // A photo of the first item that takes one: it follows the visit to the server, and the
+  // supervisor sees it there.
+  await fillVisit(page, { photo: { name: 'stand.png', mimeType: 'image/png', buffer: PNG } });
   await page.click('[data-testid="to-summary"]');
   await page.click('[data-testid="submit"]');
   await page.click('[data-testid="confirm-submit"]');
@@ -133,11 +111,7 @@ test('a returned visit shows the remarks, is corrected and approved', async () =
   await page.click(`[data-visit="${id}"]`);
   await page.waitForSelector('[data-testid="checklist"]');
   // Straight to the summary through the sections.
-  while (await page.$('[data-testid="next"]')) {
-    const section = await page.getAttribute('[data-testid="checklist"]', 'data-section');
-    await page.click('[data-testid="next"]');
-    await page.waitForFunction((s) => document.querySelector('[data-testid="checklist"]')?.dataset.section !== s, section);
-  }
+  while (await page.$('[data-testid="next"]')) await nextSection(page);
   await page.click('[data-testid="to-summary"]');
   await page.click('[data-testid="submit"]');
   await page.click('[data-testid="confirm-submit"]');

@@ -350,6 +350,22 @@ impl Api {
             .1)
     }
 
+    /// A quarter's calibration: agreement per item and section, auditors' severity.
+    pub async fn calibration(
+        &self,
+        quarter: &str,
+    ) -> Result<zakupka_core::wire::Calibration, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, &format!("/calibration/{quarter}"))).await
+    }
+
+    /// The calibration as a CSV file.
+    pub async fn calibration_export(&self, quarter: &str) -> Result<Vec<u8>, SyncError> {
+        let path = format!("/calibration/{quarter}/export");
+        Ok(Self::fetch(self.request(reqwest::Method::GET, &path))
+            .await?
+            .1)
+    }
+
     /// Leaders, cups and trends over the published quarters.
     pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
         Self::send(self.request(reqwest::Method::GET, "/rating/history")).await

@@ -22,7 +22,7 @@ pub mod web_photos;
 pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
-    DEFAULT_PHOTO_RETENTION_DAYS, Expired, LocalAssignment, LocalCase, MAX_PHOTO_BYTES,
-    MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner, PhotoKept, PushOutcome, ReviewNotes,
-    Store, SyncState, VisitSummary, plan_incoming,
+    DEFAULT_PHOTO_RETENTION_DAYS, Expired, ListedVisit, LocalAssignment, LocalCase,
+    MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner, PageAfter,
+    PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitPage, VisitSummary, plan_incoming,
 };

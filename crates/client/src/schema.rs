@@ -157,6 +157,12 @@ ALTER TABLE visits ADD COLUMN case_id TEXT;
 ALTER TABLE visits ADD COLUMN start_location TEXT;
 ALTER TABLE visits ADD COLUMN finish_location TEXT;
 "#,
+    r#"
+-- The home screen lists drafts and unsent visits whole and the sent ones a page at a time,
+-- newest first (`store/listing.rs`): these indexes let it read only the rows it shows.
+CREATE INDEX IF NOT EXISTS visits_listed ON visits (status, started_at, id);
+CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (visit_id) WHERE sent_at IS NULL;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

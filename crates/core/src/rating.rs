@@ -9,6 +9,10 @@ use uuid::Uuid;
 use crate::directory::Branch;
 use crate::label::Label;
 
+pub mod uncertainty;
+
+pub use uncertainty::{PlaceInterval, place_intervals, rate_with_intervals};
+
 /// Branches are rated against others of their size; the methodology's
 /// `league_threshold` decides which league a branch plays in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,6 +33,24 @@ pub enum TieRule {
     Dense,
     /// 1-2-2-4: a shared place uses up the places it covers.
     Standard,
+}
+
+impl TieRule {
+    /// The places of scores sorted best first, equal scores sharing one: the one rule for
+    /// the published places and the bootstrap's (`uncertainty`).
+    fn places(self, sorted: impl IntoIterator<Item = f64>) -> impl Iterator<Item = u32> {
+        let (mut previous, mut place) = (None, 0);
+        sorted.into_iter().enumerate().map(move |(i, score)| {
+            if previous != Some(score) {
+                place = match self {
+                    TieRule::Dense => place + 1,
+                    TieRule::Standard => i as u32 + 1,
+                };
+                previous = Some(score);
+            }
+            place
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +87,12 @@ pub struct Methodology {
     /// Fewer approved visits in the quarter and a branch is not rated.
     pub min_approved_visits: u32,
     pub criteria: Vec<Criterion>,
+    /// Show each branch's mystery-shopper index also adjusted for the severity of the
+    /// auditors who visited it, beside the raw one. Places and the published score stay
+    /// the raw ones. Absent from the JSON when off, so earlier stored methodologies read
+    /// and compare the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adjust_for_auditor_severity: bool,
 }
 
 impl Methodology {
@@ -123,6 +151,17 @@ pub struct RatedBranch {
     pub criteria: Vec<CriterionResult>,
     /// The approved visits behind the audit criterion.
     pub visits: Vec<Uuid>,
+    /// The place's 90% interval by bootstrap over the approved visits
+    /// (`uncertainty::place_intervals`); `None` from `rate` alone, and in quarters
+    /// published before intervals were computed.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub interval: Option<PlaceInterval>,
+    /// The mystery-shopper index with each visit's score raised by its auditor's severity
+    /// (lowered for a lenient one): only when the methodology asks for it. Shown beside
+    /// the raw index; the place and score above never use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_audits: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,21 +263,19 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
                         score: methodology.round(exact),
                         criteria,
                         visits: b.visits.iter().map(|v| v.0).collect(),
+                        interval: None,
+                        adjusted_audits: None,
                     },
                     b.branch.name.ru.clone(),
                 ));
             }
             rows.sort_by(|(a, an), (b, bn)| b.score.total_cmp(&a.score).then_with(|| an.cmp(bn)));
-            let mut place = 0;
-            for i in 0..rows.len() {
-                let shares = i > 0 && rows[i - 1].0.score == rows[i].0.score;
-                if !shares {
-                    place = match methodology.tie_rule {
-                        TieRule::Dense => place + 1,
-                        TieRule::Standard => i as u32 + 1,
-                    };
-                }
-                rows[i].0.place = place;
+            let places: Vec<u32> = methodology
+                .tie_rule
+                .places(rows.iter().map(|r| r.0.score))
+                .collect();
+            for (row, place) in rows.iter_mut().zip(places) {
+                row.0.place = place;
             }
             not_rated.sort_by(|a, b| a.0.cmp(&b.0));
             LeagueTable {
@@ -248,6 +285,33 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
             }
         })
         .collect()
+}
+
+/// Fills each rated branch's severity-adjusted mystery-shopper index when `methodology`
+/// asks for it: the mean of its visits' scores, each plus `shift` of the visit (its
+/// auditor's severity, in points), clamped to 0–100. Nothing else changes.
+pub fn adjust_for_severity(
+    methodology: &Methodology,
+    tables: &mut [LeagueTable],
+    shift: impl Fn(Uuid) -> f64,
+) {
+    if !methodology.adjust_for_auditor_severity {
+        return;
+    }
+    let audits = |c: &&CriterionResult| {
+        methodology
+            .criteria
+            .iter()
+            .any(|m| m.id == c.criterion_id && m.measure == Measure::Audits)
+    };
+    for row in tables.iter_mut().flat_map(|t| t.rows.iter_mut()) {
+        let Some(raw) = row.criteria.iter().find(audits).map(|c| c.value) else {
+            continue;
+        };
+        let n = row.visits.len().max(1) as f64;
+        let mean_shift = row.visits.iter().map(|v| shift(*v)).sum::<f64>() / n;
+        row.adjusted_audits = Some((raw + mean_shift).clamp(0.0, 100.0));
+    }
 }
 
 /// A calendar quarter, written `2024-Q3`.

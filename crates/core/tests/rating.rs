@@ -20,6 +20,7 @@ fn audits_only(tie_rule: TieRule) -> Methodology {
         precision: 1,
         tie_rule,
         min_approved_visits: 1,
+        adjust_for_auditor_severity: false,
         criteria: vec![Criterion {
             id: "quality".into(),
             label: Label::new("Качество", "Quality"),
@@ -314,4 +315,62 @@ fn history_counts_leaderships_and_hands_the_cups_to_the_latest_leaders() {
         [88.0, 90.0],
         "a trend, oldest first"
     );
+}
+
+#[test]
+fn severity_adjustment_raises_a_harsh_auditors_branch_beside_the_raw_figure() {
+    use zakupka_core::rating::adjust_for_severity;
+    let mut harsh = branch("harsh", 10_000, &[70.0, 72.0]);
+    harsh.visits = vec![(Uuid::from_u128(101), 70.0), (Uuid::from_u128(102), 72.0)];
+    let fair = branch("fair", 10_000, &[75.0, 75.0]);
+    // The harsh branch's visits were made by an auditor 10 points harsher than partners.
+    let shift = |id: Uuid| if id.as_u128() > 100 { 10.0 } else { 0.0 };
+    let mut m = audits_only(TieRule::Dense);
+    let mut off = rate(&m, &[harsh.clone(), fair.clone()]);
+    adjust_for_severity(&m, &mut off, shift);
+    assert!(
+        off[1].rows.iter().all(|r| r.adjusted_audits.is_none()),
+        "off by default"
+    );
+
+    m.adjust_for_auditor_severity = true;
+    let mut on = rate(&m, &[harsh, fair]);
+    let before = on.clone();
+    adjust_for_severity(&m, &mut on, shift);
+    let small = &on[1];
+    let row = |id: &str| small.rows.iter().find(|r| r.branch_id == id).unwrap();
+    assert_eq!(row("harsh").adjusted_audits, Some(81.0));
+    assert_eq!(row("fair").adjusted_audits, Some(75.0));
+    // The published figure and the places stay the raw ones.
+    assert_eq!((row("harsh").score, row("harsh").place), (71.0, 2));
+    assert_eq!((row("fair").score, row("fair").place), (75.0, 1));
+    for (a, b) in on.iter().zip(&before) {
+        for (x, y) in a.rows.iter().zip(&b.rows) {
+            assert_eq!(
+                (x.place, x.score, &x.criteria),
+                (y.place, y.score, &y.criteria)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_severity_switch_is_read_from_the_methodology_and_off_by_default() {
+    let text = include_str!("../../../seeds/methodology.toml");
+    let seeded = parse_methodology("methodology.toml", text).unwrap();
+    assert!(!seeded.adjust_for_auditor_severity);
+    let on = text.replace(
+        "adjust_for_auditor_severity = false",
+        "adjust_for_auditor_severity = true",
+    );
+    assert!(
+        parse_methodology("m.toml", &on)
+            .unwrap()
+            .adjust_for_auditor_severity
+    );
+    let absent = text.replace("adjust_for_auditor_severity = false", "");
+    let m = parse_methodology("m.toml", &absent).unwrap();
+    assert!(!m.adjust_for_auditor_severity);
+    // Off, it is not in the JSON: stored methodologies read and compare as before.
+    assert!(!serde_json::to_string(&m).unwrap().contains("adjust"));
 }

@@ -618,6 +618,92 @@ fn push_request_with_photo_evidence() {
     assert_eq!((photo.taken_at, photo.position), (None, None));
 }
 
+/// A quarter's rating as served: each place with its 90% interval and the mark of a branch
+/// that cannot be told from the leader.
+fn rating() -> zakupka_core::wire::Rating {
+    use zakupka_core::rating::{
+        Criterion, CriterionResult, LeagueTable, Measure, Methodology, NotRated, PlaceInterval,
+        RatedBranch, TieRule,
+    };
+    let row = |id: &str, place, score, visit: u128, low, high, mark| RatedBranch {
+        branch_id: id.into(),
+        place,
+        score,
+        criteria: vec![CriterionResult {
+            criterion_id: "service-quality".into(),
+            value: score,
+            score,
+            weight: 1.0,
+            points: score,
+        }],
+        visits: vec![Uuid::from_u128(visit)],
+        interval: Some(PlaceInterval {
+            low,
+            high,
+            not_separable_from_leader: mark,
+        }),
+        adjusted_audits: None,
+    };
+    zakupka_core::wire::Rating {
+        quarter: "2025-Q1".parse().unwrap(),
+        methodology: Methodology {
+            id: "branch-rating".into(),
+            version: 1,
+            title: Label::new("Рейтинг управлений", "Rating of branches"),
+            league_threshold: 60_000,
+            precision: 1,
+            tie_rule: TieRule::Dense,
+            min_approved_visits: 2,
+            adjust_for_auditor_severity: false,
+            criteria: vec![Criterion {
+                id: "service-quality".into(),
+                label: Label::new("Качество обслуживания", "Service quality"),
+                weight: 1.0,
+                measure: Measure::Audits,
+            }],
+        },
+        published_at: Some(at(18, 0, 0)),
+        tables: vec![LeagueTable {
+            league: zakupka_core::League::Small,
+            rows: vec![
+                row("klin", 1, 91.5, 1, 1, 2, false),
+                row("shatura", 2, 90.8, 2, 1, 3, true),
+                row("mozhaysk", 3, 70.2, 3, 3, 3, false),
+            ],
+            not_rated: vec![(
+                "ruza".into(),
+                NotRated::TooFewVisits {
+                    approved: 1,
+                    needed: 2,
+                },
+            )],
+        }],
+    }
+}
+
+#[test]
+fn rating_with_place_intervals() {
+    check_golden("rating", &rating());
+}
+
+/// Quarters published before intervals were computed are stored without them; they read
+/// as places without an interval, never as an error.
+#[test]
+fn a_rating_published_before_intervals_reads_without_them() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(golden_path("rating")).unwrap()).unwrap();
+    for row in json["tables"][0]["rows"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("interval");
+    }
+    let old: zakupka_core::wire::Rating = serde_json::from_value(json).unwrap();
+    let places: Vec<(u32, bool)> = old.tables[0]
+        .rows
+        .iter()
+        .map(|r| (r.place, r.interval.is_none()))
+        .collect();
+    assert_eq!(places, [(1, true), (2, true), (3, true)]);
+}
+
 #[test]
 fn case_answer_frozen() {
     let mut answer = visit();
@@ -741,6 +827,59 @@ fn server_visit_and_detail_with_presence_flags() {
         &zakupka_core::wire::IncludeRequest {
             reason: "Офис передан другому управлению 1 марта".to_owned(),
             revision: Some(1),
+        },
+    );
+}
+
+#[test]
+fn calibration_of_a_quarter() {
+    use zakupka_core::calibration::{AuditorSeverity, ItemAgreement, Level, SectionAgreement};
+    use zakupka_core::rating::Quarter;
+    use zakupka_core::wire::Calibration;
+    let item = |id: &str, level, alpha: Option<f64>| ItemAgreement {
+        item_id: id.to_owned(),
+        label: Label::new("Вывеска на месте", "The sign is in place"),
+        level,
+        alpha,
+        units: 14,
+        unreliable: alpha.is_some_and(|a| a < 0.667),
+    };
+    check_golden(
+        "calibration",
+        &Calibration {
+            quarter: Quarter { year: 2026, q: 3 },
+            units: 14,
+            visits: 29,
+            sections: vec![SectionAgreement {
+                section_id: "entrance".to_owned(),
+                title: Label::new("Вход", "Entrance"),
+                alpha: Some(0.71),
+                units: 40,
+                unreliable: false,
+                items: vec![
+                    item("entrance.sign", Level::Nominal, Some(0.82)),
+                    item("entrance.clean", Level::Ordinal, Some(0.5)),
+                    item("entrance.wait", Level::Interval, None),
+                ],
+            }],
+            auditors: vec![
+                AuditorSeverity {
+                    login: "auditor1".to_owned(),
+                    severity: 6.5,
+                    low: Some(2.25),
+                    high: Some(10.75),
+                    units: 9,
+                    observations: 310,
+                },
+                AuditorSeverity {
+                    login: "auditor2".to_owned(),
+                    severity: -6.5,
+                    low: None,
+                    high: None,
+                    units: 1,
+                    observations: 38,
+                },
+            ],
         },
     );
 }

@@ -4,6 +4,9 @@
 //! (`zakupka_server::rating::compute`, what the API and the CLI call), against a baseline
 //! in the same run: a plain SQL aggregate of the same visits (the mean score per branch,
 //! joined to the office's branch, GROUP BY branch) on the same connection.
+//! The rating with each place's 90% interval (1,000 bootstrap resamples per league, issue
+//! 12) is timed against the plain rating (the same visits read, places without intervals)
+//! in the same run: together they must stay under 2 s.
 //!
 //! Time: the median of three runs each, interleaved, each on the writer connection of a
 //! freshly opened `Db` (SQLite's page cache empty), with the database file in the OS cache
@@ -14,6 +17,10 @@
 //! process (this binary again) that opens the database, computes once and exits: all the
 //! memory a process needs to do it, the program itself included.
 //!
+//! The same run computes the quarter's calibration (`zakupka_server::calibration`:
+//! alpha per item and section, auditors' severity) over its paired visits, measured
+//! against the plain rating: every office's visits come 4.5 days apart from 300 auditors in
+//! turn, so all 200,000 are paired, its worst case.
 //! The review queue's pages are measured in the same database (`queue/mod.rs`).
 //!
 //! Run: cargo bench -p zakupka-server --bench rating
@@ -89,8 +96,13 @@ static ALLOCATOR: Counting = Counting;
 
 const QUARTER: Quarter = Quarter { year: 2025, q: 2 };
 const TARGET_TIME: Duration = Duration::from_secs(1);
+const TARGET_WITH_INTERVALS: Duration = Duration::from_secs(2);
 const TARGET_BYTES: usize = 500 * 1024 * 1024;
 const RUNS: usize = 3;
+/// Auditors of the national quarter, about 670 visits each.
+const AUDITORS: usize = 300;
+/// The rating, calibration and rank intervals of a quarter together.
+const TARGET_TOGETHER: Duration = Duration::from_secs(2);
 
 struct Sizes {
     branches: usize,
@@ -155,10 +167,20 @@ fn generate(path: &Path, sizes: &Sizes, methodology: &Methodology) -> anyhow::Re
         let office = &directory.offices[o];
         let finished =
             start + Span::hours(1) + Span::seconds(span * n as i64 / sizes.visits as i64);
-        // Offices differ in how often they slip, so the branches differ in score.
-        let lapses = 5 + (o * 37) % 50;
+        // Each office's visits come about 4.5 days apart, each by another auditor than the
+        // one before, so every visit has a partner within seven days: calibration's worst
+        // case, all 200,000 visits paired. Offices differ in how often they slip, so the
+        // branches differ in score; auditors too, a little (severity).
+        let k = n / directory.offices.len();
+        let auditor = (o * 7 + k * 13) % AUDITORS;
+        let lapses = 5 + (o * 37) % 50 + auditor % 7;
         let visit = zakupka_core::demo::cycled_visit(
-            &template, &office.id, "auditor1", n, lapses, finished,
+            &template,
+            &office.id,
+            &format!("auditor{auditor}"),
+            n,
+            lapses,
+            finished,
         );
         let payload = serde_json::to_string(&visit)?;
         ingest::store(
@@ -216,9 +238,22 @@ fn sql_aggregate(conn: &mut Connection) -> Result<BTreeMap<String, (f64, i64)>, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The rating as served: places and their intervals.
 fn compute(conn: &mut Connection) -> Result<Vec<zakupka_core::rating::LeagueTable>, AppError> {
     let methodology = rating::latest_methodology(conn)?;
     rating::compute(conn, QUARTER, &methodology)
+}
+
+/// The plain rating: the same visits read, places without intervals.
+fn plain(conn: &mut Connection) -> Result<Vec<zakupka_core::rating::LeagueTable>, AppError> {
+    let methodology = rating::latest_methodology(conn)?;
+    let branches = rating::branch_quarters(conn, QUARTER)?;
+    Ok(zakupka_core::rating::rate(&methodology, &branches))
+}
+
+/// The quarter's calibration: agreement per item and section, auditors' severity.
+fn calibrate(conn: &mut Connection) -> Result<zakupka_core::wire::Calibration, AppError> {
+    zakupka_server::calibration::calibration(conn, QUARTER)
 }
 
 struct Measured<R> {
@@ -312,6 +347,11 @@ fn in_child(what: &str, path: &Path) -> anyhow::Result<(Duration, usize, usize)>
     ))
 }
 
+fn median(mut values: Vec<u32>) -> u32 {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or(0)
+}
+
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -346,17 +386,34 @@ fn main() -> anyhow::Result<()> {
 
     // Each run on a connection of its own, so each fills its own page cache.
     let (mut rated, mut baseline) = (Vec::new(), Vec::new());
+    let (mut with_intervals, mut calibrated) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let db = Db::open(&path)?;
         baseline.push(measure(|| db.blocking(sql_aggregate)));
         let db = Db::open(&path)?;
-        rated.push(measure(|| db.blocking(compute)));
+        rated.push(measure(|| db.blocking(plain)));
+        let db = Db::open(&path)?;
+        with_intervals.push(measure(|| db.blocking(compute)));
+        let db = Db::open(&path)?;
+        calibrated.push(measure(|| db.blocking(calibrate)));
     }
+    let (cal_time, cal_rust, cal_sqlite) = summary(&calibrated);
+    let calibration = calibrated
+        .pop()
+        .map(|m| m.result)
+        .transpose()?
+        .ok_or_else(|| anyhow::anyhow!("no calibration run"))?;
     let (base_time, base_rust, base_sqlite) = summary(&baseline);
     let (time, rust, sqlite) = summary(&rated);
+    let (interval_time, interval_rust, interval_sqlite) = summary(&with_intervals);
 
     // The two must agree: the audit criterion's value is the branch's mean visit score.
     let tables = rated
+        .pop()
+        .map(|m| m.result)
+        .transpose()?
+        .unwrap_or_default();
+    let served = with_intervals
         .pop()
         .map(|m| m.result)
         .transpose()?
@@ -398,14 +455,57 @@ fn main() -> anyhow::Result<()> {
         verdict(agree == rows.len() && rows.len() + not_rated == sizes.branches)
     );
 
+    // Every rated branch must have an interval. Whether it holds the published place is
+    // shown, not required: this data repeats in cycles, so groups of twenty branches share
+    // one exact score, and under the 1-2-2-3 rule such a shared place is compressed, while
+    // the resamples break the ties and count the places between.
+    let placed = |t: &[zakupka_core::rating::LeagueTable]| -> Vec<(String, u32)> {
+        t.iter()
+            .flat_map(|t| &t.rows)
+            .map(|r| (r.branch_id.clone(), r.place))
+            .collect()
+    };
+    let intervals: Vec<_> = served
+        .iter()
+        .flat_map(|t| &t.rows)
+        .filter_map(|r| r.interval.map(|i| (r.place, i)))
+        .collect();
+    let holding = intervals
+        .iter()
+        .filter(|(place, i)| (i.low..=i.high).contains(place))
+        .count();
+    let not_separable = intervals
+        .iter()
+        .filter(|(_, i)| i.not_separable_from_leader)
+        .count();
+    let widths: Vec<u32> = intervals.iter().map(|(_, i)| i.high - i.low).collect();
+    println!(
+        "interval check: the same places as the plain rating {}; {} of {} rated branches have an interval {}; {holding} of them hold their published place, {not_separable} not separable from the leader, median width {} places",
+        verdict(placed(&served) == placed(&tables)),
+        intervals.len(),
+        rows.len(),
+        verdict(intervals.len() == rows.len()),
+        median(widths),
+    );
+
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "rating time: {:.0} ms (baseline SQL aggregate {:.0} ms, ratio {:.2}); target < {} ms {}",
+        "rating time, places without intervals: {:.0} ms (baseline SQL aggregate {:.0} ms, ratio {:.2}); target < {} ms {}",
         ms(time),
         ms(base_time),
         time.as_secs_f64() / base_time.as_secs_f64(),
         TARGET_TIME.as_millis(),
         verdict(time < TARGET_TIME)
+    );
+    println!(
+        "rating with place intervals: {:.0} ms (the plain rating {:.0} ms in the same run, ratio {:.2}; the bootstrap's share {:.0} ms), peak memory in process {:.1} MB; target < {} ms {}",
+        ms(interval_time),
+        ms(time),
+        interval_time.as_secs_f64() / time.as_secs_f64(),
+        ms(interval_time.saturating_sub(time)),
+        mb(interval_rust + interval_sqlite),
+        TARGET_WITH_INTERVALS.as_millis(),
+        verdict(interval_time < TARGET_WITH_INTERVALS)
     );
     let (heap, base_heap) = (rust + sqlite, base_rust + base_sqlite);
     println!(
@@ -418,6 +518,35 @@ fn main() -> anyhow::Result<()> {
         mb(base_sqlite),
         heap as f64 / base_heap.max(1) as f64,
         verdict(heap < TARGET_BYTES)
+    );
+    let items = calibration.sections.iter().flat_map(|s| s.items.iter());
+    let (rated_items, unreliable) = items.fold((0, 0), |(n, u), i| {
+        (
+            n + usize::from(i.alpha.is_some()),
+            u + usize::from(i.unreliable),
+        )
+    });
+    println!(
+        "calibration check: {} units of {} paired visits, {} auditors with a severity, alpha for {rated_items} items ({unreliable} marked unreliable wording) {}",
+        calibration.units,
+        calibration.visits,
+        calibration.auditors.len(),
+        verdict(
+            calibration.visits as usize == sizes.visits
+                && calibration.auditors.len() == AUDITORS.min(sizes.visits)
+        )
+    );
+    println!(
+        "calibration time: {:.0} ms, peak memory in process {:.1} MB (Rust {:.1} + SQLite {:.1}); against the plain rating {:.0} ms in the same run, ratio {:.2}; the rating with its rank intervals and calibration together {:.0} ms, target < {} ms {}",
+        ms(cal_time),
+        mb(cal_rust + cal_sqlite),
+        mb(cal_rust),
+        mb(cal_sqlite),
+        ms(time),
+        cal_time.as_secs_f64() / time.as_secs_f64(),
+        ms(interval_time + cal_time),
+        TARGET_TOGETHER.as_millis(),
+        verdict(interval_time + cal_time < TARGET_TOGETHER)
     );
     let (child_time, child_before, child_peak) = in_child("rating", &path)?;
     let (base_child_time, base_child_before, base_child_peak) = in_child("sql", &path)?;

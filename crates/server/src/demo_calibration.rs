@@ -109,17 +109,8 @@ pub fn load_pairs(
         );
         let second = partner_visit(&first, days, &mut rng);
         let pair_id = uuid::Uuid::now_v7();
+        // Assigned first, as a supervisor would, so the visits arrive as assigned ones.
         for v in [&first, &second] {
-            let payload =
-                serde_json::to_string(v).map_err(|e| AppError::internal("demo json", e))?;
-            ingest::store(
-                &tx,
-                v,
-                &payload,
-                (template, directory),
-                "demo",
-                v.finished_at.unwrap_or(now),
-            )?;
             let request = AssignmentRequest {
                 auditor: v.auditor.clone(),
                 office_id: office.id.clone(),
@@ -131,6 +122,18 @@ pub fn load_pairs(
             };
             let from = first.started_at.date_naive();
             assignments::insert(&tx, &request, "supervisor", now, Some((from, pair_id)))?;
+        }
+        for v in [&first, &second] {
+            let payload =
+                serde_json::to_string(v).map_err(|e| AppError::internal("demo json", e))?;
+            ingest::store(
+                &tx,
+                v,
+                &payload,
+                (template, directory),
+                "demo",
+                v.finished_at.unwrap_or(now),
+            )?;
             made += 1;
         }
     }

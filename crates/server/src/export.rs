@@ -28,11 +28,15 @@ pub fn not_rated_text(reason: &NotRated) -> String {
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A place: a whole number, written without decimals.
+    Place(u32),
     Empty,
 }
 
 /// The header and the rows: quarter, league, place, branch, score, each criterion's
-/// 0-100 score, and whether the branch is rated (and if not, why).
+/// 0-100 score, the place's 90% interval (`place_low`, `place_high`) and whether the
+/// branch cannot be told from the leader, and whether the branch is rated (and if not,
+/// why). A quarter published before intervals were computed leaves their cells empty.
 pub fn rows(r: &Rating, directory: &Directory) -> (Vec<String>, Vec<Vec<Cell>>) {
     let m = &r.methodology;
     let name = |id: &str| {
@@ -44,14 +48,22 @@ pub fn rows(r: &Rating, directory: &Directory) -> (Vec<String>, Vec<Vec<Cell>>) 
         .map(String::from)
         .to_vec();
     header.extend(m.criteria.iter().map(|c| c.id.clone()));
-    header.push("status".into());
+    header.extend(
+        [
+            "place_low",
+            "place_high",
+            "not_separable_from_leader",
+            "status",
+        ]
+        .map(String::from),
+    );
     let mut out = Vec::new();
     for t in &r.tables {
         for row in &t.rows {
             let mut rec = vec![
                 Cell::Text(r.quarter.to_string()),
                 Cell::Text(league_name(t.league).into()),
-                Cell::Number(f64::from(row.place)),
+                Cell::Place(row.place),
                 Cell::Text(name(&row.branch_id)),
                 Cell::Number(row.score),
             ];
@@ -63,6 +75,21 @@ pub fn rows(r: &Rating, directory: &Directory) -> (Vec<String>, Vec<Vec<Cell>>) 
                         Cell::Number((x.score * 100.0).round() / 100.0)
                     })
             }));
+            match row.interval {
+                Some(i) => rec.extend([
+                    Cell::Place(i.low),
+                    Cell::Place(i.high),
+                    Cell::Text(
+                        if i.not_separable_from_leader {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                        .into(),
+                    ),
+                ]),
+                None => rec.extend([Cell::Empty, Cell::Empty, Cell::Empty]),
+            }
             rec.push(Cell::Text("rated".into()));
             out.push(rec);
         }
@@ -75,6 +102,7 @@ pub fn rows(r: &Rating, directory: &Directory) -> (Vec<String>, Vec<Vec<Cell>>) 
                 Cell::Empty,
             ];
             rec.extend(m.criteria.iter().map(|_| Cell::Empty));
+            rec.extend([Cell::Empty, Cell::Empty, Cell::Empty]);
             rec.push(Cell::Text(not_rated_text(reason)));
             out.push(rec);
         }
@@ -97,7 +125,7 @@ pub fn csv(r: &Rating, directory: &Directory) -> Result<String, AppError> {
                 Cell::Text(t) => neutralised(t),
                 // The score column at the published precision; the rest as they are.
                 Cell::Number(v) if n == 4 => format!("{v:.precision$}"),
-                Cell::Number(v) if n == 2 => format!("{v}"),
+                Cell::Place(p) => p.to_string(),
                 Cell::Number(v) => format!("{v:.2}"),
                 Cell::Empty => String::new(),
             })
@@ -138,6 +166,10 @@ pub fn xlsx(r: &Rating, directory: &Directory) -> Result<Vec<u8>, AppError> {
             match cell {
                 Cell::Text(t) => sheet.write_string(rr, cc, t).map(|_| ()).map_err(fail)?,
                 Cell::Number(v) => sheet.write_number(rr, cc, *v).map(|_| ()).map_err(fail)?,
+                Cell::Place(p) => sheet
+                    .write_number(rr, cc, f64::from(*p))
+                    .map(|_| ())
+                    .map_err(fail)?,
                 Cell::Empty => {}
             }
         }

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod auth;
 pub mod backup;
 pub mod bundle;
+pub mod calibration;
 pub mod cases;
 pub mod clock;
 pub mod db;

@@ -3,6 +3,7 @@
 //! error answers from `responses`. What every route behind the protocol middleware shares
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
+mod calibration;
 mod case_paths;
 mod paths;
 mod responses;
@@ -41,7 +42,8 @@ use responses::{
         paths::get_photo, paths::list_visits, paths::visit_detail, paths::review_visit,
         paths::include_visit, paths::auditor_flags,
         paths::visit_log, paths::visit_revisions, paths::rating, paths::rating_quarters,
-        paths::rating_history, paths::rating_export, paths::publish_preview, paths::publish_rating,
+        paths::rating_history, paths::rating_export, calibration::calibration,
+        calibration::calibration_export, paths::publish_preview, paths::publish_rating,
         paths::list_auditors, paths::list_assignments, paths::assign, paths::cancel_assignment,
         case_paths::pair, case_paths::list_cases, case_paths::publish_case,
         case_paths::put_case_photo, case_paths::get_case_photo, paths::openapi, paths::healthz,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate};
+use zakupka_core::rating::{BranchQuarter, LeagueTable, Methodology, Quarter, rate_with_intervals};
 use zakupka_core::seed::Kpis;
 
 use crate::error::AppError;
@@ -98,12 +98,24 @@ pub fn import_kpis(
 }
 
 /// Computes the quarter from approved visits (their current revision, finished within the
-/// quarter) and the imported KPIs, with `methodology`.
+/// quarter) and the imported KPIs, with `methodology`: places, and each place's interval.
 pub fn compute(
     conn: &Connection,
     quarter: Quarter,
     methodology: &Methodology,
 ) -> Result<Vec<LeagueTable>, AppError> {
+    let branches = branch_quarters(conn, quarter)?;
+    let mut tables = rate_with_intervals(methodology, quarter, &branches);
+    crate::calibration::adjust_rating(conn, quarter, methodology, &mut tables)?;
+    Ok(tables)
+}
+
+/// What the quarter is rated from: every branch of the directory with the scores of its
+/// approved visits and its KPI figures.
+pub fn branch_quarters(
+    conn: &Connection,
+    quarter: Quarter,
+) -> Result<Vec<BranchQuarter>, AppError> {
     let directory = crate::reference::directory(conn)?;
     let (start, end) = quarter_span(quarter);
     let mut branches: Vec<BranchQuarter> = directory
@@ -163,7 +175,7 @@ pub fn compute(
     for b in &mut branches {
         b.visits.sort_by_key(|v| v.0);
     }
-    Ok(rate(methodology, &branches))
+    Ok(branches)
 }
 
 /// The published rating of the quarter if there is one, else a live computation.

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use chrono::{Duration, TimeZone, Utc};
 use uuid::Uuid;
 use zakupka_core::League;
-use zakupka_core::rating::{Methodology, NotRated, Quarter};
+use zakupka_core::rating::{Methodology, NotRated, PlaceInterval, Quarter};
 use zakupka_core::seed::parse_kpis;
 use zakupka_core::{Directory, Template};
 use zakupka_server::{Db, demo, ingest, rating, review};
@@ -38,6 +38,18 @@ fn visit(
     v.office_id = office.into();
     v.started_at = at - Duration::minutes(30);
     v.finished_at = Some(at);
+    store(db, t, d, v, at, approve)
+}
+
+/// Stores `v`, finished at `at`, approved or just submitted.
+fn store(
+    db: &Db,
+    t: &Template,
+    d: &Directory,
+    v: zakupka_core::Visit,
+    at: chrono::DateTime<Utc>,
+    approve: bool,
+) -> Uuid {
     let (t, d, id, v_revision) = (t.clone(), d.clone(), v.id, v.revision);
     db.blocking(move |c| {
         let tx = c.transaction()?;
@@ -318,6 +330,94 @@ fn the_rating_exports_to_csv_and_xlsx_with_the_same_rows() {
         .parse::<f64>()
         .unwrap();
     assert_eq!(calamine::DataType::get_float(&klin[4]), Some(score));
+    // Each place's 90% interval and the leader mark, before the status: Klin, alone in
+    // its league with one visit, is first in every resample.
+    assert!(
+        lines[0].ends_with(",place_low,place_high,not_separable_from_leader,status"),
+        "{}",
+        lines[0]
+    );
+    let klin_csv = lines.iter().find(|l| l.contains(",Клин,")).unwrap();
+    assert!(klin_csv.ends_with(",1,1,no,rated"), "{klin_csv}");
+    let n = header.len();
+    assert_eq!(calamine::DataType::get_float(&klin[n - 4]), Some(1.0));
+    assert_eq!(calamine::DataType::get_float(&klin[n - 3]), Some(1.0));
+    assert_eq!(klin[n - 2].to_string(), "no");
+}
+
+#[test]
+fn places_carry_their_interval_and_close_ones_are_not_separable_from_the_leader() {
+    let (db, t, d, m) = setup();
+    let q: Quarter = "2026-Q2".parse().unwrap();
+    let day = Utc.with_ymd_and_hms(2026, 5, 10, 12, 0, 0).unwrap();
+    // Small league: Klin and Shatura of about the same quality, visits varying; Mozhaysk
+    // far behind. Equal KPIs, so the visits decide.
+    let mut n = 0;
+    for (office, lapses) in [
+        ("klin-1", [5, 30, 10, 25, 8, 20]),
+        ("shatura-1", [12, 18, 15, 22, 10, 20]),
+        ("mozhaysk-1", [70, 75, 80, 72, 78, 74]),
+    ] {
+        for l in lapses {
+            n += 1;
+            let mut v = zakupka_core::demo::cycled_visit(&t, office, "auditor1", n, l, day);
+            v.id = Uuid::now_v7();
+            store(&db, &t, &d, v, day, true);
+        }
+    }
+    let kpis = parse_kpis(
+        "k.csv",
+        &kpi_csv(&m, &["klin", "shatura", "mozhaysk"]),
+        &m,
+        &d,
+    )
+    .unwrap();
+    db.blocking(|c| rating::import_kpis(c, q, &kpis)).unwrap();
+    let live = db.blocking(|c| rating::rating(c, q, &m)).unwrap();
+    let small = live
+        .tables
+        .iter()
+        .find(|t| t.league == League::Small)
+        .unwrap();
+    let got: Vec<(&str, u32, u32, u32, bool)> = small
+        .rows
+        .iter()
+        .map(|r| {
+            let i = r.interval.expect("every rated place has an interval");
+            (
+                r.branch_id.as_str(),
+                r.place,
+                i.low,
+                i.high,
+                i.not_separable_from_leader,
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!((got[0].1, got[0].2, got[0].4), (1, 1, false), "{got:?}");
+    assert_eq!(
+        (got[1].1, got[1].2, got[1].3, got[1].4),
+        (2, 1, 2, true),
+        "{got:?}"
+    );
+    assert_eq!(got[2], ("mozhaysk", 3, 3, 3, false), "{got:?}");
+    // Computed again, the same intervals; published, they are frozen with the places.
+    assert_eq!(db.blocking(|c| rating::rating(c, q, &m)).unwrap(), live);
+    let published = db
+        .blocking(|c| rating::publish(c, q, &m, "admin", day + Duration::days(60)))
+        .unwrap();
+    let frozen = |r: &rating::Rating| -> Vec<(String, u32, Option<PlaceInterval>)> {
+        r.tables
+            .iter()
+            .flat_map(|t| &t.rows)
+            .map(|row| (row.branch_id.clone(), row.place, row.interval))
+            .collect()
+    };
+    assert_eq!(frozen(&published), frozen(&live));
+    assert_eq!(
+        frozen(&db.blocking(|c| rating::rating(c, q, &m)).unwrap()),
+        frozen(&live)
+    );
 }
 
 #[test]

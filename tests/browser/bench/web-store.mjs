@@ -69,7 +69,10 @@ export function photos(count) {
  *  target/bench-web/seeds/<name>/main.db; resolves to its size. */
 export function seed(name, visits) {
   const out = join(SEEDS_DIR, name);
-  execFileSync('cargo', ['run', '-q', '--release', '-p', 'zakupka-client', '--example', 'web_seed', '--', out, String(visits)],
+  // BENCH_SEED_PROFILE=dev: the seeder of the test build (slower to run, nothing to build
+  // after `cargo test`); release by default.
+  const profile = process.env.BENCH_SEED_PROFILE === 'dev' ? [] : ['--release'];
+  execFileSync('cargo', ['run', '-q', ...profile, '-p', 'zakupka-client', '--example', 'web_seed', '--', out, String(visits)],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return statSync(join(out, 'main.db')).size;
 }

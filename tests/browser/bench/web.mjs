@@ -11,7 +11,8 @@
 // to build the stores, and makes the photos once with ImageMagick into target/bench-web/.
 // Sample sizes: BENCH_TAPS (app taps per store, 160), BENCH_STORE_LOADS (loads of each kind
 // per store, 5), BENCH_PHOTO_ADDS (3), BENCH_LOADS (cold loads, 7); BENCH_STORES=empty,v1000
-// measures only those stores (empty v300 v1000 v1000p60); BENCH_JSON=file keeps every sample;
+// measures only those stores (empty v300 v1000 v1000p60); BENCH_SEED_PROFILE=dev builds the
+// stores with the test build's seeder instead of a release one; BENCH_JSON=file keeps every sample;
 // BENCH_TRACE=file writes a Chromium performance trace of 30 taps.
 import { createServer } from 'node:http';
 import { readFile, readdir, writeFile } from 'node:fs/promises';

@@ -164,63 +164,64 @@ impl Store {
         Ok(ids.collect::<Result<_, _>>()?)
     }
 
-    /// Every visit's sync state, for the home screen.
+    /// Every visit's sync state.
     pub fn sync_states(&self) -> Result<HashMap<Uuid, SyncState>, StoreError> {
-        // The newest revision's outbox entry says where the visit stands.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.id, v.status, o.attempts, o.last_error, o.rejected_reason, o.sent_at,
-                    r.state, r.comment, o.rejected_code
-             FROM visits v
-             LEFT JOIN outbox o ON o.visit_id = v.id
-                 AND o.revision = (SELECT max(revision) FROM outbox WHERE visit_id = v.id)
-             LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.text::<Uuid>(0)?,
-                r.text::<VisitStatus>(1)?,
-                r.get::<_, Option<u32>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Option<Text<Refusal>>>(8)?.map(|c| c.0),
-            ))
-        })?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (id, status, attempts, last_error, refused, sent, remote, comment, code) = row?;
-            let state = match (
-                status,
-                refused,
-                sent,
-                remote.as_deref().and_then(ReviewState::parse),
-            ) {
-                (VisitStatus::Draft, ..) => SyncState::Draft,
-                (_, Some(reason), _, _) => SyncState::Refused {
-                    code: code.unwrap_or_default(),
-                    reason,
-                },
-                (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
-                    comment: comment.unwrap_or_default(),
-                },
-                (_, None, _, Some(ReviewState::Approved)) => SyncState::Approved,
-                (_, None, _, Some(ReviewState::Rejected)) => SyncState::Rejected {
-                    comment: comment.unwrap_or_default(),
-                },
-                (_, None, Some(_), _) | (_, None, None, Some(ReviewState::Submitted)) => {
-                    SyncState::Synced
-                }
-                (_, None, None, None) => SyncState::Waiting {
-                    attempts: attempts.unwrap_or(0),
-                    last_error,
-                },
-            };
-            out.insert(id, state);
-        }
-        Ok(out)
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT v.id, {STATE_COLUMNS} FROM visits v {STATE_JOINS}"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.text::<Uuid>(0)?, sync_state(r, 1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The columns that say where the visit `v` stands, read by [`sync_state`]; the query
+/// joins [`STATE_JOINS`] after `FROM visits v`.
+pub(super) const STATE_COLUMNS: &str = "v.status, o.attempts, o.last_error, o.rejected_reason, \
+     o.sent_at, r.state, r.comment, o.rejected_code";
+/// The newest revision's outbox entry says where the visit stands, and the server's word
+/// on the visit's current revision.
+pub(super) const STATE_JOINS: &str = "LEFT JOIN outbox o ON o.visit_id = v.id \
+         AND o.revision = (SELECT max(revision) FROM outbox WHERE visit_id = v.id) \
+     LEFT JOIN remote r ON r.visit_id = v.id AND r.revision = v.revision";
+
+/// Reads [`STATE_COLUMNS`], the first at `at`.
+pub(super) fn sync_state(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SyncState> {
+    let status = r.text::<VisitStatus>(at)?;
+    let attempts = r.get::<_, Option<u32>>(at + 1)?;
+    let last_error = r.get::<_, Option<String>>(at + 2)?;
+    let refused = r.get::<_, Option<String>>(at + 3)?;
+    let sent = r.get::<_, Option<String>>(at + 4)?;
+    let remote = r.get::<_, Option<String>>(at + 5)?;
+    let comment = r.get::<_, Option<String>>(at + 6)?;
+    let code = r.get::<_, Option<Text<Refusal>>>(at + 7)?.map(|c| c.0);
+    Ok(
+        match (
+            status,
+            refused,
+            sent,
+            remote.as_deref().and_then(ReviewState::parse),
+        ) {
+            (VisitStatus::Draft, ..) => SyncState::Draft,
+            (_, Some(reason), _, _) => SyncState::Refused {
+                code: code.unwrap_or_default(),
+                reason,
+            },
+            (_, None, _, Some(ReviewState::Returned)) => SyncState::Returned {
+                comment: comment.unwrap_or_default(),
+            },
+            (_, None, _, Some(ReviewState::Approved)) => SyncState::Approved,
+            (_, None, _, Some(ReviewState::Rejected)) => SyncState::Rejected {
+                comment: comment.unwrap_or_default(),
+            },
+            (_, None, Some(_), _) | (_, None, None, Some(ReviewState::Submitted)) => {
+                SyncState::Synced
+            }
+            (_, None, None, None) => SyncState::Waiting {
+                attempts: attempts.unwrap_or(0),
+                last_error,
+            },
+        },
+    )
 }
 
 /// What a supervisor said about a visit, as last pulled.

@@ -17,6 +17,8 @@ struct RawMethodology {
     tie_rule: Spanned<String>,
     min_approved_visits: Spanned<i64>,
     criteria: Spanned<Vec<RawCriterion>>,
+    #[serde(default)]
+    adjust_for_auditor_severity: bool,
 }
 
 #[derive(Deserialize)]
@@ -169,5 +171,6 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
         tie_rule,
         min_approved_visits,
         criteria,
+        adjust_for_auditor_severity: raw.adjust_for_auditor_severity,
     })
 }

@@ -13,6 +13,7 @@ use crate::template::Template;
 use crate::visit::Visit;
 
 mod assignment;
+mod calibration;
 mod case;
 mod photo;
 mod presence;
@@ -22,6 +23,7 @@ pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
 };
+pub use calibration::Calibration;
 pub use case::{CalibrationCase, CaseRequest, MAX_CASE_TEXT_CHARS};
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
 pub use presence::{AuditorFlags, IncludeRequest, Inclusion};

@@ -4,6 +4,7 @@
 
 mod assignments;
 mod auth;
+mod calibration;
 mod cases;
 mod meta;
 mod presence;
@@ -194,6 +195,8 @@ fn api() -> Router<AppState> {
             "/rating/{quarter}/publish",
             get(rating::preview).post(rating::publish),
         )
+        .route("/calibration/{quarter}", get(calibration::calibration))
+        .route("/calibration/{quarter}/export", get(calibration::export))
         .route("/auditors", get(assignments::auditors))
         .route(
             "/assignments",

@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/rating/quarters"),
     ("get", "/api/v1/rating/history"),
     ("get", "/api/v1/rating/export"),
+    ("get", "/api/v1/calibration/{quarter}"),
+    ("get", "/api/v1/calibration/{quarter}/export"),
     ("get", "/api/v1/rating/{quarter}/publish"),
     ("post", "/api/v1/rating/{quarter}/publish"),
     ("get", "/api/v1/photos/{sha256}"),

@@ -23,6 +23,8 @@ enum Endpoint {
     RatingQuarters,
     RatingHistory,
     RatingExport,
+    Calibration,
+    CalibrationExport,
     PublishPreview,
     Publish,
     Auditors,
@@ -80,6 +82,12 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
     ),
     (Endpoint::RatingHistory, [401, 200, 200, 200, 200, 200, 200]),
     (Endpoint::RatingExport, [401, 200, 200, 200, 200, 200, 200]),
+    // Auditors' agreement and severity: supervisors and admins only.
+    (Endpoint::Calibration, [401, 403, 403, 200, 200, 200, 200]),
+    (
+        Endpoint::CalibrationExport,
+        [401, 403, 403, 200, 200, 200, 200],
+    ),
     // Previewing and publishing an ended quarter with its KPIs: admins only; then it is
     // frozen (the preview too would be 409).
     (
@@ -234,6 +242,10 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                 Endpoint::RatingExport => {
                     s.get("/api/v1/rating/export?quarter=2026-Q1&format=xlsx", token)
                         .await
+                }
+                Endpoint::Calibration => s.get("/api/v1/calibration/2026-Q1", token).await,
+                Endpoint::CalibrationExport => {
+                    s.get("/api/v1/calibration/2026-Q1/export", token).await
                 }
                 Endpoint::PublishPreview => s.get("/api/v1/rating/2020-Q1/publish", token).await,
                 Endpoint::Publish => {
