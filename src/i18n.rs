@@ -177,7 +177,6 @@ texts! {
     WHY_FAILED = "потеряны баллы", "points lost";
     WHY_COMMENT = "комментарий", "comment";
     WHY_PHOTOS = "фото", "photos";
-    SHOW_MORE = "Показать ещё", "Show more";
     STATE_WAITING = "ожидает отправки", "waiting to sync";
     STATE_SYNCED = "на сервере", "synced";
     STATE_REFUSED = "не принята сервером", "refused by the server";
