@@ -171,6 +171,12 @@ texts! {
     RETURNED_NOTE = "Проверка возвращена на доработку", "The visit was returned for correction";
     CORRECT = "Исправить", "Correct it";
     REVIEW_ON_ITEM = "Замечание", "Remark";
+    NEEDS_ATTENTION = "Требуют внимания", "Needs attention";
+    NOTHING_NEEDS_ATTENTION = "Все пункты выполнены, комментариев и фото нет", "Every item met, no comments or photos";
+    WHY_CRITICAL = "критичный пункт не выполнен", "critical item failed";
+    WHY_FAILED = "потеряны баллы", "points lost";
+    WHY_COMMENT = "комментарий", "comment";
+    WHY_PHOTOS = "фото", "photos";
     STATE_WAITING = "ожидает отправки", "waiting to sync";
     STATE_SYNCED = "на сервере", "synced";
     STATE_REFUSED = "не принята сервером", "refused by the server";

@@ -46,6 +46,7 @@ texts! {
     REFUSED_QUARTER_NOT_ENDED = "Квартал ещё не закончился — публиковать рано", "The quarter has not ended yet: too early to publish";
     REFUSED_KPIS_MISSING = "Показатели управлений за квартал ещё не загружены — публиковать рано", "The branches' KPI figures for the quarter are not imported yet: too early to publish";
     REFUSED_QUOTA_EXCEEDED = "Дневной лимит отправки исчерпан — остальное отправится позже само", "The daily sending limit is used up: the rest will be sent later by itself";
+    REFUSED_BAD_CURSOR = "Список проверок изменился — откройте его заново", "The list of visits has changed: open it again";
     REFUSED_UNAVAILABLE = "Сервер сейчас не может ничего сохранить — попробуйте позже", "The server cannot store anything now: try again later";
 }
 
@@ -65,6 +66,7 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::TooLong => return with_field(lang, REFUSED_TOO_LONG, field),
         R::TooLarge => ERR_TOO_LARGE,
         R::NotFound => ERR_NOT_FOUND,
+        R::BadCursor => REFUSED_BAD_CURSOR,
         R::NotYourVisit => REFUSED_NOT_YOUR_VISIT,
         R::UnknownChecklist => REFUSED_UNKNOWN_CHECKLIST,
         R::UnknownItem => REFUSED_UNKNOWN_ITEM,

@@ -126,10 +126,10 @@ test('the review queue narrows to one branch and flags a phone with a wrong cloc
   await page.click('[data-testid="to-review"]');
   await page.waitForSelector('[data-testid="queue"] [data-visit]');
   const token = await server.login('supervisor');
-  const waiting = (await server.api('GET', '/visits?state=submitted', token)).body;
+  const waiting = (await server.api('GET', '/visits?state=submitted', token)).body.visits;
   const directory = (await server.api('GET', '/pull?cursor=0', token)).body.directory;
   const branch = directory.offices.find((o) => o.id === waiting[0].office_id).branch_id;
-  const expected = (await server.api('GET', `/visits?state=submitted&branch=${branch}`, token)).body.map((v) => v.visit_id).sort();
+  const expected = (await server.api('GET', `/visits?state=submitted&branch=${branch}`, token)).body.visits.map((v) => v.visit_id).sort();
   assert.ok(expected.length < waiting.length, 'the filter leaves some visits out');
   await page.setViewportSize({ width: 360, height: 740 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'the queue and its filters fit a 360 px phone');

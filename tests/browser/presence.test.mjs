@@ -78,7 +78,7 @@ async function visit(office, at) {
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="submitted"] [data-visit]').length > n, before.length);
   const token = await server.login('supervisor');
   for (let i = 0; i < 100; i++) {
-    const mine = (await server.api('GET', '/visits?auditor=auditor1&state=', token)).body;
+    const mine = (await server.api('GET', '/visits?auditor=auditor1&state=', token)).body.visits;
     const fresh = mine.filter((v) => v.office_id === office.id && !seen.has(v.visit_id));
     if (fresh.length) {
       seen.add(fresh[0].visit_id);

@@ -118,7 +118,10 @@ test('review: return and reject without words, over-long remarks, a visit decide
   assertRussian(await refusal('return without a comment', decide, () => page.click('[data-testid="return"]')), 'return without a comment');
   assertRussian(await refusal('reject without a reason', decide, () => page.click('[data-testid="reject"]')), 'reject without a reason');
 
-  const item = await page.getAttribute('[data-remark]', 'data-remark');
+  // A remark box opens on tap, here in the first section.
+  await page.click('details[data-section] summary');
+  const item = await page.locator('[data-remark-open]:visible').first().getAttribute('data-remark-open');
+  await page.click(`[data-remark-open="${item}"]`);
   await page.fill(`[data-remark="${item}"]`, 'я'.repeat(4001));
   await page.fill('[data-testid="review-comment"]', 'Уточните ответы');
   assertRussian(await refusal('a remark too long', decide, () => page.click('[data-testid="return"]')), 'a remark too long');
@@ -190,7 +193,7 @@ test('assignments: own branch, due outside the quarter or passed, a duplicate, o
 
 test('rating: only the admin may publish, and not the quarter still running', async () => {
   // A visit approved this quarter makes its live rating.
-  const waiting = (await server.api('GET', '/visits?state=submitted', supToken)).body;
+  const waiting = (await server.api('GET', '/visits?state=submitted', supToken)).body.visits;
   assert.equal((await server.api('POST', `/visits/${waiting[0].visit_id}/review`, supToken, { decision: 'approve', revision: waiting[0].revision })).status, 200);
   await toHome();
   await page.click('[data-testid="to-rating"]');

@@ -22,8 +22,15 @@ after(async () => {
 
 async function visitsOf(login) {
   const token = await server.login('supervisor');
-  const { body } = await server.api('GET', `/visits?auditor=${login}`, token);
-  return body.filter((v) => v.auditor === login);
+  // Every page of the queue, following its cursor.
+  const all = [];
+  for (let cursor = null; ;) {
+    const { body } = await server.api('GET', `/visits?auditor=${login}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, token);
+    all.push(...body.visits);
+    if (!body.next) break;
+    cursor = body.next;
+  }
+  return all.filter((v) => v.auditor === login);
 }
 
 test('a visit made offline reaches the server once when the network returns', async () => {
@@ -185,7 +192,10 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click('[data-testid="reject"]');
   // Worded from the refusal's code, never the server's English.
   assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Напишите в комментарии причину отклонения/);
-  const item = await page.getAttribute('[data-remark]', 'data-remark');
+  // A remark box opens on tap, here in the first section.
+  await page.click('details[data-section] summary');
+  const item = await page.locator('[data-remark-open]:visible').first().getAttribute('data-remark-open');
+  await page.click(`[data-remark-open="${item}"]`);
   await page.fill(`[data-remark="${item}"]`, 'Проверьте время работы');
   await page.fill('[data-testid="review-comment"]', 'Уточните первый пункт');
   await page.screenshot({ path: join(SHOTS, 'review.png') });

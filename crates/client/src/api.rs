@@ -238,17 +238,19 @@ impl Api {
         Self::send(request.query(&[("quarter", quarter.to_string())])).await
     }
 
-    /// Visits on the server: all of them for supervisors, an auditor's own otherwise.
-    pub async fn visits(&self) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
-        self.visits_where(&VisitQuery::default()).await
-    }
-
-    /// Visits on the server narrowed by `query` (supervisors; auditors get their own).
+    /// A page of the visits on the server narrowed by `query` (supervisors; auditors get
+    /// their own), newest first: the first page, or the one after `cursor` (the `next` of
+    /// the page before, asked with the same `query`).
     pub async fn visits_where(
         &self,
         query: &VisitQuery,
-    ) -> Result<Vec<zakupka_core::wire::ServerVisit>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/visits").query(query)).await
+        cursor: Option<&str>,
+    ) -> Result<zakupka_core::wire::VisitPage, SyncError> {
+        let mut request = self.request(reqwest::Method::GET, "/visits").query(query);
+        if let Some(c) = cursor {
+            request = request.query(&[("cursor", c)]);
+        }
+        Self::send(request).await
     }
 
     /// Auditors with their branches (supervisors).
@@ -411,4 +413,7 @@ pub struct VisitQuery {
     /// Only visits carrying this presence flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<zakupka_core::presence::PresenceFlag>,
+    /// Visits a page; the server's default (100) if `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
 }

@@ -687,8 +687,11 @@ async fn a_device_clock_days_off_still_syncs_and_its_visits_are_flagged() {
         let id = submit_visit_at(&local.lock().unwrap(), "auditor1", "klin-1", clock);
         let report = sync_once(&local, &api, clock).await.unwrap();
         assert_eq!(report.pushed, 1, "skew {skew}");
-        let listed = supervisor.visits().await.unwrap();
-        let on_server = listed.iter().find(|v| v.visit_id == id).unwrap();
+        let listed = supervisor
+            .visits_where(&Default::default(), None)
+            .await
+            .unwrap();
+        let on_server = listed.visits.iter().find(|v| v.visit_id == id).unwrap();
         let expected = if skew > chrono::Duration::zero() {
             zakupka_core::TimeFlag::InTheFuture
         } else {

@@ -12,6 +12,7 @@ pub mod label;
 mod openapi;
 pub mod presence;
 pub mod rating;
+pub mod review;
 pub mod scoring;
 pub mod seed;
 pub mod template;

@@ -24,7 +24,7 @@ use zakupka_core::wire::{
     API_PREFIX, Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus,
     AssignmentWarning, Auditor, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, Refusal,
-    ReviewState, Role, ServerVisit, VisitDetail, VisitUpdate,
+    ReviewState, Role, ServerVisit, VisitDetail, VisitPage, VisitUpdate,
 };
 use zakupka_core::{
     Answer, AnswerValue, Band, Branch, ChoiceOption, Directory, Item, ItemKind, Label, Office,
@@ -402,6 +402,35 @@ fn server_visit() {
                 + chrono::Duration::milliseconds(345),
             time_flags: vec![],
             presence_flags: vec![],
+        },
+    );
+}
+
+/// A page of the queue: the visits and the cursor of the next page, absent on the last.
+#[test]
+fn visit_page() {
+    let visit = ServerVisit {
+        visit_id: visit_id(),
+        revision: 1,
+        auditor: "auditor1".to_owned(),
+        office_id: "balashikha-1".to_owned(),
+        state: ReviewState::Submitted,
+        received_at: Utc.with_ymd_and_hms(2025, 3, 14, 10, 2, 17).unwrap(),
+        time_flags: vec![],
+        presence_flags: vec![],
+    };
+    check_golden(
+        "visit_page",
+        &VisitPage {
+            visits: vec![visit.clone()],
+            next: Some("cTF8MjAyNS0wMy0xNFQxMDowMjoxNy4wMDBafDAxOTEyZjNh".to_owned()),
+        },
+    );
+    check_golden(
+        "visit_page_last",
+        &VisitPage {
+            visits: vec![visit],
+            next: None,
         },
     );
 }

@@ -21,12 +21,14 @@
 //! alpha per item and section, auditors' severity) over its paired visits, measured
 //! against the plain rating: every office's visits come 4.5 days apart from 300 auditors in
 //! turn, so all 200,000 are paired, its worst case.
+//! The review queue's pages are measured in the same database (`queue/mod.rs`).
 //!
 //! Run: cargo bench -p zakupka-server --bench rating
 //! Sizes: ZAKUPKA_RATING_BRANCHES (2000), ZAKUPKA_RATING_OFFICES (10000),
 //! ZAKUPKA_RATING_VISITS (200000); ZAKUPKA_BENCH_QUICK=1 takes a tenth of each.
 
 mod common;
+mod queue;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
@@ -559,6 +561,7 @@ fn main() -> anyhow::Result<()> {
         child_peak as f64 / base_child_peak.max(1) as f64,
         verdict(child_peak < TARGET_BYTES)
     );
+    queue::run(&path, &directory(&sizes), sizes.visits)?;
     println!("machine load average {}", common::load_average());
     Ok(())
 }

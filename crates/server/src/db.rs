@@ -321,6 +321,24 @@ BEGIN UPDATE rating_inputs SET version = version + 1; END;
 CREATE TRIGGER rating_exclusion_removed AFTER DELETE ON rating_exclusions
 BEGIN UPDATE rating_inputs SET version = version + 1; END;
 "#,
+    r#"
+-- The review queue pages by (received_at, visit_id) of each visit's current revision,
+-- newest first (queue.rs). Kept on `reviews`, one row per visit, so a page reads the
+-- index in order and stops after one page, with or without a state filter, instead of
+-- sorting every revision of every visit. Triggers keep it equal to the current
+-- revision's arrival, whoever writes `reviews`.
+ALTER TABLE reviews ADD COLUMN received_at TEXT NOT NULL DEFAULT '';
+UPDATE reviews SET received_at = (SELECT v.received_at FROM visits v
+    WHERE v.id = reviews.visit_id AND v.revision = reviews.revision);
+CREATE TRIGGER reviews_received_added AFTER INSERT ON reviews
+BEGIN UPDATE reviews SET received_at = (SELECT v.received_at FROM visits v
+    WHERE v.id = NEW.visit_id AND v.revision = NEW.revision) WHERE visit_id = NEW.visit_id; END;
+CREATE TRIGGER reviews_received_changed AFTER UPDATE OF revision ON reviews
+BEGIN UPDATE reviews SET received_at = (SELECT v.received_at FROM visits v
+    WHERE v.id = NEW.visit_id AND v.revision = NEW.revision) WHERE visit_id = NEW.visit_id; END;
+CREATE INDEX reviews_queue ON reviews (received_at, visit_id);
+CREATE INDEX reviews_queue_by_state ON reviews (state, received_at, visit_id);
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

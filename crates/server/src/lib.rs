@@ -22,6 +22,7 @@ pub mod photos;
 pub mod presence;
 pub mod pull;
 pub mod purge;
+pub mod queue;
 pub mod quota;
 pub mod rating;
 pub mod rating_cache;

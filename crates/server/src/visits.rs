@@ -1,13 +1,11 @@
-//! Visits as the server holds them: the review queue with its filters, one visit in full,
-//! its revisions, and where it stands in review. Auditors read only their own visits; for
+//! Visits as the server holds them: one visit in full, its revisions, and where it stands
+//! in review (the queue is `queue.rs`). Auditors read only their own visits; for
 //! them someone else's visit is "not found": its existence is not their business.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
-use zakupka_core::presence::PresenceFlag;
-use zakupka_core::rating::Quarter;
-use zakupka_core::wire::{Refusal, ReviewState, ServerVisit, VisitDetail, VisitUpdate};
-use zakupka_core::{Directory, Visit};
+use zakupka_core::Visit;
+use zakupka_core::wire::{Refusal, ReviewState, VisitDetail, VisitUpdate};
 
 use crate::error::AppError;
 use crate::scope::Scope;
@@ -18,124 +16,6 @@ pub fn key(id: &str) -> Result<String, AppError> {
     Ok(Uuid::parse_str(id)
         .map_err(|_| AppError::bad(Refusal::Invalid, "id", "not a visit id"))?
         .to_string())
-}
-
-/// The review queue's filters; empty texts filter nothing.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct Filter {
-    pub auditor: Option<String>,
-    /// Visits made (started) in this quarter.
-    pub quarter: Option<String>,
-    pub office: Option<String>,
-    /// Visits to any office of this branch, as the directory has them now.
-    pub branch: Option<String>,
-    /// The review state of the current revision.
-    pub state: Option<String>,
-    /// Only visits whose current revision carries this presence flag (`far`, …).
-    pub flag: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|v| !v.trim().is_empty())
-}
-
-/// The queue: the current revision of each visit that passes `filter` and that the
-/// caller may see, newest received first.
-pub fn list(
-    conn: &Connection,
-    filter: &Filter,
-    scope: &Scope,
-    directory: &Directory,
-) -> Result<Vec<ServerVisit>, AppError> {
-    // Auditors see their own visits whatever they ask for.
-    let auditor = scope
-        .auditor
-        .as_deref()
-        .or(filter.auditor.as_deref().filter(|a| !a.is_empty()));
-    let (from, to) = given(&filter.quarter)
-        .map(|q| q.parse::<Quarter>())
-        .transpose()
-        .map_err(|e| AppError::bad(Refusal::Invalid, "quarter", e))?
-        .map(crate::time::quarter_span)
-        .unzip();
-    let state =
-        given(&filter.state)
-            .map(|s| {
-                ReviewState::parse(s).map(ReviewState::as_str).ok_or_else(|| {
-                AppError::bad(
-                    Refusal::Invalid,
-                    "state",
-                    format!("no review state `{s}`: use submitted, returned, approved or rejected"),
-                )
-            })
-            })
-            .transpose()?;
-    let flag = given(&filter.flag)
-        .map(|f| {
-            PresenceFlag::parse(f)
-                .map(PresenceFlag::as_str)
-                .ok_or_else(|| {
-                    AppError::bad(Refusal::Invalid, "flag", format!("no presence flag `{f}`"))
-                })
-        })
-        .transpose()?;
-    let branch_offices = given(&filter.branch)
-        .map(|b| {
-            if directory.branch(b).is_none() {
-                return Err(AppError::bad(
-                    Refusal::UnknownBranch,
-                    "branch",
-                    format!("no branch `{b}` in the directory"),
-                ));
-            }
-            let ids: Vec<&str> = directory
-                .offices
-                .iter()
-                .filter(|o| o.branch_id == b)
-                .map(|o| o.id.as_str())
-                .collect();
-            serde_json::to_string(&ids).map_err(|e| AppError::internal("offices", e))
-        })
-        .transpose()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.revision, v.auditor, v.office_id, r.state, v.received_at, v.time_flags,
-                v.presence_flags
-         FROM visits v JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-         WHERE (?1 IS NULL OR v.auditor = ?1)
-           AND (?2 IS NULL OR v.started_at >= ?2) AND (?3 IS NULL OR v.started_at < ?3)
-           AND (?4 IS NULL OR v.office_id = ?4)
-           AND (?5 IS NULL OR v.office_id IN (SELECT value FROM json_each(?5)))
-           AND (?6 IS NULL OR r.state = ?6)
-           AND (?7 IS NULL OR v.office_id IN (SELECT value FROM json_each(?7)))
-           AND (?8 IS NULL OR EXISTS (SELECT 1 FROM json_each(v.presence_flags) WHERE value = ?8))
-         ORDER BY v.received_at DESC, v.id LIMIT 5000",
-    )?;
-    let office = given(&filter.office);
-    let rows = stmt.query_map(
-        params![
-            auditor,
-            from,
-            to,
-            office,
-            branch_offices,
-            state,
-            scope.offices,
-            flag
-        ],
-        |r| {
-            Ok(ServerVisit {
-                visit_id: r.get::<_, Text<Uuid>>(0)?.0,
-                revision: r.get(1)?,
-                auditor: r.get(2)?,
-                office_id: r.get(3)?,
-                state: r.get::<_, Text<ReviewState>>(4)?.0,
-                received_at: r.get(5)?,
-                time_flags: r.get::<_, Json<_>>(6)?.0,
-                presence_flags: r.get::<_, Json<_>>(7)?.0,
-            })
-        },
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A visit's latest revision in full, if the caller may see it. Its missing photos are

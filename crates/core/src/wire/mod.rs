@@ -304,6 +304,16 @@ pub struct ServerVisit {
     pub presence_flags: Vec<crate::presence::PresenceFlag>,
 }
 
+/// A page of the review queue. `next` is an opaque cursor to ask for the page after this
+/// one (`cursor=…`, same filters); `None` on the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitPage {
+    pub visits: Vec<ServerVisit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
 /// One visit in full: its latest revision, where it stands, and photos still to upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -365,6 +375,9 @@ pub enum Refusal {
     TooLarge,
     /// No such thing, or none the caller may see (visit, photo, assignment, rating).
     NotFound,
+    /// A queue cursor this server did not make, or not for this list: start from the first
+    /// page again.
+    BadCursor,
     // Visits and review.
     /// A visit of another auditor.
     NotYourVisit,

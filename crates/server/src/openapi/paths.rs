@@ -14,7 +14,7 @@ use zakupka_core::presence::PresenceFlag;
 use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, Auditor, ExportFormat, LogEntry,
     LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PublishPreview, PullResponse, PushRequest,
-    PushResponse, QuarterInfo, Rating, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate,
+    PushResponse, QuarterInfo, Rating, ReviewRequest, VisitDetail, VisitPage, VisitUpdate,
 };
 use zakupka_core::wire::{AuditorFlags, IncludeRequest, Inclusion};
 use zakupka_core::{Visit, rating::History, rating::Quarter};
@@ -179,10 +179,13 @@ fn put_photo() {}
     ))]
 fn get_photo() {}
 
-/// Visits on the server, newest first
+/// Visits on the server, newest first, a page at a time
 ///
 /// Auditors get only their own visits, whatever `auditor` says; supervisors and admins get
-/// everyone's, narrowed by the filters. An empty filter means any. At most 5000.
+/// everyone's, narrowed by the filters. An empty filter means any. A page holds `limit`
+/// visits; its `next` (absent on the last page) is the `cursor` of the page after it, asked
+/// with the same filters. Pages are by arrival of the current revision: visits that arrive
+/// meanwhile come before the first page and never shift the later ones.
 #[utoipa::path(get, path = "/api/v1/visits", tag = "visits",
     params(
         ("auditor" = Option<String>, Query,
@@ -195,9 +198,14 @@ fn get_photo() {}
             description = "Only visits in this review state. Empty means any."),
         ("flag" = Option<PresenceFlag>, Query,
             description = "Only visits carrying this presence flag."),
+        ("cursor" = Option<String>, Query,
+            description = "The `next` of the page before; absent for the first page. A cursor \
+                this server did not make is refused with the code `bad_cursor`."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500,
+            description = "Visits on the page, 1 to 500; 100 if absent."),
     ),
     responses(
-        (status = 200, description = "The visits.", body = [ServerVisit]),
+        (status = 200, description = "A page of the visits.", body = VisitPage),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 500, response = Internal),

@@ -4,27 +4,27 @@ use axum::extract::State;
 use chrono::Utc;
 use rusqlite::Connection;
 use zakupka_core::Visit;
-use zakupka_core::wire::{LogEntry, ReviewRequest, ServerVisit, VisitDetail, VisitUpdate};
+use zakupka_core::wire::{LogEntry, ReviewRequest, VisitDetail, VisitPage, VisitUpdate};
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::extract::{Json, Path, Query, Supervisor};
 use crate::scope::Scope;
-use crate::{AppState, presence, review, visits};
+use crate::{AppState, presence, queue, review, visits};
 
-/// Auditors see their own visits whatever they ask for.
+/// A page of the queue. Auditors see their own visits whatever they ask for.
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(filter): Query<visits::Filter>,
-) -> Result<Json<Vec<ServerVisit>>, AppError> {
+    Query(filter): Query<queue::Filter>,
+) -> Result<Json<VisitPage>, AppError> {
     let references = state.references.clone();
     let list = state
         .db
         .read(move |conn| {
             let directory = references.directory(conn)?;
             let scope = Scope::of(conn, &user, &references)?;
-            visits::list(conn, &filter, &scope, &directory)
+            queue::page(conn, &filter, &scope, &directory)
         })
         .await?;
     Ok(Json(list))

@@ -334,12 +334,13 @@ async fn the_review_queue_filters_by_quarter_branch_office_auditor_and_state() {
         let sup = sup.clone();
         let q = q.to_owned();
         async move {
-            let list: Vec<ServerVisit> = s
+            let page: VisitPage = s
                 .get(&format!("/api/v1/visits?{q}"), Some(&sup))
                 .await
                 .expect(StatusCode::OK)
                 .json();
-            list.into_iter()
+            page.visits
+                .into_iter()
                 .map(|v| v.visit_id)
                 .collect::<BTreeSet<_>>()
         }

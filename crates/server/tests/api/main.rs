@@ -14,7 +14,7 @@ use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, ErrorBody, ErrorCode, LogEntry, LoginRequest, LoginResponse, MAX_PUSH_BATCH,
     PROTOCOL_HEADER, PullResponse, PushRequest, PushResponse, PushStatus, ReviewState, Role,
-    ServerVisit, VisitUpdate,
+    ServerVisit, VisitPage, VisitUpdate,
 };
 use zakupka_core::{AnswerValue, TimeFlag, Visit};
 use zakupka_server::{Db, auth};
@@ -33,6 +33,7 @@ mod openapi;
 mod photos;
 mod presence;
 mod push;
+mod queue;
 mod refusals;
 mod review;
 mod roles;

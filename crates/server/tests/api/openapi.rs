@@ -234,7 +234,8 @@ async fn the_openapi_schemas_have_the_fields_of_the_wire_types() {
         ("Item", item),
         ("Scenario", &template["scenarios"][0]),
         ("Label", &template["title"]),
-        ("ServerVisit", &list[0]),
+        ("VisitPage", &list),
+        ("ServerVisit", &list["visits"][0]),
         ("VisitDetail", &detail),
         ("ErrorBody", &error),
     ];

@@ -31,7 +31,8 @@ async fn queue(s: &Server, token: &str, query: &str) -> Vec<ServerVisit> {
     s.get(&format!("/api/v1/visits?{query}"), Some(token))
         .await
         .expect(StatusCode::OK)
-        .json()
+        .json::<VisitPage>()
+        .visits
 }
 
 fn flags_of(list: &[ServerVisit], id: Uuid) -> Vec<PresenceFlag> {

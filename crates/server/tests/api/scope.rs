@@ -161,11 +161,12 @@ async fn a_supervisor_bound_to_branches_sees_and_decides_only_theirs() {
         assert_eq!(e.code, Refusal::NotFound, "{path}");
     }
     assert!(s.visits(&elsewhere).await.is_empty());
-    let asked: Vec<ServerVisit> = s
+    let asked = s
         .get(&format!("/api/v1/visits?branch={home}"), Some(&elsewhere))
         .await
         .expect(StatusCode::OK)
-        .json();
+        .json::<VisitPage>()
+        .visits;
     assert!(
         asked.is_empty(),
         "filtering by the branch does not widen the scope"

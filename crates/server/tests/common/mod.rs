@@ -18,7 +18,7 @@ use uuid::Uuid;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
     AssignmentRequest, ErrorBody, LoginRequest, LoginResponse, PROTOCOL_HEADER, PullResponse,
-    PushRequest, PushResponse, PushStatus, Role, ServerVisit, VisitDetail,
+    PushRequest, PushResponse, PushStatus, Role, ServerVisit, VisitDetail, VisitPage,
 };
 use zakupka_core::{Directory, ItemKind, PhotoRef, Template, Visit};
 use zakupka_server::{Db, app, auth, demo};
@@ -311,11 +311,13 @@ impl Server {
         response.results[0].missing_photos.clone()
     }
 
+    /// The first page of the queue (100 visits: more than any of these tests holds).
     pub async fn visits(&self, token: &str) -> Vec<ServerVisit> {
         self.get("/api/v1/visits", Some(token))
             .await
             .expect(StatusCode::OK)
-            .json()
+            .json::<VisitPage>()
+            .visits
     }
 
     pub async fn detail(&self, token: &str, id: Uuid) -> VisitDetail {
