@@ -18,73 +18,26 @@ use zakupka_core::{AnswerValue, Template};
 
 use crate::error::AppError;
 use crate::export::neutralised;
+use crate::measures;
 use crate::sql::Text;
 use crate::time::quarter_span;
 
 /// Visits further apart than this are not the same service seen twice.
 const PAIRING_WINDOW_DAYS: i64 = 7;
 
-/// One approved visit of a group of paired visits.
-struct Paired {
-    unit: usize,
+/// One approved visit of a group that may be a unit of paired visits.
+struct Member {
     id: Uuid,
     revision: u32,
-    auditor: String,
-}
-
-/// Groups of the quarter's approved visits (current revision, finished in the quarter) to
-/// one office, each group the visits finished within seven days of its first, kept when
-/// at least two auditors made them. Returns the visits of the groups and their count.
-fn paired_visits(conn: &Connection, quarter: Quarter) -> Result<(Vec<Paired>, usize), AppError> {
-    let (start, end) = quarter_span(quarter);
-    let mut stmt = conn.prepare(
-        "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor FROM visits v
-         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
-         ORDER BY v.office_id, v.finished_at",
-    )?;
-    let mut rows = stmt.query(params![start, end])?;
-    let (mut out, mut units) = (Vec::new(), 0);
-    let mut group: Vec<Paired> = Vec::new();
-    let mut opened: Option<(String, DateTime<Utc>)> = None;
-    let mut close = |group: &mut Vec<Paired>, out: &mut Vec<Paired>| {
-        let first = group.first().map(|p| p.auditor.clone());
-        if group.iter().any(|p| Some(&p.auditor) != first.as_ref()) {
-            out.extend(group.drain(..).map(|p| Paired { unit: units, ..p }));
-            units += 1;
-        }
-        group.clear();
-    };
-    while let Some(row) = rows.next()? {
-        let office = row
-            .get_ref(0)?
-            .as_str()
-            .map_err(|e| AppError::internal("office id", e))?;
-        let finished: DateTime<Utc> = row.get(1)?;
-        let same = opened.as_ref().is_some_and(|(o, at)| {
-            o == office && finished - *at <= Duration::days(PAIRING_WINDOW_DAYS)
-        });
-        if !same {
-            close(&mut group, &mut out);
-            opened = Some((office.to_owned(), finished));
-        }
-        let Text(id) = row.get(2)?;
-        group.push(Paired {
-            unit: 0,
-            id,
-            revision: row.get(3)?,
-            auditor: row.get(4)?,
-        });
-    }
-    close(&mut group, &mut out);
-    Ok((out, units))
+    auditor: Arc<str>,
+    template: (String, u32),
+    /// What `measures::pack` stored at receipt; `None` before it did.
+    measures: Option<Vec<u8>>,
 }
 
 /// Only the answers of a stored visit: the rest of the payload is skipped unread.
 #[derive(Deserialize)]
 struct Answers {
-    template_id: String,
-    template_version: u32,
     answers: BTreeMap<String, Value>,
 }
 
@@ -96,60 +49,141 @@ struct Value {
 /// A checklist version with its item ids as shared strings, for observations.
 type Scored = Option<(Template, Vec<Arc<str>>)>;
 
+/// Turns groups of visits into units of observations: checklists and logins read once.
+struct Units<'c> {
+    conn: &'c Connection,
+    templates: HashMap<(String, u32), Scored>,
+    units: usize,
+    visits: usize,
+    observations: Vec<Observation>,
+}
+
+impl Units<'_> {
+    /// A group of visits to one office within the window is a unit when at least two
+    /// auditors made it: each answer scored by its own checklist version (N/A and
+    /// unanswered are missing), handed to `each`.
+    fn close(
+        &mut self,
+        group: &mut Vec<Member>,
+        each: &mut impl FnMut(&[Observation]),
+    ) -> Result<(), AppError> {
+        let paired = group.iter().any(|m| m.auditor != group[0].auditor);
+        if paired {
+            let unit: Arc<str> = Arc::from(self.units.to_string());
+            for m in group.iter() {
+                self.add(m, &unit)?;
+            }
+            each(&self.observations);
+            self.observations.clear();
+            self.units += 1;
+            self.visits += group.len();
+        }
+        group.clear();
+        Ok(())
+    }
+
+    fn add(&mut self, m: &Member, unit: &Arc<str>) -> Result<(), AppError> {
+        if !self.templates.contains_key(&m.template) {
+            let t = crate::reference::template(self.conn, &m.template.0, m.template.1)?.map(|t| {
+                let ids = t.items().map(|i| Arc::from(i.id.as_str())).collect();
+                (t, ids)
+            });
+            self.templates.insert(m.template.clone(), t);
+        }
+        let Some((template, ids)) = self.templates.get(&m.template).and_then(Option::as_ref) else {
+            return Ok(());
+        };
+        let stored = m
+            .measures
+            .as_deref()
+            .and_then(|b| measures::unpack(b, ids.len()));
+        let measured = match stored {
+            Some(measured) => measured,
+            None => {
+                let text: String = self
+                    .conn
+                    .prepare_cached("SELECT payload FROM visits WHERE id = ?1 AND revision = ?2")?
+                    .query_row(params![m.id.to_string(), m.revision], |r| r.get(0))?;
+                let visit: Answers = serde_json::from_str(&text)
+                    .map_err(|e| AppError::internal("stored visit payload", e))?;
+                let packed = measures::pack(template, |id| visit.answers.get(id)?.value.as_ref());
+                measures::unpack(&packed, ids.len()).unwrap_or_default()
+            }
+        };
+        for (id, measure) in ids.iter().zip(measured) {
+            if let Some((share, answer)) = measure {
+                self.observations.push(Observation {
+                    unit: unit.clone(),
+                    item: id.clone(),
+                    rater: Rater::Auditor(m.auditor.clone()),
+                    value: share,
+                    answer,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Hands the observations of each unit of the quarter's paired visits to `each`, one unit
-/// at a time (each answer scored by its own checklist version; N/A and unanswered are
-/// missing). Returns the counts of units and visits.
+/// at a time. A unit is a group of the quarter's approved visits (current revision,
+/// finished in the quarter) to one office, finished within seven days of its first, made
+/// by at least two auditors. Read in one pass in office and time order, so memory holds
+/// one group. Returns the counts of units and visits.
 fn each_unit(
     conn: &Connection,
     quarter: Quarter,
     mut each: impl FnMut(&[Observation]),
 ) -> Result<(usize, usize), AppError> {
-    let (paired, units) = paired_visits(conn, quarter)?;
-    let mut templates: HashMap<(String, u32), Scored> = HashMap::new();
-    let mut auditors: HashMap<String, Arc<str>> = HashMap::new();
-    let mut payload =
-        conn.prepare_cached("SELECT payload FROM visits WHERE id = ?1 AND revision = ?2")?;
-    let mut unit: Vec<Observation> = Vec::new();
-    for (n, p) in paired.iter().enumerate() {
-        let text: String =
-            payload.query_row(params![p.id.to_string(), p.revision], |r| r.get(0))?;
-        let visit: Answers = serde_json::from_str(&text)
-            .map_err(|e| AppError::internal("stored visit payload", e))?;
-        let key = (visit.template_id, visit.template_version);
-        if !templates.contains_key(&key) {
-            let t = crate::reference::template(conn, &key.0, key.1)?.map(|t| {
-                let ids = t.items().map(|i| Arc::from(i.id.as_str())).collect();
-                (t, ids)
-            });
-            templates.insert(key.clone(), t);
+    let (start, end) = quarter_span(quarter);
+    let mut stmt = conn.prepare(
+        "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
+                v.template_version, v.measures
+         FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
+         ORDER BY v.office_id, v.finished_at",
+    )?;
+    let mut rows = stmt.query(params![start, end])?;
+    let mut units = Units {
+        conn,
+        templates: HashMap::new(),
+        units: 0,
+        visits: 0,
+        observations: Vec::new(),
+    };
+    let mut logins: HashMap<String, Arc<str>> = HashMap::new();
+    let mut group: Vec<Member> = Vec::new();
+    let mut opened: Option<(String, DateTime<Utc>)> = None;
+    while let Some(row) = rows.next()? {
+        let office = row
+            .get_ref(0)?
+            .as_str()
+            .map_err(|e| AppError::internal("office id", e))?;
+        let finished: DateTime<Utc> = row.get(1)?;
+        let same = opened.as_ref().is_some_and(|(o, at)| {
+            o == office && finished - *at <= Duration::days(PAIRING_WINDOW_DAYS)
+        });
+        if !same {
+            units.close(&mut group, &mut each)?;
+            opened = Some((office.to_owned(), finished));
         }
-        let auditor = auditors
-            .entry(p.auditor.clone())
-            .or_insert_with(|| Arc::from(p.auditor.as_str()))
+        let Text(id) = row.get(2)?;
+        let login: String = row.get(4)?;
+        let auditor = logins
+            .entry(login)
+            .or_insert_with_key(|l| Arc::from(l.as_str()))
             .clone();
-        let unit_id: Arc<str> = Arc::from(p.unit.to_string());
-        if let Some((template, ids)) = templates.get(&key).and_then(Option::as_ref) {
-            for (item, id) in template.items().zip(ids) {
-                let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
-                    continue;
-                };
-                if let Some((share, answer)) = Observation::measure(item, value) {
-                    unit.push(Observation {
-                        unit: unit_id.clone(),
-                        item: id.clone(),
-                        rater: Rater::Auditor(auditor.clone()),
-                        value: share,
-                        answer,
-                    });
-                }
-            }
-        }
-        if paired.get(n + 1).is_none_or(|next| next.unit != p.unit) {
-            each(&unit);
-            unit.clear();
-        }
+        group.push(Member {
+            id,
+            revision: row.get(3)?,
+            auditor,
+            template: (row.get(5)?, row.get(6)?),
+            measures: row.get(7)?,
+        });
     }
-    Ok((units, paired.len()))
+    units.close(&mut group, &mut each)?;
+    Ok((units.units, units.visits))
 }
 
 /// Hands each calibration case answered in the quarter to `each` as a unit: its key

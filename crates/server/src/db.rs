@@ -339,6 +339,11 @@ BEGIN UPDATE reviews SET received_at = (SELECT v.received_at FROM visits v
 CREATE INDEX reviews_queue ON reviews (received_at, visit_id);
 CREATE INDEX reviews_queue_by_state ON reviews (state, received_at, visit_id);
 "#,
+    r#"
+-- Each item's measure for the calibration (share of points, answer), packed at receipt
+-- (measures.rs); NULL for revisions received before, whose payload is read instead.
+ALTER TABLE visits ADD COLUMN measures BLOB;
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

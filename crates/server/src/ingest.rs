@@ -60,6 +60,8 @@ pub struct Derived {
     digest: String,
     score: Option<f64>,
     sections: String,
+    /// Each item's measure for the calibration (`measures.rs`).
+    measures: Vec<u8>,
     /// The presence flags the visit itself shows, and its office's branch.
     presence: (Vec<PresenceFlag>, Option<String>),
 }
@@ -86,6 +88,7 @@ impl Derived {
             score: score.percent,
             sections: serde_json::to_string(&sections)
                 .map_err(|e| AppError::internal("scores json", e))?,
+            measures: crate::measures::of_visit(template, visit),
             presence: crate::presence::judge(visit, template, directory),
         })
     }
@@ -211,8 +214,8 @@ pub fn store_derived(
     tx.prepare_cached(
         "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
                              payload, payload_sha256, device_id, received_at, score, section_scores, time_flags,
-                             presence_flags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                             presence_flags, measures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         id,
@@ -233,6 +236,7 @@ pub fn store_derived(
         // the visit is kept all the same.
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
         presence,
+        derived.measures,
     ])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)

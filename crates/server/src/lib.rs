@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod ingest;
+pub mod measures;
 mod openapi;
 pub mod pairs;
 pub mod photos;

@@ -80,6 +80,17 @@ async fn paired_visits_show_who_scores_harsher_and_which_items_disagree() {
         "{yes_no:?}"
     );
 
+    // Visits received before measures were kept at receipt are read from their payload,
+    // with the same figures.
+    s.db.blocking(|c| Ok(c.execute("UPDATE visits SET measures = NULL", [])?))
+        .unwrap();
+    let from_payloads: Calibration = s
+        .get(&format!("/api/v1/calibration/{quarter}"), Some(&supervisor))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(from_payloads, c);
+
     let file = s
         .get(
             &format!("/api/v1/calibration/{quarter}/export"),
