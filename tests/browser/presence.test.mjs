@@ -90,19 +90,26 @@ async function visit(office, at) {
 }
 const seen = new Set();
 
+/** Degrees of longitude that make 2.1 km at `at`'s latitude. */
+function farEast(at) {
+  return 2100 / (111_320 * Math.cos((at.lat * Math.PI) / 180));
+}
+
 let far;
 
 test('a visit at the office is not flagged, one 2 km away is', async () => {
   const here = assigned.position;
   const near = await visit(assigned, here);
   assert.deepEqual(near.presence_flags ?? [], [], 'at the office, long enough, assigned');
-  far = await visit(assigned, { lat: here.lat, lon: here.lon + 0.032 });
+  // 2.1 km east, whichever town the demo assigned: a degree of longitude shrinks with
+  // the cosine of the latitude.
+  far = await visit(assigned, { lat: here.lat, lon: here.lon + farEast(here) });
   assert.deepEqual(far.presence_flags, ['far']);
   // The auditor's own reading of it has no positions: they are for supervisors.
   const mine = (await server.api('GET', `/visits/${far.visit_id}`, await server.login('auditor1'))).body;
   assert.equal(mine.visit.start_location, undefined);
   const theirs = (await server.api('GET', `/visits/${far.visit_id}`, await server.login('supervisor'))).body;
-  assert.ok(Math.abs(theirs.visit.start_location.lon - (here.lon + 0.032)) < 1e-6);
+  assert.ok(Math.abs(theirs.visit.start_location.lon - (here.lon + farEast(here))) < 1e-6);
 });
 
 test('the supervisor sees the flag in the queue, filters by it, and sees it in the visit', async () => {
