@@ -138,9 +138,10 @@ fn each_unit(
     let (start, end) = quarter_span(quarter);
     let mut stmt = conn.prepare(
         "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
-                v.template_version, v.measures
+                v.template_version, m.measures
          FROM visits v
          JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         LEFT JOIN visit_measures m ON m.visit_id = v.id AND m.revision = v.revision
          WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
          ORDER BY v.office_id, v.finished_at",
     )?;

@@ -341,8 +341,15 @@ CREATE INDEX reviews_queue_by_state ON reviews (state, received_at, visit_id);
 "#,
     r#"
 -- Each item's measure for the calibration (share of points, answer), packed at receipt
--- (measures.rs); NULL for revisions received before, whose payload is read instead.
-ALTER TABLE visits ADD COLUMN measures BLOB;
+-- (measures.rs); none for revisions received before, whose payload is read instead. A
+-- table of its own, not a column of `visits`: a column after the payload is reached only
+-- through the payload's overflow pages, which is what reading it was meant to avoid.
+CREATE TABLE visit_measures (
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    measures BLOB NOT NULL,
+    PRIMARY KEY (visit_id, revision)
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -214,8 +214,8 @@ pub fn store_derived(
     tx.prepare_cached(
         "INSERT INTO visits (id, revision, auditor, office_id, template_id, template_version, started_at, finished_at,
                              payload, payload_sha256, device_id, received_at, score, section_scores, time_flags,
-                             presence_flags, measures)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                             presence_flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         id,
@@ -236,8 +236,11 @@ pub fn store_derived(
         // the visit is kept all the same.
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
         presence,
-        derived.measures,
     ])?;
+    tx.prepare_cached(
+        "INSERT INTO visit_measures (visit_id, revision, measures) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![id, visit.revision, derived.measures])?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

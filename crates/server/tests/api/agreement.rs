@@ -82,7 +82,7 @@ async fn paired_visits_show_who_scores_harsher_and_which_items_disagree() {
 
     // Visits received before measures were kept at receipt are read from their payload,
     // with the same figures.
-    s.db.blocking(|c| Ok(c.execute("UPDATE visits SET measures = NULL", [])?))
+    s.db.blocking(|c| Ok(c.execute("DELETE FROM visit_measures", [])?))
         .unwrap();
     let from_payloads: Calibration = s
         .get(&format!("/api/v1/calibration/{quarter}"), Some(&supervisor))
