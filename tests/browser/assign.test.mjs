@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, phone, startServer, toHome } from './harness.mjs';
+import { SHOTS, phone, startServer, toHome, signIn, quarterOf } from './harness.mjs';
 
 let server, sup, auditor;
 
@@ -20,20 +20,6 @@ after(async () => {
   server?.close();
 });
 
-async function signIn(page, login) {
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid="home"]');
-  await page.click('[data-testid="to-account"]');
-  await page.fill('[data-testid="login"]', login);
-  await page.fill('[data-testid="password"]', 'demo');
-  await page.click('[data-testid="sign-in"]');
-  await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
-}
-
-function quarterOf(date) {
-  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
-}
-
 function nextQuarter(q) {
   const [y, n] = q.split('-Q').map(Number);
   return n === 4 ? `${y + 1}-Q1` : `${y}-Q${n + 1}`;
@@ -43,7 +29,7 @@ let assignedId, assignedOffice;
 
 test('a supervisor assigns a visit: own branch refused, same office next quarter warned', async () => {
   const page = await sup.context.newPage();
-  await signIn(page, 'supervisor');
+  await signIn(page, server.url, 'supervisor');
   await page.click('[data-testid="to-assign"]');
   await page.waitForSelector('[data-testid="assign-form"]');
   await page.waitForSelector('[data-testid="assign-auditor"] option[value="auditor1"]', { state: 'attached' });
@@ -96,7 +82,7 @@ test('a supervisor assigns a visit: own branch refused, same office next quarter
 
 test("the auditor's phone shows the assignment after sync, and offline after a reload", async () => {
   const page = await auditor.context.newPage();
-  await signIn(page, 'auditor1');
+  await signIn(page, server.url, 'auditor1');
   await page.evaluate(() => navigator.serviceWorker.ready);
   const row = `[data-testid="assignments"] [data-assignment="${assignedId}"]`;
   await page.waitForSelector(row);

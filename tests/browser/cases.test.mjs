@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, phone, startServer, answerAllItems } from './harness.mjs';
+import { SHOTS, phone, startServer, answerAllItems, signIn, quarterOf } from './harness.mjs';
 
 let server, auditor, sup;
 
@@ -20,20 +20,6 @@ after(async () => {
   server?.close();
 });
 
-async function signIn(page, login) {
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid="home"]');
-  await page.click('[data-testid="to-account"]');
-  await page.fill('[data-testid="login"]', login);
-  await page.fill('[data-testid="password"]', 'demo');
-  await page.click('[data-testid="sign-in"]');
-  await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
-}
-
-function quarterOf(date) {
-  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
-}
-
 test('an auditor answers a calibration case like a visit; the rating does not move', async () => {
   const token = await server.login('supervisor');
   const quarter = quarterOf(new Date());
@@ -45,7 +31,7 @@ test('an auditor answers a calibration case like a visit; the rating does not mo
   const [theCase] = cases;
 
   const page = await auditor.context.newPage();
-  await signIn(page, 'auditor1');
+  await signIn(page, server.url, 'auditor1');
   await page.click('[data-testid="to-cases"]');
   const row = `[data-testid="case-list"] [data-case="${theCase.id}"]`;
   await page.waitForSelector(row);
@@ -82,7 +68,7 @@ test('an auditor answers a calibration case like a visit; the rating does not mo
 
 test('a supervisor pairs two auditors on one office; the auditor sees no partner', async () => {
   const page = await sup.context.newPage();
-  await signIn(page, 'supervisor');
+  await signIn(page, server.url, 'supervisor');
   await page.click('[data-testid="to-assign"]');
   await page.waitForSelector('[data-testid="assign-auditor"] option[value="auditor2"]', { state: 'attached' });
   await page.selectOption('[data-testid="assign-auditor"]', 'auditor1');

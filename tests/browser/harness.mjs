@@ -57,6 +57,23 @@ export async function toHome(page, url) {
   await backToHome(page);
 }
 
+/** Signs `login` (demo password) in from the account screen of a fresh page at `url`;
+ *  resolves once home shows the first sync. */
+export async function signIn(page, url, login) {
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="home"]');
+  await page.click('[data-testid="to-account"]');
+  await page.fill('[data-testid="login"]', login);
+  await page.fill('[data-testid="password"]', 'demo');
+  await page.click('[data-testid="sign-in"]');
+  await page.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
+}
+
+/** The quarter of `date` as the API spells it: `2026-Q4`. */
+export function quarterOf(date) {
+  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+}
+
 /** From whatever screen the app shows, back to home through the headers. */
 export async function backToHome(page) {
   await page.waitForSelector('main');

@@ -6,23 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, phone, startServer, answerAllItems, toHome } from './harness.mjs';
+import { SHOTS, phone, startServer, answerAllItems, toHome, signIn, quarterOf } from './harness.mjs';
 
 let server, auditor, sup, page, directory, assigned;
-
-function quarterOf(date) {
-  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
-}
-
-async function signIn(p, login) {
-  await p.goto(server.url);
-  await p.waitForSelector('[data-testid="home"]');
-  await p.click('[data-testid="to-account"]');
-  await p.fill('[data-testid="login"]', login);
-  await p.fill('[data-testid="password"]', 'demo');
-  await p.click('[data-testid="sign-in"]');
-  await p.waitForSelector('[data-testid="home"] [data-testid="last-sync"]');
-}
 
 before(async () => {
   server = await startServer();
@@ -34,7 +20,7 @@ before(async () => {
   auditor = await phone();
   await auditor.context.grantPermissions(['geolocation'], { origin: server.url.replace(/\/$/, '') });
   page = await auditor.context.newPage();
-  await signIn(page, 'auditor1');
+  await signIn(page, server.url, 'auditor1');
   sup = await phone();
 });
 after(async () => {
@@ -114,7 +100,7 @@ test('a visit at the office is not flagged, one 2 km away is', async () => {
 
 test('the supervisor sees the flag in the queue, filters by it, and sees it in the visit', async () => {
   const p = await sup.context.newPage();
-  await signIn(p, 'supervisor');
+  await signIn(p, server.url, 'supervisor');
   await p.click('[data-testid="to-review"]');
   await p.waitForSelector('[data-testid="review-queue"]');
   await p.selectOption('[data-testid="filter-flag"]', 'far');

@@ -4,7 +4,7 @@
 // publishing the running quarter, and a session ended elsewhere.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { phone, startServer, toHome as harnessToHome } from './harness.mjs';
+import { phone, startServer, toHome as harnessToHome, quarterOf } from './harness.mjs';
 
 let server, sup, page, supToken;
 // The token the app itself signed in with, read from its requests, to end its session.
@@ -71,10 +71,6 @@ async function refusal(what, { method = 'POST', url, selector, body = () => true
 }
 
 const toHome = () => harnessToHome(page, server.url);
-
-function quarterOf(date) {
-  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
-}
 
 function quarterStart(q) {
   const [y, n] = q.split('-Q').map(Number);

@@ -218,7 +218,7 @@ async fn a_calibration_case_key_shows_a_lone_auditors_severity() {
         .post_json(
             "/api/v1/cases",
             Some(&supervisor),
-            &super::calibration::case_request(&s),
+            &super::cases::case_request(&s),
         )
         .await
         .expect(StatusCode::CREATED)

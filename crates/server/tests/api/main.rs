@@ -25,11 +25,12 @@ use common::*;
 
 mod agreement;
 mod assignments;
-mod calibration;
+mod cases;
 mod clocks;
 mod limits;
 mod login;
 mod openapi;
+mod pairs;
 mod photos;
 mod presence;
 mod push;

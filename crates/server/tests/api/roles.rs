@@ -313,13 +313,13 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     .await
                 }
                 Endpoint::Pair => {
-                    let mut pair = super::calibration::pair(&s, 2, 3);
+                    let mut pair = super::pairs::pair(&s, 2, 3);
                     pair.office_id = s.directory.offices[4].id.clone();
                     s.post_json("/api/v1/assignments/pairs", token, &pair).await
                 }
                 Endpoint::ListCases => s.get("/api/v1/cases", token).await,
                 Endpoint::PublishCase => {
-                    let case = super::calibration::case_request(&s);
+                    let case = super::cases::case_request(&s);
                     s.post_json("/api/v1/cases", token, &case).await
                 }
                 Endpoint::PutCasePhoto => {
