@@ -16,6 +16,15 @@ use crate::error::AppError;
 use crate::sql::Text;
 use crate::time::{quarter_span, ts};
 
+/// The branch `login` works for or heads, if any.
+pub fn branch_of(conn: &Connection, login: &str) -> Result<Option<String>, AppError> {
+    let branch = conn
+        .prepare_cached("SELECT branch_id FROM users WHERE login = ?1")?
+        .query_row([login], |r| r.get::<_, Option<String>>(0))
+        .optional()?;
+    Ok(branch.flatten())
+}
+
 /// Sets the branch an auditor works for (`None`: none), checked against the directory.
 pub fn set_branch(
     conn: &Connection,

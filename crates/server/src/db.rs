@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::AppError;
 
@@ -351,6 +351,23 @@ CREATE TABLE visit_measures (
     PRIMARY KEY (visit_id, revision)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Managers head a branch (issue 13). A CHECK cannot be altered in place: the table is
+-- copied (foreign keys are off while steps run, and checked before each commit).
+CREATE TABLE users_next (
+    login TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('auditor', 'supervisor', 'admin', 'manager')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    branch_id TEXT,
+    disabled_at TEXT,
+    demo INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO users_next (login, role, password_hash, created_at, branch_id, disabled_at, demo)
+    SELECT login, role, password_hash, created_at, branch_id, disabled_at, demo FROM users;
+DROP TABLE users;
+ALTER TABLE users_next RENAME TO users;
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).
@@ -494,12 +511,25 @@ impl Db {
             "the database was written by a newer zakupka-server (schema {found}, this one knows {})",
             STEPS.len()
         );
+        // A step that rebuilds a table others refer to (SQLite's way to change a CHECK)
+        // drops it first: foreign keys are off while steps run, and each step's result is
+        // checked before it commits.
+        conn.pragma_update(None, "foreign_keys", false)?;
         for (n, step) in STEPS.iter().enumerate().skip(found as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(step)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()?;
+            anyhow::ensure!(
+                broken.is_none(),
+                "schema step {} leaves rows of {broken:?} pointing nowhere",
+                n + 1
+            );
             tx.pragma_update(None, "user_version", n as i64 + 1)?;
             tx.commit()?;
         }
+        conn.pragma_update(None, "foreign_keys", true)?;
         Ok(Gate::new(conn))
     }
 
@@ -546,3 +576,7 @@ fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
         poisoned.into_inner()
     })
 }
+
+#[cfg(test)]
+#[path = "db_tests.rs"]
+mod tests;

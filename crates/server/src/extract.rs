@@ -1,7 +1,7 @@
 //! What handlers take from a request, refusing with [`AppError`] (a JSON body with a code)
 //! rather than axum's plain text: the body as JSON or bytes, the query, the path, and the
 //! caller. Who may call a handler shows in its signature: [`AuthUser`] (anyone signed in),
-//! [`Supervisor`] (supervisors and admins), [`Admin`] or [`Auditor`].
+//! [`Supervisor`] (supervisors and admins), [`Admin`], [`Auditor`] or [`Manager`].
 
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -188,6 +188,33 @@ impl FromRequestParts<AppState> for Auditor {
         let user = AuthUser::from_request_parts(parts, state).await?;
         user.require(|r| r == Role::Auditor, "auditors")
             .map(Auditor)
+    }
+}
+
+/// Managers, with the branch they head: they see its approved findings, fix and appeal
+/// them. A manager whose branch was unset is refused like any other role that may not.
+pub struct Manager {
+    pub user: AuthUser,
+    pub branch: String,
+}
+
+impl FromRequestParts<AppState> for Manager {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        let user = user.require(|r| r == Role::Manager, "managers")?;
+        let login = user.login.clone();
+        let branch = state
+            .db
+            .read(move |conn| crate::assignments::branch_of(conn, &login))
+            .await?;
+        match branch {
+            Some(branch) => Ok(Manager { user, branch }),
+            None => Err(AppError::role_forbidden(
+                "only managers heading a branch may do this",
+            )),
+        }
     }
 }
 

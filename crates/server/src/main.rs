@@ -136,7 +136,8 @@ enum UserCommand {
         login: String,
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// The branch an auditor works for: they will not be assigned its offices.
+        /// The branch an auditor works for (they will not be assigned its offices), or the
+        /// branch a manager heads (required for managers).
         #[arg(long)]
         branch: Option<String>,
         /// A branch whose visits a supervisor sees and decides (repeat for more); without
@@ -166,6 +167,7 @@ enum RoleArg {
     Auditor,
     Supervisor,
     Admin,
+    Manager,
 }
 
 impl From<RoleArg> for Role {
@@ -174,6 +176,7 @@ impl From<RoleArg> for Role {
             RoleArg::Auditor => Role::Auditor,
             RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Admin => Role::Admin,
+            RoleArg::Manager => Role::Manager,
         }
     }
 }
@@ -368,6 +371,9 @@ async fn main() -> anyhow::Result<()> {
                     seeds,
                 },
         } => {
+            if matches!(role, RoleArg::Manager) && branch.is_none() {
+                anyhow::bail!("a manager heads a branch: give it with --branch ID");
+            }
             let database = open(&db)?;
             let directory = if branch.is_none() && scope.is_empty() {
                 Directory::default()

@@ -264,3 +264,26 @@ fn a_user_is_added_with_a_branch_from_any_folder() {
     assert!(out.contains("atlantis"), "{out}");
     assert!(!text(&user(&db, &["list"], "")).contains("egor"));
 }
+
+/// A manager heads a branch: added without one is refused (nothing stored), with one they
+/// are listed as a manager of it and can sign in.
+#[test]
+fn a_manager_is_added_only_with_the_branch_they_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let out = refused(user(
+        &db,
+        &["add", "masha", "--role", "manager"],
+        "klin-violet-ice\n",
+    ));
+    assert!(out.contains("--branch"), "{out}");
+    assert!(!text(&user(&db, &["list"], "")).contains("masha"));
+    let args = ["add", "masha", "--role", "manager", "--branch", "serpukhov"];
+    ok(user_in(dir.path(), &db, &args, "klin-violet-ice\n"));
+    let line = listed(&db, "masha");
+    assert!(
+        line.contains("manager") && line.contains("serpukhov"),
+        "{line}"
+    );
+    sign_in(&db, "masha", "klin-violet-ice").unwrap();
+}

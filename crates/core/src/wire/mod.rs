@@ -44,6 +44,9 @@ pub enum Role {
     Auditor,
     Supervisor,
     Admin,
+    /// The head of a branch: sees the approved findings of the branch's offices (never who
+    /// audited them), fixes them and appeals them.
+    Manager,
 }
 
 impl Role {
@@ -52,6 +55,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Manager => "manager",
         }
     }
 
@@ -60,6 +64,7 @@ impl Role {
             "auditor" => Some(Role::Auditor),
             "supervisor" => Some(Role::Supervisor),
             "admin" => Some(Role::Admin),
+            "manager" => Some(Role::Manager),
             _ => None,
         }
     }

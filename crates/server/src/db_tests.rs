@@ -1,0 +1,68 @@
+//! Upgrades from older schemas keep what they hold.
+
+use super::*;
+
+/// A database written before managers existed: its users, their tokens and assignments
+/// survive the rebuilt `users` table, and a manager can then be stored.
+#[test]
+fn users_survive_the_step_that_admits_managers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let before = STEPS.len() - 1;
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        configure(&conn).unwrap();
+        for (n, step) in STEPS.iter().enumerate().take(before) {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(step).unwrap();
+            tx.pragma_update(None, "user_version", n as i64 + 1)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO users (login, role, password_hash, created_at, branch_id, demo)
+                 VALUES ('anna', 'auditor', 'h', '2026-01-01T00:00:00Z', 'klin', 1);
+             INSERT INTO tokens (hash, login, device_id, created_at, expires_at)
+                 VALUES ('t', 'anna', 'd', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        let refused = conn.execute(
+            "INSERT INTO users (login, role, password_hash, created_at, branch_id)
+                 VALUES ('masha', 'manager', 'h', '2026-01-01T00:00:00Z', 'klin')",
+            [],
+        );
+        assert!(refused.is_err(), "the old schema has no managers");
+    }
+    let db = Db::open(&path).unwrap();
+    db.blocking(|c| {
+        let (role, branch, demo): (String, String, bool) = c.query_row(
+            "SELECT role, branch_id, demo FROM users WHERE login = 'anna'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        assert_eq!(
+            (role.as_str(), branch.as_str(), demo),
+            ("auditor", "klin", true)
+        );
+        let tokens: i64 = c.query_row(
+            "SELECT count(*) FROM tokens t JOIN users u USING (login)",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(tokens, 1);
+        c.execute(
+            "INSERT INTO users (login, role, password_hash, created_at, branch_id)
+                 VALUES ('masha', 'manager', 'h', '2026-01-01T00:00:00Z', 'klin')",
+            [],
+        )?;
+        // Foreign keys are on again after the steps: a token of nobody is refused.
+        let orphan = c.execute(
+            "INSERT INTO tokens (hash, login, device_id, created_at, expires_at)
+                 VALUES ('u', 'nobody', 'd', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')",
+            [],
+        );
+        assert!(orphan.is_err());
+        Ok(())
+    })
+    .unwrap();
+}
