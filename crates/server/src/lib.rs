@@ -17,6 +17,7 @@ pub mod export;
 pub mod extract;
 pub mod ingest;
 pub mod measures;
+pub mod notifications;
 mod openapi;
 pub mod pairs;
 pub mod photos;

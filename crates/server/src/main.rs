@@ -12,7 +12,8 @@ mod case_cli;
 mod user_cli;
 
 use zakupka_server::{
-    Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
+    Db, app_with, assignments, auth, backup, bundle, demo, export, notifications, purge, rating,
+    reference, tls,
 };
 
 #[derive(Parser)]
@@ -411,8 +412,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Purges expired tokens and forgotten failed sign-ins now and every hour, and lets the
-/// throttles forget idle logins and addresses.
+/// Purges expired tokens and forgotten failed sign-ins now and every hour, lets the
+/// throttles forget idle logins and addresses, and sweeps the notifications (due dates
+/// announced, old ones pruned).
 async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -422,6 +424,10 @@ async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
             Ok(0) => {}
             Ok(n) => tracing::info!("{n} expired tokens purged"),
             Err(e) => tracing::warn!("purging expired tokens: {e}"),
+        }
+        match database.call(move |c| notifications::sweep(c, now)).await {
+            Ok(swept) => tracing::debug!("notifications swept: {swept:?}"),
+            Err(e) => tracing::warn!("sweeping notifications: {e}"),
         }
         logins.forget_idle();
     }

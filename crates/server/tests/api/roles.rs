@@ -18,6 +18,7 @@ enum Endpoint {
     Review,
     StaleReview,
     Include,
+    ReadNotifications,
     AuditorFlags,
     Rating,
     RatingQuarters,
@@ -73,6 +74,11 @@ const MATRIX: &[(Endpoint, [u16; 7])] = &[
     // Including auditor1's visit in the rating: for those who may decide it, 409 (it is
     // not left out: auditor1 works for no branch).
     (Endpoint::Include, [401, 403, 403, 409, 409, 404, 403]),
+    // Marking notifications read: anyone signed in, their own (others' ids change nothing).
+    (
+        Endpoint::ReadNotifications,
+        [401, 204, 204, 204, 204, 204, 204],
+    ),
     // Each auditor's share of flagged visits: supervisors and admins.
     (Endpoint::AuditorFlags, [401, 403, 403, 200, 200, 200, 200]),
     (Endpoint::Rating, [401, 200, 200, 200, 200, 200, 200]),
@@ -283,6 +289,11 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         &body,
                     )
                     .await
+                }
+                Endpoint::ReadNotifications => {
+                    let body = serde_json::json!({ "ids": [1, 2] });
+                    s.post_json("/api/v1/notifications/read", token, &body)
+                        .await
                 }
                 Endpoint::AuditorFlags => {
                     s.get("/api/v1/presence/auditors?quarter=2026-Q1", token)
