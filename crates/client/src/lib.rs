@@ -23,6 +23,7 @@ pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
     DEFAULT_PHOTO_RETENTION_DAYS, Expired, ListedVisit, LocalAssignment, LocalCase,
-    MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner, PageAfter,
-    PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitPage, VisitSummary, plan_incoming,
+    LocalNotification, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner,
+    PageAfter, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState, VisitPage, VisitSummary,
+    plan_incoming,
 };

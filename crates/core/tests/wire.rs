@@ -446,6 +446,11 @@ fn a_notification_of_a_newer_kind_reads_as_unknown_and_the_pull_still_reads() {
     };
     let (kind, params) = known.to_columns().unwrap();
     assert_eq!(Notification::from_columns(kind, &params), known);
+    let (kind, params) = Notification::Unknown.to_columns().unwrap();
+    assert_eq!(
+        Notification::from_columns(kind, &params),
+        Notification::Unknown
+    );
 }
 
 #[test]

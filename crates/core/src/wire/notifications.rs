@@ -100,6 +100,9 @@ impl Notification {
 
     /// The kind and its params as two JSON texts, as both stores keep them.
     pub fn to_columns(&self) -> Result<(&'static str, String), serde_json::Error> {
+        if *self == Notification::Unknown {
+            return Ok((self.kind(), "{}".to_owned()));
+        }
         let value = serde_json::to_value(self)?;
         let params = value.get("params").cloned().unwrap_or_default();
         Ok((self.kind(), serde_json::to_string(&params)?))
