@@ -150,6 +150,7 @@ fn Shell() -> Element {
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },
         Screen::Cases => rsx! { ui::CasesScreen {} },
+        Screen::Inbox => rsx! { ui::InboxScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -246,6 +246,7 @@ texts! {
 }
 
 mod errors;
+pub mod inbox;
 pub mod presence;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 

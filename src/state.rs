@@ -27,6 +27,7 @@ pub enum Screen {
     ReviewVisit(Uuid),
     Assignments,
     Cases,
+    Inbox,
 }
 
 impl Screen {
@@ -40,6 +41,7 @@ impl Screen {
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
             Screen::Cases => "cases".into(),
+            Screen::Inbox => "inbox".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -56,6 +58,7 @@ impl Screen {
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
+            ("inbox", _) => Screen::Inbox,
             ("cases", _) => Screen::Cases,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
@@ -72,6 +75,9 @@ pub enum SaveState {
     Saved,
     Failed(String),
 }
+
+/// How many notifications the inbox shows: the device keeps them for 90 days after reading.
+const INBOX_SHOWN: usize = 200;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -422,6 +428,28 @@ impl AppState {
     }
 
     /// The auditor's assignments as last synced, each with its visit on this device.
+    /// The newest notifications on the device, newest first; read with no network.
+    pub fn notifications(&self) -> Vec<zakupka_client::LocalNotification> {
+        self.read(|s| s.notifications(INBOX_SHOWN))
+            .unwrap_or_default()
+    }
+
+    /// The badge on home.
+    pub fn unread_notifications(&self) -> usize {
+        self.read(|s| s.unread_notifications()).unwrap_or_default()
+    }
+
+    /// Marks a notification read on the device at once; the mark reaches the server with
+    /// the next sync, started now (offline, when the network is back).
+    pub fn read_notification(&self, id: i64) {
+        if self
+            .write(|s| s.read_notification(id, Utc::now()))
+            .is_some()
+        {
+            self.sync_now();
+        }
+    }
+
     pub fn assignments(&self) -> Vec<zakupka_client::LocalAssignment> {
         self.read(|s| s.assignments()).unwrap_or_default()
     }
