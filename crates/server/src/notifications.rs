@@ -130,6 +130,23 @@ pub fn mark_read(
     Ok(marked)
 }
 
+/// The id of the newest notification, 0 for none.
+pub fn newest(conn: &Connection) -> Result<i64, AppError> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM notifications", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Marks every notification after `id` read (the demo's own, made while it is loaded).
+pub fn read_after(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<usize, AppError> {
+    Ok(conn.execute(
+        "UPDATE notifications SET read_at = ?2 WHERE id > ?1 AND read_at IS NULL",
+        params![id, ts(now)],
+    )?)
+}
+
 /// Notification `id` as delivered, if it is `login`'s.
 pub fn entry(
     conn: &Connection,
