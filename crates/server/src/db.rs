@@ -371,8 +371,8 @@ ALTER TABLE users_next RENAME TO users;
     r#"
 -- The in-app inbox (issue 13): what the server tells one user. `params` is the JSON of the
 -- kind's ids and numbers (core's wire::Notification); the app words it. Delivered by the
--- change feed, whose CHECK is widened by copying the table (sequence kept: devices' cursors
--- stay valid).
+-- change feed, whose CHECK is widened by copying the table (its sequence kept: devices'
+-- cursors stay valid).
 CREATE TABLE notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     login TEXT NOT NULL,
@@ -391,6 +391,9 @@ CREATE TABLE changes_next (
     auditor TEXT
 );
 INSERT INTO changes_next (seq, kind, ref, auditor) SELECT seq, kind, ref, auditor FROM changes;
+-- The sequence goes on from where it was, not from the last entry left.
+DELETE FROM sqlite_sequence WHERE name = 'changes_next';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'changes_next', seq FROM sqlite_sequence WHERE name = 'changes';
 DROP TABLE changes;
 ALTER TABLE changes_next RENAME TO changes;
 CREATE INDEX changes_by_auditor ON changes (auditor, seq);
