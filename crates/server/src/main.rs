@@ -14,6 +14,7 @@ mod webhook_cli;
 
 use zakupka_server::{
     Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
+    webhooks,
 };
 
 #[derive(Parser)]
@@ -259,11 +260,8 @@ async fn main() -> anyhow::Result<()> {
             settings.limits.photo_bytes_per_day = photo_mb_per_day.saturating_mul(1024 * 1024);
             tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
             // Off the request path; what was not delivered before a restart is due now.
-            tokio::spawn(zakupka_server::webhooks::run(
-                database.clone(),
-                settings.clock.clone(),
-                zakupka_server::webhooks::Policy::default(),
-            ));
+            let (db2, clock) = (database.clone(), settings.clock.clone());
+            tokio::spawn(webhooks::run(db2, clock, Default::default()));
             tokio::task::spawn_blocking(auth::warm_up);
             let web = match web {
                 Some(dir) => Some(dir),
