@@ -220,3 +220,40 @@ pub fn record(tx: &Connection, event: &Event) -> Result<(), AppError> {
     .execute(params![event.id.to_string(), kind, body, ts(event.at)])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body receivers parse: ids, the time, the kind and its data, nothing else.
+    #[test]
+    fn an_event_is_sent_as_id_time_kind_and_ids() {
+        let at = DateTime::parse_from_rfc3339("2026-05-10T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let visit = Uuid::nil();
+        let mut e = Event::visit_approved(visit, 2, "klin-1", at);
+        e.id = Uuid::max();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({
+                "id": "ffffffff-ffff-ffff-ffff-ffffffffffff",
+                "at": "2026-05-10T12:00:00Z",
+                "kind": "visit_approved",
+                "data": { "visit_id": visit, "revision": 2, "office_id": "klin-1" }
+            })
+        );
+        let q = Event::quarter_published("2026-Q2".parse().unwrap(), "main", 3, at);
+        assert_eq!(
+            serde_json::to_value(&q).unwrap()["data"],
+            serde_json::json!({ "quarter": "2026-Q2", "methodology_id": "main", "methodology_version": 3 })
+        );
+        let a = Event::appeal_decided("ap-1", visit, "greeting", true, at);
+        let o = Event::action_overdue("ac-1", visit, "klin-1", "greeting", at, at);
+        for (event, kind) in [(a, "appeal_decided"), (o, "action_overdue")] {
+            let json = serde_json::to_string(&event).unwrap();
+            assert_eq!(event.kind().as_str(), kind);
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+        }
+    }
+}

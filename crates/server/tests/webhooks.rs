@@ -254,6 +254,65 @@ fn publish(s: &Server, quarter: Quarter) {
     .unwrap();
 }
 
+/// An event is written only for the webhooks that asked for its kind, and only with the
+/// change: a refused approval or a transaction rolled back writes none.
+#[tokio::test]
+async fn events_go_to_subscribers_only_and_only_with_their_change() {
+    let s = Server::new();
+    let now = Utc::now();
+    let (approvals, publications) =
+        s.db.blocking(|c| {
+            Ok((
+                webhooks::add(c, "https://a.example.org/", "visit_approved", now)?.id,
+                webhooks::add(c, "https://b.example.org/", "quarter_published", now)?.id,
+            ))
+        })
+        .unwrap();
+    let auditor = s.login("auditor1").await;
+    let sup = s.login("supervisor").await;
+    let visit = s.visit("auditor1");
+    s.push_ok(&auditor, &visit).await;
+    let uri = format!("/api/v1/visits/{}/review", visit.id);
+    let approve =
+        |revision: u32| serde_json::json!({ "decision": "approve", "revision": revision });
+    s.post_json(&uri, Some(&sup), &approve(2))
+        .await
+        .expect(StatusCode::CONFLICT);
+    assert_eq!(
+        s.count("webhook_outbox"),
+        0,
+        "a refused approval has no event"
+    );
+    s.post_json(&uri, Some(&sup), &approve(1))
+        .await
+        .expect(StatusCode::OK);
+    let rows = |id: Uuid| {
+        s.db.blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM webhook_outbox WHERE webhook_id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .unwrap()
+    };
+    assert_eq!((rows(approvals), rows(publications)), (1, 0));
+    s.db.blocking(|c| {
+        let tx = c.transaction()?;
+        let event = zakupka_server::events::Event::quarter_published(
+            "2025-Q3".parse().unwrap(),
+            "main",
+            1,
+            now,
+        );
+        zakupka_server::events::record(&tx, &event)?;
+        drop(tx); // rolled back, as a failed change is
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((rows(approvals), rows(publications)), (1, 0));
+}
+
 #[tokio::test]
 async fn an_event_is_retried_after_its_backoff_and_given_up_after_the_last_attempt() {
     let s = Server::new();
