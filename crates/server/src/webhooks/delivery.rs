@@ -99,6 +99,20 @@ pub async fn run(db: Db, clock: Clock, policy: Policy) {
             return;
         }
     };
+    let waiting = db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .await;
+    match waiting {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("webhooks: {n} events not yet delivered, sending"),
+        Err(e) => tracing::warn!("webhooks: {e}"),
+    }
     loop {
         match deliver_due(&db, &clock, &http, &policy).await {
             // A full batch: more may be due at once.
