@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod demo_calibration;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod extract;
 pub mod ingest;
@@ -36,6 +37,7 @@ pub mod sql;
 pub mod time;
 pub mod tls;
 pub mod visits;
+pub mod webhooks;
 
 use std::sync::Arc;
 
