@@ -76,9 +76,6 @@ pub enum SaveState {
     Failed(String),
 }
 
-/// How many notifications the inbox shows: the device keeps them for 90 days after reading.
-const INBOX_SHOWN: usize = 200;
-
 #[derive(Clone, Copy)]
 pub struct AppState {
     store: Signal<Rc<RefCell<LocalStore>>>,
@@ -428,28 +425,6 @@ impl AppState {
     }
 
     /// The auditor's assignments as last synced, each with its visit on this device.
-    /// The newest notifications on the device, newest first; read with no network.
-    pub fn notifications(&self) -> Vec<zakupka_client::LocalNotification> {
-        self.read(|s| s.notifications(INBOX_SHOWN))
-            .unwrap_or_default()
-    }
-
-    /// The badge on home.
-    pub fn unread_notifications(&self) -> usize {
-        self.read(|s| s.unread_notifications()).unwrap_or_default()
-    }
-
-    /// Marks a notification read on the device at once; the mark reaches the server with
-    /// the next sync, started now (offline, when the network is back).
-    pub fn read_notification(&self, id: i64) {
-        if self
-            .write(|s| s.read_notification(id, Utc::now()))
-            .is_some()
-        {
-            self.sync_now();
-        }
-    }
-
     pub fn assignments(&self) -> Vec<zakupka_client::LocalAssignment> {
         self.read(|s| s.assignments()).unwrap_or_default()
     }

@@ -3,6 +3,7 @@
 //! screen for it. Read with no network; a tap marks it read on the device first. The
 //! button with the unread count sits on home for every role.
 
+use chrono::Utc;
 use dioxus::prelude::*;
 use zakupka_client::LocalNotification;
 use zakupka_core::wire::Notification;
@@ -11,6 +12,34 @@ use super::local_time;
 use crate::i18n;
 use crate::i18n::inbox as words;
 use crate::state::{AppState, Screen};
+
+/// How many notifications the inbox shows: the device keeps them for 90 days after reading.
+const INBOX_SHOWN: usize = 200;
+
+/// The inbox's calls on the store, beside its screen (state.rs holds the rest).
+impl AppState {
+    /// The newest notifications on the device, newest first; read with no network.
+    pub fn notifications(&self) -> Vec<zakupka_client::LocalNotification> {
+        self.read(|s| s.notifications(INBOX_SHOWN))
+            .unwrap_or_default()
+    }
+
+    /// The badge on home.
+    pub fn unread_notifications(&self) -> usize {
+        self.read(|s| s.unread_notifications()).unwrap_or_default()
+    }
+
+    /// Marks a notification read on the device at once; the mark reaches the server with
+    /// the next sync, started now (offline, when the network is back).
+    pub fn read_notification(&self, id: i64) {
+        if self
+            .write(|s| s.read_notification(id, Utc::now()))
+            .is_some()
+        {
+            self.sync_now();
+        }
+    }
+}
 
 #[component]
 pub fn InboxScreen() -> Element {
