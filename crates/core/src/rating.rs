@@ -93,6 +93,13 @@ pub struct Methodology {
     /// and compare the same.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adjust_for_auditor_severity: bool,
+    /// Days a branch has to fix a failed item (`actions.rs`); 30 when not set. Absent from
+    /// the JSON when not set, so earlier stored methodologies read and compare the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_due_days: Option<u32>,
+    /// Days to fix a failed critical item; 7 when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_due_days_critical: Option<u32>,
 }
 
 impl Methodology {

@@ -21,6 +21,8 @@ fn audits_only(tie_rule: TieRule) -> Methodology {
         tie_rule,
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
+        action_due_days: None,
+        action_due_days_critical: None,
         criteria: vec![Criterion {
             id: "quality".into(),
             label: Label::new("Качество", "Quality"),

@@ -558,6 +558,7 @@ fn assignment_response_with_a_warning() {
                 status: AssignmentStatus::Open,
                 from: None,
                 pair_id: None,
+                recheck: vec![],
             }),
             warnings: vec![AssignmentWarning::ConsecutiveQuarter {
                 quarter: "2025-Q1".parse().unwrap(),
@@ -655,6 +656,8 @@ fn rating() -> zakupka_core::wire::Rating {
             tie_rule: TieRule::Dense,
             min_approved_visits: 2,
             adjust_for_auditor_severity: false,
+            action_due_days: None,
+            action_due_days_critical: None,
             criteria: vec![Criterion {
                 id: "service-quality".into(),
                 label: Label::new("Качество обслуживания", "Service quality"),
