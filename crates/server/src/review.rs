@@ -148,7 +148,7 @@ pub fn decide(
         params![visit_id, auditor],
     )?;
     if to == ReviewState::Approved {
-        crate::actions::create_for_visit(&tx, visit_id, revision, by, now)?;
+        crate::actions::create_for_visit(&tx, visit_id, revision, now)?;
     }
     tx.commit()?;
     Ok(VisitUpdate {

@@ -19,7 +19,6 @@ pub fn create_for_visit(
     tx: &Connection,
     visit_id: &str,
     revision: u32,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let Json(visit): Json<Visit> = tx.query_row(
@@ -39,7 +38,8 @@ pub fn create_for_visit(
     let methodology = crate::rating::latest_methodology(tx).ok();
     let failed = failed_items(&template, &visit.values());
     let judged = super::recheck::judge_rechecks(tx, &visit, &template, &failed, now)?;
-    let mut made = Vec::new();
+    // The approval itself is in `review_log`; each action says which visit made it.
+    let mut made = 0;
     for f in failed.iter().filter(|f| !judged.contains(&f.item_id)) {
         let answer = visit.answers.get(&f.item_id);
         let finding = Finding {
@@ -79,13 +79,7 @@ pub fn create_for_visit(
                 due
             ],
         )?;
-        if added > 0 {
-            made.push(serde_json::json!({ "action": id, "item": f.item_id, "due": due }));
-        }
+        made += added;
     }
-    if !made.is_empty() {
-        let detail = serde_json::json!({ "visit": visit_id, "actions": made });
-        super::audit(tx, now, by, "actions_created", &detail)?;
-    }
-    Ok(made.len())
+    Ok(made)
 }

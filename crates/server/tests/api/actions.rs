@@ -404,7 +404,6 @@ async fn an_action_is_planned_closed_and_verified_each_step_once_and_in_the_audi
     assert_eq!(
         steps,
         [
-            "actions_created",
             "action_plan",
             "action_done",
             "action_reopen",
