@@ -12,6 +12,7 @@ pub mod cases;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod demo_actions;
 pub mod demo_calibration;
 pub mod error;
 pub mod export;

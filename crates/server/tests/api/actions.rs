@@ -497,3 +497,55 @@ async fn the_next_visit_rechecks_the_items_and_confirms_a_fix_or_finds_a_repeat(
     let text = s.get("/api/v1/actions", Some(&manager)).await.text();
     assert!(!text.contains(&next.id.to_string()), "{text}");
 }
+
+/// The demo with its users and data, on a server's database, at `now`.
+fn demo_server(now: chrono::DateTime<Utc>) -> Server {
+    let s = Server::on(Db::open_in_memory().unwrap(), None, &[]);
+    let m = zakupka_server::demo::read_methodology(&seeds()).unwrap();
+    let (t, d) = (s.template.clone(), s.directory.clone());
+    s.db.blocking(|c| zakupka_server::demo::load_demo(c, &t, &d, &m, now))
+        .unwrap();
+    s
+}
+
+#[tokio::test]
+async fn the_demo_manager_of_serpukhov_sees_actions_in_every_state() {
+    let now = Utc::now();
+    let s = demo_server(now);
+    let reply = s.try_login("manager", "demo").await.expect(StatusCode::OK);
+    let login: LoginResponse = reply.json();
+    assert_eq!(login.role, Role::Manager);
+    let list = actions(&s, &login.token).await;
+    assert!(list.iter().all(|a| a.branch_id == "serpukhov"));
+    let states: BTreeSet<&str> = list.iter().map(|a| a.state.as_str()).collect();
+    assert_eq!(
+        states,
+        BTreeSet::from(["open", "planned", "done", "verified"])
+    );
+    assert!(list.iter().any(|a| a.overdue));
+    assert!(
+        list.iter()
+            .any(|a| a.state == ActionState::Open && !a.overdue)
+    );
+    assert!(list.iter().any(|a| a.reopened > 0 && a.repeats == 0));
+    assert!(list.iter().any(|a| a.repeats > 0));
+    let visits: Vec<ManagerVisit> = s
+        .get("/api/v1/manager/visits", Some(&login.token))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert!(!visits.is_empty());
+    // The same demo again gives the same actions.
+    let again = demo_server(now);
+    let token = again
+        .try_login("manager", "demo")
+        .await
+        .json::<LoginResponse>()
+        .token;
+    let shape = |list: Vec<Action>| {
+        list.into_iter()
+            .map(|a| (a.office_id, a.item_id, a.state, a.due, a.overdue, a.repeats))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(actions(&again, &token).await), shape(list));
+}
