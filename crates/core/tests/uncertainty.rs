@@ -63,6 +63,7 @@ fn branch(id: &str, scores: &[f64], sales: f64) -> BranchQuarter {
             .map(|(n, s)| (Uuid::from_u128(n as u128 + 1), *s))
             .collect(),
         kpis: BTreeMap::from([("sales".to_owned(), sales)]),
+        loop_figures: Default::default(),
     }
 }
 

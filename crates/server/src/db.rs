@@ -412,6 +412,11 @@ CREATE TABLE action_ops (
     by_login TEXT NOT NULL,
     at TEXT NOT NULL
 );
+-- The rating counts how branches close actions (`actions::loop_figures`).
+CREATE TRIGGER rating_action_added AFTER INSERT ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_action_changed AFTER UPDATE ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
 -- Evidence photos received, by action; the bytes are in `photos`.
 CREATE TABLE action_photos (
     action_id TEXT NOT NULL,

@@ -95,17 +95,21 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
             );
         }
         let label = check_label(&ctx, c.label, "criteria.label")?;
-        let weight = check_weight(&ctx, &c.weight, "criteria.weight")?;
-        let measure = match c.source.get_ref().as_str() {
-            "audits" => {
+        let source = c.source.get_ref().as_str();
+        let measure = match source {
+            "audits" | "actions_on_time" | "repeat_defects" => {
                 if let Some(k) = &c.kpi {
                     return ctx.err(
                         k.span(),
                         "criteria.kpi",
-                        "an `audits` criterion takes no KPI",
+                        format!("an `{source}` criterion takes no KPI"),
                     );
                 }
-                Measure::Audits
+                match source {
+                    "audits" => Measure::Audits,
+                    "actions_on_time" => Measure::ActionsOnTime,
+                    _ => Measure::RepeatDefects,
+                }
             }
             "kpi" => {
                 let Some(key) = &c.kpi else {
@@ -155,9 +159,17 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
                 return ctx.err(
                     c.source.span(),
                     "criteria.source",
-                    format!("unknown source `{other}`: use audits or kpi"),
+                    format!(
+                        "unknown source `{other}`: use audits, kpi, actions_on_time or repeat_defects"
+                    ),
                 );
             }
+        };
+        // A criterion of the loop may weigh nothing: computed and shown, not counted, so a
+        // methodology can show it before it counts.
+        let weight = match measure {
+            Measure::ActionsOnTime | Measure::RepeatDefects if *c.weight.get_ref() == 0.0 => 0.0,
+            _ => check_weight(&ctx, &c.weight, "criteria.weight")?,
         };
         criteria.push(Criterion {
             id: cid,

@@ -5,6 +5,7 @@
 //! all; for anyone else an action does not exist. No answer names the auditor.
 
 mod create;
+mod figures;
 mod photos;
 mod recheck;
 mod steps;
@@ -21,6 +22,7 @@ use crate::error::AppError;
 use crate::sql::{Json, Text};
 
 pub use create::create_for_visit;
+pub use figures::loop_figures;
 pub use photos::{get_photo, put_photo, without_metadata};
 pub use recheck::{judge_rechecks, recheck_items};
 pub use steps::{done, plan, reopen, verify};

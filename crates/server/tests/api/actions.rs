@@ -496,6 +496,18 @@ async fn the_next_visit_rechecks_the_items_and_confirms_a_fix_or_finds_a_repeat(
     // Which visit re-checked is nowhere in what the manager gets of the actions.
     let text = s.get("/api/v1/actions", Some(&manager)).await.text();
     assert!(!text.contains(&next.id.to_string()), "{text}");
+
+    // The branch's loop in the quarter, for the rating: all three due today, two closed
+    // in time (one of them failed again since); two re-checked, one a repeat.
+    s.db.blocking(|c| Ok(c.execute("UPDATE actions SET due = date('now')", [])?))
+        .unwrap();
+    let branch = s.directory.offices[3].branch_id.clone();
+    let figures =
+        s.db.blocking(|c| zakupka_server::actions::loop_figures(c, Quarter::of(Utc::now())))
+            .unwrap();
+    let f = figures[&branch];
+    assert_eq!((f.due, f.on_time, f.rechecked, f.repeats), (3, 2, 2, 1));
+    assert_eq!(figures.len(), 1, "other branches have none");
 }
 
 /// The demo with its users and data, on a server's database, at `now`.
