@@ -369,13 +369,6 @@ DROP TABLE users;
 ALTER TABLE users_next RENAME TO users;
 "#,
     r#"
--- The quarter's visits as the rating and the calibration read them, from the index alone:
--- a lookup in the table per visit read a page of it each (a national quarter: 200,000).
-DROP INDEX visits_by_finish;
-CREATE INDEX visits_by_finish ON visits
-    (finished_at, office_id, score, id, revision, auditor, template_id, template_version);
-"#,
-    r#"
 -- Webhooks (issue 13): URLs an admin registered on the command line, the events each
 -- wants (a JSON array of kinds), and the secret their bodies are signed with.
 CREATE TABLE webhooks (
@@ -404,6 +397,92 @@ CREATE TABLE webhook_outbox (
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (next_at)
     WHERE delivered_at IS NULL AND failed_at IS NULL;
+"#,
+    r#"
+-- Calibration reads a quarter's approved visits in office and time order, with their
+-- measures: keyed so, they are one range of this table, already in order, holding all it
+-- reads of each visit (no sort of 200,000 rows with their measures, no lookups in
+-- `visits`). Visits received before measures were kept get an empty blob: calibration
+-- reads their payload instead.
+CREATE TABLE visit_measures_next (
+    quarter TEXT NOT NULL,
+    office_id TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    auditor TEXT NOT NULL,
+    template_id TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    measures BLOB NOT NULL,
+    PRIMARY KEY (quarter, office_id, finished_at, visit_id, revision)
+) WITHOUT ROWID;
+INSERT INTO visit_measures_next
+SELECT substr(v.finished_at, 1, 4) || '-Q' || ((CAST(substr(v.finished_at, 6, 2) AS INTEGER) + 2) / 3),
+       v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
+       v.template_version, coalesce(m.measures, X'')
+FROM visits v LEFT JOIN visit_measures m ON m.visit_id = v.id AND m.revision = v.revision
+WHERE v.finished_at IS NOT NULL;
+DROP TABLE visit_measures;
+ALTER TABLE visit_measures_next RENAME TO visit_measures;
+"#,
+    r#"
+-- Corrective actions (actions/): one per failed item of an approved visit, for its
+-- office's branch to fix. `rechecked_by` (the later visit that re-checked the item) is
+-- never shown to managers.
+CREATE TABLE actions (
+    id TEXT PRIMARY KEY,
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    office_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    critical INTEGER NOT NULL,
+    finding TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    due TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'planned', 'done', 'verified')),
+    plan TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL DEFAULT '',
+    evidence_photos TEXT NOT NULL DEFAULT '[]',
+    closed_by TEXT,
+    closed_at TEXT,
+    verified_by TEXT,
+    verified_at TEXT,
+    reopen_reason TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    repeats INTEGER NOT NULL DEFAULT 0,
+    recheck TEXT CHECK (recheck IN ('fix_confirmed', 'repeat')),
+    rechecked_by TEXT,
+    rechecked_at TEXT,
+    UNIQUE (visit_id, item_id)
+);
+CREATE INDEX actions_by_branch ON actions (branch_id, state);
+CREATE INDEX actions_by_office ON actions (office_id, item_id);
+-- Each write to an action by its device-made op id, with the answer it got: the same op
+-- again answers the same and changes nothing (the phone's outbox retries).
+CREATE TABLE action_ops (
+    op_id TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    request TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+-- The rating counts how branches close actions (`actions::loop_figures`).
+CREATE TRIGGER rating_action_added AFTER INSERT ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_action_changed AFTER UPDATE ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+-- Evidence photos received, by action; the bytes are in `photos`.
+CREATE TABLE action_photos (
+    action_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (action_id, sha256)
+) WITHOUT ROWID;
 "#,
     r#"
 -- The in-app inbox (issue 13): what the server tells one user. `params` is the JSON of the

@@ -159,6 +159,7 @@ pub fn decide(
         crate::notifications::notify_at(&tx, &auditor, &returned, now)?;
     }
     if to == ReviewState::Approved {
+        crate::actions::create_for_visit(&tx, visit_id, revision, now)?;
         crate::events::record(
             &tx,
             &crate::events::Event::visit_approved(current.visit_id, revision, &office_id, now),

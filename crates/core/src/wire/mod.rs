@@ -12,6 +12,7 @@ use crate::directory::Directory;
 use crate::template::Template;
 use crate::visit::Visit;
 
+mod actions;
 mod assignment;
 mod calibration;
 mod case;
@@ -20,6 +21,10 @@ mod photo;
 mod presence;
 mod rating;
 
+pub use actions::{
+    Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding, ManagerAnswer,
+    ManagerVisit, ManagerVisitDetail, PlanRequest, RecheckOutcome, ReopenRequest, VerifyRequest,
+};
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
@@ -448,6 +453,16 @@ pub enum Refusal {
     InvalidKey,
     /// No published calibration case with this id.
     UnknownCase,
+    // Corrective actions.
+    /// The action is not in a state that allows this (planning a verified action,
+    /// verifying an open one).
+    WrongActionState,
+    /// Nobody verifies an action they closed themselves.
+    ClosedBySelf,
+    /// This `op_id` was used before for another request.
+    OpReused,
+    /// A photo the action's evidence does not name.
+    PhotoNotInAction,
     // Rating.
     /// The quarter is published and frozen.
     QuarterPublished,
