@@ -440,7 +440,7 @@ fn a_notification_of_a_newer_kind_reads_as_unknown_and_the_pull_still_reads() {
         Notification::Unknown
     );
     let known = Notification::ActionOverdue {
-        action_id: 4,
+        action_id: visit_id(),
         office_id: "srp-1".to_owned(),
         due: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
     };

@@ -41,12 +41,12 @@ pub enum Notification {
     // Supervisors.
     /// A manager appealed an item of a visit: decide it.
     AppealToDecide {
-        appeal_id: i64,
+        appeal_id: Uuid,
         visit_id: Uuid,
         office_id: String,
     },
     /// A manager closed an action: verify it.
-    ActionToVerify { action_id: i64, office_id: String },
+    ActionToVerify { action_id: Uuid, office_id: String },
     // Managers (and, for overdue actions, supervisors).
     /// An approved visit left findings to fix in an office of the manager's branch.
     FindingsNew {
@@ -56,19 +56,19 @@ pub enum Notification {
     },
     /// An action is due within [`DUE_SOON_DAYS`] days.
     ActionDueSoon {
-        action_id: i64,
+        action_id: Uuid,
         office_id: String,
         due: NaiveDate,
     },
     /// An action's due date passed before it was done.
     ActionOverdue {
-        action_id: i64,
+        action_id: Uuid,
         office_id: String,
         due: NaiveDate,
     },
     /// A supervisor decided the manager's appeal.
     AppealDecided {
-        appeal_id: i64,
+        appeal_id: Uuid,
         visit_id: Uuid,
         upheld: bool,
     },
