@@ -558,6 +558,7 @@ fn assignment_response_with_a_warning() {
                 status: AssignmentStatus::Open,
                 from: None,
                 pair_id: None,
+                recheck: vec![],
             }),
             warnings: vec![AssignmentWarning::ConsecutiveQuarter {
                 quarter: "2025-Q1".parse().unwrap(),

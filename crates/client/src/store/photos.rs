@@ -170,12 +170,16 @@ impl Store {
         })
     }
 
-    /// The bytes and type of a stored photo whose bytes are in its row.
+    /// The bytes and type of a stored photo (of a visit, or an action's evidence) whose
+    /// bytes are in its row.
     pub fn photo(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT mime, bytes FROM media.photos WHERE sha256 = ?1 AND kept = 'row' LIMIT 1",
+                "SELECT mime, bytes FROM media.photos WHERE sha256 = ?1 AND kept = 'row'
+                 UNION ALL
+                 SELECT mime, bytes FROM media.action_photos WHERE sha256 = ?1 AND kept = 'row'
+                 LIMIT 1",
                 [sha256],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -187,7 +191,8 @@ impl Store {
         let kept: Option<String> = self
             .conn
             .query_row(
-                "SELECT kept FROM media.photos WHERE sha256 = ?1
+                "SELECT kept FROM (SELECT kept FROM media.photos WHERE sha256 = ?1
+                 UNION ALL SELECT kept FROM media.action_photos WHERE sha256 = ?1)
                  ORDER BY CASE kept WHEN 'row' THEN 0 WHEN 'blob' THEN 1 ELSE 2 END LIMIT 1",
                 [sha256],
                 |r| r.get(0),

@@ -12,6 +12,7 @@ use crate::directory::Directory;
 use crate::template::Template;
 use crate::visit::Visit;
 
+mod actions;
 mod assignment;
 mod calibration;
 mod case;
@@ -19,6 +20,10 @@ mod photo;
 mod presence;
 mod rating;
 
+pub use actions::{
+    Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding, ManagerAnswer,
+    ManagerVisit, ManagerVisitDetail, PlanRequest, RecheckOutcome, ReopenRequest, VerifyRequest,
+};
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
     Auditor, PAIR_MAX_DAYS, PairRequest, PairResponse, PairedVisit,
