@@ -11,6 +11,7 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
+use zakupka_client::actions::sync_actions;
 use zakupka_client::api::{Api, SyncError};
 use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
@@ -263,6 +264,9 @@ pub async fn run(
             if account.role == Role::Auditor {
                 sync_assignments(&access, &api).await?;
                 sync_cases(&access, &api).await?;
+            } else {
+                // A manager's actions to fix, a supervisor's to verify.
+                sync_actions(&access, &api, Utc::now).await?;
             }
             Ok::<_, SyncError>(report)
         };
@@ -273,8 +277,7 @@ pub async fn run(
                 failures = 0;
                 status.set(SyncStatus::Done(Utc::now()));
                 let waiting = access
-                    .read(|s| s.outbox())
-                    .map(|o| !o.is_empty())
+                    .read(|s| Ok(!s.outbox()?.is_empty() || s.action_ops_unsent()? > 0))
                     .unwrap_or(false);
                 delay = waiting.then_some(IDLE_RETRY);
             }
