@@ -32,6 +32,8 @@ fn methodology(tie_rule: TieRule) -> Methodology {
         tie_rule,
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
+        action_due_days: None,
+        action_due_days_critical: None,
         criteria: vec![
             criterion("quality", 60.0, Measure::Audits),
             criterion(
@@ -61,6 +63,7 @@ fn branch(id: &str, scores: &[f64], sales: f64) -> BranchQuarter {
             .map(|(n, s)| (Uuid::from_u128(n as u128 + 1), *s))
             .collect(),
         kpis: BTreeMap::from([("sales".to_owned(), sales)]),
+        loop_figures: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! a port; `main.rs` only parses the command line and listens. HTTP lives in `routes/`,
 //! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
+pub mod actions;
 pub mod assignments;
 pub mod auth;
 pub mod backup;
@@ -11,11 +12,13 @@ pub mod cases;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod demo_actions;
 pub mod demo_calibration;
 pub mod error;
 pub mod export;
 pub mod extract;
 pub mod ingest;
+pub mod manager;
 pub mod measures;
 mod openapi;
 pub mod pairs;

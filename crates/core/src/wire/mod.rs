@@ -441,6 +441,16 @@ pub enum Refusal {
     InvalidKey,
     /// No published calibration case with this id.
     UnknownCase,
+    // Corrective actions.
+    /// The action is not in a state that allows this (planning a verified action,
+    /// verifying an open one).
+    WrongActionState,
+    /// Nobody verifies an action they closed themselves.
+    ClosedBySelf,
+    /// This `op_id` was used before for another request.
+    OpReused,
+    /// A photo the action's evidence does not name.
+    PhotoNotInAction,
     // Rating.
     /// The quarter is published and frozen.
     QuarterPublished,
