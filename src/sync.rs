@@ -15,7 +15,7 @@ use zakupka_client::actions::sync_actions;
 use zakupka_client::api::{Api, SyncError};
 use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
-use zakupka_core::wire::{LoginResponse, Role};
+use zakupka_core::wire::{ActionFilter, ActionState, LoginResponse, Role};
 
 use crate::platform;
 
@@ -265,8 +265,12 @@ pub async fn run(
                 sync_assignments(&access, &api).await?;
                 sync_cases(&access, &api).await?;
             } else {
-                // A manager's actions to fix, a supervisor's to verify.
-                sync_actions(&access, &api, Utc::now).await?;
+                // A manager's actions to fix; a supervisor's to verify (not the whole scope).
+                let keep = ActionFilter {
+                    state: (account.role != Role::Manager).then_some(ActionState::Done),
+                    office: None,
+                };
+                sync_actions(&access, &api, &keep, Utc::now).await?;
             }
             Ok::<_, SyncError>(report)
         };

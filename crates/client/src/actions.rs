@@ -9,16 +9,17 @@
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use zakupka_core::wire::Action;
+use zakupka_core::wire::{Action, ActionFilter};
 
 use crate::api::{Api, SyncError};
 use crate::sync::StoreAccess;
 use crate::{ActionOp, ActionOpOutcome};
 
 impl Api {
-    /// The actions the caller may see: a manager's branch, a supervisor's scope.
-    pub async fn actions(&self) -> Result<Vec<Action>, SyncError> {
-        Self::send(self.request(reqwest::Method::GET, "/actions")).await
+    /// The actions the caller may see (a manager's branch, a supervisor's scope), narrowed
+    /// by `filter`.
+    pub async fn actions(&self, filter: &ActionFilter) -> Result<Vec<Action>, SyncError> {
+        Self::send(self.request(reqwest::Method::GET, "/actions").query(filter)).await
     }
 
     pub async fn action(&self, id: Uuid) -> Result<Action, SyncError> {
@@ -86,6 +87,7 @@ pub fn step_outcome(answer: Result<Action, SyncError>) -> ActionOpOutcome {
 pub async fn sync_actions(
     store: &impl StoreAccess,
     api: &Api,
+    keep: &ActionFilter,
     now: impl Fn() -> DateTime<Utc>,
 ) -> Result<ActionSyncReport, SyncError> {
     let mut report = ActionSyncReport::default();
@@ -121,7 +123,7 @@ pub async fn sync_actions(
             Err(e) => report.photo_errors.push(format!("{sha}: {e}")),
         }
     }
-    let list = api.actions().await?;
+    let list = api.actions(keep).await?;
     report.listed = list.len();
     store.write(|s| s.replace_actions(&list))?;
     Ok(report)

@@ -27,7 +27,7 @@ use zakupka_client::actions::sync_actions;
 use zakupka_client::api::Api;
 use zakupka_client::{Store, StoreError};
 use zakupka_core::AnswerValue;
-use zakupka_core::wire::{Action, ActionPhoto, ActionState, DoneRequest, Finding};
+use zakupka_core::wire::{Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding};
 
 #[derive(Default)]
 struct Fake {
@@ -215,7 +215,9 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
 
     // Online once: the list arrives.
     let store = Mutex::new(Store::open(&path).unwrap());
-    sync_actions(&store, &api, Utc::now).await.unwrap();
+    sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
+        .await
+        .unwrap();
     assert_eq!(store.lock().unwrap().actions().unwrap().len(), 1);
 
     // Offline: plan, then close with a photo; both shown at once, both waiting.
@@ -231,7 +233,11 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
         assert_eq!(shown.action.plan, "Уберём у входа");
         assert_eq!(shown.waiting, 2);
     }
-    assert!(sync_actions(&store, &offline(), Utc::now).await.is_err());
+    assert!(
+        sync_actions(&store, &offline(), &ActionFilter::default(), Utc::now)
+            .await
+            .is_err()
+    );
     let ops: Vec<Uuid> = store
         .lock()
         .unwrap()
@@ -257,7 +263,11 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
 
     // Online, but the plan's answer is lost on the way back.
     drop.store(1, Ordering::SeqCst);
-    assert!(sync_actions(&store, &api, Utc::now).await.is_err());
+    assert!(
+        sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
+            .await
+            .is_err()
+    );
     assert_eq!(
         fake.lock().unwrap().applied.len(),
         1,
@@ -269,7 +279,9 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
     );
 
     // The next round sends the plan again (answered as before), then the fix and photo.
-    let report = sync_actions(&store, &api, Utc::now).await.unwrap();
+    let report = sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
+        .await
+        .unwrap();
     assert_eq!((report.sent, report.photos, report.refused), (2, 1, 0));
     let fake_now = fake.lock().unwrap();
     assert_eq!(
@@ -320,7 +332,9 @@ async fn a_refused_step_shows_the_servers_state_and_the_refusal() {
             .state,
         ActionState::Verified
     );
-    let report = sync_actions(&store, &api, Utc::now).await.unwrap();
+    let report = sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
+        .await
+        .unwrap();
     assert_eq!(report.refused, 1);
     let shown = store.lock().unwrap().action(id).unwrap().unwrap();
     assert_eq!(shown.action.state, ActionState::Done);
@@ -387,4 +401,46 @@ fn an_unsent_step_keeps_the_device_for_its_user() {
         Err(StoreError::UnsentWork { .. })
     ));
     assert_eq!(store.actions().unwrap().len(), 1);
+}
+
+#[test]
+fn a_visit_of_an_assigned_office_knows_the_items_to_recheck_and_others_none() {
+    use zakupka_core::wire::{Assignment, AssignmentStatus};
+    let store = Store::open_in_memory().unwrap();
+    common::seeded(&store);
+    let assignment = |auditor: &str, recheck: Vec<String>| Assignment {
+        id: Uuid::now_v7(),
+        auditor: auditor.into(),
+        office_id: "klin-1".into(),
+        quarter: zakupka_core::rating::Quarter::of(common::t0()),
+        scenario: "bill".into(),
+        due: common::t0().date_naive(),
+        note: String::new(),
+        created_by: "supervisor".into(),
+        created_at: common::t0(),
+        status: AssignmentStatus::Open,
+        from: None,
+        pair_id: None,
+        recheck,
+    };
+    store
+        .replace_assignments(&[
+            assignment("auditor1", vec!["clean".into()]),
+            // Another auditor's list is not this visit's.
+            assignment("auditor2", vec!["polite".into()]),
+        ])
+        .unwrap();
+    let visit = store
+        .start_visit(&common::new_visit(), common::t0())
+        .unwrap();
+    assert_eq!(
+        store
+            .recheck_items(visit.id)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec!["clean".to_owned()]
+    );
+    store.replace_assignments(&[]).unwrap();
+    assert!(store.recheck_items(visit.id).unwrap().is_empty());
 }
