@@ -92,38 +92,11 @@ impl AppState {
 /// wasm, then their facts are recorded for the action.
 #[cfg(target_arch = "wasm32")]
 pub async fn add_chosen(state: AppState, id: Uuid, input_id: String) {
-    use dioxus::prelude::*;
-    use zakupka_client::StoreError;
-    use zakupka_client::web_photos::{self, PrepareError};
-    let Some(input) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(&input_id))
-    else {
-        return;
-    };
-    let input: wasm_bindgen::JsValue = input.into();
-    for file in web_photos::chosen_files(&input) {
-        let name = web_photos::file_name(&file);
-        match web_photos::prepare(&file, zakupka_core::DEFAULT_PHOTO_MAX_SIDE).await {
-            Ok(photo) => {
-                let kept = state
-                    .write(|s| s.add_kept_action_photo(id, &photo, Utc::now()))
-                    .is_some();
-                if !kept && state.photo_kept(&photo.sha256).is_none() {
-                    let _ = web_photos::delete(&photo.sha256).await;
-                }
-            }
-            Err(PrepareError::NotAPhoto) => state.refuse(&StoreError::UnsupportedPhoto(name)),
-            Err(PrepareError::Browser(e)) => {
-                tracing::warn!("{name}: {e}");
-                let mut notice = state.notice;
-                let lang = *state.lang.peek();
-                notice.set(Some(format!(
-                    "«{name}»: {}",
-                    crate::i18n::FILE_UNREADABLE.get(lang)
-                )));
-            }
-        }
-    }
-    let _ = js_sys::Reflect::set(&input, &"value".into(), &"".into());
+    let side = zakupka_core::DEFAULT_PHOTO_MAX_SIDE;
+    crate::photos::add_chosen_with(state, &input_id, side, |photo| {
+        state
+            .write(|s| s.add_kept_action_photo(id, photo, Utc::now()))
+            .is_some()
+    })
+    .await;
 }

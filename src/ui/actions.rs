@@ -294,23 +294,8 @@ async fn add_photos(state: AppState, id: Uuid, input_id: String, _e: FormEvent) 
 
 #[cfg(not(target_arch = "wasm32"))]
 async fn add_photos(state: AppState, id: Uuid, _input_id: String, e: FormEvent) {
-    let lang = *state.lang.peek();
-    for file in e.files() {
-        match file.read_bytes().await {
-            #[cfg(any(feature = "desktop", feature = "mobile"))]
-            Ok(bytes) => state.add_action_photo(id, &file.name(), &bytes),
-            #[cfg(not(any(feature = "desktop", feature = "mobile")))]
-            Ok(_) => {}
-            Err(err) => {
-                tracing::warn!("{}: {err}", file.name());
-                let mut notice = state.notice;
-                notice.set(Some(format!(
-                    "«{}»: {}",
-                    file.name(),
-                    i18n::FILE_UNREADABLE.get(lang)
-                )));
-            }
-        }
+    for (name, bytes) in crate::photos::chosen_originals(state, &e).await {
+        state.add_action_photo(id, &name, &bytes);
     }
 }
 

@@ -360,20 +360,8 @@ async fn add_photos(
     _input_id: String,
     e: FormEvent,
 ) {
-    let lang = *state.lang.peek();
-    for file in e.files() {
-        match file.read_bytes().await {
-            Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
-            Err(err) => {
-                tracing::warn!("{}: {err}", file.name());
-                let mut notice = state.notice;
-                notice.set(Some(format!(
-                    "«{}»: {}",
-                    file.name(),
-                    i18n::FILE_UNREADABLE.get(lang)
-                )));
-            }
-        }
+    for (name, bytes) in crate::photos::chosen_originals(state, &e).await {
+        state.add_photo(visit_id, &item, &name, &bytes);
     }
 }
 

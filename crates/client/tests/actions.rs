@@ -1,24 +1,16 @@
-//! Corrective actions on the device: steps made offline are kept through a restart, sent
-//! once each whatever the network does (the same `op_id` again after a lost answer), the
-//! evidence photo reaches the server, a refusal is shown, and unsent steps hold the device.
-//!
-//! The server here is a small stand-in that keeps to the actions API's contract (an op
-//! answered again as the first time, photos taken only when a step named them), so these
-//! tests say what the device does; the server's own tests say what it does.
+//! Corrective actions on the device against the real server with the demo (its manager
+//! heads Серпухов, whose actions are in every state): steps made offline are kept through a
+//! restart, sent once each whatever the network does (the same `op_id` again after a lost
+//! answer), the evidence photo reaches the server, a refusal is shown, and unsent steps hold
+//! the device.
 
 mod common;
 
-use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use chrono::{NaiveDate, TimeZone, Utc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -27,103 +19,44 @@ use zakupka_client::actions::sync_actions;
 use zakupka_client::api::Api;
 use zakupka_client::{Store, StoreError};
 use zakupka_core::AnswerValue;
-use zakupka_core::wire::{Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding};
+use zakupka_core::wire::{Action, ActionFilter, ActionPhoto, ActionState, Finding};
+use zakupka_server::{Db, demo};
 
-#[derive(Default)]
-struct Fake {
-    actions: HashMap<Uuid, Action>,
-    /// Each op id's answer, as first given.
-    answers: HashMap<Uuid, Action>,
-    /// Steps applied, in order: (action, kind).
-    applied: Vec<(Uuid, String)>,
-    /// Photos named by a done step, and those received.
-    named: BTreeSet<String>,
-    photos: HashMap<String, Vec<u8>>,
-    /// Who closed each action: they may not verify it.
-    closed_by: HashMap<Uuid, String>,
-}
-
-type Shared = Arc<Mutex<Fake>>;
-
-fn refusal(status: StatusCode, code: &str) -> Response {
-    let body = serde_json::json!({"error": "conflict", "code": code, "message": code});
-    (status, axum::Json(body)).into_response()
-}
-
-async fn list(State(fake): State<Shared>) -> Response {
-    let fake = fake.lock().unwrap();
-    let mut list: Vec<Action> = fake.actions.values().cloned().collect();
-    list.sort_by_key(|a| a.id);
-    axum::Json(list).into_response()
-}
-
-async fn step(
-    State(fake): State<Shared>,
-    Path((id, kind)): Path<(Uuid, String)>,
-    body: Bytes,
-) -> Response {
-    let mut fake = fake.lock().unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    let op: Uuid = serde_json::from_value(value["op_id"].clone()).unwrap();
-    if let Some(answer) = fake.answers.get(&op) {
-        return axum::Json(answer.clone()).into_response();
-    }
-    let Some(mut action) = fake.actions.get(&id).cloned() else {
-        return refusal(StatusCode::NOT_FOUND, "other");
-    };
-    match kind.as_str() {
-        "plan" => {
-            action.plan = value["plan"].as_str().unwrap().to_owned();
-            action.state = ActionState::Planned;
-        }
-        "done" => {
-            let done: DoneRequest = serde_json::from_value(value).unwrap();
-            action.evidence = done.evidence;
-            action.missing_photos = done.photos.iter().map(|p| p.sha256.clone()).collect();
-            fake.named.extend(action.missing_photos.iter().cloned());
-            action.evidence_photos = done.photos;
-            action.state = ActionState::Done;
-            action.closed_by = Some("manager".into());
-            fake.closed_by.insert(id, "manager".into());
-        }
-        "verify" => {
-            // The stand-in's caller is always the manager who closed it: refused.
-            return refusal(StatusCode::CONFLICT, "other");
-        }
-        _ => return refusal(StatusCode::BAD_REQUEST, "other"),
-    }
-    fake.applied.push((id, kind));
-    fake.actions.insert(id, action.clone());
-    fake.answers.insert(op, action.clone());
-    axum::Json(action).into_response()
-}
-
-async fn put_photo(
-    State(fake): State<Shared>,
-    Path((_id, sha)): Path<(Uuid, String)>,
-    body: Bytes,
-) -> Response {
-    let mut fake = fake.lock().unwrap();
-    if !fake.named.contains(&sha) {
-        return refusal(StatusCode::CONFLICT, "other");
-    }
-    fake.photos.insert(sha.clone(), body.to_vec());
-    for action in fake.actions.values_mut() {
-        action.missing_photos.retain(|s| *s != sha);
-    }
-    StatusCode::CREATED.into_response()
-}
-
-async fn serve(fake: Shared) -> SocketAddr {
-    let app = Router::new()
-        .route("/api/v1/actions", get(list))
-        .route("/api/v1/actions/{id}/{kind}", post(step))
-        .route("/api/v1/actions/{id}/photos/{sha}", put(put_photo))
-        .with_state(fake);
+/// The real server with the demo on 127.0.0.1:0.
+async fn serve() -> (SocketAddr, Db) {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+    let (t, d) = demo::read_seeds(&seeds).unwrap();
+    let m = demo::read_methodology(&seeds).unwrap();
+    let db = Db::open_in_memory().unwrap();
+    db.blocking(|c| {
+        demo::publish(c, &t, &d)?;
+        demo::load_demo(c, &t, &d, &m, Utc::now())
+    })
+    .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let app = zakupka_server::app(db.clone(), None);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    (addr, db)
+}
+
+async fn token(addr: SocketAddr, login: &str) -> String {
+    Api::new(&format!("http://{addr}"), None)
+        .login(login, "demo", Uuid::now_v7())
+        .await
+        .unwrap()
+        .token
+}
+
+/// Steps of action `id` the server has taken (each once, by its op id).
+fn steps_taken(db: &Db, id: Uuid) -> Vec<String> {
+    db.blocking(|c| {
+        let mut stmt =
+            c.prepare("SELECT kind FROM action_ops WHERE action_id = ?1 ORDER BY at, op_id")?;
+        let rows = stmt.query_map([id.to_string()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    })
+    .unwrap()
 }
 
 /// A proxy in front of `upstream` that lets the next `drop` requests reach the server and
@@ -201,24 +134,37 @@ fn offline() -> Api {
     Api::new(&format!("http://127.0.0.1:{port}"), Some("t".into()))
 }
 
+fn all() -> ActionFilter {
+    ActionFilter::default()
+}
+
 #[tokio::test]
 async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("zakupka.db");
-    let id = Uuid::now_v7();
-    let fake: Shared = Arc::default();
-    fake.lock().unwrap().actions.insert(id, action(id));
-    let upstream = serve(fake.clone()).await;
+    let (upstream, db) = serve().await;
     let drop = Arc::new(AtomicUsize::new(0));
     let through = proxy(upstream, drop.clone()).await;
-    let api = Api::new(&format!("http://{through}"), Some("t".into()));
+    let api = Api::new(
+        &format!("http://{through}"),
+        Some(token(upstream, "manager").await),
+    );
 
-    // Online once: the list arrives.
+    // Online once: the branch's actions arrive; one still open is fixed here.
     let store = Mutex::new(Store::open(&path).unwrap());
-    sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
-        .await
-        .unwrap();
-    assert_eq!(store.lock().unwrap().actions().unwrap().len(), 1);
+    store.lock().unwrap().hand_over("manager", &[]).unwrap();
+    sync_actions(&store, &api, &all(), Utc::now).await.unwrap();
+    let id = store
+        .lock()
+        .unwrap()
+        .actions()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.action.state == ActionState::Open)
+        .expect("the demo has an open action")
+        .action
+        .id;
+    let before = steps_taken(&db, id).len();
 
     // Offline: plan, then close with a photo; both shown at once, both waiting.
     let photo = common::jpeg(2_000, 7);
@@ -234,7 +180,7 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
         assert_eq!(shown.waiting, 2);
     }
     assert!(
-        sync_actions(&store, &offline(), &ActionFilter::default(), Utc::now)
+        sync_actions(&store, &offline(), &all(), Utc::now)
             .await
             .is_err()
     );
@@ -249,7 +195,7 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
     assert_eq!(ops.len(), 2);
 
     // The app restarts: the steps are still there, with the same op ids.
-    drop_store(store);
+    std::mem::drop(store);
     let store = Mutex::new(Store::open(&path).unwrap());
     let again: Vec<Uuid> = store
         .lock()
@@ -263,14 +209,10 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
 
     // Online, but the plan's answer is lost on the way back.
     drop.store(1, Ordering::SeqCst);
-    assert!(
-        sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
-            .await
-            .is_err()
-    );
+    assert!(sync_actions(&store, &api, &all(), Utc::now).await.is_err());
     assert_eq!(
-        fake.lock().unwrap().applied.len(),
-        1,
+        steps_taken(&db, id).len(),
+        before + 1,
         "the server did plan it"
     );
     assert_eq!(
@@ -278,22 +220,24 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
         2
     );
 
-    // The next round sends the plan again (answered as before), then the fix and photo.
-    let report = sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
-        .await
-        .unwrap();
+    // The next round sends the plan again (answered as before), then the fix, then its photo.
+    let report = sync_actions(&store, &api, &all(), Utc::now).await.unwrap();
     assert_eq!((report.sent, report.photos, report.refused), (2, 1, 0));
-    let fake_now = fake.lock().unwrap();
     assert_eq!(
-        fake_now.applied,
-        vec![(id, "plan".to_owned()), (id, "done".to_owned())],
-        "each step done once"
+        steps_taken(&db, id)[before..],
+        ["plan".to_owned(), "done".to_owned()],
+        "each step taken once"
     );
-    assert_eq!(fake_now.photos.values().next(), Some(&photo));
-    let done = &fake_now.actions[&id];
-    assert_eq!(done.evidence, "Убрано");
-    assert!(done.missing_photos.is_empty());
-    std::mem::drop(fake_now);
+    let on_server = api.action(id).await.unwrap();
+    assert_eq!(on_server.state, ActionState::Done);
+    assert_eq!(on_server.evidence, "Убрано");
+    assert_eq!(on_server.evidence_photos.len(), 1);
+    assert!(
+        on_server.missing_photos.is_empty(),
+        "the photo reached the server"
+    );
+    let sha = on_server.evidence_photos[0].sha256.clone();
+    assert_eq!(api.action_photo(id, &sha).await.unwrap(), photo);
     let s = store.lock().unwrap();
     let shown = s.action(id).unwrap().unwrap();
     assert_eq!((shown.action.state, shown.waiting), (ActionState::Done, 0));
@@ -301,25 +245,26 @@ async fn steps_made_offline_survive_a_restart_and_a_lost_answer_and_are_done_onc
     assert_eq!(s.action_ops_unsent().unwrap(), 0);
 }
 
-fn drop_store(store: Mutex<Store>) {
-    std::mem::drop(store);
-}
-
 #[tokio::test]
 async fn a_refused_step_shows_the_servers_state_and_the_refusal() {
-    let id = Uuid::now_v7();
-    let fake: Shared = Arc::default();
-    let mut done = action(id);
-    done.state = ActionState::Done;
-    done.evidence = "Убрано".into();
-    fake.lock().unwrap().actions.insert(id, done.clone());
+    let (addr, db) = serve().await;
+    // A manager may not verify: the server refuses, whatever the device let through.
     let api = Api::new(
-        &format!("http://{}", serve(fake.clone()).await),
-        Some("t".into()),
+        &format!("http://{addr}"),
+        Some(token(addr, "manager").await),
     );
     let store = Mutex::new(Store::open_in_memory().unwrap());
-    store.lock().unwrap().replace_actions(&[done]).unwrap();
-
+    sync_actions(&store, &api, &all(), Utc::now).await.unwrap();
+    let id = store
+        .lock()
+        .unwrap()
+        .actions()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.action.state == ActionState::Done)
+        .expect("the demo has a fixed action")
+        .action
+        .id;
     store.lock().unwrap().verify_action(id, Utc::now()).unwrap();
     assert_eq!(
         store
@@ -332,9 +277,7 @@ async fn a_refused_step_shows_the_servers_state_and_the_refusal() {
             .state,
         ActionState::Verified
     );
-    let report = sync_actions(&store, &api, &ActionFilter::default(), Utc::now)
-        .await
-        .unwrap();
+    let report = sync_actions(&store, &api, &all(), Utc::now).await.unwrap();
     assert_eq!(report.refused, 1);
     let shown = store.lock().unwrap().action(id).unwrap().unwrap();
     assert_eq!(shown.action.state, ActionState::Done);
@@ -349,6 +292,7 @@ async fn a_refused_step_shows_the_servers_state_and_the_refusal() {
             .unwrap()
             .is_empty()
     );
+    assert!(!steps_taken(&db, id).contains(&"verify".to_owned()));
 }
 
 #[test]

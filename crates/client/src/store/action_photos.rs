@@ -9,7 +9,7 @@ use uuid::Uuid;
 use zakupka_core::{PhotoRef, photo_type};
 
 use super::rows::{RowExt, ts};
-use super::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Store};
+use super::{MAX_PHOTOS_PER_ITEM, Store};
 use crate::StoreError;
 
 impl Store {
@@ -56,12 +56,7 @@ impl Store {
         bytes: Option<&[u8]>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if photo.size > MAX_PHOTO_BYTES as u64 {
-            return Err(StoreError::PhotoTooLarge {
-                size: photo.size as usize,
-                max: MAX_PHOTO_BYTES,
-            });
-        }
+        super::photos::check_size(photo)?;
         let tx = self.tx()?;
         let known: i64 = tx.query_row(
             "SELECT count(*) FROM actions WHERE id = ?1",

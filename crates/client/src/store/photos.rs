@@ -119,12 +119,7 @@ impl Store {
         bytes: Option<&[u8]>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if photo.size > MAX_PHOTO_BYTES as u64 {
-            return Err(StoreError::PhotoTooLarge {
-                size: photo.size as usize,
-                max: MAX_PHOTO_BYTES,
-            });
-        }
+        check_size(photo)?;
         let kept = if bytes.is_some() {
             PhotoKept::Row
         } else {
@@ -200,6 +195,17 @@ impl Store {
             .optional()?;
         Ok(kept.as_deref().and_then(PhotoKept::parse))
     }
+}
+
+/// Refuses a photo larger than a photo may be.
+pub(super) fn check_size(photo: &PhotoRef) -> Result<(), StoreError> {
+    if photo.size > MAX_PHOTO_BYTES as u64 {
+        return Err(StoreError::PhotoTooLarge {
+            size: photo.size as usize,
+            max: MAX_PHOTO_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a photo on an item that takes none, or one more than an item holds.
