@@ -142,10 +142,12 @@ pub fn branch_quarters(
         .filter_map(|o| Some((o.id.as_str(), *branch_at.get(o.branch_id.as_str())?)))
         .collect();
     // A visit to an office of its auditor's own branch counts only once a supervisor
-    // included it (`presence.rs`).
+    // included it (`presence.rs`). The quarter's visits first, from the index on their
+    // finish, then their reviews (CROSS JOIN keeps that order): driven by the reviews,
+    // SQLite would read every approved visit ever, each from its page of the table.
     let mut stmt = conn.prepare(
         "SELECT v.id, v.office_id, v.score FROM visits v
-         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2
            AND NOT EXISTS (SELECT 1 FROM rating_exclusions x
                            WHERE x.visit_id = v.id AND x.included_at IS NULL)",
@@ -280,6 +282,15 @@ pub fn publish(
             by
         ],
     )?;
+    crate::events::record(
+        &tx,
+        &crate::events::Event::quarter_published(
+            quarter,
+            &methodology.id,
+            methodology.version,
+            now,
+        ),
+    )?;
     tx.commit()?;
     published(conn, quarter)?.ok_or_else(|| AppError::Internal("published row vanished".into()))
 }
@@ -303,7 +314,7 @@ pub fn quarters(conn: &Connection) -> Result<Vec<QuarterInfo>, AppError> {
     let mut found: std::collections::BTreeMap<Quarter, bool> = Default::default();
     let mut stmt = conn.prepare(
         "SELECT DISTINCT substr(v.finished_at, 1, 7) FROM visits v
-         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          WHERE r.state = 'approved' AND v.finished_at IS NOT NULL",
     )?;
     for month in stmt.query_map([], |r| r.get::<_, String>(0))? {
