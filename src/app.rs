@@ -150,6 +150,8 @@ fn Shell() -> Element {
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },
         Screen::Cases => rsx! { ui::CasesScreen {} },
+        Screen::Action(id) => rsx! { ui::ActionScreen { action_id: id } },
+        Screen::ActionsBoard => rsx! { ui::ActionsBoard {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -27,6 +27,10 @@ pub enum Screen {
     ReviewVisit(Uuid),
     Assignments,
     Cases,
+    /// A corrective action: its finding, plan, evidence and history.
+    Action(Uuid),
+    /// The supervisor's board of fixed actions waiting to be verified.
+    ActionsBoard,
 }
 
 impl Screen {
@@ -40,6 +44,8 @@ impl Screen {
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
             Screen::Cases => "cases".into(),
+            Screen::ActionsBoard => "actions".into(),
+            Screen::Action(id) => format!("action:{id}"),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -57,6 +63,8 @@ impl Screen {
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
             ("cases", _) => Screen::Cases,
+            ("action", Ok(id)) => Screen::Action(id),
+            ("actions", _) => Screen::ActionsBoard,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

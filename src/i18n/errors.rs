@@ -251,6 +251,9 @@ fn explain_ru(error: &StoreError) -> String {
         E::UnknownScenario(_) => "Такого сценария нет в чек-листе.".into(),
         E::UnknownOffice(_) => "Такого офиса нет в справочнике.".into(),
         E::UnknownCase(_) => format!("{}.", REFUSED_UNKNOWN_CASE.ru),
+        E::ActionNotFound(_) => "Этого недочёта нет на устройстве — синхронизируйте.".into(),
+        E::ActionTextMissing => "Напишите текст: без него отправить нельзя.".into(),
+        E::ActionStepNotAllowed { .. } => "Сейчас этот шаг к недочёту не применить.".into(),
         E::Answer(A::UnknownItem(_)) => "Такого пункта нет в чек-листе.".into(),
         E::Answer(A::NotApplicableNotAllowed { .. }) => {
             "Для этого пункта нельзя ответить «не применимо».".into()

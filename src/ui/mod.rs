@@ -2,6 +2,7 @@
 //! [`AppState`](crate::state::AppState) methods; they hold no domain logic.
 
 mod account;
+mod actions;
 mod assign;
 mod auditors;
 mod calibration;
@@ -18,6 +19,7 @@ mod start;
 pub(crate) mod summary;
 
 pub use account::AccountScreen;
+pub use actions::{ActionScreen, ActionsBoard};
 pub use assign::AssignScreen;
 pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};

@@ -78,7 +78,7 @@ impl Api {
         format!("{}{API_PREFIX}{path}", self.base)
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .http
             .request(method, self.url(path))
@@ -91,7 +91,7 @@ impl Api {
 
     /// Sends a request and returns the body of a successful answer; a refusal becomes
     /// the matching `SyncError`, with the server's message and field.
-    async fn fetch(
+    pub(crate) async fn fetch(
         request: reqwest::RequestBuilder,
     ) -> Result<(reqwest::StatusCode, Vec<u8>), SyncError> {
         let response = request
@@ -127,7 +127,7 @@ impl Api {
         })
     }
 
-    async fn send<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn send<T: serde::de::DeserializeOwned>(
         request: reqwest::RequestBuilder,
     ) -> Result<T, SyncError> {
         let (status, bytes) = Self::fetch(request).await?;
