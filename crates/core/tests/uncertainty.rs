@@ -32,6 +32,7 @@ fn methodology(tie_rule: TieRule) -> Methodology {
         tie_rule,
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
+        appeal_window_days: None,
         criteria: vec![
             criterion("quality", 60.0, Measure::Audits),
             criterion(

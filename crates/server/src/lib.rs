@@ -2,12 +2,14 @@
 //! a port; `main.rs` only parses the command line and listens. HTTP lives in `routes/`,
 //! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
+pub mod appeals;
 pub mod assignments;
 pub mod auth;
 pub mod backup;
 pub mod bundle;
 pub mod calibration;
 pub mod cases;
+pub mod charts;
 pub mod clock;
 pub mod db;
 pub mod demo;

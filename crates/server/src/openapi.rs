@@ -3,6 +3,7 @@
 //! error answers from `responses`. What every route behind the protocol middleware shares
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
+mod appeal_paths;
 mod calibration;
 mod case_paths;
 mod paths;
@@ -35,7 +36,7 @@ use responses::{
     ),
     servers((url = "/")),
     tags((name = "auth"), (name = "sync"), (name = "visits"), (name = "review"),
-        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "meta")),
+        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "appeals"), (name = "meta")),
     security(("bearerAuth" = [])),
     paths(
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
@@ -46,7 +47,10 @@ use responses::{
         calibration::calibration_export, paths::publish_preview, paths::publish_rating,
         paths::list_auditors, paths::list_assignments, paths::assign, paths::cancel_assignment,
         case_paths::pair, case_paths::list_cases, case_paths::publish_case,
-        case_paths::put_case_photo, case_paths::get_case_photo, paths::openapi, paths::healthz,
+        case_paths::put_case_photo, case_paths::get_case_photo, appeal_paths::file_appeal,
+        appeal_paths::list_appeals, appeal_paths::get_appeal, appeal_paths::decide_appeal,
+        appeal_paths::put_appeal_photo, appeal_paths::get_appeal_photo,
+        appeal_paths::failed_items, paths::openapi, paths::healthz,
     ),
     components(
         schemas(ErrorBody),

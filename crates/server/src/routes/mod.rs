@@ -2,6 +2,7 @@
 //! `openapi.json` and the web app. Each handler extracts (the caller's role shows in its
 //! signature), calls one domain function and answers.
 
+mod appeals;
 mod assignments;
 mod auth;
 mod calibration;
@@ -219,6 +220,7 @@ fn api() -> Router<AppState> {
             "/cases/photos/{sha256}",
             put(cases::put_photo).get(cases::get_photo),
         )
+        .merge(appeals::routes())
 }
 
 /// Refuses requests of another protocol version with a clear "update the app" before any

@@ -24,6 +24,7 @@ mod common;
 use common::*;
 
 mod agreement;
+mod appeals;
 mod assignments;
 mod cases;
 mod clocks;

@@ -34,6 +34,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/cases"),
     ("put", "/api/v1/cases/photos/{sha256}"),
     ("get", "/api/v1/cases/photos/{sha256}"),
+    ("get", "/api/v1/appeals"),
+    ("post", "/api/v1/appeals"),
+    ("get", "/api/v1/appeals/{id}"),
+    ("post", "/api/v1/appeals/{id}/decide"),
+    ("put", "/api/v1/appeals/{id}/photos/{sha256}"),
+    ("get", "/api/v1/appeals/{id}/photos/{sha256}"),
+    ("get", "/api/v1/charts/{quarter}/failed-items"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];

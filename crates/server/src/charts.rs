@@ -1,0 +1,90 @@
+//! Network-wide charts for supervisors and admins: the most frequent failed items of a
+//! quarter (a Pareto chart: counts, and the cumulative share of all failures). Computed
+//! over every approved visit, whatever the caller's branch scope: it shows no visit, only
+//! figures per item.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rusqlite::{Connection, params};
+use zakupka_core::rating::Quarter;
+use zakupka_core::wire::{FailedItem, FailedItems};
+use zakupka_core::{Label, Template, Visit};
+
+use crate::error::AppError;
+use crate::sql::{Json, Text};
+use crate::time::quarter_span;
+
+/// Failures per item in approved visits (their current revision) finished in `quarter`.
+/// An item whose appeal was upheld is not a failure.
+pub fn failed_items(conn: &Connection, quarter: Quarter) -> Result<FailedItems, AppError> {
+    let (start, end) = quarter_span(quarter);
+    let mut upheld: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT visit_id, item_id FROM appeals WHERE quarter = ?1 AND state = 'upheld'",
+    )?;
+    for row in stmt.query_map([quarter.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        upheld.insert(row?);
+    }
+    let mut templates: HashMap<(String, u32), Option<Template>> = HashMap::new();
+    let mut counts: BTreeMap<String, (u32, Label)> = BTreeMap::new();
+    let mut visits = 0;
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.payload FROM visits v
+         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2",
+    )?;
+    let mut rows = stmt.query(params![start, end])?;
+    while let Some(row) = rows.next()? {
+        let Text(id): Text<String> = row.get(0)?;
+        let Json(visit): Json<Visit> = row.get(1)?;
+        let key = (visit.template_id.clone(), visit.template_version);
+        if !templates.contains_key(&key) {
+            let t = crate::reference::template(conn, &key.0, key.1)?;
+            templates.insert(key.clone(), t);
+        }
+        let Some(Some(template)) = templates.get(&key) else {
+            continue;
+        };
+        visits += 1;
+        for item in template.items() {
+            let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
+                continue;
+            };
+            if zakupka_core::findings::failed(item, value)
+                && !upheld.contains(&(id.clone(), item.id.clone()))
+            {
+                let entry = counts
+                    .entry(item.id.clone())
+                    .or_insert_with(|| (0, item.label.clone()));
+                entry.0 += 1;
+            }
+        }
+    }
+    Ok(pareto(quarter, visits, counts))
+}
+
+/// Orders the counts most frequent first (ties by item id) with cumulative shares.
+fn pareto(quarter: Quarter, visits: u32, counts: BTreeMap<String, (u32, Label)>) -> FailedItems {
+    let total: u32 = counts.values().map(|c| c.0).sum();
+    let mut items: Vec<(String, (u32, Label))> = counts.into_iter().collect();
+    items.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+    let mut running = 0;
+    let items = items
+        .into_iter()
+        .map(|(item_id, (count, label))| {
+            running += count;
+            FailedItem {
+                item_id,
+                label,
+                count,
+                cumulative_share: f64::from(running) / f64::from(total.max(1)),
+            }
+        })
+        .collect();
+    FailedItems {
+        quarter,
+        visits,
+        total,
+        items,
+    }
+}
