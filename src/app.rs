@@ -150,6 +150,9 @@ fn Shell() -> Element {
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },
         Screen::Cases => rsx! { ui::CasesScreen {} },
+        Screen::Appeals => rsx! { ui::AppealsScreen {} },
+        Screen::AppealForm(id) => rsx! { ui::AppealForm { visit_id: id } },
+        Screen::Charts => rsx! { ui::ChartsScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

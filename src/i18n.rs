@@ -245,6 +245,7 @@ texts! {
     FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
+pub mod appeals;
 mod errors;
 pub mod presence;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};

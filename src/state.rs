@@ -27,6 +27,9 @@ pub enum Screen {
     ReviewVisit(Uuid),
     Assignments,
     Cases,
+    Appeals,
+    AppealForm(Uuid),
+    Charts,
 }
 
 impl Screen {
@@ -40,6 +43,9 @@ impl Screen {
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
             Screen::Cases => "cases".into(),
+            Screen::Appeals => "appeals".into(),
+            Screen::AppealForm(id) => format!("appeal:{id}"),
+            Screen::Charts => "charts".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -57,6 +63,9 @@ impl Screen {
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
             ("cases", _) => Screen::Cases,
+            ("appeals", _) => Screen::Appeals,
+            ("appeal", Ok(id)) => Screen::AppealForm(id),
+            ("charts", _) => Screen::Charts,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

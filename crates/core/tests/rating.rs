@@ -381,7 +381,11 @@ fn the_appeal_window_is_read_from_the_methodology_and_ten_days_by_default() {
     let text = include_str!("../../../seeds/methodology.toml");
     let seeded = parse_methodology("methodology.toml", text).unwrap();
     assert_eq!(seeded.appeal_window_days(), 10);
-    assert!(!serde_json::to_string(&seeded).unwrap().contains("appeal_window"));
+    assert!(
+        !serde_json::to_string(&seeded)
+            .unwrap()
+            .contains("appeal_window")
+    );
     let week = text.replace(
         "adjust_for_auditor_severity = false",
         "adjust_for_auditor_severity = false\nappeal_window_days = 7",
