@@ -54,6 +54,10 @@ texts! {
     REFUSED_QUOTA_EXCEEDED = "Дневной лимит отправки исчерпан — остальное отправится позже само", "The daily sending limit is used up: the rest will be sent later by itself";
     REFUSED_BAD_CURSOR = "Список проверок изменился — откройте его заново", "The list of visits has changed: open it again";
     REFUSED_UNAVAILABLE = "Сервер сейчас не может ничего сохранить — попробуйте позже", "The server cannot store anything now: try again later";
+    REFUSED_WRONG_ACTION_STATE = "Недочёт уже в другом состоянии — обновите его", "The action is in another state now: refresh it";
+    REFUSED_CLOSED_BY_SELF = "Закрытый вами недочёт проверяет другой сотрудник", "An action you closed is verified by someone else";
+    REFUSED_OP_REUSED = "Это действие уже было отправлено с другим содержанием", "This operation was already sent with other content";
+    REFUSED_PHOTO_NOT_IN_ACTION = "Этого фото нет в отчёте об устранении", "This photo is not in the action's evidence";
 }
 
 /// What the server refused, in the interface language; `field` is the part of the request
@@ -109,6 +113,10 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::AppealDecided => REFUSED_APPEAL_DECIDED,
         R::OwnApproval => REFUSED_OWN_APPROVAL,
         R::OutcomeRequired => REFUSED_OUTCOME_REQUIRED,
+        R::WrongActionState => REFUSED_WRONG_ACTION_STATE,
+        R::ClosedBySelf => REFUSED_CLOSED_BY_SELF,
+        R::OpReused => REFUSED_OP_REUSED,
+        R::PhotoNotInAction => REFUSED_PHOTO_NOT_IN_ACTION,
         R::QuotaExceeded => REFUSED_QUOTA_EXCEEDED,
         R::UserExists => REFUSED_USER_EXISTS,
         R::WeakPassword => REFUSED_WEAK_PASSWORD,

@@ -54,6 +54,7 @@ fn assignment() -> Assignment {
         status: AssignmentStatus::Open,
         from: None,
         pair_id: None,
+        recheck: vec![],
     }
 }
 

@@ -4,10 +4,10 @@
 //! network and the UI live in other crates so that this one can be tested exhaustively
 //! and shared by the app, the client store and the server.
 
+pub mod actions;
 pub mod calibration;
 pub mod demo;
 pub mod directory;
-pub mod findings;
 pub mod label;
 #[cfg(feature = "openapi")]
 mod openapi;

@@ -9,7 +9,10 @@ use uuid::Uuid;
 use crate::directory::Branch;
 use crate::label::Label;
 
+mod feedback;
 pub mod uncertainty;
+
+pub use feedback::LoopFigures;
 
 pub use uncertainty::{PlaceInterval, place_intervals, rate_with_intervals};
 
@@ -62,6 +65,12 @@ pub enum Measure {
     /// A figure from the quarter's KPI file, scored linearly: `best` earns 100, `worst` 0.
     /// `best` below `worst` means lower is better (complaints per 10,000 accounts).
     Kpi { key: String, best: f64, worst: f64 },
+    /// The share of the branch's corrective actions due in the quarter that were closed by
+    /// their due day, in percent (100 when none were due).
+    ActionsOnTime,
+    /// The share of re-checked items that the next visit found failed again, in percent
+    /// (0 when none were re-checked), scored so that no repeat earns 100.
+    RepeatDefects,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +108,13 @@ pub struct Methodology {
     /// compare the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appeal_window_days: Option<u32>,
+    /// Days a branch has to fix a failed item (`actions.rs`); 30 when not set. Absent from
+    /// the JSON when not set, so earlier stored methodologies read and compare the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_due_days: Option<u32>,
+    /// Days to fix a failed critical item; 7 when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_due_days_critical: Option<u32>,
 }
 
 /// The appeal window of a methodology that does not set one.
@@ -116,7 +132,7 @@ impl Methodology {
     pub fn kpi_keys(&self) -> impl Iterator<Item = &str> {
         self.criteria.iter().filter_map(|c| match &c.measure {
             Measure::Kpi { key, .. } => Some(key.as_str()),
-            Measure::Audits => None,
+            Measure::Audits | Measure::ActionsOnTime | Measure::RepeatDefects => None,
         })
     }
 
@@ -141,6 +157,8 @@ pub struct BranchQuarter {
     /// (visit id, visit score in percent) of approved visits.
     pub visits: Vec<(Uuid, f64)>,
     pub kpis: BTreeMap<String, f64>,
+    /// How the branch fixed what visits found (`LoopFigures`).
+    pub loop_figures: LoopFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,11 +214,8 @@ pub struct LeagueTable {
     pub not_rated: Vec<(String, NotRated)>,
 }
 
-fn criterion_score(
-    m: &Measure,
-    visits: &[(Uuid, f64)],
-    kpis: &BTreeMap<String, f64>,
-) -> Option<(f64, f64)> {
+fn criterion_score(m: &Measure, b: &BranchQuarter) -> Option<(f64, f64)> {
+    let (visits, kpis) = (&b.visits, &b.kpis);
     match m {
         Measure::Audits => {
             let mean = visits.iter().map(|v| v.1).sum::<f64>() / visits.len().max(1) as f64;
@@ -216,6 +231,8 @@ fn criterion_score(
             };
             Some((value, share * 100.0))
         }
+        Measure::ActionsOnTime => Some(b.loop_figures.on_time_score()),
+        Measure::RepeatDefects => Some(b.loop_figures.repeat_score()),
     }
 }
 
@@ -255,7 +272,7 @@ pub fn rate(methodology: &Methodology, quarter: &[BranchQuarter]) -> Vec<LeagueT
                     .criteria
                     .iter()
                     .filter_map(|c| {
-                        let (value, score) = criterion_score(&c.measure, &b.visits, &b.kpis)?;
+                        let (value, score) = criterion_score(&c.measure, b)?;
                         let points = if total_weight > 0.0 {
                             score * c.weight / total_weight
                         } else {

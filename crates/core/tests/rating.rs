@@ -22,6 +22,8 @@ fn audits_only(tie_rule: TieRule) -> Methodology {
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
         appeal_window_days: None,
+        action_due_days: None,
+        action_due_days_critical: None,
         criteria: vec![Criterion {
             id: "quality".into(),
             label: Label::new("Качество", "Quality"),
@@ -45,6 +47,7 @@ fn branch(id: &str, accounts: u32, scores: &[f64]) -> BranchQuarter {
             .map(|(n, s)| (Uuid::from_u128(n as u128 + 1), *s))
             .collect(),
         kpis: BTreeMap::new(),
+        loop_figures: Default::default(),
     }
 }
 
@@ -63,7 +66,9 @@ fn the_shipped_methodology_has_ten_weighted_criteria() {
         include_str!("../../../seeds/methodology.toml"),
     )
     .unwrap();
-    assert_eq!(m.criteria.len(), 10);
+    // Ten weighted, and since issue 13 the loop's two shown at weight 0.
+    assert_eq!(m.criteria.iter().filter(|c| c.weight > 0.0).count(), 10);
+    assert_eq!(m.criteria.len(), 12);
     assert_eq!(m.criteria.iter().map(|c| c.weight).sum::<f64>(), 100.0);
     assert_eq!(
         (m.league_threshold, m.tie_rule, m.precision),
@@ -402,4 +407,83 @@ fn the_appeal_window_is_read_from_the_methodology_and_ten_days_by_default() {
     );
     let e = parse_methodology("m.toml", &wrong).unwrap_err();
     assert!(e.to_string().contains("appeal_window_days"), "{e}");
+}
+
+/// The loop as criteria (issue 13): at weight 0, as the shipped methodology has them, the
+/// places are those of the other criteria; given weight, the branch that fixes on time
+/// and without repeats moves up.
+#[test]
+fn fixing_on_time_and_without_repeats_moves_places_only_when_it_weighs() {
+    use zakupka_core::rating::LoopFigures;
+    let shipped = parse_methodology(
+        "seeds/methodology.toml",
+        include_str!("../../../seeds/methodology.toml"),
+    )
+    .unwrap();
+    let loop_criteria: Vec<&Criterion> = shipped
+        .criteria
+        .iter()
+        .filter(|c| matches!(c.measure, Measure::ActionsOnTime | Measure::RepeatDefects))
+        .collect();
+    assert_eq!(loop_criteria.len(), 2);
+    assert!(loop_criteria.iter().all(|c| c.weight == 0.0));
+
+    // Shatura audits a little better; Klin fixes everything on time, Shatura half, with
+    // repeats.
+    let mut klin = branch("klin", 30_000, &[80.0]);
+    klin.loop_figures = LoopFigures {
+        due: 4,
+        on_time: 4,
+        rechecked: 2,
+        repeats: 0,
+    };
+    let mut shatura = branch("shatura", 29_000, &[82.0]);
+    shatura.loop_figures = LoopFigures {
+        due: 4,
+        on_time: 2,
+        rechecked: 2,
+        repeats: 1,
+    };
+    let quarter = [klin, shatura];
+    let mut m = audits_only(TieRule::Dense);
+    for c in &loop_criteria {
+        m.criteria.push((*c).clone());
+    }
+    let first = |m: &Methodology| {
+        let tables = rate(m, &quarter);
+        places(tables.iter().find(|t| t.league == League::Small).unwrap())[0]
+            .0
+            .clone()
+    };
+    assert_eq!(first(&m), "shatura", "weight 0: the audits alone decide");
+    let small = rate(&m, &quarter);
+    let row = &small
+        .iter()
+        .find(|t| t.league == League::Small)
+        .unwrap()
+        .rows[0];
+    let on_time = row
+        .criteria
+        .iter()
+        .find(|c| c.criterion_id == "actions-on-time")
+        .unwrap();
+    assert_eq!(
+        (on_time.value, on_time.points),
+        (50.0, 0.0),
+        "shown, not counted"
+    );
+    let repeats = row
+        .criteria
+        .iter()
+        .find(|c| c.criterion_id == "repeat-defects")
+        .unwrap();
+    assert_eq!((repeats.value, repeats.score), (50.0, 50.0));
+    for c in m.criteria.iter_mut().skip(1) {
+        c.weight = 10.0;
+    }
+    assert_eq!(first(&m), "klin", "given weight, the loop moves Klin up");
+    // A branch with nothing due or re-checked loses nothing by it.
+    let (value, score) = LoopFigures::default().on_time_score();
+    assert_eq!((value, score), (100.0, 100.0));
+    assert_eq!(LoopFigures::default().repeat_score(), (0.0, 100.0));
 }

@@ -386,18 +386,3 @@ fn an_upheld_appeal_scores_its_item_as_decided_and_says_so() {
     assert_eq!((s.possible, s.percent), (1.0, Some(100.0)));
     assert_eq!(s.item("smile").unwrap().outcome, ItemOutcome::NotApplicable);
 }
-
-#[test]
-fn failed_answers_are_no_low_marks_numbers_past_full_marks_and_zero_options() {
-    use zakupka_core::findings::failed;
-    let yes_no = item("y", ItemKind::YesNo, 1.0);
-    assert!(failed(&yes_no, &AnswerValue::No));
-    assert!(!failed(&yes_no, &AnswerValue::Yes));
-    assert!(!failed(&yes_no, &AnswerValue::NotApplicable));
-    let scale = item("s", ItemKind::Scale, 1.0);
-    assert!(failed(&scale, &AnswerValue::Scale(2)));
-    assert!(!failed(&scale, &AnswerValue::Scale(3)));
-    let wait = item("w", waiting(), 1.0);
-    assert!(!failed(&wait, &AnswerValue::Number(15.0)));
-    assert!(failed(&wait, &AnswerValue::Number(20.0)));
-}

@@ -33,6 +33,8 @@ fn methodology(tie_rule: TieRule) -> Methodology {
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
         appeal_window_days: None,
+        action_due_days: None,
+        action_due_days_critical: None,
         criteria: vec![
             criterion("quality", 60.0, Measure::Audits),
             criterion(
@@ -62,6 +64,7 @@ fn branch(id: &str, scores: &[f64], sales: f64) -> BranchQuarter {
             .map(|(n, s)| (Uuid::from_u128(n as u128 + 1), *s))
             .collect(),
         kpis: BTreeMap::from([("sales".to_owned(), sales)]),
+        loop_figures: Default::default(),
     }
 }
 

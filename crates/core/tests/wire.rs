@@ -561,6 +561,7 @@ fn assignment_response_with_a_warning() {
                 status: AssignmentStatus::Open,
                 from: None,
                 pair_id: None,
+                recheck: vec![],
             }),
             warnings: vec![AssignmentWarning::ConsecutiveQuarter {
                 quarter: "2025-Q1".parse().unwrap(),
@@ -659,6 +660,8 @@ fn rating() -> zakupka_core::wire::Rating {
             min_approved_visits: 2,
             adjust_for_auditor_severity: false,
             appeal_window_days: None,
+            action_due_days: None,
+            action_due_days_critical: None,
             criteria: vec![Criterion {
                 id: "service-quality".into(),
                 label: Label::new("Качество обслуживания", "Service quality"),
@@ -938,4 +941,158 @@ fn appeals_and_their_decisions() {
             approved_score: Some(88.0),
         },
     );
+}
+
+/// An assignment with items to re-check (issue 13): `recheck` on the wire only when there
+/// are some, so the assignment above reads and writes as before.
+#[test]
+fn assignment_with_items_to_recheck() {
+    let r = assignment_request();
+    let assignment = Assignment {
+        id: visit_id(),
+        auditor: r.auditor,
+        office_id: r.office_id,
+        quarter: r.quarter,
+        scenario: r.scenario,
+        due: r.due,
+        note: r.note,
+        created_by: "supervisor".to_owned(),
+        created_at: Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap(),
+        status: AssignmentStatus::Open,
+        from: None,
+        pair_id: None,
+        recheck: vec!["office.signage".to_owned(), "service.wait".to_owned()],
+    };
+    check_golden("assignment_recheck", &assignment);
+    let mut older = serde_json::to_value(&assignment).unwrap();
+    older.as_object_mut().unwrap().remove("recheck");
+    let read: Assignment = serde_json::from_value(older).unwrap();
+    assert!(read.recheck.is_empty());
+}
+
+fn action() -> zakupka_core::wire::Action {
+    use zakupka_core::wire::{Action, ActionPhoto, ActionState, Finding, RecheckOutcome};
+    let photo = |sha: &str| ActionPhoto {
+        sha256: sha.to_owned(),
+        mime: "image/jpeg".to_owned(),
+    };
+    Action {
+        id: Uuid::parse_str(DEVICE_ID).unwrap(),
+        visit_id: visit_id(),
+        office_id: "tver-1".to_owned(),
+        branch_id: "tver".to_owned(),
+        item_id: "office.signage".to_owned(),
+        critical: true,
+        finding: Finding {
+            answer: AnswerValue::No,
+            comment: "Вывеска не горит".to_owned(),
+            photos: vec![photo(PHOTO_SHA256)],
+        },
+        created_at: at(12, 0, 0),
+        due: chrono::NaiveDate::from_ymd_opt(2025, 3, 21).unwrap(),
+        state: ActionState::Done,
+        overdue: false,
+        plan: "Заменить лампы".to_owned(),
+        evidence: "Лампы заменены".to_owned(),
+        evidence_photos: vec![photo(&"b".repeat(64))],
+        missing_photos: vec!["b".repeat(64)],
+        closed_by: Some("manager".to_owned()),
+        closed_at: Some(at(15, 0, 0)),
+        verified_by: None,
+        verified_at: None,
+        reopen_reason: Some("Фото нечитаемо".to_owned()),
+        reopened: 1,
+        repeats: 0,
+        recheck: Some(RecheckOutcome::FixConfirmed),
+    }
+}
+
+#[test]
+fn corrective_action_frozen() {
+    check_golden("action", &action());
+}
+
+#[test]
+fn action_requests_frozen() {
+    use zakupka_core::wire::{
+        ActionPhoto, ActionState, DoneRequest, PlanRequest, ReopenRequest, VerifyRequest,
+    };
+    let op_id = Uuid::parse_str(DEVICE_ID).unwrap();
+    check_golden(
+        "action_plan",
+        &PlanRequest {
+            op_id,
+            plan: "Заменить лампы".to_owned(),
+        },
+    );
+    check_golden(
+        "action_done",
+        &DoneRequest {
+            op_id,
+            evidence: "Лампы заменены".to_owned(),
+            photos: vec![ActionPhoto {
+                sha256: PHOTO_SHA256.to_owned(),
+                mime: "image/jpeg".to_owned(),
+            }],
+        },
+    );
+    check_golden("action_verify", &VerifyRequest { op_id });
+    check_golden(
+        "action_reopen",
+        &ReopenRequest {
+            op_id,
+            reason: "Фото нечитаемо".to_owned(),
+        },
+    );
+    for state in [
+        ActionState::Open,
+        ActionState::Planned,
+        ActionState::Done,
+        ActionState::Verified,
+    ] {
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(json, format!("\"{}\"", state.as_str()));
+        assert_eq!(ActionState::parse(state.as_str()), Some(state));
+    }
+}
+
+/// The manager's view of a visit: nothing in it names or places the auditor.
+#[test]
+fn manager_visit_detail_frozen() {
+    use zakupka_core::wire::{ActionPhoto, ManagerAnswer, ManagerVisit, ManagerVisitDetail};
+    let detail = ManagerVisitDetail {
+        visit: ManagerVisit {
+            visit_id: visit_id(),
+            office_id: "tver-1".to_owned(),
+            template_id: "branch-visit".to_owned(),
+            template_version: 3,
+            scenario: "payment".to_owned(),
+            date: chrono::NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),
+            percent: Some(81.25),
+            actions: 1,
+        },
+        comment: "Очередь у окна 2".to_owned(),
+        answers: BTreeMap::from([(
+            "office.signage".to_owned(),
+            ManagerAnswer {
+                value: Some(AnswerValue::No),
+                comment: "Вывеска не горит".to_owned(),
+                photos: vec![ActionPhoto {
+                    sha256: PHOTO_SHA256.to_owned(),
+                    mime: "image/jpeg".to_owned(),
+                }],
+            },
+        )]),
+        action_ids: BTreeMap::from([(
+            "office.signage".to_owned(),
+            Uuid::parse_str(DEVICE_ID).unwrap(),
+        )]),
+    };
+    check_golden("manager_visit_detail", &detail);
+    let text = serde_json::to_string(&detail).unwrap();
+    for identity in [
+        "auditor", "device", "location", "position", "\"lat\"", "taken_at",
+    ] {
+        assert!(!text.contains(identity), "{identity} in {text}");
+    }
 }

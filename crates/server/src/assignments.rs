@@ -369,6 +369,7 @@ fn read(r: &rusqlite::Row, today: NaiveDate) -> Result<Assignment, AppError> {
         created_at: r.get(8)?,
         from: r.get(10)?,
         pair_id: r.get::<_, Option<Text<Uuid>>>(11)?.map(|t| t.0),
+        recheck: Vec::new(),
         status: if done {
             AssignmentStatus::Done
         } else if due < today {

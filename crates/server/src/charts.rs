@@ -50,7 +50,7 @@ pub fn failed_items(conn: &Connection, quarter: Quarter) -> Result<FailedItems, 
             let Some(value) = visit.answers.get(&item.id).and_then(|a| a.value.as_ref()) else {
                 continue;
             };
-            if zakupka_core::findings::failed(item, value)
+            if zakupka_core::actions::item_failed(item, value)
                 && !upheld.contains(&(id.clone(), item.id.clone()))
             {
                 let entry = counts

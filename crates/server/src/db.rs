@@ -419,6 +419,63 @@ CREATE TRIGGER rating_appeal_score_changed AFTER UPDATE ON appeal_scores
 BEGIN UPDATE rating_inputs SET version = version + 1; END;
 CREATE TRIGGER rating_appeal_score_removed AFTER DELETE ON appeal_scores
 BEGIN UPDATE rating_inputs SET version = version + 1; END;
+-- Corrective actions (actions/): one per failed item of an approved visit, for its
+-- office's branch to fix. `rechecked_by` (the later visit that re-checked the item) is
+-- never shown to managers.
+CREATE TABLE actions (
+    id TEXT PRIMARY KEY,
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    office_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    critical INTEGER NOT NULL,
+    finding TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    due TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'planned', 'done', 'verified')),
+    plan TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL DEFAULT '',
+    evidence_photos TEXT NOT NULL DEFAULT '[]',
+    closed_by TEXT,
+    closed_at TEXT,
+    verified_by TEXT,
+    verified_at TEXT,
+    reopen_reason TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    repeats INTEGER NOT NULL DEFAULT 0,
+    recheck TEXT CHECK (recheck IN ('fix_confirmed', 'repeat')),
+    rechecked_by TEXT,
+    rechecked_at TEXT,
+    UNIQUE (visit_id, item_id)
+);
+CREATE INDEX actions_by_branch ON actions (branch_id, state);
+CREATE INDEX actions_by_office ON actions (office_id, item_id);
+-- Each write to an action by its device-made op id, with the answer it got: the same op
+-- again answers the same and changes nothing (the phone's outbox retries).
+CREATE TABLE action_ops (
+    op_id TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    request TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+-- The rating counts how branches close actions (`actions::loop_figures`).
+CREATE TRIGGER rating_action_added AFTER INSERT ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_action_changed AFTER UPDATE ON actions
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+-- Evidence photos received, by action; the bytes are in `photos`.
+CREATE TABLE action_photos (
+    action_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (action_id, sha256)
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -23,6 +23,8 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("supervisor", Role::Supervisor),
     // Publishing is an admin's.
     ("admin", Role::Admin),
+    // The head of Серпухов (`demo_actions::MANAGER_BRANCH`): its findings and actions.
+    ("manager", Role::Manager),
 ];
 
 /// `--demo` on an address other machines reach, without `--demo-on-network`.
@@ -168,10 +170,12 @@ pub fn load_demo(
             )?;
         } else {
             auth::add_demo_user(conn, login, *role, DEMO_PASSWORD, now)?;
+            let manager = (*role == Role::Manager).then_some(crate::demo_actions::MANAGER_BRANCH);
             if let Some(branch) = DEMO_BRANCHES
                 .iter()
                 .find(|(l, _)| l == login)
                 .map(|(_, b)| *b)
+                .or(manager)
                 && directory.branch(branch).is_some()
             {
                 crate::assignments::set_branch(conn, login, Some(branch), directory)?;
@@ -213,10 +217,11 @@ pub fn load_demo(
     for q in quarters {
         crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
     }
+    let actions = crate::demo_actions::load_actions(conn, now)?;
     assign_demo(conn, template, directory, now)?;
     let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
     let answers = crate::demo_calibration::load_case(conn, template, now)?;
-    Ok(visits.len() + history + pairs + answers)
+    Ok(visits.len() + history + actions + pairs + answers)
 }
 
 /// The demo auditor who is not `auditor`.

@@ -191,6 +191,21 @@ impl FromRequestParts<AppState> for Auditor {
     }
 }
 
+/// Anyone signed in but managers: the auditors' and supervisors' own endpoints (visits
+/// and their photos, assignments, calibration cases), every one of which can name or place
+/// an auditor. Managers read approved visits through `/manager/visits`.
+pub struct Staff(pub AuthUser);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require(|r| r != Role::Manager, "auditors, supervisors and admins")
+            .map(Staff)
+    }
+}
+
 /// Managers, with the branch they head: they see its approved findings, fix and appeal
 /// them. A manager whose branch was unset is refused like any other role that may not.
 pub struct Manager {

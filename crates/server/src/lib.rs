@@ -3,6 +3,7 @@
 //! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
 pub mod appeals;
+pub mod actions;
 pub mod assignments;
 pub mod auth;
 pub mod backup;
@@ -13,11 +14,13 @@ pub mod charts;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod demo_actions;
 pub mod demo_calibration;
 pub mod error;
 pub mod export;
 pub mod extract;
 pub mod ingest;
+pub mod manager;
 pub mod measures;
 mod openapi;
 pub mod pairs;

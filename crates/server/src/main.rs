@@ -234,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
                     )
                 })?;
                 tracing::info!(
-                    "demo: users auditor1, auditor2, supervisor, admin (password `demo`); {made} visits generated"
+                    "demo: users auditor1, auditor2, supervisor, admin, manager (password `demo`); {made} visits and actions generated"
                 );
             } else {
                 let disabled = database.blocking(|conn| {

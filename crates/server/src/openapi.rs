@@ -4,6 +4,7 @@
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
 mod appeal_paths;
+mod action_paths;
 mod calibration;
 mod case_paths;
 mod paths;
@@ -36,7 +37,8 @@ use responses::{
     ),
     servers((url = "/")),
     tags((name = "auth"), (name = "sync"), (name = "visits"), (name = "review"),
-        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "appeals"), (name = "meta")),
+        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "actions"),
+        (name = "appeals"), (name = "meta")),
     security(("bearerAuth" = [])),
     paths(
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
@@ -50,7 +52,11 @@ use responses::{
         case_paths::put_case_photo, case_paths::get_case_photo, appeal_paths::file_appeal,
         appeal_paths::list_appeals, appeal_paths::get_appeal, appeal_paths::decide_appeal,
         appeal_paths::put_appeal_photo, appeal_paths::get_appeal_photo,
-        appeal_paths::failed_items, paths::openapi, paths::healthz,
+        appeal_paths::failed_items, action_paths::list_actions,
+        action_paths::action, action_paths::plan_action, action_paths::close_action,
+        action_paths::verify_action, action_paths::reopen_action, action_paths::put_action_photo,
+        action_paths::get_action_photo, action_paths::manager_visits, action_paths::manager_visit,
+        action_paths::manager_visit_photo, paths::openapi, paths::healthz,
     ),
     components(
         schemas(ErrorBody),

@@ -125,6 +125,7 @@ pub fn branch_quarters(
             branch: b.clone(),
             visits: Vec::new(),
             kpis: Default::default(),
+            loop_figures: Default::default(),
         })
         .collect();
     // Offices and branches by id: a national quarter has hundreds of thousands of visits
@@ -178,8 +179,10 @@ pub fn branch_quarters(
             branches[b].kpis.insert(key, value);
         }
     }
+    let mut figures = crate::actions::loop_figures(conn, quarter)?;
     for b in &mut branches {
         b.visits.sort_by_key(|v| v.0);
+        b.loop_figures = figures.remove(&b.branch.id).unwrap_or_default();
     }
     Ok(branches)
 }

@@ -147,6 +147,9 @@ pub fn decide(
         "INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, ?2)",
         params![visit_id, auditor],
     )?;
+    if to == ReviewState::Approved {
+        crate::actions::create_for_visit(&tx, visit_id, revision, now)?;
+    }
     tx.commit()?;
     Ok(VisitUpdate {
         state: to,

@@ -521,7 +521,7 @@ async fn both_ratings(s: &Server, db: &Path, q: Quarter) -> rating::Rating {
 async fn the_cli_and_http_give_the_same_rating_of_the_same_database() {
     let (_dir, db, s, q) = rated_quarter();
     let r = both_ratings(&s, &db, q).await;
-    assert_eq!((r.published_at, r.methodology.version), (None, 1));
+    assert_eq!((r.published_at, r.methodology.version), (None, 2));
     assert!(
         r.tables.iter().map(|t| t.rows.len()).sum::<usize>() > 0,
         "branches are rated"
@@ -533,23 +533,23 @@ async fn import_methodology_changes_what_the_cli_and_http_rate_by() {
     let (dir, db, s, q) = rated_quarter();
     let before = both_ratings(&s, &db, q).await;
     let seeded = std::fs::read_to_string(seeds().join("methodology.toml")).unwrap();
-    assert!(seeded.contains("version = 1\n") && seeded.contains("weight = 20\n"));
+    assert!(seeded.contains("version = 2\n") && seeded.contains("weight = 20\n"));
     let write = |name: &str, text: String| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     };
-    // Version 2 weighs the mystery-shopper index (the first criterion) much more.
-    let v2 = write(
-        "v2.toml",
+    // Version 3 weighs the mystery-shopper index (the first criterion) much more.
+    let v3 = write(
+        "v3.toml",
         seeded
-            .replacen("version = 1\n", "version = 2\n", 1)
+            .replacen("version = 2\n", "version = 3\n", 1)
             .replacen("weight = 20\n", "weight = 90\n", 1),
     );
-    let out = cli(&["import-methodology", &v2], &db);
-    assert!(out.contains("branch-rating v2"), "{out}");
+    let out = cli(&["import-methodology", &v3], &db);
+    assert!(out.contains("branch-rating v3"), "{out}");
     let after = both_ratings(&s, &db, q).await;
-    assert_eq!(after.methodology.version, 2);
+    assert_eq!(after.methodology.version, 3);
     assert_eq!(after.methodology.criteria[0].weight, 90.0);
     assert_ne!(
         after.tables, before.tables,
@@ -560,18 +560,18 @@ async fn import_methodology_changes_what_the_cli_and_http_rate_by() {
     // version, the old version again, a file that does not parse.
     let other = write(
         "other.toml",
-        seeded.replacen("version = 1\n", "version = 2\n", 1),
+        seeded.replacen("version = 2\n", "version = 3\n", 1),
     );
     let err = cli_refused(&["import-methodology", &other], &db);
     assert!(
-        err.contains("methodology branch-rating version 2 already exists with other content"),
+        err.contains("methodology branch-rating version 3 already exists with other content"),
         "{err}"
     );
     let seeds_file = seeds().join("methodology.toml").display().to_string();
     let err = cli_refused(&["import-methodology", &seeds_file], &db);
     assert!(
         err.contains(
-            "version 1 is already stored, and branch-rating version 2 stays the current one"
+            "version 2 is already stored, and branch-rating version 3 stays the current one"
         ),
         "{err}"
     );

@@ -20,6 +20,8 @@ struct RawMethodology {
     #[serde(default)]
     adjust_for_auditor_severity: bool,
     appeal_window_days: Option<Spanned<i64>>,
+    action_due_days: Option<Spanned<i64>>,
+    action_due_days_critical: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +63,15 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
     let precision = whole(&raw.precision, "precision", 0, 3)? as u8;
     let min_approved_visits =
         whole(&raw.min_approved_visits, "min_approved_visits", 0, 1000)? as u32;
+    // A year at most: a fix put off longer is no corrective action.
+    let due_days = |v: &Option<Spanned<i64>>, field: &str| -> Result<Option<u32>, SeedError> {
+        v.as_ref()
+            .map(|v| whole(v, field, 1, 366).map(|n| n as u32))
+            .transpose()
+    };
+    let action_due_days = due_days(&raw.action_due_days, "action_due_days")?;
+    let action_due_days_critical =
+        due_days(&raw.action_due_days_critical, "action_due_days_critical")?;
     let tie_rule = match raw.tie_rule.get_ref().as_str() {
         "1-2-2-3" => TieRule::Dense,
         "1-2-2-4" => TieRule::Standard,
@@ -85,17 +96,21 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
             );
         }
         let label = check_label(&ctx, c.label, "criteria.label")?;
-        let weight = check_weight(&ctx, &c.weight, "criteria.weight")?;
-        let measure = match c.source.get_ref().as_str() {
-            "audits" => {
+        let source = c.source.get_ref().as_str();
+        let measure = match source {
+            "audits" | "actions_on_time" | "repeat_defects" => {
                 if let Some(k) = &c.kpi {
                     return ctx.err(
                         k.span(),
                         "criteria.kpi",
-                        "an `audits` criterion takes no KPI",
+                        format!("an `{source}` criterion takes no KPI"),
                     );
                 }
-                Measure::Audits
+                match source {
+                    "audits" => Measure::Audits,
+                    "actions_on_time" => Measure::ActionsOnTime,
+                    _ => Measure::RepeatDefects,
+                }
             }
             "kpi" => {
                 let Some(key) = &c.kpi else {
@@ -145,9 +160,17 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
                 return ctx.err(
                     c.source.span(),
                     "criteria.source",
-                    format!("unknown source `{other}`: use audits or kpi"),
+                    format!(
+                        "unknown source `{other}`: use audits, kpi, actions_on_time or repeat_defects"
+                    ),
                 );
             }
+        };
+        // A criterion of the loop may weigh nothing: computed and shown, not counted, so a
+        // methodology can show it before it counts.
+        let weight = match measure {
+            Measure::ActionsOnTime | Measure::RepeatDefects if *c.weight.get_ref() == 0.0 => 0.0,
+            _ => check_weight(&ctx, &c.weight, "criteria.weight")?,
         };
         criteria.push(Criterion {
             id: cid,
@@ -178,5 +201,7 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
         criteria,
         adjust_for_auditor_severity: raw.adjust_for_auditor_severity,
         appeal_window_days,
+        action_due_days,
+        action_due_days_critical,
     })
 }

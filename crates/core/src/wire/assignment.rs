@@ -53,6 +53,11 @@ pub struct Assignment {
     /// or the two could agree their answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pair_id: Option<Uuid>,
+    /// Items of the office with open or recently fixed corrective actions, for the auditor
+    /// to look at closely (the office is not told). On the wire only when there are some,
+    /// so an assignment without reads and writes as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recheck: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use crate::template::Template;
 use crate::visit::Visit;
 
 mod appeals;
+mod actions;
 mod assignment;
 mod calibration;
 mod case;
@@ -23,6 +24,10 @@ mod rating;
 pub use appeals::{
     Appeal, AppealDecision, AppealDecisionRequest, AppealRequest, AppealState, FailedItem,
     FailedItems, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS,
+};
+pub use actions::{
+    Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding, ManagerAnswer,
+    ManagerVisit, ManagerVisitDetail, PlanRequest, RecheckOutcome, ReopenRequest, VerifyRequest,
 };
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
@@ -445,6 +450,16 @@ pub enum Refusal {
     InvalidKey,
     /// No published calibration case with this id.
     UnknownCase,
+    // Corrective actions.
+    /// The action is not in a state that allows this (planning a verified action,
+    /// verifying an open one).
+    WrongActionState,
+    /// Nobody verifies an action they closed themselves.
+    ClosedBySelf,
+    /// This `op_id` was used before for another request.
+    OpReused,
+    /// A photo the action's evidence does not name.
+    PhotoNotInAction,
     // Rating.
     /// The quarter is published and frozen.
     QuarterPublished,

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use uuid::Uuid;
 use zakupka_core::wire::{
-    Assignment, AssignmentRequest, AssignmentResponse, Auditor, PairRequest, PairResponse, Refusal,
+    Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, Auditor, PairRequest,
+    PairResponse, Refusal,
 };
 
-use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::extract::{Json, Path, Query, Supervisor};
-use crate::{AppState, assignments, pairs};
+use crate::extract::{Json, Path, Query, Staff, Supervisor};
+use crate::{AppState, actions, assignments, pairs};
 
 pub async fn auditors(
     State(state): State<AppState>,
@@ -24,13 +24,23 @@ pub async fn auditors(
 /// Auditors see their own assignments whatever they ask for.
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     Query(filter): Query<assignments::Filter>,
 ) -> Result<Json<Vec<Assignment>>, AppError> {
-    let today = Utc::now().date_naive();
+    let now = state.clock.now();
     let list = state
         .db
-        .read(move |conn| assignments::list(conn, &filter, user.only_own(), today))
+        .read(move |conn| {
+            let mut list = assignments::list(conn, &filter, user.only_own(), now.date_naive())?;
+            // The items to look at closely: never told to the office (managers are refused).
+            for a in list
+                .iter_mut()
+                .filter(|a| a.status != AssignmentStatus::Done)
+            {
+                a.recheck = actions::recheck_items(conn, &a.office_id, now)?;
+            }
+            Ok(list)
+        })
         .await?;
     Ok(Json(list))
 }

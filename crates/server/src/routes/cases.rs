@@ -7,15 +7,14 @@ use axum::response::Response;
 use chrono::Utc;
 use zakupka_core::wire::{CalibrationCase, CaseRequest};
 
-use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::extract::{Bytes, Json, PhotoAddress, Supervisor};
+use crate::extract::{Bytes, Json, PhotoAddress, Staff, Supervisor};
 use crate::{AppState, cases, photos};
 
 /// Auditors get the cases without their keys, or they would copy them.
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
 ) -> Result<Json<Vec<CalibrationCase>>, AppError> {
     let with_key = user.only_own().is_none();
     let list = state
@@ -57,7 +56,7 @@ pub async fn put_photo(
 
 pub async fn get_photo(
     State(state): State<AppState>,
-    _user: AuthUser,
+    _user: Staff,
     PhotoAddress(sha256): PhotoAddress,
 ) -> Result<Response, AppError> {
     let (mime, bytes) = state

@@ -3,6 +3,7 @@
 //! signature), calls one domain function and answers.
 
 mod appeals;
+mod actions;
 mod assignments;
 mod auth;
 mod calibration;
@@ -221,6 +222,41 @@ fn api() -> Router<AppState> {
             put(cases::put_photo).get(cases::get_photo),
         )
         .merge(appeals::routes())
+        .merge(actions_api())
+}
+
+/// Corrective actions and the manager's view of visits (`routes/actions.rs`).
+fn actions_api() -> Router<AppState> {
+    let limit = DefaultBodyLimit::max;
+    Router::new()
+        .route("/actions", get(actions::list))
+        .route("/actions/{id}", get(actions::detail))
+        .route(
+            "/actions/{id}/plan",
+            post(actions::plan).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/actions/{id}/done",
+            post(actions::done).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/actions/{id}/verify",
+            post(actions::verify).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/actions/{id}/reopen",
+            post(actions::reopen).layer(limit(MAX_JSON_BYTES)),
+        )
+        .route(
+            "/actions/{id}/photos/{sha256}",
+            put(actions::put_photo).get(actions::get_photo),
+        )
+        .route("/manager/visits", get(actions::manager_visits))
+        .route("/manager/visits/{id}", get(actions::manager_visit))
+        .route(
+            "/manager/visits/{id}/photos/{sha256}",
+            get(actions::manager_photo),
+        )
 }
 
 /// Refuses requests of another protocol version with a clear "update the app" before any

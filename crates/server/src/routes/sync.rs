@@ -9,7 +9,7 @@ use zakupka_core::wire::{PullResponse, PushResponse};
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::extract::{Auditor, Bytes, Json, PhotoAddress, Query};
+use crate::extract::{Auditor, Bytes, Json, PhotoAddress, Query, Staff};
 use crate::ingest::RawPush;
 use crate::scope::Scope;
 use crate::{AppState, ingest, photos, pull as changes};
@@ -54,7 +54,7 @@ pub async fn push(
 /// auditor who took it.
 pub async fn get_photo(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     PhotoAddress(sha256): PhotoAddress,
 ) -> Result<Response, AppError> {
     let references = state.references.clone();
@@ -87,7 +87,7 @@ pub(super) fn photo_answer(mime: String, bytes: Vec<u8>) -> Response {
 /// Only the auditor whose pushed visit references the photo may upload it.
 pub async fn put_photo(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     PhotoAddress(sha256): PhotoAddress,
     Bytes(body): Bytes,
 ) -> Result<StatusCode, AppError> {

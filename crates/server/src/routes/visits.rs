@@ -8,14 +8,14 @@ use zakupka_core::wire::{LogEntry, ReviewRequest, VisitDetail, VisitPage, VisitU
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::extract::{Json, Path, Query, Supervisor};
+use crate::extract::{Json, Path, Query, Staff, Supervisor};
 use crate::scope::Scope;
 use crate::{AppState, presence, queue, review, visits};
 
 /// A page of the queue. Auditors see their own visits whatever they ask for.
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     Query(filter): Query<queue::Filter>,
 ) -> Result<Json<VisitPage>, AppError> {
     let references = state.references.clone();
@@ -53,7 +53,7 @@ async fn read_visit<R: Send + 'static>(
 /// The latest revision in full, where it stands, and photos still to upload.
 pub async fn detail(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     Path(id): Path<String>,
 ) -> Result<Json<VisitDetail>, AppError> {
     let role = user.role;
@@ -64,7 +64,7 @@ pub async fn detail(
 /// Who moved the visit, when, from where to where.
 pub async fn log(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<LogEntry>>, AppError> {
     read_visit(state, user, &id, review::log).await
@@ -73,7 +73,7 @@ pub async fn log(
 /// Every revision of a visit, oldest first, as the auditor's device sent them.
 pub async fn revisions(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Visit>>, AppError> {
     let role = user.role;

@@ -23,6 +23,7 @@ use zakupka_server::{Db, auth};
 mod common;
 use common::*;
 
+mod actions;
 mod agreement;
 mod appeals;
 mod assignments;
