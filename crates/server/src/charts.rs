@@ -1,13 +1,14 @@
 //! Network-wide charts for supervisors and admins: the most frequent failed items of a
-//! quarter (a Pareto chart: counts, and the cumulative share of all failures). Computed
-//! over every approved visit, whatever the caller's branch scope: it shows no visit, only
-//! figures per item.
+//! quarter (a Pareto chart: counts, and the cumulative share of all failures), and the
+//! median time to fix by branch. Computed over every branch, whatever the caller's scope:
+//! they show no visit, only figures per item and per branch.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use zakupka_core::rating::Quarter;
-use zakupka_core::wire::{FailedItem, FailedItems};
+use zakupka_core::wire::{BranchFixTime, FailedItem, FailedItems, TimeToFix};
 use zakupka_core::{Label, Template, Visit};
 
 use crate::error::AppError;
@@ -86,5 +87,73 @@ fn pareto(quarter: Quarter, visits: u32, counts: BTreeMap<String, (u32, Label)>)
         visits,
         total,
         items,
+    }
+}
+
+/// Per branch, of the actions created in `quarter`: how many a supervisor verified fixed,
+/// how many are not, and the median days from the finding to the (verified) fix.
+pub fn time_to_fix(conn: &Connection, quarter: Quarter) -> Result<TimeToFix, AppError> {
+    let (start, end) = quarter_span(quarter);
+    let mut stmt = conn.prepare_cached(
+        "SELECT branch_id, state, created_at, closed_at FROM actions
+         WHERE created_at >= ?1 AND created_at < ?2",
+    )?;
+    let mut by_branch: BTreeMap<String, (u32, Vec<f64>)> = BTreeMap::new();
+    let rows = stmt.query_map(params![start, end], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, DateTime<Utc>>(2)?,
+            r.get::<_, Option<DateTime<Utc>>>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (branch, state, created, closed) = row?;
+        let entry = by_branch.entry(branch).or_default();
+        match (state.as_str(), closed) {
+            ("verified", Some(closed)) => {
+                entry
+                    .1
+                    .push((closed - created).num_seconds() as f64 / 86_400.0);
+            }
+            _ => entry.0 += 1,
+        }
+    }
+    let mut branches: Vec<BranchFixTime> = by_branch
+        .into_iter()
+        .map(|(branch_id, (open, mut days))| BranchFixTime {
+            branch_id,
+            fixed: days.len() as u32,
+            open,
+            median_days: median(&mut days),
+        })
+        .collect();
+    branches.sort_by(|a, b| match (a.median_days, b.median_days) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.branch_id.cmp(&b.branch_id)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.branch_id.cmp(&b.branch_id),
+    });
+    Ok(TimeToFix { quarter, branches })
+}
+
+/// The median of `values` (the mean of the middle two of an even count); `None` if empty.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_middle_two() {
+        assert_eq!(super::median(&mut []), None);
+        assert_eq!(super::median(&mut [5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(super::median(&mut [4.0, 1.0, 3.0, 10.0]), Some(3.5));
     }
 }

@@ -2,8 +2,8 @@
 //! a port; `main.rs` only parses the command line and listens. HTTP lives in `routes/`,
 //! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
-pub mod appeals;
 pub mod actions;
+pub mod appeals;
 pub mod assignments;
 pub mod auth;
 pub mod backup;

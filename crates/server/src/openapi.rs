@@ -3,8 +3,8 @@
 //! error answers from `responses`. What every route behind the protocol middleware shares
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
-mod appeal_paths;
 mod action_paths;
+mod appeal_paths;
 mod calibration;
 mod case_paths;
 mod paths;
@@ -52,7 +52,7 @@ use responses::{
         case_paths::put_case_photo, case_paths::get_case_photo, appeal_paths::file_appeal,
         appeal_paths::list_appeals, appeal_paths::get_appeal, appeal_paths::decide_appeal,
         appeal_paths::put_appeal_photo, appeal_paths::get_appeal_photo,
-        appeal_paths::failed_items, action_paths::list_actions,
+        appeal_paths::failed_items, appeal_paths::time_to_fix, action_paths::list_actions,
         action_paths::action, action_paths::plan_action, action_paths::close_action,
         action_paths::verify_action, action_paths::reopen_action, action_paths::put_action_photo,
         action_paths::get_action_photo, action_paths::manager_visits, action_paths::manager_visit,

@@ -139,3 +139,27 @@ pub struct FailedItems {
     pub total: u32,
     pub items: Vec<FailedItem>,
 }
+
+/// How long a branch took to fix its findings: of its actions created in the quarter, the
+/// median days from the finding to the fix a supervisor verified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BranchFixTime {
+    pub branch_id: String,
+    /// Actions verified fixed.
+    pub fixed: u32,
+    /// Actions not verified yet.
+    pub open: u32,
+    /// Median days from the finding to the fix, of the fixed ones; `None` with none fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_days: Option<f64>,
+}
+
+/// Every branch with actions created in the quarter, slowest first (by median; those
+/// with nothing fixed yet last).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeToFix {
+    pub quarter: Quarter,
+    pub branches: Vec<BranchFixTime>,
+}

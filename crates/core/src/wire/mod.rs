@@ -12,8 +12,8 @@ use crate::directory::Directory;
 use crate::template::Template;
 use crate::visit::Visit;
 
-mod appeals;
 mod actions;
+mod appeals;
 mod assignment;
 mod calibration;
 mod case;
@@ -21,13 +21,13 @@ mod photo;
 mod presence;
 mod rating;
 
-pub use appeals::{
-    Appeal, AppealDecision, AppealDecisionRequest, AppealRequest, AppealState, FailedItem,
-    FailedItems, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS,
-};
 pub use actions::{
     Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding, ManagerAnswer,
     ManagerVisit, ManagerVisitDetail, PlanRequest, RecheckOutcome, ReopenRequest, VerifyRequest,
+};
+pub use appeals::{
+    Appeal, AppealDecision, AppealDecisionRequest, AppealRequest, AppealState, BranchFixTime,
+    FailedItem, FailedItems, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS, TimeToFix,
 };
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,

@@ -2,7 +2,7 @@
 //! functions exist).
 #![allow(dead_code)]
 
-use zakupka_core::wire::{Appeal, AppealDecisionRequest, AppealRequest, FailedItems};
+use zakupka_core::wire::{Appeal, AppealDecisionRequest, AppealRequest, FailedItems, TimeToFix};
 
 use super::paths::{Binary, PhotoUpload};
 use super::responses::{
@@ -136,3 +136,19 @@ fn get_appeal_photo() {}
         (status = 500, response = Internal),
     ))]
 fn failed_items() {}
+
+/// The median time to fix by branch (network-wide)
+///
+/// Supervisors and admins. Of each branch's corrective actions created in the quarter:
+/// how many a supervisor verified fixed, how many not, and the median days from the
+/// finding to the fix; slowest first.
+#[utoipa::path(get, path = "/api/v1/charts/{quarter}/time-to-fix", tag = "appeals",
+    params(("quarter" = String, Path, description = "e.g. 2026-Q1")),
+    responses(
+        (status = 200, description = "Per branch.", body = TimeToFix),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = Internal),
+    ))]
+fn time_to_fix() {}

@@ -8,7 +8,9 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use zakupka_core::rating::Quarter;
-use zakupka_core::wire::{Appeal, AppealDecisionRequest, AppealRequest, AppealState, FailedItems};
+use zakupka_core::wire::{
+    Appeal, AppealDecisionRequest, AppealRequest, AppealState, FailedItems, TimeToFix,
+};
 
 use crate::appeals::{self, Viewer};
 use crate::auth::AuthUser;
@@ -122,18 +124,35 @@ pub async fn get_photo(
     Ok(super::sync::photo_answer(mime, bytes))
 }
 
+fn quarter(text: &str) -> Result<Quarter, AppError> {
+    text.parse()
+        .map_err(|e: String| AppError::bad(zakupka_core::wire::Refusal::Invalid, "quarter", e))
+}
+
 /// The quarter's most frequent failed items, network-wide.
 pub async fn failed_items(
     State(state): State<AppState>,
     Supervisor(_user): Supervisor,
     Path(q): Path<String>,
 ) -> Result<Json<FailedItems>, AppError> {
-    let quarter: Quarter = q
-        .parse()
-        .map_err(|e: String| AppError::bad(zakupka_core::wire::Refusal::Invalid, "quarter", e))?;
+    let quarter = quarter(&q)?;
     let figures = state
         .db
         .read(move |conn| charts::failed_items(conn, quarter))
+        .await?;
+    Ok(Json(figures))
+}
+
+/// The median time to fix by branch, network-wide.
+pub async fn time_to_fix(
+    State(state): State<AppState>,
+    Supervisor(_user): Supervisor,
+    Path(q): Path<String>,
+) -> Result<Json<TimeToFix>, AppError> {
+    let quarter = quarter(&q)?;
+    let figures = state
+        .db
+        .read(move |conn| charts::time_to_fix(conn, quarter))
         .await?;
     Ok(Json(figures))
 }
@@ -152,4 +171,5 @@ pub fn routes() -> axum::Router<AppState> {
             axum::routing::put(put_photo).get(get_photo),
         )
         .route("/charts/{quarter}/failed-items", read(failed_items))
+        .route("/charts/{quarter}/time-to-fix", read(time_to_fix))
 }

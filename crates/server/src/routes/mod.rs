@@ -2,8 +2,8 @@
 //! `openapi.json` and the web app. Each handler extracts (the caller's role shows in its
 //! signature), calls one domain function and answers.
 
-mod appeals;
 mod actions;
+mod appeals;
 mod assignments;
 mod auth;
 mod calibration;

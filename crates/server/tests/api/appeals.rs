@@ -378,3 +378,83 @@ async fn publishing_waits_for_appeals_and_a_published_quarter_takes_none() {
         .error(StatusCode::CONFLICT);
     assert_eq!(e.code, Refusal::QuarterPublished);
 }
+
+#[tokio::test]
+async fn the_median_time_to_fix_is_per_branch_over_verified_fixes_slowest_first() {
+    use zakupka_core::wire::TimeToFix;
+    let s = Server::new();
+    let (office_a, branch_a, office_b, branch_b) = two_branches(&s);
+    let (auditor, supervisor) = (s.login("auditor1").await, s.login("supervisor").await);
+    let yes_no: Vec<String> = s
+        .template
+        .items()
+        .filter(|i| matches!(i.kind, ItemKind::YesNo) && !i.critical)
+        .map(|i| i.id.clone())
+        .take(3)
+        .collect();
+    let failed: Vec<&str> = yes_no.iter().map(String::as_str).collect();
+    let finished = Utc::now() - Duration::hours(2);
+    let quarter = Quarter::of(finished);
+    approve(
+        &s,
+        &auditor,
+        &supervisor,
+        &visit(&s, &office_a, &failed, finished),
+    )
+    .await;
+    approve(
+        &s,
+        &auditor,
+        &supervisor,
+        &visit(&s, &office_b, &failed[..2], finished),
+    )
+    .await;
+    // A fixed its three in 2, 4 and 9 days; B one in 10 days, the other is still open.
+    let found = quarter.bounds().0 + Duration::days(1);
+    let fixes = [
+        (&branch_a, 0, 2),
+        (&branch_a, 1, 4),
+        (&branch_a, 2, 9),
+        (&branch_b, 0, 10),
+    ];
+    s.db.blocking(|c| {
+        c.execute(
+            "UPDATE actions SET created_at = ?1",
+            [zakupka_server::time::ts(found)],
+        )?;
+        for (branch, n, days) in fixes {
+            c.execute(
+                "UPDATE actions SET state = 'verified', closed_at = ?1
+                 WHERE branch_id = ?2 AND item_id = ?3",
+                rusqlite::params![
+                    zakupka_server::time::ts(found + Duration::days(days)),
+                    branch,
+                    yes_no[n]
+                ],
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let other = s.login("admin").await;
+    let figures: TimeToFix = s
+        .get(
+            &format!("/api/v1/charts/{quarter}/time-to-fix"),
+            Some(&other),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let got: Vec<_> = figures
+        .branches
+        .iter()
+        .map(|b| (b.branch_id.as_str(), b.fixed, b.open, b.median_days))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (branch_b.as_str(), 1, 1, Some(10.0)),
+            (branch_a.as_str(), 3, 0, Some(4.0)),
+        ]
+    );
+}

@@ -41,6 +41,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/appeals/{id}/photos/{sha256}"),
     ("get", "/api/v1/appeals/{id}/photos/{sha256}"),
     ("get", "/api/v1/charts/{quarter}/failed-items"),
+    ("get", "/api/v1/charts/{quarter}/time-to-fix"),
     ("get", "/api/v1/actions"),
     ("get", "/api/v1/actions/{id}"),
     ("post", "/api/v1/actions/{id}/plan"),

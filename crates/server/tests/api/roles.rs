@@ -54,6 +54,7 @@ enum Endpoint {
     PutAppealPhoto,
     GetAppealPhoto,
     FailedItems,
+    TimeToFix,
     OpenApi,
     Healthz,
     Logout,
@@ -219,19 +220,44 @@ const MATRIX: &[(Endpoint, [u16; 8])] = &[
     // Appeals are filed by managers heading the visit's branch: auditor1's visit is a
     // correction awaiting review by now (not approved: not found), and its first item is
     // appealed already.
-    (Endpoint::FileAppeal, [401, 403, 403, 403, 403, 403, 403, 404]),
-    (Endpoint::ListAppeals, [401, 403, 403, 200, 200, 200, 200, 200]),
+    (
+        Endpoint::FileAppeal,
+        [401, 403, 403, 403, 403, 403, 403, 404],
+    ),
+    (
+        Endpoint::ListAppeals,
+        [401, 403, 403, 200, 200, 200, 200, 200],
+    ),
     // An appeal of auditor1's visit (approved above by the supervisor): for the
     // supervisor of another branch it does not exist.
-    (Endpoint::AppealDetail, [401, 403, 403, 200, 200, 404, 200, 200]),
+    (
+        Endpoint::AppealDetail,
+        [401, 403, 403, 200, 200, 404, 200, 200],
+    ),
     // Deciding it: not by its approver (the supervisor), nor by someone of its branch,
     // nor by a manager; the admin upholds it.
-    (Endpoint::DecideAppeal, [401, 403, 403, 403, 200, 404, 403, 403]),
+    (
+        Endpoint::DecideAppeal,
+        [401, 403, 403, 403, 200, 404, 403, 403],
+    ),
     // Its evidence photo: its manager uploads it (stored before: 200).
-    (Endpoint::PutAppealPhoto, [401, 403, 403, 403, 403, 403, 403, 200]),
-    (Endpoint::GetAppealPhoto, [401, 403, 403, 200, 200, 404, 200, 200]),
+    (
+        Endpoint::PutAppealPhoto,
+        [401, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        Endpoint::GetAppealPhoto,
+        [401, 403, 403, 200, 200, 404, 200, 200],
+    ),
     // The network-wide chart of failed items: supervisors and admins.
-    (Endpoint::FailedItems, [401, 403, 403, 200, 200, 200, 200, 403]),
+    (
+        Endpoint::FailedItems,
+        [401, 403, 403, 200, 200, 200, 200, 403],
+    ),
+    (
+        Endpoint::TimeToFix,
+        [401, 403, 403, 200, 200, 200, 200, 403],
+    ),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204, 204, 204, 204]),
@@ -575,6 +601,7 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     .await
                 }
                 Endpoint::FailedItems => s.get("/api/v1/charts/2026-Q1/failed-items", token).await,
+                Endpoint::TimeToFix => s.get("/api/v1/charts/2026-Q1/time-to-fix", token).await,
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
                 Endpoint::Logout => s.call(Method::POST, "/api/v1/logout", token, None).await,
