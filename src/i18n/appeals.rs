@@ -38,7 +38,10 @@ texts! {
     FAILURES = "недочётов", "failures";
     IN_VISITS = "в проверках", "in visits";
     NO_FAILURES = "Недочётов нет", "No failed items";
-    TIME_TO_FIX_LATER = "Медианное время устранения по управлениям появится вместе с корректирующими действиями.", "The median time to fix by branch comes with corrective actions.";
+    TIME_TO_FIX = "Медианное время устранения", "Median time to fix";
+    TIME_TO_FIX_HINT = "По управлениям: сколько дней в середине ряда прошло от недочёта до устранения, подтверждённого руководителем; рядом — устранено из всех недочётов квартала.", "By branch: the median days from a finding to its fix as verified by a supervisor; beside it, fixed of all the quarter's findings.";
+    NOTHING_FIXED = "Устранённых недочётов за квартал пока нет", "No verified fixes in the quarter yet";
+    DAYS = "дн.", "days";
 }
 
 pub fn state(lang: Lang, state: AppealState) -> &'static str {

@@ -1,10 +1,11 @@
-//! Network-wide charts for supervisors and admins: the most frequent failed items of a
-//! quarter as a Pareto chart, drawn as inline SVG. At 360 px the bars lie across the
-//! screen, most frequent on top, each item's name written above its bar in full so it
-//! stays readable; the line of the cumulative share of all failures runs down beside them.
+//! Network-wide charts for supervisors and admins, drawn as inline SVG: the most frequent
+//! failed items of a quarter as a Pareto chart, and the median time to fix by branch. At
+//! 360 px the bars lie across the screen, largest on top, each name written above its bar
+//! so it stays readable; on the Pareto chart the line of the cumulative share of all
+//! failures runs down beside them.
 
 use dioxus::prelude::*;
-use zakupka_core::wire::{FailedItems, QuarterInfo};
+use zakupka_core::wire::{FailedItems, QuarterInfo, TimeToFix};
 
 use crate::i18n::{self, appeals as t};
 use crate::state::{AppState, Screen};
@@ -34,17 +35,20 @@ pub fn ChartsScreen() -> Element {
         async move {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
             let Some(q) = q else { return Ok(None) };
-            api.failed_items(&q)
-                .await
-                .map(Some)
-                .map_err(|e| i18n::explain_sync(lang, &e))
+            let explain = |e: zakupka_client::api::SyncError| i18n::explain_sync(lang, &e);
+            let failed = api.failed_items(&q).await.map_err(explain)?;
+            let fixing = api.time_to_fix(&q).await.map_err(explain)?;
+            Ok::<_, String>(Some((failed, fixing)))
         }
     });
     let body = match &*figures.read() {
         None => rsx! { p { class: "muted", "{t::LOADING.get(lang)}" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
         Some(Ok(None)) => rsx! { p { class: "empty", "{i18n::NO_RATING.get(lang)}" } },
-        Some(Ok(Some(f))) => rsx! { Pareto { figures: f.clone() } },
+        Some(Ok(Some((f, t)))) => rsx! {
+            Pareto { figures: f.clone() }
+            FixTimes { figures: t.clone() }
+        },
     };
     rsx! {
         main { class: "screen charts", "data-testid": "charts",
@@ -62,7 +66,6 @@ pub fn ChartsScreen() -> Element {
                 }
             }
             {body}
-            p { class: "muted", "{t::TIME_TO_FIX_LATER.get(lang)}" }
         }
     }
 }
@@ -116,6 +119,55 @@ fn Pareto(figures: FailedItems) -> Element {
                 polyline { points: "{line}", class: "chart-line" }
             }
             p { class: "muted", "{t::PARETO_HINT.get(lang)}" }
+        }
+    }
+}
+
+#[component]
+fn FixTimes(figures: TimeToFix) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let rows: Vec<_> = figures
+        .branches
+        .iter()
+        .filter(|b| b.median_days.is_some())
+        .collect();
+    if rows.is_empty() {
+        return rsx! {
+            h2 { "{t::TIME_TO_FIX.get(lang)}" }
+            p { class: "empty", "{t::NOTHING_FIXED.get(lang)}" }
+        };
+    }
+    let (w, row, left) = (340.0_f64, 36.0_f64, 4.0_f64);
+    let bar_w = w - left - 80.0;
+    let max = rows
+        .iter()
+        .filter_map(|b| b.median_days)
+        .fold(1.0_f64, f64::max);
+    let h = row * rows.len() as f64 + 4.0;
+    rsx! {
+        figure { class: "chart fix-times", "data-testid": "time-to-fix",
+            figcaption { strong { "{t::TIME_TO_FIX.get(lang)}" } }
+            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::TIME_TO_FIX.get(lang)}",
+                for (n, b) in rows.iter().enumerate() {
+                    {
+                        let y = row * n as f64;
+                        let days = b.median_days.unwrap_or_default();
+                        let len = (bar_w * days / max).max(1.0);
+                        let figure = format!("{days:.1}").replace('.', if lang == zakupka_core::Lang::Ru { "," } else { "." });
+                        rsx! {
+                            g { key: "{b.branch_id}", "data-branch": "{b.branch_id}", "data-median": "{days}",
+                                text { x: "{left}", y: "{y + 12.0}", class: "chart-label",
+                                    "{short(&state.branch_name(&b.branch_id))} · {b.fixed} / {b.fixed + b.open}" }
+                                rect { x: "{left}", y: "{y + 16.0}", width: "{len:.1}", height: "12", class: "chart-bar" }
+                                text { x: "{left + len + 4.0}", y: "{y + 26.0}", class: "chart-value",
+                                    "{figure} {t::DAYS.get(lang)}" }
+                            }
+                        }
+                    }
+                }
+            }
+            p { class: "muted", "{t::TIME_TO_FIX_HINT.get(lang)}" }
         }
     }
 }

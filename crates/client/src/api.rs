@@ -403,6 +403,18 @@ impl Api {
         .await
     }
 
+    /// The median time to fix by branch, network-wide.
+    pub async fn time_to_fix(
+        &self,
+        quarter: &str,
+    ) -> Result<zakupka_core::wire::TimeToFix, SyncError> {
+        Self::send(self.request(
+            reqwest::Method::GET,
+            &format!("/charts/{quarter}/time-to-fix"),
+        ))
+        .await
+    }
+
     /// The quarter's most frequent failed items, network-wide.
     pub async fn failed_items(
         &self,
