@@ -15,6 +15,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod demo_actions;
+pub mod demo_appeals;
 pub mod demo_calibration;
 pub mod error;
 pub mod export;

@@ -458,3 +458,24 @@ async fn the_median_time_to_fix_is_per_branch_over_verified_fixes_slowest_first(
         ]
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_an_upheld_appeal_and_a_pending_one() {
+    let s = Server::on(zakupka_server::Db::open_in_memory().unwrap(), None, &[]);
+    let m = zakupka_server::demo::read_methodology(&seeds()).unwrap();
+    let (t, d) = (s.template.clone(), s.directory.clone());
+    s.db.blocking(|c| zakupka_server::demo::load_demo(c, &t, &d, &m, Utc::now()))
+        .unwrap();
+    let token = s
+        .try_login("manager", "demo")
+        .await
+        .json::<zakupka_core::wire::LoginResponse>()
+        .token;
+    let list: Vec<Appeal> = s
+        .get("/api/v1/appeals", Some(&token))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let states: Vec<AppealState> = list.iter().map(|a| a.state).collect();
+    assert_eq!(states, [AppealState::Pending, AppealState::Upheld]);
+}
