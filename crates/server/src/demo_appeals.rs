@@ -1,7 +1,8 @@
 //! The demo's appeals: a visit of this quarter to an office of Серпухов, approved by
-//! `supervisor`, whose two failed items its manager `manager` appealed; `admin` upheld
-//! one (the item counted as passed), the other waits on the supervisors' board. So the
-//! manager's list, the board and the rescored visit show something on first start.
+//! `supervisor`, with three failed items; its manager `manager` appealed two, `admin`
+//! upheld one (the item counted as passed), the other waits on the supervisors' board,
+//! and the third is left to appeal. So the manager's list, the board and the rescored
+//! visit show something on first start.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
@@ -32,7 +33,7 @@ pub fn load_appeals(
         .items()
         .filter(|i| matches!(i.kind, ItemKind::YesNo) && !i.critical)
         .map(|i| i.id.as_str())
-        .take(2)
+        .take(3)
         .collect();
     let mut visit =
         zakupka_core::demo::generate_visits(template, directory, 1, now - Duration::days(1))
@@ -70,7 +71,7 @@ pub fn load_appeals(
         "В тот день терминал был на обслуживании по графику банка",
     ];
     let mut filed = Vec::new();
-    for (item, reason) in items.iter().zip(reasons) {
+    for (item, reason) in items.iter().take(2).zip(reasons) {
         let request = AppealRequest {
             op_id: Uuid::now_v7(),
             visit_id: visit.id,
