@@ -316,6 +316,7 @@ fn child(what: &str, path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let n = match what {
         "rating" => db.blocking(compute)?.iter().map(|t| t.rows.len()).sum(),
+        "calibration" => db.blocking(calibrate)?.units as usize,
         _ => db.blocking(sql_aggregate)?.len(),
     };
     let time = started.elapsed();

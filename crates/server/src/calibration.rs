@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use uuid::Uuid;
-use zakupka_core::calibration::{Calibrator, Observation, Rater, SeveritySums};
+use zakupka_core::calibration::{Calibrator, Cell, Observation, Rater};
 use zakupka_core::rating::{LeagueTable, Methodology, Quarter, adjust_for_severity};
 use zakupka_core::wire::{Calibration, Refusal};
 use zakupka_core::{AnswerValue, Template};
@@ -29,7 +29,8 @@ const PAIRING_WINDOW_DAYS: i64 = 7;
 struct Member {
     id: Uuid,
     revision: u32,
-    auditor: Arc<str>,
+    /// The auditor, numbered by the calibrator.
+    rater: u32,
     template: (String, u32),
     /// What `measures::pack` stored at receipt; `None` before it did.
     measures: Option<Vec<u8>>,
@@ -46,35 +47,32 @@ struct Value {
     value: Option<AnswerValue>,
 }
 
-/// A checklist version with its item ids as shared strings, for observations.
-type Scored = Option<(Template, Vec<Arc<str>>)>;
+/// A checklist version and the calibrator's number of each of its items, in its order.
+type Numbered = Option<(Template, Vec<u32>)>;
 
-/// Turns groups of visits into units of observations: checklists and logins read once.
-struct Units<'c> {
+/// Turns groups of visits into units of cells for the calibrator: checklists and logins
+/// numbered once, answers read from their packed measures.
+struct Units<'c, 'k, 't> {
     conn: &'c Connection,
-    templates: HashMap<(String, u32), Scored>,
+    calibrator: &'k mut Calibrator<'t>,
+    templates: HashMap<(String, u32), Numbered>,
     units: usize,
     visits: usize,
-    observations: Vec<Observation>,
+    cells: Vec<Cell>,
 }
 
-impl Units<'_> {
+impl Units<'_, '_, '_> {
     /// A group of visits to one office within the window is a unit when at least two
     /// auditors made it: each answer scored by its own checklist version (N/A and
-    /// unanswered are missing), handed to `each`.
-    fn close(
-        &mut self,
-        group: &mut Vec<Member>,
-        each: &mut impl FnMut(&[Observation]),
-    ) -> Result<(), AppError> {
-        let paired = group.iter().any(|m| m.auditor != group[0].auditor);
+    /// unanswered are missing).
+    fn close(&mut self, group: &mut Vec<Member>) -> Result<(), AppError> {
+        let paired = group.iter().any(|m| m.rater != group[0].rater);
         if paired {
-            let unit: Arc<str> = Arc::from(self.units.to_string());
             for m in group.iter() {
-                self.add(m, &unit)?;
+                self.add(m)?;
             }
-            each(&self.observations);
-            self.observations.clear();
+            self.calibrator.add_cells(&mut self.cells);
+            self.cells.clear();
             self.units += 1;
             self.visits += group.len();
         }
@@ -82,21 +80,23 @@ impl Units<'_> {
         Ok(())
     }
 
-    fn add(&mut self, m: &Member, unit: &Arc<str>) -> Result<(), AppError> {
+    fn add(&mut self, m: &Member) -> Result<(), AppError> {
         if !self.templates.contains_key(&m.template) {
-            let t = crate::reference::template(self.conn, &m.template.0, m.template.1)?.map(|t| {
-                let ids = t.items().map(|i| Arc::from(i.id.as_str())).collect();
-                (t, ids)
+            let t = crate::reference::template(self.conn, &m.template.0, m.template.1)?;
+            let numbered = t.map(|t| {
+                let numbers = t.items().map(|i| self.calibrator.item(&i.id)).collect();
+                (t, numbers)
             });
-            self.templates.insert(m.template.clone(), t);
+            self.templates.insert(m.template.clone(), numbered);
         }
-        let Some((template, ids)) = self.templates.get(&m.template).and_then(Option::as_ref) else {
+        let Some((template, numbers)) = self.templates.get(&m.template).and_then(Option::as_ref)
+        else {
             return Ok(());
         };
         let stored = m
             .measures
             .as_deref()
-            .and_then(|b| measures::unpack(b, ids.len()));
+            .and_then(|b| measures::unpack(b, numbers.len()));
         let measured = match stored {
             Some(measured) => measured,
             None => {
@@ -107,16 +107,15 @@ impl Units<'_> {
                 let visit: Answers = serde_json::from_str(&text)
                     .map_err(|e| AppError::internal("stored visit payload", e))?;
                 let packed = measures::pack(template, |id| visit.answers.get(id)?.value.as_ref());
-                measures::unpack(&packed, ids.len()).unwrap_or_default()
+                measures::unpack(&packed, numbers.len()).unwrap_or_default()
             }
         };
-        for (id, measure) in ids.iter().zip(measured) {
-            if let Some((share, answer)) = measure {
-                self.observations.push(Observation {
-                    unit: unit.clone(),
-                    item: id.clone(),
-                    rater: Rater::Auditor(m.auditor.clone()),
-                    value: share,
+        for (&item, measure) in numbers.iter().zip(measured) {
+            if let Some((value, answer)) = measure {
+                self.cells.push(Cell {
+                    item,
+                    rater: m.rater,
+                    value,
                     answer,
                 });
             }
@@ -125,22 +124,25 @@ impl Units<'_> {
     }
 }
 
-/// Hands the observations of each unit of the quarter's paired visits to `each`, one unit
-/// at a time. A unit is a group of the quarter's approved visits (current revision,
-/// finished in the quarter) to one office, finished within seven days of its first, made
-/// by at least two auditors. Read in one pass in office and time order, so memory holds
-/// one group. Returns the counts of units and visits.
+/// Adds each unit of the quarter's paired visits to `calibrator`, one unit at a time. A
+/// unit is a group of the quarter's approved visits (current revision, finished in the
+/// quarter) to one office, finished within seven days of its first, made by at least two
+/// auditors. Read in one pass in office and time order, so memory holds one group.
+/// Returns the counts of units and visits.
 fn each_unit(
     conn: &Connection,
     quarter: Quarter,
-    mut each: impl FnMut(&[Observation]),
+    calibrator: &mut Calibrator<'_>,
 ) -> Result<(usize, usize), AppError> {
     let (start, end) = quarter_span(quarter);
+    // Visits first, by the index on their finish (which holds what is read of them),
+    // then their reviews (CROSS JOIN keeps that order): the quarter's rows, not every
+    // approved visit ever, each from its page of the table.
     let mut stmt = conn.prepare(
         "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
                 v.template_version, m.measures
          FROM visits v
-         JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+         CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
          LEFT JOIN visit_measures m ON m.visit_id = v.id AND m.revision = v.revision
          WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
          ORDER BY v.office_id, v.finished_at",
@@ -148,12 +150,13 @@ fn each_unit(
     let mut rows = stmt.query(params![start, end])?;
     let mut units = Units {
         conn,
+        calibrator,
         templates: HashMap::new(),
         units: 0,
         visits: 0,
-        observations: Vec::new(),
+        cells: Vec::new(),
     };
-    let mut logins: HashMap<String, Arc<str>> = HashMap::new();
+    let mut logins: HashMap<String, u32> = HashMap::new();
     let mut group: Vec<Member> = Vec::new();
     let mut opened: Option<(String, DateTime<Utc>)> = None;
     while let Some(row) = rows.next()? {
@@ -166,24 +169,31 @@ fn each_unit(
             o == office && finished - *at <= Duration::days(PAIRING_WINDOW_DAYS)
         });
         if !same {
-            units.close(&mut group, &mut each)?;
+            units.close(&mut group)?;
             opened = Some((office.to_owned(), finished));
         }
         let Text(id) = row.get(2)?;
-        let login: String = row.get(4)?;
-        let auditor = logins
-            .entry(login)
-            .or_insert_with_key(|l| Arc::from(l.as_str()))
-            .clone();
+        let login = row
+            .get_ref(4)?
+            .as_str()
+            .map_err(|e| AppError::internal("auditor", e))?;
+        let rater = match logins.get(login) {
+            Some(&r) => r,
+            None => {
+                let r = units.calibrator.rater(&Rater::Auditor(Arc::from(login)));
+                logins.insert(login.to_owned(), r);
+                r
+            }
+        };
         group.push(Member {
             id,
             revision: row.get(3)?,
-            auditor,
+            rater,
             template: (row.get(5)?, row.get(6)?),
             measures: row.get(7)?,
         });
     }
-    units.close(&mut group, &mut each)?;
+    units.close(&mut group)?;
     Ok((units.units, units.visits))
 }
 
@@ -224,7 +234,7 @@ pub fn calibration(conn: &Connection, quarter: Quarter) -> Result<Calibration, A
     let template = crate::reference::latest_template(conn)?
         .ok_or_else(|| AppError::not_found(Refusal::NotFound, "no checklist on this server"))?;
     let mut calibrator = Calibrator::new(&template);
-    let (units, visits) = each_unit(conn, quarter, |unit| calibrator.add_unit(unit))?;
+    let (units, visits) = each_unit(conn, quarter, &mut calibrator)?;
     let cases = each_case(conn, quarter, |unit| calibrator.add_unit(unit))?;
     let units = units + cases;
     let (sections, auditors) = calibrator.finish();
@@ -242,11 +252,14 @@ pub fn severity_by_auditor(
     conn: &Connection,
     quarter: Quarter,
 ) -> Result<HashMap<String, f64>, AppError> {
-    let mut sums = SeveritySums::default();
-    each_unit(conn, quarter, |unit| sums.add_unit(unit))?;
-    each_case(conn, quarter, |unit| sums.add_unit(unit))?;
-    Ok(sums
-        .finish()
+    let Some(template) = crate::reference::latest_template(conn)? else {
+        return Ok(HashMap::new());
+    };
+    let mut calibrator = Calibrator::new(&template);
+    each_unit(conn, quarter, &mut calibrator)?;
+    each_case(conn, quarter, |unit| calibrator.add_unit(unit))?;
+    let (_, auditors) = calibrator.finish();
+    Ok(auditors
         .into_iter()
         .map(|s| (s.login, s.severity))
         .collect())

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 use zakupka_core::Visit;
@@ -111,32 +110,17 @@ pub fn photo(
     branch: &str,
     id: &str,
     sha256: &str,
-    _now: DateTime<Utc>,
 ) -> Result<(String, Vec<u8>), AppError> {
     let detail = detail(conn, branch, id)?;
-    let not_found = || AppError::not_found(Refusal::NotFound, "no such photo of this visit");
     let named = detail
         .answers
         .values()
         .any(|a| a.photos.iter().any(|p| p.sha256 == sha256));
-    let uploaded = named
-        && conn
-            .prepare_cached(
-                "SELECT 1 FROM visits v JOIN photo_uploads u ON u.auditor = v.auditor
-                 WHERE v.id = ?1 AND u.sha256 = ?2 LIMIT 1",
-            )?
-            .exists(params![id, sha256])?;
-    if !uploaded {
-        return Err(not_found());
+    if !named {
+        return Err(AppError::not_found(
+            Refusal::NotFound,
+            "no such photo of this visit",
+        ));
     }
-    let (mime, bytes): (String, Vec<u8>) = conn
-        .query_row(
-            "SELECT mime, bytes FROM photos WHERE sha256 = ?1",
-            [sha256],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .ok_or_else(not_found)?;
-    let stripped = crate::actions::without_metadata(bytes).ok_or_else(not_found)?;
-    Ok((mime, stripped))
+    crate::actions::finding_photo(conn, id, sha256)
 }

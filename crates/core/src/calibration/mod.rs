@@ -30,6 +30,17 @@ pub enum Rater {
     Key,
 }
 
+/// An observation by numbers: the item and the rater as numbered by the one who adds it
+/// ([`Calibrator::item`], [`Calibrator::rater`]), the share and the answer as in
+/// [`Observation`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    pub item: u32,
+    pub rater: u32,
+    pub value: f64,
+    pub answer: f64,
+}
+
 /// One rater's answer to one item of one unit (a group of paired visits, a case). Shared
 /// strings: a national quarter has millions of observations of a few thousand units.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +167,10 @@ pub struct Calibrator<'t> {
     template: &'t Template,
     /// Item id → (section, item) index.
     at: HashMap<&'t str, (usize, usize)>,
+    /// Item index → section index.
+    section_of: Vec<usize>,
+    /// Numbers of items the checklist lacks.
+    extra: HashMap<Arc<str>, u32>,
     items: Vec<Sums>,
     sections: Vec<Sums>,
     severity: SeveritySums,
@@ -165,39 +180,80 @@ impl<'t> Calibrator<'t> {
     pub fn new(template: &'t Template) -> Calibrator<'t> {
         let mut at = HashMap::new();
         let mut items = Vec::new();
+        let mut section_of = Vec::new();
         for (s, section) in template.sections.iter().enumerate() {
             for item in &section.items {
                 at.insert(item.id.as_str(), (s, items.len()));
                 items.push(Sums::new(level(&item.kind)));
+                section_of.push(s);
             }
         }
         let sections = vec![Sums::new(Level::Interval); template.sections.len()];
         Calibrator {
             template,
             at,
+            section_of,
+            extra: HashMap::new(),
             items,
             sections,
             severity: SeveritySums::default(),
         }
     }
 
+    /// The number of item `id` in the cells: its place in the checklist, or a number
+    /// after them for an item it lacks (which counts for severity only).
+    pub fn item(&mut self, id: &str) -> u32 {
+        if let Some(&(_, i)) = self.at.get(id) {
+            return i as u32;
+        }
+        let next = (self.items.len() + self.extra.len()) as u32;
+        *self.extra.entry(Arc::from(id)).or_insert(next)
+    }
+
+    /// The number of `rater` in the cells.
+    pub fn rater(&mut self, rater: &Rater) -> u32 {
+        self.severity.rater(rater)
+    }
+
     /// Adds every observation of one unit.
     pub fn add_unit(&mut self, observations: &[Observation]) {
-        let mut by_item: Vec<&Observation> = observations.iter().collect();
-        by_item.sort_by(|a, b| a.item.cmp(&b.item));
-        for cell in by_item.chunk_by(|a, b| a.item == b.item) {
-            if let Some(&(s, i)) = self.at.get(&*cell[0].item) {
-                // Alpha is agreement between auditors: a case's key is the standard they
-                // are judged by (severity), not one more observer.
-                let auditors = cell.iter().filter(|o| o.rater != Rater::Key);
-                let answers: Vec<f64> = auditors.clone().map(|o| o.answer).collect();
-                let shares: Vec<f64> = auditors.map(|o| o.value).collect();
-                self.items[i].add(&answers);
-                // A section pools its items: each (unit, item) a unit, on shares.
-                self.sections[s].add(&shares);
+        let mut cells: Vec<Cell> = observations
+            .iter()
+            .map(|o| Cell {
+                item: self.item(&o.item),
+                rater: self.rater(&o.rater),
+                value: o.value,
+                answer: o.answer,
+            })
+            .collect();
+        self.add_cells(&mut cells);
+    }
+
+    /// Adds one unit's cells, numbered by [`Calibrator::item`] and [`Calibrator::rater`],
+    /// in any order (they are sorted here).
+    pub fn add_cells(&mut self, cells: &mut [Cell]) {
+        // Stable: within an item the raters keep their order.
+        cells.sort_by_key(|c| c.item);
+        let mut answers = Vec::new();
+        let mut shares = Vec::new();
+        for cell in cells.chunk_by(|a, b| a.item == b.item) {
+            let i = cell[0].item as usize;
+            if i >= self.items.len() {
+                continue;
             }
+            // Alpha is agreement between auditors: a case's key is the standard they are
+            // judged by (severity), not one more observer.
+            answers.clear();
+            shares.clear();
+            for c in cell.iter().filter(|c| !self.severity.is_key(c.rater)) {
+                answers.push(c.answer);
+                shares.push(c.value);
+            }
+            self.items[i].add(&answers);
+            // A section pools its items: each (unit, item) a unit, on shares.
+            self.sections[self.section_of[i]].add(&shares);
         }
-        self.severity.add_unit(observations);
+        self.severity.add_cells(cells);
     }
 
     pub fn finish(self) -> (Vec<SectionAgreement>, Vec<AuditorSeverity>) {

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{AuditorSeverity, Observation, Rater};
+use super::{AuditorSeverity, Cell, Observation, Rater};
 
 const ROUNDS: usize = 10_000;
 const SETTLED: f64 = 1e-9;
@@ -37,6 +37,8 @@ struct InUnit {
 pub struct SeveritySums {
     rater_at: HashMap<Rater, usize>,
     raters: Vec<Rater>,
+    /// Item names numbered for [`SeveritySums::add_unit`]'s cells.
+    item_at: HashMap<Arc<str>, u32>,
     n: Vec<f64>,
     below: Vec<f64>,
     weights: HashMap<(usize, usize), f64>,
@@ -44,34 +46,62 @@ pub struct SeveritySums {
 }
 
 impl SeveritySums {
-    fn rater(&mut self, r: &Rater) -> usize {
+    /// The number of `rater` in the cells.
+    pub fn rater(&mut self, r: &Rater) -> u32 {
         if let Some(i) = self.rater_at.get(r) {
-            return *i;
+            return *i as u32;
         }
         self.raters.push(r.clone());
         self.n.push(0.0);
         self.below.push(0.0);
         self.rater_at.insert(r.clone(), self.raters.len() - 1);
-        self.raters.len() - 1
+        (self.raters.len() - 1) as u32
+    }
+
+    /// Whether the rater numbered `r` is a case's key.
+    pub(super) fn is_key(&self, r: u32) -> bool {
+        self.raters.get(r as usize) == Some(&Rater::Key)
     }
 
     /// Adds the observations of one unit (any order; items of one observation only).
     pub fn add_unit(&mut self, observations: &[Observation]) {
-        let mut by_item: Vec<&Observation> = observations
-            .iter()
-            .filter(|o| o.value.is_finite())
-            .collect();
-        by_item.sort_by(|a, b| a.item.cmp(&b.item));
+        let mut cells: Vec<Cell> = Vec::with_capacity(observations.len());
+        for o in observations {
+            let next = self.item_at.len() as u32;
+            let item = *self.item_at.entry(o.item.clone()).or_insert(next);
+            cells.push(Cell {
+                item,
+                rater: self.rater(&o.rater),
+                value: o.value,
+                answer: o.answer,
+            });
+        }
+        cells.sort_by_key(|c| c.item);
+        self.add_cells(&cells);
+    }
+
+    /// Adds one unit's cells, each item's together (numbered by the caller, raters by
+    /// [`SeveritySums::rater`]): numbers, so a national quarter's millions of answers
+    /// are grouped and matched without comparing or hashing a name.
+    pub fn add_cells(&mut self, cells: &[Cell]) {
         let mut here: Vec<InUnit> = Vec::new();
-        for cell in by_item.chunk_by(|a, b| a.item == b.item) {
-            if cell.len() < 2 {
+        let mut raters: Vec<usize> = Vec::new();
+        let measured = |c: &&Cell| c.value.is_finite();
+        for cell in cells.chunk_by(|a, b| a.item == b.item) {
+            raters.clear();
+            raters.extend(cell.iter().filter(measured).map(|c| c.rater as usize));
+            if raters.len() < 2 {
                 continue;
             }
-            let m = cell.len() as f64;
-            let mean = cell.iter().map(|o| o.value * 100.0).sum::<f64>() / m;
-            let raters: Vec<usize> = cell.iter().map(|o| self.rater(&o.rater)).collect();
-            for (o, &r) in cell.iter().zip(&raters) {
-                let below = mean - o.value * 100.0;
+            let m = raters.len() as f64;
+            let mean = cell
+                .iter()
+                .filter(measured)
+                .map(|c| c.value * 100.0)
+                .sum::<f64>()
+                / m;
+            for (c, &r) in cell.iter().filter(measured).zip(&raters) {
+                let below = mean - c.value * 100.0;
                 self.n[r] += 1.0;
                 self.below[r] += below;
                 let at = match here.iter().position(|u| u.rater == r) {
@@ -92,12 +122,18 @@ impl SeveritySums {
                 u.n += 1.0;
                 u.sizes += m;
                 for &p in &raters {
-                    *self.weights.entry((r, p)).or_default() += 1.0 / m;
                     match u.partners.iter_mut().find(|x| x.0 == p) {
                         Some(x) => x.1 += 1.0 / m,
                         None => u.partners.push((p, 1.0 / m)),
                     }
                 }
+            }
+        }
+        // The unit's pairs summed over its cells, then added once: the weights are sums
+        // over all units of exactly these.
+        for u in &here {
+            for &(p, w) in &u.partners {
+                *self.weights.entry((u.rater, p)).or_default() += w;
             }
         }
         self.units.extend(here);

@@ -132,8 +132,29 @@ struct LeagueSample {
 }
 
 impl LeagueSample {
-    /// Each branch's places over `resamples` resampled quarters.
+    /// Each branch's places over `resamples` resampled quarters, drawn in [`STREAMS`]
+    /// streams of their own seeds, side by side where the machine has the cores.
     fn places(&self, methodology: &Methodology, seed: u64, resamples: u32) -> Vec<Vec<u32>> {
+        let streams: Vec<(u64, u32)> = (0..STREAMS)
+            .map(|s| {
+                let count = resamples / STREAMS + u32::from(s < resamples % STREAMS);
+                (seed ^ (u64::from(s) << 48), count)
+            })
+            .collect();
+        let parts = run_streams(&streams, |seed, count| {
+            self.stream(methodology, seed, count)
+        });
+        let mut places = vec![Vec::with_capacity(resamples as usize); self.fixed.len()];
+        for part in parts {
+            for (all, some) in places.iter_mut().zip(part) {
+                all.extend(some);
+            }
+        }
+        places
+    }
+
+    /// Each branch's places over `resamples` quarters drawn from one stream.
+    fn stream(&self, methodology: &Methodology, seed: u64, resamples: u32) -> Vec<Vec<u32>> {
         let n = self.fixed.len();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut places = vec![Vec::with_capacity(resamples as usize); n];
@@ -166,6 +187,40 @@ impl LeagueSample {
             }
         }
         places
+    }
+}
+
+/// The resamples of a league are drawn in this many streams, each from its own seed: the
+/// streams, not the machine's cores, fix the result, so it is the same everywhere.
+const STREAMS: u32 = 4;
+
+/// `draw(seed, count)` of every stream, in their order: on threads of their own (a
+/// national quarter draws 200 million visits), or one after another in the browser,
+/// which has no threads.
+fn run_streams<T: Send>(streams: &[(u64, u32)], draw: impl Fn(u64, u32) -> T + Sync) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let draw = &draw;
+            let running: Vec<_> = streams
+                .iter()
+                .map(|&(seed, count)| scope.spawn(move || draw(seed, count)))
+                .collect();
+            running
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        streams
+            .iter()
+            .map(|&(seed, count)| draw(seed, count))
+            .collect()
     }
 }
 

@@ -23,7 +23,7 @@ use crate::sql::{Json, Text};
 
 pub use create::create_for_visit;
 pub use figures::loop_figures;
-pub use photos::{get_photo, put_photo, without_metadata};
+pub use photos::{finding_photo, get_photo, put_photo, without_metadata};
 pub use recheck::{judge_rechecks, recheck_items};
 pub use steps::{done, plan, reopen, verify};
 

@@ -59,35 +59,54 @@ pub fn get_photo(
     now: DateTime<Utc>,
 ) -> Result<(String, Vec<u8>), AppError> {
     let action = get(conn, branches, id, now)?;
-    let not_found = || AppError::not_found(Refusal::NotFound, "no such photo of this action");
     let evidence = action.evidence_photos.iter().any(|p| p.sha256 == sha256)
         && conn
             .prepare_cached("SELECT 1 FROM action_photos WHERE action_id = ?1 AND sha256 = ?2")?
             .exists(params![id.to_string(), sha256])?;
-    let finding = !evidence
-        && action.finding.photos.iter().any(|p| p.sha256 == sha256)
-        && conn
-            .prepare_cached(
-                "SELECT 1 FROM visits v JOIN photo_uploads u ON u.auditor = v.auditor
-                 WHERE v.id = ?1 AND u.sha256 = ?2 LIMIT 1",
-            )?
-            .exists(params![action.visit_id.to_string(), sha256])?;
-    if !evidence && !finding {
-        return Err(not_found());
+    if evidence {
+        return stored(conn, sha256)?.ok_or_else(|| not_found("action"));
     }
-    let (mime, bytes): (String, Vec<u8>) = conn
+    if !action.finding.photos.iter().any(|p| p.sha256 == sha256) {
+        return Err(not_found("action"));
+    }
+    finding_photo(conn, &action.visit_id.to_string(), sha256)
+}
+
+fn not_found(of: &str) -> AppError {
+    AppError::not_found(Refusal::NotFound, format!("no such photo of this {of}"))
+}
+
+/// A photo's type and bytes as stored.
+fn stored(conn: &Connection, sha256: &str) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    Ok(conn
         .query_row(
             "SELECT mime, bytes FROM photos WHERE sha256 = ?1",
             [sha256],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?
-        .ok_or_else(not_found)?;
-    if evidence {
-        return Ok((mime, bytes));
-    }
-    // A finding's photo the server cannot rewrite without its metadata is not shown.
-    let stripped = without_metadata(bytes).ok_or_else(not_found)?;
+        .optional()?)
+}
+
+/// A photo of visit `visit_id` that its auditor uploaded (the caller checked that the visit
+/// names it), without its metadata: refused when it cannot be rewritten without.
+pub fn finding_photo(
+    conn: &Connection,
+    visit_id: &str,
+    sha256: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let uploaded = conn
+        .prepare_cached(
+            "SELECT 1 FROM visits v JOIN photo_uploads u ON u.auditor = v.auditor
+             WHERE v.id = ?1 AND u.sha256 = ?2 LIMIT 1",
+        )?
+        .exists(params![visit_id, sha256])?;
+    let photo = if uploaded {
+        stored(conn, sha256)?
+    } else {
+        None
+    };
+    let (mime, bytes) = photo.ok_or_else(|| not_found("visit"))?;
+    let stripped = without_metadata(bytes).ok_or_else(|| not_found("visit"))?;
     Ok((mime, stripped))
 }
 

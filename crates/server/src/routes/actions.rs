@@ -44,21 +44,41 @@ pub async fn detail(
     Ok(Json(action))
 }
 
+/// A step of an action by `user`: `apply` with the caller's branches, login and the clock.
+async fn step<R: Send + 'static>(
+    state: AppState,
+    user: AuthUser,
+    id: Uuid,
+    request: R,
+    apply: StepFn<R>,
+) -> Result<Json<Action>, AppError> {
+    let now = state.clock.now();
+    let action = state
+        .db
+        .call(move |conn| {
+            let branches = Branches::of(conn, &user)?;
+            apply(conn, &branches, id, &request, &user.login, now)
+        })
+        .await?;
+    Ok(Json(action))
+}
+
+type StepFn<R> = fn(
+    &mut rusqlite::Connection,
+    &Branches,
+    Uuid,
+    &R,
+    &str,
+    chrono::DateTime<chrono::Utc>,
+) -> Result<Action, AppError>;
+
 pub async fn plan(
     State(state): State<AppState>,
     manager: Manager,
     Path(id): Path<Uuid>,
     Json(request): Json<PlanRequest>,
 ) -> Result<Json<Action>, AppError> {
-    let now = state.clock.now();
-    let action = state
-        .db
-        .call(move |conn| {
-            let branches = Branches::of(conn, &manager.user)?;
-            actions::plan(conn, &branches, id, &request, &manager.user.login, now)
-        })
-        .await?;
-    Ok(Json(action))
+    step(state, manager.user, id, request, actions::plan).await
 }
 
 pub async fn done(
@@ -67,15 +87,7 @@ pub async fn done(
     Path(id): Path<Uuid>,
     Json(request): Json<DoneRequest>,
 ) -> Result<Json<Action>, AppError> {
-    let now = state.clock.now();
-    let action = state
-        .db
-        .call(move |conn| {
-            let branches = Branches::of(conn, &manager.user)?;
-            actions::done(conn, &branches, id, &request, &manager.user.login, now)
-        })
-        .await?;
-    Ok(Json(action))
+    step(state, manager.user, id, request, actions::done).await
 }
 
 pub async fn verify(
@@ -84,15 +96,7 @@ pub async fn verify(
     Path(id): Path<Uuid>,
     Json(request): Json<VerifyRequest>,
 ) -> Result<Json<Action>, AppError> {
-    let now = state.clock.now();
-    let action = state
-        .db
-        .call(move |conn| {
-            let branches = Branches::of(conn, &user)?;
-            actions::verify(conn, &branches, id, &request, &user.login, now)
-        })
-        .await?;
-    Ok(Json(action))
+    step(state, user, id, request, actions::verify).await
 }
 
 pub async fn reopen(
@@ -101,15 +105,7 @@ pub async fn reopen(
     Path(id): Path<Uuid>,
     Json(request): Json<ReopenRequest>,
 ) -> Result<Json<Action>, AppError> {
-    let now = state.clock.now();
-    let action = state
-        .db
-        .call(move |conn| {
-            let branches = Branches::of(conn, &user)?;
-            actions::reopen(conn, &branches, id, &request, &user.login, now)
-        })
-        .await?;
-    Ok(Json(action))
+    step(state, user, id, request, actions::reopen).await
 }
 
 /// The manager uploads an evidence photo the action's `done` named: 201 new, 200 known.
@@ -183,10 +179,9 @@ pub async fn manager_photo(
 ) -> Result<Response, AppError> {
     let id = visits::key(&id)?;
     photos::check_address(&sha256)?;
-    let now = state.clock.now();
     let (mime, bytes) = state
         .db
-        .read(move |conn| manager::photo(conn, &manager.branch, &id, &sha256, now))
+        .read(move |conn| manager::photo(conn, &manager.branch, &id, &sha256))
         .await?;
     Ok(photo_answer(mime, bytes))
 }
