@@ -376,6 +376,36 @@ CREATE INDEX visits_by_finish ON visits
     (finished_at, office_id, score, id, revision, auditor, template_id, template_version);
 "#,
     r#"
+-- Webhooks (issue 13): URLs an admin registered on the command line, the events each
+-- wants (a JSON array of kinds), and the secret their bodies are signed with.
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- One row per event and webhook, written in the transaction of the change (events.rs),
+-- sent later by webhooks/delivery.rs: pending until a 2xx (delivered_at) or the last
+-- attempt (failed_at). The body is stored as sent, so each attempt signs the same bytes.
+CREATE TABLE webhook_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at TEXT NOT NULL,
+    last_error TEXT,
+    delivered_at TEXT,
+    failed_at TEXT,
+    UNIQUE (webhook_id, event_id)
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (next_at)
+    WHERE delivered_at IS NULL AND failed_at IS NULL;
+"#,
+    r#"
 -- Corrective actions (actions/): one per failed item of an approved visit, for its
 -- office's branch to fix. `rechecked_by` (the later visit that re-checked the item) is
 -- never shown to managers.

@@ -8,6 +8,7 @@ use super::*;
 fn users_survive_the_step_that_admits_managers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
+    // The step that admits managers, wherever later steps put it from the end.
     let before = STEPS
         .iter()
         .position(|s| s.contains("CREATE TABLE users_next"))

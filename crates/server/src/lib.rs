@@ -18,6 +18,7 @@ pub mod demo_actions;
 pub mod demo_appeals;
 pub mod demo_calibration;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod extract;
 pub mod ingest;
@@ -41,6 +42,7 @@ pub mod sql;
 pub mod time;
 pub mod tls;
 pub mod visits;
+pub mod webhooks;
 
 use std::sync::Arc;
 

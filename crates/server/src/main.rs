@@ -10,9 +10,11 @@ use zakupka_core::wire::Role;
 use zakupka_core::{Directory, League};
 mod case_cli;
 mod user_cli;
+mod webhook_cli;
 
 use zakupka_server::{
     Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
+    webhooks,
 };
 
 #[derive(Parser)]
@@ -126,6 +128,11 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: case_cli::CaseCommand,
+    },
+    /// The organisation's receivers of events (signed POSTs, retried until delivered).
+    Webhook {
+        #[command(subcommand)]
+        command: webhook_cli::WebhookCommand,
     },
 }
 
@@ -252,6 +259,9 @@ async fn main() -> anyhow::Result<()> {
             settings.limits.visits_per_day = visits_per_day;
             settings.limits.photo_bytes_per_day = photo_mb_per_day.saturating_mul(1024 * 1024);
             tokio::spawn(housekeeping(database.clone(), settings.logins.clone()));
+            // Off the request path; what was not delivered before a restart is due now.
+            let (db2, clock) = (database.clone(), settings.clock.clone());
+            tokio::spawn(webhooks::run(db2, clock, Default::default()));
             tokio::task::spawn_blocking(auth::warm_up);
             let web = match web {
                 Some(dir) => Some(dir),
@@ -407,6 +417,7 @@ async fn main() -> anyhow::Result<()> {
             command: UserCommand::Manage(command),
         } => user_cli::run(command)?,
         Command::Case { command } => case_cli::run(command, open)?,
+        Command::Webhook { command } => webhook_cli::run(command)?,
     }
     Ok(())
 }

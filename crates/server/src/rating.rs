@@ -300,6 +300,15 @@ pub fn publish(
             by
         ],
     )?;
+    crate::events::record(
+        &tx,
+        &crate::events::Event::quarter_published(
+            quarter,
+            &methodology.id,
+            methodology.version,
+            now,
+        ),
+    )?;
     tx.commit()?;
     published(conn, quarter)?.ok_or_else(|| AppError::Internal("published row vanished".into()))
 }

@@ -81,7 +81,8 @@ pub fn decide(
     // The current revision: what the decision is on, whose it is, and its checklist.
     let row = tx
         .query_row(
-            "SELECT r.visit_id, r.revision, r.state, v.auditor, v.template_id, v.template_version
+            "SELECT r.visit_id, r.revision, r.state, v.auditor, v.template_id, v.template_version,
+                    v.office_id
              FROM reviews r JOIN visits v ON v.id = r.visit_id AND v.revision = r.revision
              WHERE r.visit_id = ?1",
             [visit_id],
@@ -98,11 +99,12 @@ pub fn decide(
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, u32>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             },
         )
         .optional()?;
-    let (current, auditor, template_id, template_version) =
+    let (current, auditor, template_id, template_version, office_id) =
         row.ok_or_else(|| AppError::not_found(Refusal::NotFound, format!("no visit {visit_id}")))?;
     let (revision, state) = (current.revision, current.state);
     if request.revision != revision {
@@ -149,6 +151,10 @@ pub fn decide(
     )?;
     if to == ReviewState::Approved {
         crate::actions::create_for_visit(&tx, visit_id, revision, now)?;
+        crate::events::record(
+            &tx,
+            &crate::events::Event::visit_approved(current.visit_id, revision, &office_id, now),
+        )?;
     }
     tx.commit()?;
     Ok(VisitUpdate {

@@ -2,7 +2,7 @@
 //! acknowledged is in the database after a restart, the database is intact, and pushing
 //! everything again stores the rest without a single duplicate.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -10,59 +10,20 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 use zakupka_core::Visit;
-use zakupka_core::wire::{
-    LoginRequest, LoginResponse, PROTOCOL_HEADER, PushRequest, PushResponse, PushStatus,
-};
+use zakupka_core::wire::{PROTOCOL_HEADER, PushRequest, PushResponse, PushStatus};
 use zakupka_server::demo;
 
 mod common;
 use common::{BIN, seeds};
 
-/// Starts the server on a free port; returns it and its address.
+/// The server on a free port, with a quota no real auditor has: one auditor sends
+/// thousands of visits here.
 fn serve(db: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--web", "/nonexistent"])
-        // One auditor sends thousands of visits here, past the daily quota a real one has.
-        .args(["--visits-per-day", "1000000"])
-        .arg("--db")
-        .arg(db)
-        .arg("--seeds")
-        .arg(seeds())
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server stopped before listening")
-            .unwrap();
-        if let Some(rest) = line.split("serves http://").nth(1) {
-            break rest.trim_end_matches('/').to_owned();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, format!("http://{addr}"))
+    common::serve_binary(db, &["--visits-per-day", "1000000"])
 }
 
 async fn login(http: &reqwest::Client, base: &str) -> String {
-    let body = LoginRequest {
-        login: "auditor1".into(),
-        password: "secret1-violet-ice".into(),
-        device_id: Uuid::now_v7(),
-    };
-    let r = http
-        .post(format!("{base}/api/v1/login"))
-        .header(PROTOCOL_HEADER, "1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    r.json::<LoginResponse>().await.unwrap().token
+    common::login_http(http, base, "auditor1", "secret1-violet-ice").await
 }
 
 async fn push(

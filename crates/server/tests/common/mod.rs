@@ -55,6 +55,55 @@ pub fn run_cli(args: &[&std::ffi::OsStr], stdin: &[u8]) -> std::process::Output 
     child.wait_with_output().unwrap()
 }
 
+/// Starts the server binary on a free port with `args` besides the database and seeds;
+/// returns it and its address once it listens. Its log is drained so it never blocks.
+pub fn serve_binary(db: &Path, args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--web", "/nonexistent"])
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .arg("--seeds")
+        .arg(seeds())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server stopped before listening")
+            .unwrap();
+        if let Some(rest) = line.split("serves http://").nth(1) {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, format!("http://{addr}"))
+}
+
+/// Signs in to a server binary over HTTP; returns the token.
+pub async fn login_http(http: &reqwest::Client, base: &str, login: &str, password: &str) -> String {
+    let body = LoginRequest {
+        login: login.into(),
+        password: password.into(),
+        device_id: Uuid::now_v7(),
+    };
+    let r = http
+        .post(format!("{base}/api/v1/login"))
+        .header(PROTOCOL_HEADER, "1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    r.json::<LoginResponse>().await.unwrap().token
+}
+
 pub fn password(login: &str) -> String {
     format!("{login}-secret")
 }
