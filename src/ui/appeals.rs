@@ -38,7 +38,7 @@ pub fn AppealsScreen() -> Element {
         Some(Err(e)) => rsx! { p { class: "failed", "data-testid": "appeals-error", "{e}" } },
         Some(Ok(l)) if l.is_empty() => rsx! { p { class: "empty", "{t::NO_APPEALS.get(lang)}" } },
         Some(Ok(l)) => rsx! {
-            ul { class: "appeals", "data-testid": "appeal-list",
+            ul { class: "appeal-list", "data-testid": "appeal-list",
                 for a in l.iter() {
                     AppealCard { key: "{a.id}", appeal: a.clone(), decidable: !manager, reload }
                 }
@@ -66,7 +66,7 @@ fn NewAppeal() -> Element {
     let mut number = use_signal(String::new);
     let mut wrong = use_signal(|| false);
     rsx! {
-        section { class: "card",
+        section { class: "new-appeal",
             h2 { "{t::NEW_APPEAL.get(lang)}" }
             label { class: "field",
                 span { "{t::VISIT_NUMBER.get(lang)}" }

@@ -103,6 +103,21 @@ test('a manager appeals, another supervisor upholds, the visit scores higher on 
   assert.match(note, /Запись камеры подтверждает/);
   await supPage.screenshot({ path: join(SHOTS, 'appeal-rescored.png') });
 
+  // «Графики»: the Pareto of the quarter's failed items, readable at a phone's width; the
+  // item just upheld is no longer counted.
+  const q = (await server.api('GET', '/rating/quarters', m)).body[0].quarter;
+  const chart = (await server.api('GET', `/charts/${q}/failed-items`, await server.login('admin'))).body;
+  await boardPage.click('header .ghost');
+  await boardPage.click('[data-testid="to-charts"]');
+  await boardPage.waitForSelector('[data-testid="pareto"] svg g[data-item]');
+  const bars = await boardPage.$$eval('[data-testid="pareto"] g[data-item]', (gs) => gs.map((g) => [g.dataset.item, Number(g.dataset.count)]));
+  assert.deepEqual(bars, chart.items.slice(0, bars.length).map((i) => [i.item_id, i.count]));
+  assert.ok(bars.length > 0);
+  const label = await boardPage.$eval('[data-testid="pareto"] .chart-label', (t) => t.getBoundingClientRect());
+  assert.ok(label.right <= 390, 'labels stay within the screen');
+  await boardPage.waitForSelector('[data-testid="time-to-fix"] g[data-branch]');
+  await boardPage.screenshot({ path: join(SHOTS, 'charts.png'), fullPage: true });
+
   // The manager's list shows the decision.
   await page.click('header .ghost');
   await page.click('[data-testid="to-appeals"]');
