@@ -60,6 +60,7 @@ pub fn ChartsScreen() -> Element {
                 for q in quarter_list.iter() {
                     button { key: "{q.quarter}",
                         class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
+                        "data-quarter": "{q.quarter}",
                         onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
                         "{q.quarter}"
                     }

@@ -102,6 +102,17 @@ pub fn decide(
             "reason": why,
         }),
     )?;
+    // For the organisation's webhooks, in the decision's transaction.
+    crate::events::record(
+        &tx,
+        &crate::events::Event::appeal_decided(
+            id,
+            appeal.visit_id,
+            &appeal.item_id,
+            outcome.is_some(),
+            now,
+        ),
+    )?;
     let decided = get(&tx, id, &viewer)?;
     tx.commit()?;
     Ok(decided)

@@ -144,6 +144,16 @@ async fn an_upheld_appeal_rescores_the_visit_and_moves_the_branch_up_the_rating(
         .unwrap();
     let (office_a, branch_a, office_b, branch_b) = two_branches(&s);
     add_people(&s, "manager", &branch_a);
+    s.db.blocking(|c| {
+        zakupka_server::webhooks::add(
+            c,
+            "https://hooks.example.org/zakupka",
+            "appeal_decided",
+            Utc::now(),
+        )
+        .map(|_| ())
+    })
+    .unwrap();
     let (heavy, light) = heavy_and_light(&s);
     let (auditor, supervisor) = (s.login("auditor1").await, s.login("supervisor").await);
     let (manager, other) = (s.login("manager").await, s.login("other").await);
@@ -280,6 +290,17 @@ async fn an_upheld_appeal_rescores_the_visit_and_moves_the_branch_up_the_rating(
         })
         .unwrap();
     assert_eq!(actions, ["appeal_filed", "appeal_upheld"]);
+    // The decision is an event for the organisation's webhooks, once.
+    let bodies: Vec<String> =
+        s.db.blocking(|c| {
+            let mut st =
+                c.prepare("SELECT body FROM webhook_outbox WHERE kind = 'appeal_decided'")?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains(&appeal.id.to_string()), "{}", bodies[0]);
 }
 
 #[tokio::test]
