@@ -36,7 +36,7 @@ texts! {
     PARETO = "Самые частые недочёты", "Most frequent failed items";
     PARETO_HINT = "Столбцы — сколько раз пункт не выполнен за квартал во всех офисах; линия — накопленная доля всех недочётов.", "Bars: how often each item failed in the quarter across all offices; the line: the cumulative share of all failures.";
     FAILURES = "недочётов", "failures";
-    IN_VISITS = "в проверках", "in visits";
+    IN_VISITS = "проверок", "visits";
     NO_FAILURES = "Недочётов нет", "No failed items";
     TIME_TO_FIX = "Медианное время устранения", "Median time to fix";
     TIME_TO_FIX_HINT = "По управлениям: сколько дней в середине ряда прошло от недочёта до устранения, подтверждённого руководителем; рядом — устранено из всех недочётов квартала.", "By branch: the median days from a finding to its fix as verified by a supervisor; beside it, fixed of all the quarter's findings.";

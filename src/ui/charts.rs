@@ -99,7 +99,7 @@ fn Pareto(figures: FailedItems) -> Element {
         figure { class: "chart pareto", "data-testid": "pareto",
             figcaption {
                 strong { "{t::PARETO.get(lang)}" }
-                " · {f.total} {t::FAILURES.get(lang)} {t::IN_VISITS.get(lang)} {f.visits}"
+                " · {t::FAILURES.get(lang)}: {f.total} · {t::IN_VISITS.get(lang)}: {f.visits}"
             }
             svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::PARETO.get(lang)}",
                 for (n, i) in items.iter().enumerate() {
@@ -175,7 +175,7 @@ fn FixTimes(figures: TimeToFix) -> Element {
 
 /// An item's name cut to what fits the chart's width at 12 px.
 fn short(label: &str) -> String {
-    const FITS: usize = 48;
+    const FITS: usize = 42;
     if label.chars().count() <= FITS {
         label.to_owned()
     } else {
