@@ -134,20 +134,17 @@ fn each_unit(
     quarter: Quarter,
     calibrator: &mut Calibrator<'_>,
 ) -> Result<(usize, usize), AppError> {
-    let (start, end) = quarter_span(quarter);
-    // Visits first, by the index on their finish (which holds what is read of them),
-    // then their reviews (CROSS JOIN keeps that order): the quarter's rows, not every
-    // approved visit ever, each from its page of the table.
+    // One range of `visit_measures`, in office and time order by its key, each row's
+    // review looked up by its index: no sort, nothing read from `visits`.
     let mut stmt = conn.prepare(
-        "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
-                v.template_version, m.measures
-         FROM visits v
-         CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-         LEFT JOIN visit_measures m ON m.visit_id = v.id AND m.revision = v.revision
-         WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
-         ORDER BY v.office_id, v.finished_at",
+        "SELECT m.office_id, m.finished_at, m.visit_id, m.revision, m.auditor, m.template_id,
+                m.template_version, m.measures
+         FROM visit_measures m
+         CROSS JOIN reviews r ON r.visit_id = m.visit_id AND r.revision = m.revision
+         WHERE m.quarter = ?1 AND r.state = 'approved'
+         ORDER BY m.office_id, m.finished_at",
     )?;
-    let mut rows = stmt.query(params![start, end])?;
+    let mut rows = stmt.query([quarter.to_string()])?;
     let mut units = Units {
         conn,
         calibrator,

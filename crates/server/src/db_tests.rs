@@ -71,31 +71,109 @@ fn users_survive_the_step_that_admits_managers() {
     .unwrap();
 }
 
-/// The rating and the calibration read a quarter's visits from the index on their finish
-/// alone (a lookup in the table per visit was most of their time at national scale).
+/// The rating reads a quarter's visits from the index on their finish alone, and the
+/// calibration one range of `visit_measures` in its key's order: no visit read from its
+/// page of the table, no sort (at national scale those were most of their time).
 #[test]
-fn a_quarters_visits_are_read_from_the_index_alone() {
+fn a_quarters_visits_are_read_in_one_range_without_a_sort() {
     let db = Db::open_in_memory().unwrap();
     db.blocking(|c| {
-        for sql in [
+        let plan = |sql: &str| -> Result<Vec<String>, AppError> {
+            Ok(c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                .query_map(["a", "b"], |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()?)
+        };
+        let rating = plan(
             "SELECT v.id, v.office_id, v.score FROM visits v
              CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
              WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2",
-            "SELECT v.office_id, v.finished_at, v.id, v.revision, v.auditor, v.template_id,
-                    v.template_version FROM visits v
-             CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-             WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2",
-        ] {
-            let plan: Vec<String> = c
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
-                .query_map(["a", "b"], |r| r.get::<_, String>(3))?
-                .collect::<Result<_, _>>()?;
-            assert!(
-                plan[0].contains("COVERING INDEX visits_by_finish"),
-                "{plan:?}"
-            );
-        }
+        )?;
+        assert!(
+            rating[0].contains("COVERING INDEX visits_by_finish"),
+            "{rating:?}"
+        );
+        let calibration = plan(
+            "SELECT m.office_id, m.finished_at, m.visit_id, m.revision, m.auditor,
+                    m.template_id, m.template_version, m.measures
+             FROM visit_measures m
+             CROSS JOIN reviews r ON r.visit_id = m.visit_id AND r.revision = m.revision
+             WHERE m.quarter = ?1 AND r.state = 'approved' AND ?2 = ?2
+             ORDER BY m.office_id, m.finished_at",
+        )?;
+        assert!(
+            calibration[0].contains("PRIMARY KEY (quarter=?)"),
+            "{calibration:?}"
+        );
+        assert!(
+            !calibration.iter().any(|p| p.contains("B-TREE")),
+            "{calibration:?}"
+        );
         Ok(())
     })
     .unwrap();
+}
+
+/// Visits stored before the measures were keyed by quarter keep their measures, and
+/// those received before measures were kept at all get an empty blob (their payload is
+/// read instead), both under the visit's quarter, office and finish.
+#[test]
+fn measures_move_under_their_quarter() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let before = STEPS
+        .iter()
+        .position(|s| s.contains("CREATE TABLE visit_measures_next"))
+        .unwrap();
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        configure(&conn).unwrap();
+        for (n, step) in STEPS.iter().enumerate().take(before) {
+            let tx = conn.transaction().unwrap();
+            tx.execute_batch(step).unwrap();
+            tx.pragma_update(None, "user_version", n as i64 + 1)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let visit = |id: &str, finished: Option<&str>| {
+            conn.execute(
+                "INSERT INTO visits (id, revision, auditor, office_id, template_id,
+                     template_version, started_at, finished_at, payload, payload_sha256,
+                     device_id, received_at, section_scores)
+                 VALUES (?1, 1, 'anna', 'klin-1', 't', 2, '2026-05-01T09:00:00.000Z', ?2,
+                     '{}', 'x', 'd', '2026-05-01T10:00:00.000Z', '{}')",
+                rusqlite::params![id, finished],
+            )
+            .unwrap();
+        };
+        visit("measured", Some("2026-05-01T09:40:00.000Z"));
+        visit("older", Some("2026-07-01T00:10:00.000Z"));
+        visit("unfinished", None);
+        conn.execute(
+            "INSERT INTO visit_measures (visit_id, revision, measures) VALUES ('measured', 1, X'0102')",
+            [],
+        )
+        .unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    let rows: Vec<(String, String, String, Vec<u8>)> = db
+        .blocking(|c| {
+            Ok(c.prepare(
+                "SELECT visit_id, quarter, office_id, measures FROM visit_measures ORDER BY visit_id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "measured".into(),
+                "2026-Q2".into(),
+                "klin-1".into(),
+                vec![1, 2]
+            ),
+            ("older".into(), "2026-Q3".into(), "klin-1".into(), vec![]),
+        ]
+    );
 }

@@ -237,10 +237,7 @@ pub fn store_derived(
         serde_json::to_string(&visit.time_flags(now)).map_err(|e| AppError::internal("flags json", e))?,
         presence,
     ])?;
-    tx.prepare_cached(
-        "INSERT INTO visit_measures (visit_id, revision, measures) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![id, visit.revision, derived.measures])?;
+    crate::measures::store(tx, &id, visit, &derived.measures)?;
     let mut photo = tx.prepare_cached(
         "INSERT OR IGNORE INTO visit_photos (visit_id, revision, item_id, sha256, taken_at, latitude, longitude)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -4,8 +4,13 @@
 //! looking up and parsing every payload: that parsing was nearly all of the 12.7 s the
 //! national quarter took (BENCHMARKS.md).
 
+use rusqlite::{Connection, params};
 use zakupka_core::calibration::Observation;
+use zakupka_core::rating::Quarter;
 use zakupka_core::{AnswerValue, Template, Visit};
+
+use crate::error::AppError;
+use crate::time::ts;
 
 /// Bytes per item: the share and the answer, two little-endian f64.
 const ITEM_BYTES: usize = 16;
@@ -30,6 +35,31 @@ pub fn pack<'v>(
 /// The measures of a visit's answers.
 pub fn of_visit(template: &Template, visit: &Visit) -> Vec<u8> {
     pack(template, |id| visit.answers.get(id)?.value.as_ref())
+}
+
+/// Keeps a finished visit's `measures` under its quarter, office and finish, the order the
+/// calibration reads them in; an unfinished one never enters a quarter.
+pub fn store(conn: &Connection, id: &str, visit: &Visit, measures: &[u8]) -> Result<(), AppError> {
+    let Some(finished) = visit.finished_at else {
+        return Ok(());
+    };
+    conn.prepare_cached(
+        "INSERT INTO visit_measures (quarter, office_id, finished_at, visit_id, revision,
+             auditor, template_id, template_version, measures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        Quarter::of(finished).to_string(),
+        visit.office_id,
+        ts(finished),
+        id,
+        visit.revision,
+        visit.auditor,
+        visit.template_id,
+        visit.template_version,
+        measures
+    ])?;
+    Ok(())
 }
 
 /// What [`pack`] wrote for a checklist of `items` items, one measure per item in order;

@@ -15,19 +15,27 @@ use crate::time::ts;
 /// How long after it was closed a fixed item is still re-checked.
 pub const RECHECK_DAYS: i64 = 90;
 
-/// The actions of `office` to re-check at `now`: (action id, item id, state), oldest first.
+/// The actions of `office` to re-check at `now`: (action id, item id, state), oldest first;
+/// with `visit`, only those found before it started, and not by itself (a corrected
+/// revision approved again does not re-check its own findings).
 fn to_recheck(
     conn: &Connection,
     office: &str,
     now: DateTime<Utc>,
+    visit: Option<&Visit>,
 ) -> Result<Vec<(String, String, String)>, AppError> {
     let since = ts(now - Duration::days(RECHECK_DAYS));
     let mut stmt = conn.prepare_cached(
         "SELECT id, item_id, state FROM actions WHERE office_id = ?1
          AND (state IN ('open', 'planned') OR closed_at >= ?2)
+         AND (?3 IS NULL OR (visit_id != ?3 AND created_at < ?4))
          ORDER BY created_at, id",
     )?;
-    let rows = stmt.query_map(params![office, since], |r| {
+    let (id, started) = match visit {
+        Some(v) => (Some(v.id.to_string()), Some(ts(v.started_at))),
+        None => (None, None),
+    };
+    let rows = stmt.query_map(params![office, since, id, started], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -39,7 +47,7 @@ pub fn recheck_items(
     office: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
-    let items: BTreeSet<String> = to_recheck(conn, office, now)?
+    let items: BTreeSet<String> = to_recheck(conn, office, now, None)?
         .into_iter()
         .map(|(_, item, _)| item)
         .collect();
@@ -61,7 +69,7 @@ pub fn judge_rechecks(
     let values = visit.values();
     let visit_id = visit.id.to_string();
     let mut judged = BTreeSet::new();
-    for (action, item, state) in to_recheck(tx, &visit.office_id, now)? {
+    for (action, item, state) in to_recheck(tx, &visit.office_id, now, Some(visit))? {
         let answered = values
             .get(&item)
             .zip(template.item(&item))

@@ -476,6 +476,9 @@ async fn the_next_visit_rechecks_the_items_and_confirms_a_fix_or_finds_a_repeat(
     // The next visit: the open hours fixed, the signage failed again, the wait still long.
     let mut next = with_failures(&s, s.visit("auditor2"), &FAILED[1..]);
     next.office_id = s.directory.offices[3].id.clone();
+    // A visit made before the findings re-checks nothing: this one starts after them.
+    next.started_at = Utc::now();
+    next.finished_at = Some(next.started_at + Duration::minutes(5));
     s.push_ok(&a2, &next).await;
     approve(&s, &sup, &next).await;
     let after = actions(&s, &manager).await;
@@ -560,4 +563,24 @@ async fn the_demo_manager_of_serpukhov_sees_actions_in_every_state() {
             .collect::<Vec<_>>()
     };
     assert_eq!(shape(actions(&again, &token).await), shape(list));
+}
+
+/// A visit made before the findings (approved after them) is no re-check of them: its own
+/// failures become actions of their own, and the earlier ones stay as they were.
+#[tokio::test]
+async fn a_visit_made_before_the_findings_rechecks_nothing() {
+    let s = Server::new();
+    let (a1, a2) = (s.login("auditor1").await, s.login("auditor2").await);
+    let sup = s.login("supervisor").await;
+    approved_visit(&s, &a1, &sup).await;
+    let mut earlier = with_failures(&s, s.visit("auditor2"), &FAILED[1..2]);
+    earlier.office_id = s.directory.offices[3].id.clone();
+    earlier.started_at = Utc::now() - Duration::days(2);
+    earlier.finished_at = Some(earlier.started_at + Duration::minutes(40));
+    s.push_ok(&a2, &earlier).await;
+    approve(&s, &sup, &earlier).await;
+    let list = actions(&s, &sup).await;
+    assert_eq!(list.len(), 4);
+    assert!(list.iter().all(|a| a.recheck.is_none() && a.repeats == 0));
+    assert_eq!(list.iter().filter(|a| a.visit_id == earlier.id).count(), 1);
 }
