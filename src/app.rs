@@ -152,6 +152,9 @@ fn Shell() -> Element {
         Screen::Cases => rsx! { ui::CasesScreen {} },
         Screen::Action(id) => rsx! { ui::ActionScreen { action_id: id } },
         Screen::ActionsBoard => rsx! { ui::ActionsBoard {} },
+        Screen::Appeals => rsx! { ui::AppealsScreen {} },
+        Screen::AppealForm(id) => rsx! { ui::AppealForm { visit_id: id } },
+        Screen::Charts => rsx! { ui::ChartsScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

@@ -31,6 +31,9 @@ pub enum Screen {
     Action(Uuid),
     /// The supervisor's board of fixed actions waiting to be verified.
     ActionsBoard,
+    Appeals,
+    AppealForm(Uuid),
+    Charts,
 }
 
 impl Screen {
@@ -46,6 +49,9 @@ impl Screen {
             Screen::Cases => "cases".into(),
             Screen::ActionsBoard => "actions".into(),
             Screen::Action(id) => format!("action:{id}"),
+            Screen::Appeals => "appeals".into(),
+            Screen::AppealForm(id) => format!("appeal:{id}"),
+            Screen::Charts => "charts".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -65,6 +71,9 @@ impl Screen {
             ("cases", _) => Screen::Cases,
             ("action", Ok(id)) => Screen::Action(id),
             ("actions", _) => Screen::ActionsBoard,
+            ("appeals", _) => Screen::Appeals,
+            ("appeal", Ok(id)) => Screen::AppealForm(id),
+            ("charts", _) => Screen::Charts,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

@@ -218,10 +218,11 @@ pub fn load_demo(
         crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
     }
     let actions = crate::demo_actions::load_actions(conn, now)?;
+    let appeals = crate::demo_appeals::load_appeals(conn, template, directory, now)?;
     assign_demo(conn, template, directory, now)?;
     let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
     let answers = crate::demo_calibration::load_case(conn, template, now)?;
-    Ok(visits.len() + history + actions + pairs + answers)
+    Ok(visits.len() + history + actions + appeals + pairs + answers)
 }
 
 /// The demo auditor who is not `auditor`.
