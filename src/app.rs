@@ -150,6 +150,11 @@ fn Shell() -> Element {
         Screen::ReviewVisit(id) => rsx! { ui::ReviewVisit { visit_id: id } },
         Screen::Assignments => rsx! { ui::AssignScreen {} },
         Screen::Cases => rsx! { ui::CasesScreen {} },
+        Screen::Action(id) => rsx! { ui::ActionScreen { action_id: id } },
+        Screen::ActionsBoard => rsx! { ui::ActionsBoard {} },
+        Screen::Appeals => rsx! { ui::AppealsScreen {} },
+        Screen::AppealForm(id) => rsx! { ui::AppealForm { visit_id: id } },
+        Screen::Charts => rsx! { ui::ChartsScreen {} },
         Screen::Inbox => rsx! { ui::InboxScreen {} },
     };
     rsx! {

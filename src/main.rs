@@ -1,5 +1,6 @@
 //! Zakupka, the auditor's app: one Dioxus codebase for desktop, the browser and phones.
 
+mod actions;
 mod address;
 mod app;
 mod i18n;

@@ -186,10 +186,42 @@ mod imp {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::add_chosen;
+pub use web::{add_chosen, add_chosen_with};
+
+/// Says that file `name` could not be read.
+fn unreadable(state: AppState, name: &str) {
+    use dioxus::prelude::*;
+    let mut notice = state.notice;
+    let lang = *state.lang.peek();
+    notice.set(Some(format!(
+        "«{name}»: {}",
+        crate::i18n::FILE_UNREADABLE.get(lang)
+    )));
+}
+
+/// Desktop and mobile: the names and bytes of the files chosen in a file input; one that
+/// cannot be read is said so in the notice and left out.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn chosen_originals(
+    state: AppState,
+    e: &dioxus::prelude::FormEvent,
+) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for file in e.files() {
+        match file.read_bytes().await {
+            Ok(bytes) => out.push((file.name(), bytes.to_vec())),
+            Err(err) => {
+                tracing::warn!("{}: {err}", file.name());
+                unreadable(state, &file.name());
+            }
+        }
+    }
+    out
+}
 
 #[cfg(target_arch = "wasm32")]
 mod web {
+    use super::unreadable;
     use chrono::Utc;
     use dioxus::prelude::*;
     use uuid::Uuid;
@@ -220,20 +252,34 @@ mod web {
 
     /// The browser: adds the files chosen in the file input `input_id`, one at a time.
     pub async fn add_chosen(state: AppState, visit: Uuid, item: String, input_id: String) {
+        let side = state.photo_side(visit, &item);
+        add_chosen_with(state, &input_id, side, |photo| {
+            state.add_kept_photo(visit, &item, photo)
+        })
+        .await;
+    }
+
+    /// The files chosen in the file input `input_id`, each downscaled to `side` into a Blob
+    /// and then recorded by `record` (false: refused, the refusal in the notice).
+    pub async fn add_chosen_with(
+        state: AppState,
+        input_id: &str,
+        side: u32,
+        record: impl Fn(&PhotoRef) -> bool,
+    ) {
         use zakupka_client::web_photos::{self, PrepareError};
         let Some(input) = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&input_id))
+            .and_then(|d| d.get_element_by_id(input_id))
         else {
             return;
         };
         let input: wasm_bindgen::JsValue = input.into();
-        let side = state.photo_side(visit, &item);
         for file in web_photos::chosen_files(&input) {
             let name = web_photos::file_name(&file);
             match web_photos::prepare(&file, side).await {
                 Ok(photo) => {
-                    if !state.add_kept_photo(visit, &item, &photo) {
+                    if !record(&photo) {
                         // Refused (too many, visit submitted): the Blob is left for the next
                         // start's tidying, unless no row needs it now.
                         if state.photo_kept(&photo.sha256).is_none() {
@@ -244,12 +290,7 @@ mod web {
                 Err(PrepareError::NotAPhoto) => state.refuse(&StoreError::UnsupportedPhoto(name)),
                 Err(PrepareError::Browser(e)) => {
                     tracing::warn!("{name}: {e}");
-                    let mut notice = state.notice;
-                    let lang = *state.lang.peek();
-                    notice.set(Some(format!(
-                        "«{name}»: {}",
-                        crate::i18n::FILE_UNREADABLE.get(lang)
-                    )));
+                    unreadable(state, &name);
                 }
             }
         }

@@ -27,6 +27,13 @@ pub enum Screen {
     ReviewVisit(Uuid),
     Assignments,
     Cases,
+    /// A corrective action: its finding, plan, evidence and history.
+    Action(Uuid),
+    /// The supervisor's board of fixed actions waiting to be verified.
+    ActionsBoard,
+    Appeals,
+    AppealForm(Uuid),
+    Charts,
     Inbox,
 }
 
@@ -41,6 +48,11 @@ impl Screen {
             Screen::Review => "review".into(),
             Screen::Assignments => "assignments".into(),
             Screen::Cases => "cases".into(),
+            Screen::ActionsBoard => "actions".into(),
+            Screen::Action(id) => format!("action:{id}"),
+            Screen::Appeals => "appeals".into(),
+            Screen::AppealForm(id) => format!("appeal:{id}"),
+            Screen::Charts => "charts".into(),
             Screen::Inbox => "inbox".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
@@ -60,6 +72,11 @@ impl Screen {
             ("assignments", _) => Screen::Assignments,
             ("inbox", _) => Screen::Inbox,
             ("cases", _) => Screen::Cases,
+            ("action", Ok(id)) => Screen::Action(id),
+            ("actions", _) => Screen::ActionsBoard,
+            ("appeals", _) => Screen::Appeals,
+            ("appeal", Ok(id)) => Screen::AppealForm(id),
+            ("charts", _) => Screen::Charts,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
             _ => Screen::Home,

@@ -11,10 +11,11 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::{FutureExt, StreamExt, select};
 use uuid::Uuid;
+use zakupka_client::actions::sync_actions;
 use zakupka_client::api::{Api, SyncError};
 use zakupka_client::sync::{StoreAccess, backoff, sleep, sync_assignments, sync_cases, sync_once};
 use zakupka_client::{Store as LocalStore, StoreError};
-use zakupka_core::wire::{LoginResponse, Role};
+use zakupka_core::wire::{ActionFilter, ActionState, LoginResponse, Role};
 
 use crate::platform;
 
@@ -263,6 +264,13 @@ pub async fn run(
             if account.role == Role::Auditor {
                 sync_assignments(&access, &api).await?;
                 sync_cases(&access, &api).await?;
+            } else {
+                // A manager's actions to fix; a supervisor's to verify (not the whole scope).
+                let keep = ActionFilter {
+                    state: (account.role != Role::Manager).then_some(ActionState::Done),
+                    office: None,
+                };
+                sync_actions(&access, &api, &keep, Utc::now).await?;
             }
             Ok::<_, SyncError>(report)
         };
@@ -273,8 +281,7 @@ pub async fn run(
                 failures = 0;
                 status.set(SyncStatus::Done(Utc::now()));
                 let waiting = access
-                    .read(|s| s.outbox())
-                    .map(|o| !o.is_empty())
+                    .read(|s| Ok(!s.outbox()?.is_empty() || s.action_ops_unsent()? > 0))
                     .unwrap_or(false);
                 delay = waiting.then_some(IDLE_RETRY);
             }

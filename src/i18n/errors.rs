@@ -45,6 +45,12 @@ texts! {
     REFUSED_OWN_BRANCH_VISIT = "Проверки офисов своего управления решают другие", "Visits to offices of your own branch are decided by others";
     REFUSED_QUARTER_NOT_ENDED = "Квартал ещё не закончился — публиковать рано", "The quarter has not ended yet: too early to publish";
     REFUSED_KPIS_MISSING = "Показатели управлений за квартал ещё не загружены — публиковать рано", "The branches' KPI figures for the quarter are not imported yet: too early to publish";
+    REFUSED_APPEALS_PENDING = "По кварталу есть нерассмотренные апелляции — сначала решите их", "The quarter has undecided appeals: decide them first";
+    REFUSED_APPEAL_WINDOW_CLOSED = "Срок подачи апелляции после утверждения проверки истёк", "The time to appeal after the visit's approval is over";
+    REFUSED_APPEAL_EXISTS = "Этот пункт проверки уже обжалован", "This item of the visit is already appealed";
+    REFUSED_APPEAL_DECIDED = "Апелляция уже рассмотрена", "The appeal is already decided";
+    REFUSED_OWN_APPROVAL = "Вы утвердили эту проверку — апелляцию рассматривает другой руководитель", "You approved this visit: another supervisor decides its appeals";
+    REFUSED_OUTCOME_REQUIRED = "Укажите, как засчитать пункт: выполнен или исключён", "Say how the item counts: passed or excluded";
     REFUSED_QUOTA_EXCEEDED = "Дневной лимит отправки исчерпан — остальное отправится позже само", "The daily sending limit is used up: the rest will be sent later by itself";
     REFUSED_BAD_CURSOR = "Список проверок изменился — откройте его заново", "The list of visits has changed: open it again";
     REFUSED_UNAVAILABLE = "Сервер сейчас не может ничего сохранить — попробуйте позже", "The server cannot store anything now: try again later";
@@ -101,6 +107,12 @@ pub fn refusal(lang: Lang, code: Refusal, field: Option<&str>) -> String {
         R::MethodologyExists => REFUSED_METHODOLOGY_EXISTS,
         R::QuarterNotEnded => REFUSED_QUARTER_NOT_ENDED,
         R::KpisMissing => REFUSED_KPIS_MISSING,
+        R::AppealsPending => REFUSED_APPEALS_PENDING,
+        R::AppealWindowClosed => REFUSED_APPEAL_WINDOW_CLOSED,
+        R::AppealExists => REFUSED_APPEAL_EXISTS,
+        R::AppealDecided => REFUSED_APPEAL_DECIDED,
+        R::OwnApproval => REFUSED_OWN_APPROVAL,
+        R::OutcomeRequired => REFUSED_OUTCOME_REQUIRED,
         R::WrongActionState => REFUSED_WRONG_ACTION_STATE,
         R::ClosedBySelf => REFUSED_CLOSED_BY_SELF,
         R::OpReused => REFUSED_OP_REUSED,
@@ -251,6 +263,9 @@ fn explain_ru(error: &StoreError) -> String {
         E::UnknownScenario(_) => "Такого сценария нет в чек-листе.".into(),
         E::UnknownOffice(_) => "Такого офиса нет в справочнике.".into(),
         E::UnknownCase(_) => format!("{}.", REFUSED_UNKNOWN_CASE.ru),
+        E::ActionNotFound(_) => "Этого недочёта нет на устройстве — синхронизируйте.".into(),
+        E::ActionTextMissing => "Напишите текст: без него отправить нельзя.".into(),
+        E::ActionStepNotAllowed { .. } => "Сейчас этот шаг к недочёту не применить.".into(),
         E::Answer(A::UnknownItem(_)) => "Такого пункта нет в чек-листе.".into(),
         E::Answer(A::NotApplicableNotAllowed { .. }) => {
             "Для этого пункта нельзя ответить «не применимо».".into()

@@ -44,6 +44,8 @@ pub fn Checklist(visit_id: Uuid) -> Element {
         .filter(|n| n.revision + 1 == visit.revision)
         .map(|n| n.item_comments)
         .unwrap_or_default();
+    // Items with open or recently fixed actions, from the assignment: a quiet mark only.
+    let recheck = state.recheck_items(visit_id);
     let prev = index
         .checked_sub(1)
         .map(|i| template.sections[i].id.clone());
@@ -74,6 +76,7 @@ pub fn Checklist(visit_id: Uuid) -> Element {
                     timer_running: item.timer && timer.is_some(),
                     timer_since: timer.map(super::local_time).unwrap_or_default(),
                     remark: remarks.get(&item.id).cloned().unwrap_or_default(),
+                    recheck: recheck.contains(&item.id),
                 }
             }
             footer { class: "actions nav",
@@ -114,6 +117,7 @@ fn ItemCard(
     timer_running: bool,
     timer_since: String,
     remark: String,
+    recheck: bool,
 ) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
@@ -138,6 +142,7 @@ fn ItemCard(
                 if item.required { span { class: "req", title: "{i18n::REQUIRED.get(lang)}", " *" } }
             }
             if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
+            if recheck { span { class: "badge recheck", "data-testid": "recheck", "{i18n::actions::RECHECK.get(lang)}" } }
             if let Some(hint) = &item.hint { p { class: "hint", "{hint.get(lang)}" } }
             if !remark.is_empty() {
                 p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
@@ -355,20 +360,8 @@ async fn add_photos(
     _input_id: String,
     e: FormEvent,
 ) {
-    let lang = *state.lang.peek();
-    for file in e.files() {
-        match file.read_bytes().await {
-            Ok(bytes) => state.add_photo(visit_id, &item, &file.name(), &bytes),
-            Err(err) => {
-                tracing::warn!("{}: {err}", file.name());
-                let mut notice = state.notice;
-                notice.set(Some(format!(
-                    "«{}»: {}",
-                    file.name(),
-                    i18n::FILE_UNREADABLE.get(lang)
-                )));
-            }
-        }
+    for (name, bytes) in crate::photos::chosen_originals(state, &e).await {
+        state.add_photo(visit_id, &item, &name, &bytes);
     }
 }
 

@@ -35,6 +35,7 @@ pub fn Home() -> Element {
             }
             SyncBar {}
             AssignedVisits {}
+            super::actions::HomeEntry {}
             if drafts.is_empty() && submitted.is_empty() {
                 p { class: "empty", "{i18n::NO_VISITS.get(lang)}" }
             }

@@ -2,10 +2,13 @@
 //! [`AppState`](crate::state::AppState) methods; they hold no domain logic.
 
 mod account;
+mod actions;
+pub(crate) mod appeals;
 mod assign;
 mod auditors;
 mod calibration;
 mod cases;
+mod charts;
 mod checklist;
 mod error;
 mod flags;
@@ -19,9 +22,12 @@ mod start;
 pub(crate) mod summary;
 
 pub use account::AccountScreen;
+pub use actions::{ActionScreen, ActionsBoard};
+pub use appeals::{AppealForm, AppealsScreen};
 pub use assign::AssignScreen;
 pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};
+pub use charts::ChartsScreen;
 pub use checklist::Checklist;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;

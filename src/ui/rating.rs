@@ -60,6 +60,12 @@ pub fn RatingScreen() -> Element {
     let can_calibrate = account
         .as_ref()
         .is_some_and(|a| a.role != zakupka_core::wire::Role::Auditor);
+    // Appeals: managers file them, supervisors and admins decide them; the network-wide
+    // charts are for supervisors and admins.
+    let role = account.as_ref().map(|a| a.role);
+    let can_appeal =
+        role.is_some_and(|r| r == zakupka_core::wire::Role::Manager || r.reads_all_visits());
+    let can_chart = role.is_some_and(|r| r.reads_all_visits());
     let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
         Some(Ok(q)) => q.clone(),
         _ => Vec::new(),
@@ -106,6 +112,12 @@ pub fn RatingScreen() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 h1 { "{i18n::RATING.get(lang)}" }
                 if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
+            }
+            if can_appeal || can_chart {
+                nav { class: "actions",
+                    if can_appeal { button { class: "ghost", "data-testid": "to-appeals", onclick: move |_| state.go(Screen::Appeals), "{i18n::appeals::APPEALS.get(lang)}" } }
+                    if can_chart { button { class: "ghost", "data-testid": "to-charts", onclick: move |_| state.go(Screen::Charts), "{i18n::appeals::CHARTS.get(lang)}" } }
+                }
             }
             div { class: "chips", "data-testid": "quarters",
                 for (n, q) in quarter_list.iter().enumerate() {

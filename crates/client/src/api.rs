@@ -78,7 +78,7 @@ impl Api {
         format!("{}{API_PREFIX}{path}", self.base)
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .http
             .request(method, self.url(path))
@@ -91,7 +91,7 @@ impl Api {
 
     /// Sends a request and returns the body of a successful answer; a refusal becomes
     /// the matching `SyncError`, with the server's message and field.
-    async fn fetch(
+    pub(crate) async fn fetch(
         request: reqwest::RequestBuilder,
     ) -> Result<(reqwest::StatusCode, Vec<u8>), SyncError> {
         let response = request
@@ -127,7 +127,7 @@ impl Api {
         })
     }
 
-    async fn send<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn send<T: serde::de::DeserializeOwned>(
         request: reqwest::RequestBuilder,
     ) -> Result<T, SyncError> {
         let (status, bytes) = Self::fetch(request).await?;
@@ -378,6 +378,66 @@ impl Api {
     }
 
     /// Leaders, cups and trends over the published quarters.
+    /// Appeals the caller sees (a manager their branch's; supervisors their scope's),
+    /// pending first; only those in `state` if given.
+    pub async fn appeals(
+        &self,
+        state: Option<zakupka_core::wire::AppealState>,
+    ) -> Result<Vec<zakupka_core::wire::Appeal>, SyncError> {
+        let path = match state {
+            Some(s) => format!("/appeals?state={}", s.as_str()),
+            None => "/appeals".to_owned(),
+        };
+        Self::send(self.request(reqwest::Method::GET, &path)).await
+    }
+
+    pub async fn file_appeal(
+        &self,
+        request: &zakupka_core::wire::AppealRequest,
+    ) -> Result<zakupka_core::wire::Appeal, SyncError> {
+        Self::send(
+            self.request(reqwest::Method::POST, "/appeals")
+                .json(request),
+        )
+        .await
+    }
+
+    pub async fn decide_appeal(
+        &self,
+        id: Uuid,
+        request: &zakupka_core::wire::AppealDecisionRequest,
+    ) -> Result<zakupka_core::wire::Appeal, SyncError> {
+        Self::send(
+            self.request(reqwest::Method::POST, &format!("/appeals/{id}/decide"))
+                .json(request),
+        )
+        .await
+    }
+
+    /// The median time to fix by branch, network-wide.
+    pub async fn time_to_fix(
+        &self,
+        quarter: &str,
+    ) -> Result<zakupka_core::wire::TimeToFix, SyncError> {
+        Self::send(self.request(
+            reqwest::Method::GET,
+            &format!("/charts/{quarter}/time-to-fix"),
+        ))
+        .await
+    }
+
+    /// The quarter's most frequent failed items, network-wide.
+    pub async fn failed_items(
+        &self,
+        quarter: &str,
+    ) -> Result<zakupka_core::wire::FailedItems, SyncError> {
+        Self::send(self.request(
+            reqwest::Method::GET,
+            &format!("/charts/{quarter}/failed-items"),
+        ))
+        .await
+    }
+
     pub async fn rating_history(&self) -> Result<zakupka_core::rating::History, SyncError> {
         Self::send(self.request(reqwest::Method::GET, "/rating/history")).await
     }

@@ -59,6 +59,13 @@ pub enum StoreError {
     /// send them before anyone else can sign in here.
     #[error("{visits} visit(s) of {owner} on this device are not sent yet")]
     UnsentWork { owner: String, visits: usize },
+    #[error("no corrective action {0} on this device")]
+    ActionNotFound(String),
+    /// A plan, a reopening's reason, or evidence (text or a photo) is needed.
+    #[error("the step needs a text")]
+    ActionTextMissing,
+    #[error("action {action} is {state}: this step does not apply")]
+    ActionStepNotAllowed { action: String, state: String },
     #[error("stored {what} is damaged: {detail}")]
     Corrupt { what: String, detail: String },
 }

@@ -164,6 +164,36 @@ CREATE INDEX IF NOT EXISTS visits_listed ON visits (status, started_at, id);
 CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (visit_id) WHERE sent_at IS NULL;
 "#,
     r#"
+-- Corrective actions (a manager's, or a supervisor's to verify) as the server last listed
+-- them, replaced whole at each sync so they read with no network; `body` is the server's
+-- JSON. The device's own steps on them (plan, done, verify, reopen) wait in `action_ops`,
+-- each with the `op_id` the server deduplicates by, until the server has answered; the
+-- screens show them applied on top of the server's version meanwhile. (IF NOT EXISTS: a
+-- store rolled back to an earlier step by hand, as the tests do, may still hold them.)
+CREATE TABLE IF NOT EXISTS actions (
+    id TEXT PRIMARY KEY,
+    office_id TEXT NOT NULL,
+    due TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS action_ops (
+    op_id TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('plan', 'done', 'verify', 'reopen')),
+    body TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at TEXT,
+    rejected_code TEXT
+);
+CREATE INDEX IF NOT EXISTS action_ops_waiting ON action_ops (queued_at) WHERE sent_at IS NULL AND rejected_code IS NULL;
+-- A step not yet on the server is work: nothing may delete it.
+CREATE TRIGGER IF NOT EXISTS action_ops_unsent_delete BEFORE DELETE ON action_ops
+WHEN OLD.sent_at IS NULL AND OLD.rejected_code IS NULL
+BEGIN SELECT RAISE(ABORT, 'action step is not sent'); END;
+"#,
+    r#"
 -- The inbox (store/notifications.rs): the server's notifications by their id, the kind's
 -- params as JSON; `read_unsent` marks a read made here that the server has not taken yet.
 CREATE TABLE IF NOT EXISTS notifications (
@@ -202,6 +232,24 @@ ALTER TABLE media.photos ADD COLUMN longitude REAL;
 -- from the device by retention, `bytes` empty).
 ALTER TABLE media.photos ADD COLUMN kept TEXT NOT NULL DEFAULT 'row'
     CHECK (kept IN ('row', 'blob', 'server'));
+"#,
+    r#"
+-- Evidence photos of corrective actions, taken on the device (offline too) and uploaded
+-- before the step that names them. `op_id` is NULL while the photo is being chosen, then
+-- the done step that carries it; `uploaded_at` is set once the server has the bytes.
+-- `kept` as in `photos`: 'row' in `bytes`, 'blob' a Blob in the browser.
+CREATE TABLE IF NOT EXISTS media.action_photos (
+    action_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    kept TEXT NOT NULL DEFAULT 'row' CHECK (kept IN ('row', 'blob')),
+    op_id TEXT,
+    uploaded_at TEXT,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (action_id, sha256)
+);
 "#,
 ];
 

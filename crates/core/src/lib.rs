@@ -23,7 +23,7 @@ pub mod wire;
 pub use directory::{Branch, Directory, Office};
 pub use label::{Label, Lang};
 pub use rating::League;
-pub use scoring::{ItemOutcome, ItemScore, Score, SectionScore, score};
+pub use scoring::{AppealOutcome, ItemOutcome, ItemScore, Score, SectionScore, score, score_with};
 pub use seed::SeedError;
 pub use template::{
     AnswerError, Band, ChoiceOption, DEFAULT_PHOTO_MAX_SIDE, Item, ItemKind, Scenario, Section,

@@ -102,6 +102,12 @@ pub struct Methodology {
     /// and compare the same.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adjust_for_auditor_severity: bool,
+    /// Days after a visit's approval in which a branch's manager may appeal one of its
+    /// items (and only before the quarter is published). Absent from the JSON when not set
+    /// (then [`DEFAULT_APPEAL_WINDOW_DAYS`]), so earlier stored methodologies read and
+    /// compare the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_window_days: Option<u32>,
     /// Days a branch has to fix a failed item (`actions.rs`); 30 when not set. Absent from
     /// the JSON when not set, so earlier stored methodologies read and compare the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +117,16 @@ pub struct Methodology {
     pub action_due_days_critical: Option<u32>,
 }
 
+/// The appeal window of a methodology that does not set one.
+pub const DEFAULT_APPEAL_WINDOW_DAYS: u32 = 10;
+
 impl Methodology {
+    /// Days after approval in which an item may be appealed.
+    pub fn appeal_window_days(&self) -> u32 {
+        self.appeal_window_days
+            .unwrap_or(DEFAULT_APPEAL_WINDOW_DAYS)
+    }
+
     /// The keys of the KPIs the criteria measure, in the criteria's order: the columns a
     /// KPI file must have.
     pub fn kpi_keys(&self) -> impl Iterator<Item = &str> {

@@ -31,6 +31,36 @@ pub struct ItemScore {
     /// Points the answer earned before any critical failure of its section.
     pub earned: f64,
     pub possible: f64,
+    /// An upheld appeal changed how this item is scored (the answer stays as given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<AppealOutcome>,
+}
+
+/// What an upheld appeal makes of an item: scored as passed (full points), or left out of
+/// the possible points like "not applicable".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOutcome {
+    Passed,
+    Excluded,
+}
+
+impl AppealOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppealOutcome::Passed => "passed",
+            AppealOutcome::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AppealOutcome> {
+        match s {
+            "passed" => Some(AppealOutcome::Passed),
+            "excluded" => Some(AppealOutcome::Excluded),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +105,16 @@ fn percent(earned: f64, possible: f64) -> Option<f64> {
 /// Scores `answers` (by item id) against `template`. Answers to items the template does
 /// not have are ignored: they cannot earn or lose points.
 pub fn score(template: &Template, answers: &BTreeMap<String, AnswerValue>) -> Score {
+    score_with(template, answers, &BTreeMap::new())
+}
+
+/// [`score`] with the items of upheld appeals (by item id) scored as decided: the rating
+/// and the score's explanation use this; calibration keeps the raw answers.
+pub fn score_with(
+    template: &Template,
+    answers: &BTreeMap<String, AnswerValue>,
+    appeals: &BTreeMap<String, AppealOutcome>,
+) -> Score {
     let sections: Vec<SectionScore> = template
         .sections
         .iter()
@@ -84,9 +124,16 @@ pub fn score(template: &Template, answers: &BTreeMap<String, AnswerValue>) -> Sc
                 .items
                 .iter()
                 .map(|item| {
-                    let (outcome, earned, possible) = match answers.get(&item.id) {
-                        None => (ItemOutcome::Unanswered, 0.0, 0.0),
-                        Some(value) => match item.fraction(value) {
+                    let appeal = appeals.get(&item.id).copied();
+                    let (outcome, earned, possible) = match (appeal, answers.get(&item.id)) {
+                        (Some(AppealOutcome::Excluded), _) => {
+                            (ItemOutcome::NotApplicable, 0.0, 0.0)
+                        }
+                        (Some(AppealOutcome::Passed), _) => {
+                            (ItemOutcome::Scored { share: 1.0 }, item.weight, item.weight)
+                        }
+                        (None, None) => (ItemOutcome::Unanswered, 0.0, 0.0),
+                        (None, Some(value)) => match item.fraction(value) {
                             None => (ItemOutcome::NotApplicable, 0.0, 0.0),
                             Some(share) => {
                                 if item.critical && share <= 0.0 && critical_failure.is_none() {
@@ -105,6 +152,7 @@ pub fn score(template: &Template, answers: &BTreeMap<String, AnswerValue>) -> Sc
                         outcome,
                         earned,
                         possible,
+                        appeal,
                     }
                 })
                 .collect();

@@ -21,6 +21,7 @@ fn audits_only(tie_rule: TieRule) -> Methodology {
         tie_rule,
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
+        appeal_window_days: None,
         action_due_days: None,
         action_due_days_critical: None,
         criteria: vec![Criterion {
@@ -378,6 +379,34 @@ fn the_severity_switch_is_read_from_the_methodology_and_off_by_default() {
     assert!(!m.adjust_for_auditor_severity);
     // Off, it is not in the JSON: stored methodologies read and compare as before.
     assert!(!serde_json::to_string(&m).unwrap().contains("adjust"));
+}
+
+#[test]
+fn the_appeal_window_is_read_from_the_methodology_and_ten_days_by_default() {
+    let text = include_str!("../../../seeds/methodology.toml");
+    let seeded = parse_methodology("methodology.toml", text).unwrap();
+    assert_eq!(seeded.appeal_window_days(), 10);
+    assert!(
+        !serde_json::to_string(&seeded)
+            .unwrap()
+            .contains("appeal_window")
+    );
+    let week = text.replace(
+        "adjust_for_auditor_severity = false",
+        "adjust_for_auditor_severity = false\nappeal_window_days = 7",
+    );
+    assert_eq!(
+        parse_methodology("m.toml", &week)
+            .unwrap()
+            .appeal_window_days(),
+        7
+    );
+    let wrong = text.replace(
+        "adjust_for_auditor_severity = false",
+        "adjust_for_auditor_severity = false\nappeal_window_days = -1",
+    );
+    let e = parse_methodology("m.toml", &wrong).unwrap_err();
+    assert!(e.to_string().contains("appeal_window_days"), "{e}");
 }
 
 /// The loop as criteria (issue 13): at weight 0, as the shipped methodology has them, the

@@ -364,3 +364,25 @@ proptest! {
         prop_assert!(score(&t, &better).earned >= score(&t, &worse).earned);
     }
 }
+
+#[test]
+fn an_upheld_appeal_scores_its_item_as_decided_and_says_so() {
+    use zakupka_core::{AppealOutcome, score_with};
+    let mut door = item("door", ItemKind::YesNo, 1.0);
+    door.critical = true;
+    let t = template(vec![vec![door, item("smile", ItemKind::YesNo, 3.0)]]);
+    let given = answers(&[("door", AnswerValue::No), ("smile", AnswerValue::Yes)]);
+    // The critical failure zeroes the section as approved.
+    assert_eq!(score(&t, &given).percent, Some(0.0));
+    let passed = BTreeMap::from([("door".to_owned(), AppealOutcome::Passed)]);
+    let s = score_with(&t, &given, &passed);
+    assert_eq!(s.percent, Some(100.0));
+    assert_eq!(s.item("door").unwrap().appeal, Some(AppealOutcome::Passed));
+    assert_eq!(s.item("smile").unwrap().appeal, None);
+    // Excluded: out of the possible points, as "not applicable" is.
+    let given = answers(&[("door", AnswerValue::Yes), ("smile", AnswerValue::No)]);
+    let excluded = BTreeMap::from([("smile".to_owned(), AppealOutcome::Excluded)]);
+    let s = score_with(&t, &given, &excluded);
+    assert_eq!((s.possible, s.percent), (1.0, Some(100.0)));
+    assert_eq!(s.item("smile").unwrap().outcome, ItemOutcome::NotApplicable);
+}

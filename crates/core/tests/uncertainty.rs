@@ -32,6 +32,7 @@ fn methodology(tie_rule: TieRule) -> Methodology {
         tie_rule,
         min_approved_visits: 1,
         adjust_for_auditor_severity: false,
+        appeal_window_days: None,
         action_due_days: None,
         action_due_days_critical: None,
         criteria: vec![

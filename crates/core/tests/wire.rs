@@ -528,6 +528,7 @@ fn visit_detail() {
             time_flags: vec![],
             presence_flags: vec![],
             included: None,
+            appeals: vec![],
         },
     );
 }
@@ -541,6 +542,7 @@ fn error_body_with_field() {
             code: Refusal::Invalid,
             message: "item `politeness.friendliness`: 9 is outside 1..=5".to_owned(),
             field: Some("visits[0].answers.politeness.friendliness".to_owned()),
+            ids: Vec::new(),
         },
     );
 }
@@ -554,6 +556,7 @@ fn error_body_without_field() {
             code: Refusal::ProtocolOutdated,
             message: "this app speaks protocol 0, the server 1: update the app".to_owned(),
             field: None,
+            ids: Vec::new(),
         },
     );
 }
@@ -721,6 +724,7 @@ fn rating() -> zakupka_core::wire::Rating {
             tie_rule: TieRule::Dense,
             min_approved_visits: 2,
             adjust_for_auditor_severity: false,
+            appeal_window_days: None,
             action_due_days: None,
             action_due_days_critical: None,
             criteria: vec![Criterion {
@@ -888,6 +892,7 @@ fn server_visit_and_detail_with_presence_flags() {
                 at: Utc.with_ymd_and_hms(2025, 3, 15, 8, 30, 0).unwrap(),
                 reason: "Офис передан другому управлению 1 марта".to_owned(),
             }),
+            appeals: vec![],
         },
     );
     check_golden(
@@ -948,6 +953,57 @@ fn calibration_of_a_quarter() {
                     observations: 38,
                 },
             ],
+        },
+    );
+}
+
+#[test]
+fn appeals_and_their_decisions() {
+    use zakupka_core::AppealOutcome;
+    use zakupka_core::wire::{
+        Appeal, AppealDecision, AppealDecisionRequest, AppealRequest, AppealState,
+    };
+    let visit_id = Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b").unwrap();
+    check_golden(
+        "appeal_request",
+        &AppealRequest {
+            op_id: Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a00").unwrap(),
+            visit_id,
+            item_id: "office.signage".to_owned(),
+            reason: "Вывеска была на месте: см. фото".to_owned(),
+            photos: vec![PHOTO_SHA256.to_owned()],
+        },
+    );
+    check_golden(
+        "appeal_decision_request",
+        &AppealDecisionRequest {
+            op_id: Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a01").unwrap(),
+            decision: AppealDecision::Uphold,
+            outcome: Some(AppealOutcome::Excluded),
+            reason: "Вывеска снята на ремонт фасада".to_owned(),
+        },
+    );
+    check_golden(
+        "appeal",
+        &Appeal {
+            id: Uuid::parse_str("0192a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a02").unwrap(),
+            visit_id,
+            revision: 1,
+            item_id: "office.signage".to_owned(),
+            office_id: "serpukhov-1".to_owned(),
+            branch_id: "serpukhov".to_owned(),
+            quarter: "2025-Q1".parse().unwrap(),
+            by: "manager".to_owned(),
+            at: Utc.with_ymd_and_hms(2025, 3, 15, 8, 30, 0).unwrap(),
+            reason: "Вывеска была на месте: см. фото".to_owned(),
+            photos: vec![],
+            state: AppealState::Upheld,
+            outcome: Some(AppealOutcome::Passed),
+            decided_by: Some("supervisor2".to_owned()),
+            decided_at: Some(Utc.with_ymd_and_hms(2025, 3, 16, 9, 0, 0).unwrap()),
+            decision_reason: Some("Фото подтверждает".to_owned()),
+            score: Some(92.5),
+            approved_score: Some(88.0),
         },
     );
 }

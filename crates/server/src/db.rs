@@ -485,6 +485,58 @@ CREATE TABLE action_photos (
 ) WITHOUT ROWID;
 "#,
     r#"
+-- Appeals (appeals/): a branch's manager contests one item of an approved visit, once per
+-- item; a supervisor other than the approver upholds (the item scores as `outcome`) or
+-- rejects it. `op_id` and `decision_op_id` are the devices' idempotency keys.
+CREATE TABLE appeals (
+    id TEXT PRIMARY KEY,
+    op_id TEXT NOT NULL UNIQUE,
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    item_id TEXT NOT NULL,
+    office_id TEXT NOT NULL,
+    branch_id TEXT NOT NULL,
+    quarter TEXT NOT NULL,
+    by_login TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    photos TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'upheld', 'rejected')),
+    outcome TEXT CHECK (outcome IN ('passed', 'excluded')),
+    decided_by TEXT,
+    decided_at TEXT,
+    decision_reason TEXT,
+    decision_op_id TEXT,
+    UNIQUE (visit_id, item_id)
+);
+CREATE INDEX appeals_by_quarter ON appeals (quarter, state);
+CREATE INDEX appeals_by_branch ON appeals (branch_id, at);
+-- Evidence photos of appeals, uploaded by the manager after the appeal names them.
+CREATE TABLE appeal_photos (
+    appeal_id TEXT NOT NULL REFERENCES appeals (id),
+    sha256 TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (appeal_id, sha256)
+);
+-- A visit's score with its upheld appeals applied: the rating reads it instead of
+-- `visits.score` (calibration keeps reading the raw answers). Its changes bump the
+-- rating's inputs like approvals do.
+CREATE TABLE appeal_scores (
+    visit_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    score REAL,
+    PRIMARY KEY (visit_id, revision)
+);
+CREATE TRIGGER rating_appeal_score_added AFTER INSERT ON appeal_scores
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_appeal_score_changed AFTER UPDATE ON appeal_scores
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+CREATE TRIGGER rating_appeal_score_removed AFTER DELETE ON appeal_scores
+BEGIN UPDATE rating_inputs SET version = version + 1; END;
+"#,
+    r#"
 -- The in-app inbox (issue 13): what the server tells one user. `params` is the JSON of the
 -- kind's ids and numbers (core's wire::Notification); the app words it. Delivered by the
 -- change feed, whose CHECK is widened by copying the table (its sequence kept: devices'

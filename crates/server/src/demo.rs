@@ -219,13 +219,14 @@ pub fn load_demo(
         crate::rating::publish(conn, q, methodology, "supervisor", q.bounds().1)?;
     }
     let actions = crate::demo_actions::load_actions(conn, now)?;
+    let appeals = crate::demo_appeals::load_appeals(conn, template, directory, now)?;
     assign_demo(conn, template, directory, now)?;
     let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
     let answers = crate::demo_calibration::load_case(conn, template, now)?;
     // The assignments of the demo's past are not news: their notifications show as read,
     // so the badge counts only what happens after the first start.
     crate::notifications::read_after(conn, told_before, now)?;
-    Ok(visits.len() + history + actions + pairs + answers)
+    Ok(visits.len() + history + actions + appeals + pairs + answers)
 }
 
 /// The demo auditor who is not `auditor`.

@@ -35,6 +35,10 @@ pub enum AppError {
     NotFound(Refused),
     #[error("{0}")]
     Conflict(Refused),
+    /// 409 listing what stands in the way (publishing a quarter with undecided appeals:
+    /// their ids), in the body's `ids`.
+    #[error("{0}")]
+    ConflictWith(Refused, Vec<String>),
     #[error("{0}")]
     TooLarge(Refused),
     #[error("too many failed logins; try again in {retry_after} s")]
@@ -95,6 +99,11 @@ impl AppError {
         AppError::Conflict(refused(code, None, message))
     }
 
+    /// 409 with the `ids` of what is in the way.
+    pub fn conflict_with(code: Refusal, message: impl Into<String>, ids: Vec<String>) -> AppError {
+        AppError::ConflictWith(refused(code, None, message), ids)
+    }
+
     /// 413: the body or a photo is larger than allowed.
     pub fn too_large(message: impl Into<String>) -> AppError {
         AppError::TooLarge(refused(Refusal::TooLarge, None, message))
@@ -112,7 +121,9 @@ impl AppError {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            AppError::Conflict(_) | AppError::ConflictWith(..) => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict)
+            }
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
             AppError::TooManyAttempts { .. } | AppError::QuotaExceeded { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
@@ -134,6 +145,7 @@ impl AppError {
             | AppError::Forbidden(r)
             | AppError::NotFound(r)
             | AppError::Conflict(r)
+            | AppError::ConflictWith(r, _)
             | AppError::TooLarge(r) => Some(r),
             _ => None,
         }
@@ -190,6 +202,10 @@ impl IntoResponse for AppError {
                     other => other.to_string(),
                 },
                 field: self.refused().and_then(|r| r.field.clone()),
+                ids: match &self {
+                    AppError::ConflictWith(_, ids) => ids.clone(),
+                    _ => Vec::new(),
+                },
             }),
         )
             .into_response();

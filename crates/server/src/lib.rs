@@ -3,16 +3,19 @@
 //! one file per resource; what the handlers call (and all SQL) in the domain modules.
 
 pub mod actions;
+pub mod appeals;
 pub mod assignments;
 pub mod auth;
 pub mod backup;
 pub mod bundle;
 pub mod calibration;
 pub mod cases;
+pub mod charts;
 pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod demo_actions;
+pub mod demo_appeals;
 pub mod demo_calibration;
 pub mod error;
 pub mod events;

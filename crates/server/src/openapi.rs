@@ -4,6 +4,7 @@
 //! (the header, its 426) is added here once, as `routes/mod.rs` adds the middleware once.
 
 mod action_paths;
+mod appeal_paths;
 mod calibration;
 mod case_paths;
 mod paths;
@@ -36,7 +37,8 @@ use responses::{
     ),
     servers((url = "/")),
     tags((name = "auth"), (name = "sync"), (name = "visits"), (name = "review"),
-        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "actions"), (name = "meta")),
+        (name = "rating"), (name = "assignments"), (name = "calibration"), (name = "actions"),
+        (name = "appeals"), (name = "meta")),
     security(("bearerAuth" = [])),
     paths(
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
@@ -47,7 +49,10 @@ use responses::{
         calibration::calibration_export, paths::publish_preview, paths::publish_rating,
         paths::list_auditors, paths::list_assignments, paths::assign, paths::cancel_assignment,
         case_paths::pair, case_paths::list_cases, case_paths::publish_case,
-        case_paths::put_case_photo, case_paths::get_case_photo, action_paths::list_actions,
+        case_paths::put_case_photo, case_paths::get_case_photo, appeal_paths::file_appeal,
+        appeal_paths::list_appeals, appeal_paths::get_appeal, appeal_paths::decide_appeal,
+        appeal_paths::put_appeal_photo, appeal_paths::get_appeal_photo,
+        appeal_paths::failed_items, appeal_paths::time_to_fix, action_paths::list_actions,
         action_paths::action, action_paths::plan_action, action_paths::close_action,
         action_paths::verify_action, action_paths::reopen_action, action_paths::put_action_photo,
         action_paths::get_action_photo, action_paths::manager_visits, action_paths::manager_visit,

@@ -144,13 +144,20 @@ pub fn branch_quarters(
     // A visit to an office of its auditor's own branch counts only once a supervisor
     // included it (`presence.rs`). The quarter's visits first, from the index on their
     // finish, then their reviews (CROSS JOIN keeps that order): driven by the reviews,
-    // SQLite would read every approved visit ever, each from its page of the table.
+    // SQLite would read every approved visit ever, each from its page of the table. A
+    // visit with upheld appeals counts with its score as rescored then (`appeals/`), which
+    // may be none when every item was left out.
     let mut stmt = conn.prepare(
-        "SELECT v.id, v.office_id, v.score FROM visits v
-         CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
-         WHERE r.state = 'approved' AND v.score IS NOT NULL AND v.finished_at >= ?1 AND v.finished_at < ?2
+        "SELECT id, office_id, score FROM (
+           SELECT v.id, v.office_id,
+                  CASE WHEN s.visit_id IS NULL THEN v.score ELSE s.score END AS score
+           FROM visits v
+           CROSS JOIN reviews r ON r.visit_id = v.id AND r.revision = v.revision
+           LEFT JOIN appeal_scores s ON s.visit_id = v.id AND s.revision = v.revision
+           WHERE r.state = 'approved' AND v.finished_at >= ?1 AND v.finished_at < ?2
            AND NOT EXISTS (SELECT 1 FROM rating_exclusions x
-                           WHERE x.visit_id = v.id AND x.included_at IS NULL)",
+                           WHERE x.visit_id = v.id AND x.included_at IS NULL)
+         ) WHERE score IS NOT NULL",
     )?;
     let mut rows = stmt.query(params![start, end])?;
     while let Some(row) = rows.next()? {
@@ -219,6 +226,17 @@ pub fn publishable(
         return Err(AppError::conflict(
             Refusal::QuarterNotEnded,
             format!("{quarter} has not ended yet"),
+        ));
+    }
+    let undecided = crate::appeals::pending(conn, quarter)?;
+    if !undecided.is_empty() {
+        return Err(AppError::conflict_with(
+            Refusal::AppealsPending,
+            format!(
+                "{} appeals of {quarter} are not decided yet",
+                undecided.len()
+            ),
+            undecided,
         ));
     }
     let mut has_kpi = conn.prepare_cached("SELECT 1 FROM kpis WHERE quarter = ?1 AND key = ?2")?;

@@ -38,6 +38,13 @@ pub fn detail(conn: &Connection, id: &str, scope: &Scope) -> Result<VisitDetail,
         .query_map(params![id, visit.revision, visit.auditor], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
     let (presence_flags, included) = crate::presence::of_visit(conn, id, visit.revision)?;
+    // Appeals are between a branch and the supervisors: not the auditor's to read.
+    let appeals = if scope.auditor.is_none() {
+        let all = crate::appeals::Viewer::Branches(None);
+        crate::appeals::list(conn, &all, None, None, Some(id))?
+    } else {
+        Vec::new()
+    };
     Ok(VisitDetail {
         visit,
         state: update.state,
@@ -45,6 +52,7 @@ pub fn detail(conn: &Connection, id: &str, scope: &Scope) -> Result<VisitDetail,
         time_flags,
         presence_flags,
         included,
+        appeals,
     })
 }
 

@@ -38,6 +38,8 @@ pub struct ItemProps {
     pub points: String,
     /// The answer before the correction, when the correction changed this item.
     pub was: Option<String>,
+    /// How an upheld appeal changed the item's scoring, and why.
+    pub appeal: Option<String>,
     /// Why it needs attention; `None` for items that do not.
     pub reasons: Option<Reasons>,
     /// The visit waits for a decision: remarks can be written.
@@ -86,6 +88,9 @@ pub fn ReviewItem(props: ItemProps) -> Element {
             span { class: "pts", "{props.points}" }
             if let Some(r) = props.reasons {
                 span { class: "why", "data-testid": "why", "{reasons_text(lang, r)}" }
+            }
+            if let Some(note) = props.appeal.as_ref() {
+                span { class: "was", "data-testid": "by-appeal", "{note}" }
             }
             if let Some(was) = props.was.as_ref() {
                 span { class: "was", "data-testid": "was", "{i18n::WAS.get(lang)}: {was}" }

@@ -10,7 +10,7 @@ use dioxus::prelude::*;
 use uuid::Uuid;
 use zakupka_core::review::{Reasons, attention};
 use zakupka_core::wire::{Decision, ReviewRequest, ReviewState, VisitDetail};
-use zakupka_core::{Item, ItemOutcome, ItemScore, score};
+use zakupka_core::{Item, ItemOutcome, ItemScore, score_with};
 
 use super::item::ReviewItem;
 use super::{keys, state_label};
@@ -98,7 +98,12 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             let Some(template) = state.template_for(&visit) else {
                 return rsx! { p { class: "failed", "…" } };
             };
-            let result = score(&template, &visit.values());
+            // Upheld appeals score their items as decided; the answers stay as given.
+            let result = score_with(
+                &template,
+                &visit.values(),
+                &crate::ui::appeals::upheld(&d.appeals),
+            );
             let needs = attention(&template, &visit.answers);
             let reasons: BTreeMap<&str, Reasons> = needs
                 .iter()
@@ -130,6 +135,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                         photos: answer.map(|a| a.photos.clone()).unwrap_or_default(),
                         points: match scored.outcome { ItemOutcome::Scored { .. } => format!("{} / {}", points(scored.earned), points(scored.possible)), _ => "—".into() },
                         was,
+                        appeal: crate::ui::appeals::note(lang, &d.appeals, &item.id),
                         reasons: reasons.get(item.id.as_str()).copied(),
                         decidable: open,
                         remarks,

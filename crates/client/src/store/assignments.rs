@@ -72,3 +72,29 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The items the auditor's assignment of visit `visit_id`'s office asks to re-check
+    /// (open or recently fixed corrective actions), for a mark on the checklist; empty for
+    /// a visit of no assignment.
+    pub fn recheck_items(
+        &self,
+        visit_id: Uuid,
+    ) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let visit = self.visit(visit_id)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM assignments WHERE office_id = ?1")?;
+        let list = stmt
+            .query_map([&visit.office_id], |r| r.json::<Assignment>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(list
+            .into_iter()
+            .filter(|a| {
+                let (start, end) = a.quarter.bounds();
+                a.auditor == visit.auditor && visit.started_at >= start && visit.started_at < end
+            })
+            .flat_map(|a| a.recheck)
+            .collect())
+    }
+}

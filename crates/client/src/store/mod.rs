@@ -7,6 +7,8 @@
 //! said), `assignments`, `owner` (whose data it is; handing the device to another user), and `rows` (how rows become domain values). Every change to a
 //! draft goes through [`Store::edit_draft`].
 
+mod action_photos;
+mod actions;
 mod assignments;
 mod cases;
 mod drafts;
@@ -33,6 +35,7 @@ use uuid::Uuid;
 use zakupka_core::{Template, VisitStatus};
 
 use crate::StoreError;
+pub use actions::{ActionOp, ActionOpKind, ActionOpOutcome, LocalAction, apply_step};
 pub use assignments::LocalAssignment;
 pub use cases::LocalCase;
 pub use drafts::Moment;

@@ -18,8 +18,10 @@ const OWNER_KEY: &str = "store.owner";
 /// Visits not on the server yet: drafts (a correction being made included) and submitted
 /// visits whose outbox entry waits. A visit the server refused for good is not counted: it
 /// can never be sent, and holding it would lock the device for everyone else.
-const UNSENT: &str = "SELECT count(*) FROM visits v WHERE v.status = 'draft' OR EXISTS (
-    SELECT 1 FROM outbox o WHERE o.visit_id = v.id AND o.sent_at IS NULL AND o.rejected_reason IS NULL)";
+/// A corrective action's step (a plan, a fix, a verification) waiting to be sent counts too.
+const UNSENT: &str = "SELECT (SELECT count(*) FROM visits v WHERE v.status = 'draft' OR EXISTS (
+    SELECT 1 FROM outbox o WHERE o.visit_id = v.id AND o.sent_at IS NULL AND o.rejected_reason IS NULL))
+    + (SELECT count(*) FROM action_ops WHERE sent_at IS NULL AND rejected_code IS NULL)";
 
 /// The user the store's data belongs to and how many of their visits are not sent yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +77,8 @@ impl Store {
                 "DELETE FROM assignments",
                 "DELETE FROM notifications",
                 "DELETE FROM photo_uploads",
+                "DELETE FROM action_ops",
+                "DELETE FROM actions",
             ] {
                 tx.execute(sql, [])?;
             }
@@ -90,6 +94,10 @@ impl Store {
             // the main one: photos of no visit are also deleted at every open.
             self.conn.execute(
                 "DELETE FROM media.photos WHERE visit_id NOT IN (SELECT id FROM main.visits)",
+                params![],
+            )?;
+            self.conn.execute(
+                "DELETE FROM media.action_photos WHERE action_id NOT IN (SELECT id FROM main.actions)",
                 params![],
             )?;
         }

@@ -119,12 +119,7 @@ impl Store {
         bytes: Option<&[u8]>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if photo.size > MAX_PHOTO_BYTES as u64 {
-            return Err(StoreError::PhotoTooLarge {
-                size: photo.size as usize,
-                max: MAX_PHOTO_BYTES,
-            });
-        }
+        check_size(photo)?;
         let kept = if bytes.is_some() {
             PhotoKept::Row
         } else {
@@ -170,12 +165,16 @@ impl Store {
         })
     }
 
-    /// The bytes and type of a stored photo whose bytes are in its row.
+    /// The bytes and type of a stored photo (of a visit, or an action's evidence) whose
+    /// bytes are in its row.
     pub fn photo(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT mime, bytes FROM media.photos WHERE sha256 = ?1 AND kept = 'row' LIMIT 1",
+                "SELECT mime, bytes FROM media.photos WHERE sha256 = ?1 AND kept = 'row'
+                 UNION ALL
+                 SELECT mime, bytes FROM media.action_photos WHERE sha256 = ?1 AND kept = 'row'
+                 LIMIT 1",
                 [sha256],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -187,7 +186,8 @@ impl Store {
         let kept: Option<String> = self
             .conn
             .query_row(
-                "SELECT kept FROM media.photos WHERE sha256 = ?1
+                "SELECT kept FROM (SELECT kept FROM media.photos WHERE sha256 = ?1
+                 UNION ALL SELECT kept FROM media.action_photos WHERE sha256 = ?1)
                  ORDER BY CASE kept WHEN 'row' THEN 0 WHEN 'blob' THEN 1 ELSE 2 END LIMIT 1",
                 [sha256],
                 |r| r.get(0),
@@ -195,6 +195,17 @@ impl Store {
             .optional()?;
         Ok(kept.as_deref().and_then(PhotoKept::parse))
     }
+}
+
+/// Refuses a photo larger than a photo may be.
+pub(super) fn check_size(photo: &PhotoRef) -> Result<(), StoreError> {
+    if photo.size > MAX_PHOTO_BYTES as u64 {
+        return Err(StoreError::PhotoTooLarge {
+            size: photo.size as usize,
+            max: MAX_PHOTO_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a photo on an item that takes none, or one more than an item holds.

@@ -135,7 +135,10 @@ impl Store {
     pub fn photos_in_blobs(&self) -> Result<BTreeSet<String>, StoreError> {
         Ok(self
             .conn
-            .prepare("SELECT DISTINCT sha256 FROM media.photos WHERE kept = 'blob'")?
+            .prepare(
+                "SELECT sha256 FROM media.photos WHERE kept = 'blob'
+                 UNION SELECT sha256 FROM media.action_photos WHERE kept = 'blob'",
+            )?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?)
     }

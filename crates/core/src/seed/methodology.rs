@@ -19,6 +19,7 @@ struct RawMethodology {
     criteria: Spanned<Vec<RawCriterion>>,
     #[serde(default)]
     adjust_for_auditor_severity: bool,
+    appeal_window_days: Option<Spanned<i64>>,
     action_due_days: Option<Spanned<i64>>,
     action_due_days_critical: Option<Spanned<i64>>,
 }
@@ -178,6 +179,10 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
             measure,
         });
     }
+    let appeal_window_days = match &raw.appeal_window_days {
+        Some(v) => Some(whole(v, "appeal_window_days", 0, 366)? as u32),
+        None => None,
+    };
     if criteria.is_empty() {
         return ctx.err(
             span,
@@ -195,6 +200,7 @@ pub fn parse_methodology(file: &str, text: &str) -> Result<Methodology, SeedErro
         min_approved_visits,
         criteria,
         adjust_for_auditor_severity: raw.adjust_for_auditor_severity,
+        appeal_window_days,
         action_due_days,
         action_due_days_critical,
     })

@@ -13,6 +13,7 @@ use crate::template::Template;
 use crate::visit::Visit;
 
 mod actions;
+mod appeals;
 mod assignment;
 mod calibration;
 mod case;
@@ -24,6 +25,10 @@ mod rating;
 pub use actions::{
     Action, ActionFilter, ActionPhoto, ActionState, DoneRequest, Finding, ManagerAnswer,
     ManagerVisit, ManagerVisitDetail, PlanRequest, RecheckOutcome, ReopenRequest, VerifyRequest,
+};
+pub use appeals::{
+    Appeal, AppealDecision, AppealDecisionRequest, AppealRequest, AppealState, BranchFixTime,
+    FailedItem, FailedItems, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS, TimeToFix,
 };
 pub use assignment::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, AssignmentWarning,
@@ -351,6 +356,10 @@ pub struct VisitDetail {
     /// it: who, when, why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub included: Option<Inclusion>,
+    /// The visit's appeals, for supervisors: an upheld one changes how its item scores
+    /// (`scoring::score_with`), and the score's explanation says so and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appeals: Vec<Appeal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,6 +481,20 @@ pub enum Refusal {
     QuarterNotEnded,
     /// The quarter's KPI figures are not imported: it cannot be published.
     KpisMissing,
+    /// Appeals of the quarter are not decided yet: it cannot be published (`ids` lists
+    /// them).
+    AppealsPending,
+    // Appeals.
+    /// The appeal window after the visit's approval has closed.
+    AppealWindowClosed,
+    /// The item of this visit is already appealed.
+    AppealExists,
+    /// The appeal is already decided.
+    AppealDecided,
+    /// The supervisor who approved the visit may not decide its appeals.
+    OwnApproval,
+    /// Upholding an appeal needs an outcome (passed or excluded).
+    OutcomeRequired,
     // Quotas.
     /// The caller's daily quota (visits or photo bytes) is used up: try again later.
     QuotaExceeded,
@@ -501,4 +524,8 @@ pub struct ErrorBody {
     /// The request field at fault, where there is one (`visits[3].answers.wait`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The things the refusal is about, where it lists them (`appeals_pending`: the
+    /// undecided appeals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
 }

@@ -3,6 +3,7 @@
 //! signature), calls one domain function and answers.
 
 mod actions;
+mod appeals;
 mod assignments;
 mod auth;
 mod calibration;
@@ -227,6 +228,7 @@ fn api() -> Router<AppState> {
             "/cases/photos/{sha256}",
             put(cases::put_photo).get(cases::get_photo),
         )
+        .merge(appeals::routes())
         .merge(actions_api())
 }
 

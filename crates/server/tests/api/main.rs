@@ -25,6 +25,7 @@ use common::*;
 
 mod actions;
 mod agreement;
+mod appeals;
 mod assignments;
 mod cases;
 mod clocks;

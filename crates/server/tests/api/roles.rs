@@ -48,6 +48,14 @@ enum Endpoint {
     PublishCase,
     PutCasePhoto,
     GetCasePhoto,
+    FileAppeal,
+    ListAppeals,
+    AppealDetail,
+    DecideAppeal,
+    PutAppealPhoto,
+    GetAppealPhoto,
+    FailedItems,
+    TimeToFix,
     OpenApi,
     Healthz,
     Logout,
@@ -215,6 +223,47 @@ const MATRIX: &[(Endpoint, [u16; 8])] = &[
         Endpoint::GetCasePhoto,
         [401, 200, 200, 200, 200, 200, 200, 403],
     ),
+    // Appeals are filed by managers heading the visit's branch: auditor1's visit is a
+    // correction awaiting review by now (not approved: not found), and its first item is
+    // appealed already.
+    (
+        Endpoint::FileAppeal,
+        [401, 403, 403, 403, 403, 403, 403, 404],
+    ),
+    (
+        Endpoint::ListAppeals,
+        [401, 403, 403, 200, 200, 200, 200, 200],
+    ),
+    // An appeal of auditor1's visit (approved above by the supervisor): for the
+    // supervisor of another branch it does not exist.
+    (
+        Endpoint::AppealDetail,
+        [401, 403, 403, 200, 200, 404, 200, 200],
+    ),
+    // Deciding it: not by its approver (the supervisor), nor by someone of its branch,
+    // nor by a manager; the admin upholds it.
+    (
+        Endpoint::DecideAppeal,
+        [401, 403, 403, 403, 200, 404, 403, 403],
+    ),
+    // Its evidence photo: its manager uploads it (stored before: 200).
+    (
+        Endpoint::PutAppealPhoto,
+        [401, 403, 403, 403, 403, 403, 403, 200],
+    ),
+    (
+        Endpoint::GetAppealPhoto,
+        [401, 403, 403, 200, 200, 404, 200, 200],
+    ),
+    // The network-wide chart of failed items: supervisors and admins.
+    (
+        Endpoint::FailedItems,
+        [401, 403, 403, 200, 200, 200, 200, 403],
+    ),
+    (
+        Endpoint::TimeToFix,
+        [401, 403, 403, 200, 200, 200, 200, 403],
+    ),
     (Endpoint::OpenApi, [200, 200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Healthz, [200, 200, 200, 200, 200, 200, 200, 200]),
     (Endpoint::Logout, [401, 204, 204, 204, 204, 204, 204, 204]),
@@ -253,6 +302,32 @@ async fn every_endpoint_answers_each_role_as_it_should() {
     let a2 = tokens[2].as_deref().unwrap();
     s.push_ok(a1, &visit1).await;
     s.push_ok(a2, &s.visit("auditor2")).await;
+    // An appeal of auditor1's visit by its branch's manager, with an evidence photo.
+    let appeal = Uuid::now_v7().to_string();
+    s.db.blocking(|c| {
+        c.execute(
+            "INSERT INTO appeals (id, op_id, visit_id, revision, item_id, office_id, branch_id,
+                                  quarter, by_login, at, reason, photos)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, '2026-Q1', 'manager', '2026-01-01T00:00:00.000Z',
+                     'wrong', json_array(?7))",
+            rusqlite::params![
+                appeal,
+                Uuid::now_v7().to_string(),
+                visit1.id.to_string(),
+                s.template.items().next().unwrap().id,
+                visit1.office_id,
+                home,
+                sha256(PNG)
+            ],
+        )?;
+        c.execute(
+            "INSERT INTO appeal_photos (appeal_id, sha256, mime, bytes, at)
+             VALUES (?1, ?2, 'image/png', ?3, '2026-01-01T00:00:00.000Z')",
+            rusqlite::params![appeal, sha256(PNG), PNG],
+        )?;
+        Ok(())
+    })
+    .unwrap();
 
     // Auditors see their own visits, whatever they ask for; supervisors and admins all.
     let seen =
@@ -511,6 +586,33 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                     s.get(&format!("/api/v1/cases/photos/{}", sha256(PNG)), token)
                         .await
                 }
+                Endpoint::FileAppeal => {
+                    let body = serde_json::json!({ "op_id": Uuid::now_v7(), "visit_id": visit1.id,
+                        "item_id": s.template.items().next().unwrap().id, "reason": "wrong" });
+                    s.post_json("/api/v1/appeals", token, &body).await
+                }
+                Endpoint::ListAppeals => s.get("/api/v1/appeals?state=pending", token).await,
+                Endpoint::AppealDetail => s.get(&format!("/api/v1/appeals/{appeal}"), token).await,
+                Endpoint::DecideAppeal => {
+                    let body = serde_json::json!({ "op_id": Uuid::now_v7(), "decision": "uphold",
+                        "outcome": "passed", "reason": "checked" });
+                    s.post_json(&format!("/api/v1/appeals/{appeal}/decide"), token, &body)
+                        .await
+                }
+                Endpoint::PutAppealPhoto => {
+                    let uri = format!("/api/v1/appeals/{appeal}/photos/{}", sha256(PNG));
+                    s.call(Method::PUT, &uri, token, Some(("image/png", PNG.to_vec())))
+                        .await
+                }
+                Endpoint::GetAppealPhoto => {
+                    s.get(
+                        &format!("/api/v1/appeals/{appeal}/photos/{}", sha256(PNG)),
+                        token,
+                    )
+                    .await
+                }
+                Endpoint::FailedItems => s.get("/api/v1/charts/2026-Q1/failed-items", token).await,
+                Endpoint::TimeToFix => s.get("/api/v1/charts/2026-Q1/time-to-fix", token).await,
                 Endpoint::OpenApi => s.get("/api/v1/openapi.json", token).await,
                 Endpoint::Healthz => s.get("/healthz", token).await,
                 Endpoint::Logout => s.call(Method::POST, "/api/v1/logout", token, None).await,

@@ -1,0 +1,184 @@
+//! Network-wide charts for supervisors and admins, drawn as inline SVG: the most frequent
+//! failed items of a quarter as a Pareto chart, and the median time to fix by branch. At
+//! 360 px the bars lie across the screen, largest on top, each name written above its bar
+//! so it stays readable; on the Pareto chart the line of the cumulative share of all
+//! failures runs down beside them.
+
+use dioxus::prelude::*;
+use zakupka_core::wire::{FailedItems, QuarterInfo, TimeToFix};
+
+use crate::i18n::{self, appeals as t};
+use crate::state::{AppState, Screen};
+
+/// Bars shown: the rest of a long tail says little.
+const SHOWN: usize = 12;
+
+#[component]
+pub fn ChartsScreen() -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let mut chosen = use_signal(|| None::<String>);
+    let api = state.account().map(|a| a.api());
+    let api2 = api.clone();
+    let quarters = super::use_quarters(api);
+    let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
+        Some(Ok(q)) => q.clone(),
+        _ => Vec::new(),
+    };
+    let current = chosen().or_else(|| quarter_list.first().map(|q| q.quarter.to_string()));
+    let figures = use_resource(move || {
+        let api = api2.clone();
+        let q = chosen().or_else(|| match &*quarters.read() {
+            Some(Ok(list)) => list.first().map(|q| q.quarter.to_string()),
+            _ => None,
+        });
+        async move {
+            let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
+            let Some(q) = q else { return Ok(None) };
+            let explain = |e: zakupka_client::api::SyncError| i18n::explain_sync(lang, &e);
+            let failed = api.failed_items(&q).await.map_err(explain)?;
+            let fixing = api.time_to_fix(&q).await.map_err(explain)?;
+            Ok::<_, String>(Some((failed, fixing)))
+        }
+    });
+    let body = match &*figures.read() {
+        None => rsx! { p { class: "muted", "{t::LOADING.get(lang)}" } },
+        Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
+        Some(Ok(None)) => rsx! { p { class: "empty", "{i18n::NO_RATING.get(lang)}" } },
+        Some(Ok(Some((f, t)))) => rsx! {
+            Pareto { figures: f.clone() }
+            FixTimes { figures: t.clone() }
+        },
+    };
+    rsx! {
+        main { class: "screen charts", "data-testid": "charts",
+            header { class: "bar",
+                button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
+                h1 { "{t::CHARTS.get(lang)}" }
+            }
+            div { class: "chips", "data-testid": "quarters",
+                for q in quarter_list.iter() {
+                    button { key: "{q.quarter}",
+                        class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
+                        "data-quarter": "{q.quarter}",
+                        onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
+                        "{q.quarter}"
+                    }
+                }
+            }
+            {body}
+        }
+    }
+}
+
+#[component]
+fn Pareto(figures: FailedItems) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let f = figures;
+    if f.items.is_empty() {
+        return rsx! { p { class: "empty", "{t::NO_FAILURES.get(lang)}" } };
+    }
+    let items: Vec<_> = f.items.iter().take(SHOWN).collect();
+    let (w, row, left) = (340.0_f64, 36.0_f64, 4.0_f64);
+    let bar_w = w - left - 44.0;
+    let max = f64::from(items.iter().map(|i| i.count).max().unwrap_or(1).max(1));
+    let h = row * items.len() as f64 + 8.0;
+    // The cumulative share at the foot of each row, across the bars' width.
+    let line = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let x = left + bar_w * i.cumulative_share;
+            let y = row * (n as f64 + 1.0) - 4.0;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    rsx! {
+        figure { class: "chart pareto", "data-testid": "pareto",
+            figcaption {
+                strong { "{t::PARETO.get(lang)}" }
+                " · {t::FAILURES.get(lang)}: {f.total} · {t::IN_VISITS.get(lang)}: {f.visits}"
+            }
+            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::PARETO.get(lang)}",
+                for (n, i) in items.iter().enumerate() {
+                    {
+                        let y = row * n as f64;
+                        let len = (bar_w * f64::from(i.count) / max).max(1.0);
+                        let share = (i.cumulative_share * 100.0).round();
+                        rsx! {
+                            g { key: "{i.item_id}", "data-item": "{i.item_id}", "data-count": "{i.count}",
+                                text { x: "{left}", y: "{y + 12.0}", class: "chart-label", "{short(i.label.get(lang))}" }
+                                rect { x: "{left}", y: "{y + 16.0}", width: "{len:.1}", height: "12", class: "chart-bar" }
+                                text { x: "{left + len + 4.0}", y: "{y + 26.0}", class: "chart-value", "{i.count}" }
+                                text { x: "{w - 2.0}", y: "{y + 26.0}", class: "chart-share", "text-anchor": "end", "{share} %" }
+                            }
+                        }
+                    }
+                }
+                polyline { points: "{line}", class: "chart-line" }
+            }
+            p { class: "muted", "{t::PARETO_HINT.get(lang)}" }
+        }
+    }
+}
+
+#[component]
+fn FixTimes(figures: TimeToFix) -> Element {
+    let state = use_context::<AppState>();
+    let lang = (state.lang)();
+    let rows: Vec<_> = figures
+        .branches
+        .iter()
+        .filter(|b| b.median_days.is_some())
+        .collect();
+    if rows.is_empty() {
+        return rsx! {
+            h2 { "{t::TIME_TO_FIX.get(lang)}" }
+            p { class: "empty", "{t::NOTHING_FIXED.get(lang)}" }
+        };
+    }
+    let (w, row, left) = (340.0_f64, 36.0_f64, 4.0_f64);
+    let bar_w = w - left - 80.0;
+    let max = rows
+        .iter()
+        .filter_map(|b| b.median_days)
+        .fold(1.0_f64, f64::max);
+    let h = row * rows.len() as f64 + 4.0;
+    rsx! {
+        figure { class: "chart fix-times", "data-testid": "time-to-fix",
+            figcaption { strong { "{t::TIME_TO_FIX.get(lang)}" } }
+            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::TIME_TO_FIX.get(lang)}",
+                for (n, b) in rows.iter().enumerate() {
+                    {
+                        let y = row * n as f64;
+                        let days = b.median_days.unwrap_or_default();
+                        let len = (bar_w * days / max).max(1.0);
+                        let figure = format!("{days:.1}").replace('.', if lang == zakupka_core::Lang::Ru { "," } else { "." });
+                        rsx! {
+                            g { key: "{b.branch_id}", "data-branch": "{b.branch_id}", "data-median": "{days}",
+                                text { x: "{left}", y: "{y + 12.0}", class: "chart-label",
+                                    "{short(&state.branch_name(&b.branch_id))} · {b.fixed} / {b.fixed + b.open}" }
+                                rect { x: "{left}", y: "{y + 16.0}", width: "{len:.1}", height: "12", class: "chart-bar" }
+                                text { x: "{left + len + 4.0}", y: "{y + 26.0}", class: "chart-value",
+                                    "{figure} {t::DAYS.get(lang)}" }
+                            }
+                        }
+                    }
+                }
+            }
+            p { class: "muted", "{t::TIME_TO_FIX_HINT.get(lang)}" }
+        }
+    }
+}
+
+/// An item's name cut to what fits the chart's width at 12 px.
+fn short(label: &str) -> String {
+    const FITS: usize = 42;
+    if label.chars().count() <= FITS {
+        label.to_owned()
+    } else {
+        label.chars().take(FITS - 1).chain(['…']).collect()
+    }
+}
