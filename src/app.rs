@@ -155,6 +155,7 @@ fn Shell() -> Element {
         Screen::Appeals => rsx! { ui::AppealsScreen {} },
         Screen::AppealForm(id) => rsx! { ui::AppealForm { visit_id: id } },
         Screen::Charts => rsx! { ui::ChartsScreen {} },
+        Screen::Inbox => rsx! { ui::InboxScreen {} },
     };
     rsx! {
         div { class: "app", lang: lang.code(),

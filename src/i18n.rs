@@ -248,6 +248,7 @@ texts! {
 pub mod actions;
 pub mod appeals;
 mod errors;
+pub mod inbox;
 pub mod presence;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 

@@ -34,6 +34,7 @@ pub enum Screen {
     Appeals,
     AppealForm(Uuid),
     Charts,
+    Inbox,
 }
 
 impl Screen {
@@ -52,6 +53,7 @@ impl Screen {
             Screen::Appeals => "appeals".into(),
             Screen::AppealForm(id) => format!("appeal:{id}"),
             Screen::Charts => "charts".into(),
+            Screen::Inbox => "inbox".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
             Screen::Checklist(id) => format!("checklist:{id}"),
             Screen::Summary(id) => format!("summary:{id}"),
@@ -68,6 +70,7 @@ impl Screen {
             ("review", Ok(id)) => Screen::ReviewVisit(id),
             ("review", _) => Screen::Review,
             ("assignments", _) => Screen::Assignments,
+            ("inbox", _) => Screen::Inbox,
             ("cases", _) => Screen::Cases,
             ("action", Ok(id)) => Screen::Action(id),
             ("actions", _) => Screen::ActionsBoard,

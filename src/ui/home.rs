@@ -105,6 +105,7 @@ fn SyncBar() -> Element {
             if !account.role.reads_all_visits() {
                 button { class: "secondary", "data-testid": "to-cases", onclick: move |_| state.go(Screen::Cases), "{i18n::CASES.get(lang)}" }
             }
+            super::inbox::InboxButton {}
             button { class: "secondary", "data-testid": "to-rating", onclick: move |_| state.go(Screen::Rating), "{i18n::RATING_SHORT.get(lang)}" }
             button { class: "secondary", disabled: running, "data-testid": "sync-now", onclick: move |_| state.sync_now(),
                 if running { "{i18n::SYNCING.get(lang)}" } else { "↻ {i18n::SYNC_NOW.get(lang)}" }

@@ -169,6 +169,17 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, &format!("/pull?cursor={cursor}"))).await
     }
 
+    /// Tells the server that the user read these notifications (idempotent).
+    pub async fn read_notifications(&self, ids: &[i64]) -> Result<(), SyncError> {
+        let body = zakupka_core::wire::ReadRequest { ids: ids.to_vec() };
+        Self::fetch(
+            self.request(reqwest::Method::POST, "/notifications/read")
+                .json(&body),
+        )
+        .await
+        .map(|_| ())
+    }
+
     pub async fn push(&self, visits: &[Visit]) -> Result<PushResponse, SyncError> {
         let body = PushRequest {
             visits: visits.to_vec(),

@@ -24,7 +24,7 @@ pub use error::StoreError;
 pub use schema::{MAIN_SCHEMA_VERSION, MEDIA_SCHEMA_VERSION};
 pub use store::{
     ActionOp, ActionOpKind, ActionOpOutcome, DEFAULT_PHOTO_RETENTION_DAYS, Expired, ListedVisit,
-    LocalAction, LocalAssignment, LocalCase, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, Moment,
-    NewVisit, OutboxEntry, Owner, PageAfter, PhotoKept, PushOutcome, ReviewNotes, Store, SyncState,
-    VisitPage, VisitSummary, apply_step, plan_incoming,
+    LocalAction, LocalAssignment, LocalCase, LocalNotification, MAX_PHOTO_BYTES,
+    MAX_PHOTOS_PER_ITEM, Moment, NewVisit, OutboxEntry, Owner, PageAfter, PhotoKept, PushOutcome,
+    ReviewNotes, Store, SyncState, VisitPage, VisitSummary, apply_step, plan_incoming,
 };

@@ -193,6 +193,20 @@ CREATE TRIGGER IF NOT EXISTS action_ops_unsent_delete BEFORE DELETE ON action_op
 WHEN OLD.sent_at IS NULL AND OLD.rejected_code IS NULL
 BEGIN SELECT RAISE(ABORT, 'action step is not sent'); END;
 "#,
+    r#"
+-- The inbox (store/notifications.rs): the server's notifications by their id, the kind's
+-- params as JSON; `read_unsent` marks a read made here that the server has not taken yet.
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    params TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    read_at TEXT,
+    read_unsent INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS notifications_newest ON notifications (created_at, id);
+CREATE INDEX IF NOT EXISTS notifications_unsent ON notifications (id) WHERE read_unsent = 1;
+"#,
 ];
 
 const MEDIA_STEPS: &[&str] = &[

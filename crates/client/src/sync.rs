@@ -11,7 +11,7 @@ use futures_util::{FutureExt, StreamExt};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use zakupka_core::wire::{MAX_PUSH_BATCH, PushResponse, PushStatus};
+use zakupka_core::wire::{MAX_PUSH_BATCH, MAX_READ_BATCH, PushResponse, PushStatus};
 
 use crate::api::{Api, SyncError};
 use crate::{OutboxEntry, PushOutcome, Store, StoreError};
@@ -299,6 +299,12 @@ pub async fn sync_once(
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => report.photo_errors.push(format!("{sha}: {e}")),
         }
+    }
+    // Notifications read on the device, before the pull, which then brings them read.
+    let reads = store.read(|s| s.unsent_reads())?;
+    for ids in reads.chunks(MAX_READ_BATCH) {
+        api.read_notifications(ids).await?;
+        store.write(|s| s.reads_sent(ids))?;
     }
     loop {
         let cursor = store.read(|s| s.sync_cursor())?;

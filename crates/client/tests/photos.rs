@@ -130,6 +130,7 @@ fn review(store: &Store, id: Uuid, state: ReviewState) {
             comment: String::new(),
             item_comments: Default::default(),
         }],
+        notifications: vec![],
     };
     store.apply_pull(&pull, t0()).unwrap();
 }

@@ -5,7 +5,7 @@ use common::*;
 use zakupka_client::{
     MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, PushOutcome, Store, StoreError, SyncState,
 };
-use zakupka_core::wire::Refusal;
+use zakupka_core::wire::{Notification, NotificationEntry, PullResponse, Refusal};
 use zakupka_core::{AnswerValue, VisitStatus};
 
 #[test]
@@ -615,4 +615,118 @@ fn start_and_finish_locations_are_kept_and_sent_with_the_visit() {
         store.set_location(id, Moment::Finish, &fix(50.0, 40), t0()),
         Err(StoreError::VisitNotEditable(_))
     ));
+}
+
+fn inbox_pull(cursor: u64, entries: Vec<NotificationEntry>) -> PullResponse {
+    PullResponse {
+        next_cursor: cursor,
+        more: false,
+        directory: None,
+        templates: vec![],
+        visits: vec![],
+        notifications: entries,
+    }
+}
+
+fn returned(id: i64, minutes: i64) -> NotificationEntry {
+    NotificationEntry {
+        id,
+        created_at: t0() + Duration::minutes(minutes),
+        read_at: None,
+        notification: Notification::VisitReturned {
+            visit_id: uuid::Uuid::from_u128(id as u128),
+            revision: 1,
+        },
+    }
+}
+
+#[test]
+fn notifications_are_kept_newest_first_and_a_repeated_pull_adds_none() {
+    let store = Store::open_in_memory().unwrap();
+    let pull = inbox_pull(5, vec![returned(1, 0), returned(2, 5)]);
+    store.apply_pull(&pull, t0()).unwrap();
+    // The answer was lost on the way (the connection dropped after the server sent it):
+    // the cursor did not move on the device, so the same pull comes again.
+    store.apply_pull(&pull, t0()).unwrap();
+    let kept = store.notifications(50).unwrap();
+    assert_eq!(
+        kept.iter().map(|n| n.id).collect::<Vec<_>>(),
+        [2, 1],
+        "newest first, once each"
+    );
+    assert_eq!(store.unread_notifications().unwrap(), 2);
+    // A kind this build does not know is kept and counted, not a failed sync.
+    let mut newer = returned(3, 10);
+    newer.notification = Notification::Unknown;
+    store.apply_pull(&inbox_pull(6, vec![newer]), t0()).unwrap();
+    assert_eq!(
+        store.notifications(50).unwrap()[0].notification,
+        Notification::Unknown
+    );
+    assert_eq!(store.unread_notifications().unwrap(), 3);
+}
+
+#[test]
+fn a_notification_read_offline_stays_read_until_the_server_takes_the_mark() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .apply_pull(&inbox_pull(5, vec![returned(1, 0), returned(2, 5)]), t0())
+        .unwrap();
+    store.read_notification(1, t0()).unwrap();
+    store.read_notification(1, t0()).unwrap();
+    assert_eq!(store.unread_notifications().unwrap(), 1);
+    assert_eq!(store.unsent_reads().unwrap(), [1]);
+    // A pull that still brings it unread (the mark is not sent yet) does not unread it.
+    store
+        .apply_pull(&inbox_pull(7, vec![returned(1, 0)]), t0())
+        .unwrap();
+    assert!(
+        store
+            .notifications(50)
+            .unwrap()
+            .iter()
+            .any(|n| n.id == 1 && n.read)
+    );
+    store.reads_sent(&[1]).unwrap();
+    assert!(store.unsent_reads().unwrap().is_empty());
+    // Read on another device: the pull brings it read.
+    let mut elsewhere = returned(2, 5);
+    elsewhere.read_at = Some(t0());
+    store
+        .apply_pull(&inbox_pull(8, vec![elsewhere]), t0())
+        .unwrap();
+    assert_eq!(store.unread_notifications().unwrap(), 0);
+    assert!(store.unsent_reads().unwrap().is_empty());
+}
+
+#[test]
+fn old_read_notifications_leave_the_device_and_another_user_sees_none() {
+    let store = Store::open_in_memory().unwrap();
+    store.hand_over("auditor1", &[]).unwrap();
+    store
+        .apply_pull(&inbox_pull(5, vec![returned(1, 0), returned(2, 5)]), t0())
+        .unwrap();
+    store.read_notification(1, t0()).unwrap();
+    store.reads_sent(&[1]).unwrap();
+    store
+        .apply_pull(&inbox_pull(5, vec![]), t0() + Duration::days(89))
+        .unwrap();
+    assert_eq!(store.notifications(50).unwrap().len(), 2);
+    store
+        .apply_pull(&inbox_pull(5, vec![]), t0() + Duration::days(91))
+        .unwrap();
+    let left: Vec<i64> = store
+        .notifications(50)
+        .unwrap()
+        .iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(
+        left,
+        [2],
+        "the read one went after 90 days, the unread stays"
+    );
+    store.hand_over("auditor2", &[]).unwrap();
+    assert!(store.notifications(50).unwrap().is_empty());
+    assert_eq!(store.unread_notifications().unwrap(), 0);
 }

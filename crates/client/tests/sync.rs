@@ -460,6 +460,7 @@ fn only_updates_of_visits_on_this_device_are_applied() {
         directory: None,
         templates: vec![],
         visits: vec![update(1), update(2)],
+        notifications: vec![],
     };
     let plan = zakupka_client::plan_incoming(&[mine].into_iter().collect(), &pull);
     assert_eq!(plan.len(), 1);
@@ -856,4 +857,74 @@ async fn a_calibration_case_is_answered_offline_and_its_answer_reaches_the_serve
         .unwrap();
     assert_eq!((answers, stored_case), (1, case.id.to_string()));
     assert_eq!(server_visits(&db), (0, 0), "a case answer is not a visit");
+}
+
+#[tokio::test]
+async fn a_returned_visits_notification_is_read_offline_and_the_mark_reaches_the_server() {
+    use zakupka_core::wire::{Decision, Notification, ReviewRequest};
+    let (base, db) = server().await;
+    let api = logged_in(&base, "auditor1", "secret1-violet-ice").await;
+    let supervisor = logged_in(&base, "supervisor", "secret3-violet-ice").await;
+    let local = device(&api).await;
+    let id = submit_visit(&local.lock().unwrap(), "auditor1", "klin-1");
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    let request = ReviewRequest {
+        decision: Decision::Return,
+        revision: 1,
+        comment: "Проверьте оценку".into(),
+        item_comments: Default::default(),
+    };
+    supervisor.review(id, &request).await.unwrap();
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    // Synced twice more: the notification is still there once.
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    let nid = {
+        let s = local.lock().unwrap();
+        let inbox = s.notifications(50).unwrap();
+        assert_eq!(inbox.len(), 1, "{inbox:?}");
+        assert_eq!(
+            inbox[0].notification,
+            Notification::VisitReturned {
+                visit_id: id,
+                revision: 1
+            }
+        );
+        assert_eq!(s.unread_notifications().unwrap(), 1);
+        inbox[0].id
+    };
+
+    // Read with no network: read on the device at once, sent when the server is back.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let offline = Api::new(&format!("http://{closed}"), Some("t".into()));
+    local
+        .lock()
+        .unwrap()
+        .read_notification(nid, Utc::now())
+        .unwrap();
+    assert!(sync_once(&local, &offline, Utc::now).await.is_err());
+    assert_eq!(local.lock().unwrap().unread_notifications().unwrap(), 0);
+    let read_on_server = |db: &Db| {
+        db.blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT read_at IS NOT NULL FROM notifications WHERE id = ?1",
+                [nid],
+                |r| r.get::<_, bool>(0),
+            )?)
+        })
+        .unwrap()
+    };
+    assert!(!read_on_server(&db));
+    sync_once(&local, &api, Utc::now).await.unwrap();
+    assert!(read_on_server(&db));
+    assert!(local.lock().unwrap().unsent_reads().unwrap().is_empty());
+
+    // Another device of the same user gets it read; another user gets nothing.
+    let fresh = device(&logged_in(&base, "auditor1", "secret1-violet-ice").await).await;
+    let inbox = fresh.lock().unwrap().notifications(50).unwrap();
+    assert_eq!((inbox.len(), inbox[0].read), (1, true));
+    let other = device(&logged_in(&base, "auditor2", "secret2-violet-ice").await).await;
+    assert!(other.lock().unwrap().notifications(50).unwrap().is_empty());
 }

@@ -22,9 +22,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use zakupka_core::wire::{
     API_PREFIX, Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus,
-    AssignmentWarning, Auditor, ErrorBody, ErrorCode, LoginRequest, LoginResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, PushResult, PushStatus, Refusal,
-    ReviewState, Role, ServerVisit, VisitDetail, VisitPage, VisitUpdate,
+    AssignmentWarning, Auditor, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Notification,
+    NotificationEntry, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    PushResult, PushStatus, Refusal, ReviewState, Role, ServerVisit, VisitDetail, VisitPage,
+    VisitUpdate,
 };
 use zakupka_core::{
     Answer, AnswerValue, Band, Branch, ChoiceOption, Directory, Item, ItemKind, Label, Office,
@@ -369,6 +370,7 @@ fn pull_response_with_directory_template_and_review() {
                     "По талону было 12 минут?".to_owned(),
                 )]),
             }],
+            notifications: vec![],
         },
     );
 }
@@ -384,7 +386,70 @@ fn pull_response_with_nothing_new() {
             directory: None,
             templates: vec![],
             visits: vec![],
+            notifications: vec![],
         },
+    );
+}
+
+#[test]
+fn pull_response_with_notifications() {
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    check_golden(
+        "pull_response_notifications",
+        &PullResponse {
+            next_cursor: 43,
+            more: false,
+            directory: None,
+            templates: vec![],
+            visits: vec![],
+            notifications: vec![
+                NotificationEntry {
+                    id: 7,
+                    created_at: at("2026-11-30T10:00:00Z"),
+                    read_at: None,
+                    notification: Notification::VisitReturned {
+                        visit_id: visit_id(),
+                        revision: 2,
+                    },
+                },
+                NotificationEntry {
+                    id: 8,
+                    created_at: at("2026-11-30T11:00:00Z"),
+                    read_at: Some(at("2026-11-30T12:00:00Z")),
+                    notification: Notification::AssignmentDueSoon {
+                        assignment_id: visit_id(),
+                        office_id: "srp-1".to_owned(),
+                        due: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                    },
+                },
+            ],
+        },
+    );
+}
+
+#[test]
+fn a_notification_of_a_newer_kind_reads_as_unknown_and_the_pull_still_reads() {
+    let json = r#"{"next_cursor": 5, "templates": [], "visits": [], "notifications": [
+        {"id": 1, "created_at": "2026-11-30T10:00:00Z", "read_at": null,
+         "notification": {"kind": "quarter_published", "params": {"quarter": "2026-Q4"}}}]}"#;
+    let pull: PullResponse = serde_json::from_str(json).unwrap();
+    assert_eq!(pull.notifications[0].notification, Notification::Unknown);
+    // Params that do not fit their kind read as unknown too, never as a failed pull.
+    assert_eq!(
+        Notification::from_columns("visit_returned", r#"{"visit_id": 3}"#),
+        Notification::Unknown
+    );
+    let known = Notification::ActionOverdue {
+        action_id: visit_id(),
+        office_id: "srp-1".to_owned(),
+        due: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+    };
+    let (kind, params) = known.to_columns().unwrap();
+    assert_eq!(Notification::from_columns(kind, &params), known);
+    let (kind, params) = Notification::Unknown.to_columns().unwrap();
+    assert_eq!(
+        Notification::from_columns(kind, &params),
+        Notification::Unknown
     );
 }
 

@@ -10,6 +10,7 @@ fn change_kinds_read_back_from_their_names() {
         ChangeKind::Directory,
         ChangeKind::Template,
         ChangeKind::Visit,
+        ChangeKind::Notification,
     ] {
         assert_eq!(ChangeKind::parse(kind.as_str()), Some(kind));
         assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());

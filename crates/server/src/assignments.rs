@@ -9,7 +9,8 @@ use uuid::Uuid;
 use zakupka_core::Directory;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
-    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor, Refusal, Role,
+    Assignment, AssignmentRequest, AssignmentStatus, AssignmentWarning, Auditor, Notification,
+    Refusal, Role,
 };
 
 use crate::error::AppError;
@@ -253,6 +254,12 @@ pub(crate) fn insert(
             pair.map(|(_, pair_id)| pair_id.to_string()),
         ],
     )?;
+    let assigned = Notification::AssignmentNew {
+        assignment_id: id,
+        office_id: req.office_id.clone(),
+        due: req.due,
+    };
+    crate::notifications::notify_at(conn, &req.auditor, &assigned, now)?;
     Ok(id)
 }
 

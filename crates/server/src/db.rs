@@ -536,6 +536,38 @@ BEGIN UPDATE rating_inputs SET version = version + 1; END;
 CREATE TRIGGER rating_appeal_score_removed AFTER DELETE ON appeal_scores
 BEGIN UPDATE rating_inputs SET version = version + 1; END;
 "#,
+    r#"
+-- The in-app inbox (issue 13): what the server tells one user. `params` is the JSON of the
+-- kind's ids and numbers (core's wire::Notification); the app words it. Delivered by the
+-- change feed, whose CHECK is widened by copying the table (its sequence kept: devices'
+-- cursors stay valid).
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    login TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    params TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    read_at TEXT
+);
+CREATE INDEX notifications_by_login ON notifications (login, kind);
+CREATE INDEX notifications_by_age ON notifications (created_at) WHERE read_at IS NULL;
+CREATE INDEX notifications_by_read ON notifications (read_at) WHERE read_at IS NOT NULL;
+CREATE TABLE changes_next (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('directory', 'template', 'visit', 'notification')),
+    ref TEXT NOT NULL,
+    auditor TEXT
+);
+INSERT INTO changes_next (seq, kind, ref, auditor) SELECT seq, kind, ref, auditor FROM changes;
+-- The sequence goes on from where it was, not from the last entry left.
+DELETE FROM sqlite_sequence WHERE name = 'changes_next';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'changes_next', seq FROM sqlite_sequence WHERE name = 'changes';
+DROP TABLE changes;
+ALTER TABLE changes_next RENAME TO changes;
+CREATE INDEX changes_by_auditor ON changes (auditor, seq);
+-- A notification's one entry in the feed, found when it is read or pruned.
+CREATE INDEX changes_notifications ON changes (ref) WHERE kind = 'notification';
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

@@ -2,27 +2,73 @@
 
 use super::*;
 
+/// A database at `path` with the steps before the one containing `marker`: later steps
+/// (other features') may follow it in the list.
+fn schema_before(path: &Path, marker: &str) -> Connection {
+    let before = STEPS
+        .iter()
+        .position(|s| s.contains(marker))
+        .expect("the step exists");
+    let mut conn = Connection::open(path).unwrap();
+    configure(&conn).unwrap();
+    for (n, step) in STEPS.iter().enumerate().take(before) {
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(step).unwrap();
+        tx.pragma_update(None, "user_version", n as i64 + 1)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    conn
+}
+
+/// The change feed rebuilt to carry notifications keeps its entries and its sequence, so
+/// the cursors devices hold still mean the same entries.
+#[test]
+fn the_change_feed_keeps_its_sequence_through_the_step_that_adds_notifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = schema_before(&path, "CREATE TABLE notifications");
+        conn.execute_batch(
+            "INSERT INTO changes (kind, ref) VALUES ('directory', 'directory');
+             INSERT INTO changes (kind, ref, auditor) VALUES ('visit', 'v1', 'anna');
+             INSERT INTO changes (kind, ref, auditor) VALUES ('visit', 'v2', 'anna');
+             DELETE FROM changes WHERE ref = 'v2';",
+        )
+        .unwrap();
+        let refused = conn.execute(
+            "INSERT INTO changes (kind, ref, auditor) VALUES ('notification', '1', 'anna')",
+            [],
+        );
+        assert!(refused.is_err(), "the old feed has no notifications");
+    }
+    let db = Db::open(&path).unwrap();
+    db.blocking(|c| {
+        let kept: Vec<(i64, String)> = c
+            .prepare("SELECT seq, ref FROM changes ORDER BY seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(kept, [(1, "directory".to_owned()), (2, "v1".to_owned())]);
+        c.execute(
+            "INSERT INTO changes (kind, ref, auditor) VALUES ('notification', '1', 'anna')",
+            [],
+        )?;
+        // Never a sequence number a device may already have passed (3 was given, then its
+        // entry went).
+        assert_eq!(c.last_insert_rowid(), 4);
+        Ok(())
+    })
+    .unwrap();
+}
+
 /// A database written before managers existed: its users, their tokens and assignments
 /// survive the rebuilt `users` table, and a manager can then be stored.
 #[test]
 fn users_survive_the_step_that_admits_managers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    // The step that admits managers, wherever later steps put it from the end.
-    let before = STEPS
-        .iter()
-        .position(|s| s.contains("CREATE TABLE users_next"))
-        .unwrap();
     {
-        let mut conn = Connection::open(&path).unwrap();
-        configure(&conn).unwrap();
-        for (n, step) in STEPS.iter().enumerate().take(before) {
-            let tx = conn.transaction().unwrap();
-            tx.execute_batch(step).unwrap();
-            tx.pragma_update(None, "user_version", n as i64 + 1)
-                .unwrap();
-            tx.commit().unwrap();
-        }
+        let conn = schema_before(&path, "CREATE TABLE users_next");
         conn.execute_batch(
             "INSERT INTO users (login, role, password_hash, created_at, branch_id, demo)
                  VALUES ('anna', 'auditor', 'h', '2026-01-01T00:00:00Z', 'klin', 1);

@@ -190,6 +190,7 @@ pub fn load_demo(
     if have > 0 {
         return Ok(0);
     }
+    let told_before = crate::notifications::newest(conn)?;
     let mut visits = zakupka_core::demo::generate_visits(template, directory, 40, now);
     presence_examples(&mut visits, directory);
     let tx = conn.transaction()?;
@@ -222,6 +223,9 @@ pub fn load_demo(
     assign_demo(conn, template, directory, now)?;
     let pairs = crate::demo_calibration::load_pairs(conn, template, directory, now)?;
     let answers = crate::demo_calibration::load_case(conn, template, now)?;
+    // The assignments of the demo's past are not news: their notifications show as read,
+    // so the badge counts only what happens after the first start.
+    crate::notifications::read_after(conn, told_before, now)?;
     Ok(visits.len() + history + actions + appeals + pairs + answers)
 }
 

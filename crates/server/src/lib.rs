@@ -24,6 +24,7 @@ pub mod extract;
 pub mod ingest;
 pub mod manager;
 pub mod measures;
+pub mod notifications;
 mod openapi;
 pub mod pairs;
 pub mod photos;

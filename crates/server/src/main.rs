@@ -13,8 +13,8 @@ mod user_cli;
 mod webhook_cli;
 
 use zakupka_server::{
-    Db, app_with, assignments, auth, backup, bundle, demo, export, purge, rating, reference, tls,
-    webhooks,
+    Db, app_with, assignments, auth, backup, bundle, demo, export, notifications, purge, rating,
+    reference, tls, webhooks,
 };
 
 #[derive(Parser)]
@@ -422,8 +422,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Purges expired tokens and forgotten failed sign-ins now and every hour, and lets the
-/// throttles forget idle logins and addresses.
+/// Purges expired tokens and forgotten failed sign-ins now and every hour, lets the
+/// throttles forget idle logins and addresses, and sweeps the notifications (due dates
+/// announced, old ones pruned).
 async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -433,6 +434,10 @@ async fn housekeeping(database: Db, logins: std::sync::Arc<auth::Logins>) {
             Ok(0) => {}
             Ok(n) => tracing::info!("{n} expired tokens purged"),
             Err(e) => tracing::warn!("purging expired tokens: {e}"),
+        }
+        match database.call(move |c| notifications::sweep(c, now)).await {
+            Ok(swept) => tracing::debug!("notifications swept: {swept:?}"),
+            Err(e) => tracing::warn!("sweeping notifications: {e}"),
         }
         logins.forget_idle();
     }

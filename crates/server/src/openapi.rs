@@ -43,7 +43,7 @@ use responses::{
     paths(
         paths::login, paths::logout, paths::pull, paths::push, paths::put_photo,
         paths::get_photo, paths::list_visits, paths::visit_detail, paths::review_visit,
-        paths::include_visit, paths::auditor_flags,
+        paths::include_visit, paths::auditor_flags, paths::read_notifications,
         paths::visit_log, paths::visit_revisions, paths::rating, paths::rating_quarters,
         paths::rating_history, paths::rating_export, calibration::calibration,
         calibration::calibration_export, paths::publish_preview, paths::publish_rating,

@@ -1,13 +1,13 @@
 //! What a device pulls: the changes after its cursor that concern it (the directory,
-//! checklists, and review decisions on its auditor's visits), from the monotonic `changes`
-//! sequence.
+//! checklists, review decisions on its auditor's visits, and its user's notifications),
+//! from the monotonic `changes` sequence.
 
 use rusqlite::{Connection, params};
 use zakupka_core::Template;
 use zakupka_core::wire::{ChangeKind, PullResponse, Refusal, VisitUpdate};
 
 use crate::error::AppError;
-use crate::{reference, visits};
+use crate::{notifications, reference, visits};
 
 /// How many changes one pull returns at most.
 const PULL_PAGE: i64 = 500;
@@ -45,6 +45,7 @@ pub fn pull(conn: &mut Connection, cursor: u64, auditor: &str) -> Result<PullRes
     };
     let mut templates: Vec<Template> = Vec::new();
     let mut visits: Vec<VisitUpdate> = Vec::new();
+    let mut inbox = Vec::new();
     for (_, kind, key) in &rows {
         match ChangeKind::parse(kind) {
             Some(ChangeKind::Template) => {
@@ -57,6 +58,12 @@ pub fn pull(conn: &mut Connection, cursor: u64, auditor: &str) -> Result<PullRes
             Some(ChangeKind::Visit) if !visits.iter().any(|v| v.visit_id.to_string() == *key) => {
                 visits.extend(visits::update(&tx, key)?);
             }
+            // The feed keeps one entry per notification; the login is checked again.
+            Some(ChangeKind::Notification) => {
+                if let Ok(id) = key.parse::<i64>() {
+                    inbox.extend(notifications::entry(&tx, auditor, id)?);
+                }
+            }
             _ => {}
         }
     }
@@ -66,5 +73,6 @@ pub fn pull(conn: &mut Connection, cursor: u64, auditor: &str) -> Result<PullRes
         directory,
         templates,
         visits,
+        notifications: inbox,
     })
 }

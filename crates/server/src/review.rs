@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 use zakupka_core::visit::MAX_COMMENT_CHARS;
-use zakupka_core::wire::{Decision, LogEntry, Refusal, ReviewRequest, ReviewState, VisitUpdate};
+use zakupka_core::wire::{
+    Decision, LogEntry, Notification, Refusal, ReviewRequest, ReviewState, VisitUpdate,
+};
 
 use crate::error::AppError;
 use crate::sql::{Json, Text};
@@ -149,6 +151,13 @@ pub fn decide(
         "INSERT INTO changes (kind, ref, auditor) VALUES ('visit', ?1, ?2)",
         params![visit_id, auditor],
     )?;
+    if to == ReviewState::Returned {
+        let returned = Notification::VisitReturned {
+            visit_id: current.visit_id,
+            revision,
+        };
+        crate::notifications::notify_at(&tx, &auditor, &returned, now)?;
+    }
     if to == ReviewState::Approved {
         crate::actions::create_for_visit(&tx, visit_id, revision, now)?;
         crate::events::record(

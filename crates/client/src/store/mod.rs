@@ -3,7 +3,7 @@
 //!
 //! One file per concern: `open` (opening and whole-store operations), `settings`,
 //! `templates` (checklists and the directory), `drafts` (a visit being filled in),
-//! `photos`, `listing` (the home screen's lists, a page at a time), `outbox` (submission and what waits for sync), `remote` (what the server
+//! `photos`, `listing` (the home screen's lists, a page at a time), `notifications` (the inbox), `outbox` (submission and what waits for sync), `remote` (what the server
 //! said), `assignments`, `owner` (whose data it is; handing the device to another user), and `rows` (how rows become domain values). Every change to a
 //! draft goes through [`Store::edit_draft`].
 
@@ -13,6 +13,7 @@ mod assignments;
 mod cases;
 mod drafts;
 mod listing;
+mod notifications;
 mod open;
 mod outbox;
 mod owner;
@@ -39,6 +40,7 @@ pub use assignments::LocalAssignment;
 pub use cases::LocalCase;
 pub use drafts::Moment;
 pub use listing::{ListedVisit, PageAfter, VisitPage};
+pub use notifications::LocalNotification;
 pub use owner::Owner;
 pub use photos::PhotoKept;
 pub use remote::{PushOutcome, ReviewNotes, SyncState, plan_incoming};

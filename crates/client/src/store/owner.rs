@@ -1,6 +1,6 @@
 //! Whose data the store holds. A phone may be shared, but the store holds one user's data
 //! at a time: signing in as someone else first forgets the previous user's visits, answers,
-//! comments, photos, review notes and assignments, and is refused while any of their work
+//! comments, photos, review notes, assignments and notifications, and is refused while any of their work
 //! is not on the server yet. Keeping several users' data side by side and hidden would put
 //! a user filter into every query of the app and the sync engine (which pushes the outbox
 //! with the signed-in user's token); one missed filter would show or send another user's
@@ -75,6 +75,7 @@ impl Store {
                 "DELETE FROM outbox",
                 "DELETE FROM visits",
                 "DELETE FROM assignments",
+                "DELETE FROM notifications",
                 "DELETE FROM photo_uploads",
                 "DELETE FROM action_ops",
                 "DELETE FROM actions",

@@ -149,6 +149,7 @@ impl Store {
                 ],
             )?;
         }
+        super::notifications::store_pulled(&tx, &pull.notifications, now)?;
         put_setting(&tx, CURSOR_KEY, &pull.next_cursor.to_string())?;
         // The last page of a pull ends a sync: its time goes into the same commit.
         if !pull.more {

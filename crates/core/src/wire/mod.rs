@@ -17,6 +17,7 @@ mod appeals;
 mod assignment;
 mod calibration;
 mod case;
+mod notifications;
 mod photo;
 mod presence;
 mod rating;
@@ -35,6 +36,9 @@ pub use assignment::{
 };
 pub use calibration::Calibration;
 pub use case::{CalibrationCase, CaseRequest, MAX_CASE_TEXT_CHARS};
+pub use notifications::{
+    DUE_SOON_DAYS, MAX_READ_BATCH, Notification, NotificationEntry, ReadRequest,
+};
 pub use photo::{MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ANSWER, is_photo_address};
 pub use presence::{AuditorFlags, IncludeRequest, Inclusion};
 pub use rating::{ExportFormat, PublishPreview, QuarterInfo, Rating};
@@ -213,6 +217,10 @@ pub struct PullResponse {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub visits: Vec<VisitUpdate>,
+    /// The caller's notifications that are new or were read since the cursor; left out
+    /// when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<NotificationEntry>,
 }
 
 /// What one entry of the server's change feed announces. A pull reads the entries after
@@ -226,6 +234,8 @@ pub enum ChangeKind {
     Template,
     /// A visit's review state changed; the entry's key is the visit id.
     Visit,
+    /// A notification for the entry's user was made or read; the key is its id.
+    Notification,
 }
 
 impl ChangeKind {
@@ -235,6 +245,7 @@ impl ChangeKind {
             ChangeKind::Directory => "directory",
             ChangeKind::Template => "template",
             ChangeKind::Visit => "visit",
+            ChangeKind::Notification => "notification",
         }
     }
 
@@ -243,6 +254,7 @@ impl ChangeKind {
             "directory" => Some(ChangeKind::Directory),
             "template" => Some(ChangeKind::Template),
             "visit" => Some(ChangeKind::Visit),
+            "notification" => Some(ChangeKind::Notification),
             _ => None,
         }
     }

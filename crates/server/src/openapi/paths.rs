@@ -16,7 +16,7 @@ use zakupka_core::wire::{
     LoginRequest, LoginResponse, MAX_PHOTO_BYTES, PublishPreview, PullResponse, PushRequest,
     PushResponse, QuarterInfo, Rating, ReviewRequest, VisitDetail, VisitPage, VisitUpdate,
 };
-use zakupka_core::wire::{AuditorFlags, IncludeRequest, Inclusion};
+use zakupka_core::wire::{AuditorFlags, IncludeRequest, Inclusion, ReadRequest};
 use zakupka_core::{Visit, rating::History, rating::Quarter};
 
 use super::responses::{
@@ -251,6 +251,23 @@ fn visit_detail() {}
         (status = 503, response = Unavailable),
     ))]
 fn review_visit() {}
+
+/// Mark notifications read
+///
+/// Anyone signed in, their own notifications only (delivered by `/pull`). Ids that are
+/// not the caller's, unknown or already read change nothing, so the same request may be
+/// sent again. At most 500 ids.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "sync",
+    request_body = ReadRequest,
+    responses(
+        (status = 204, description = "Marked read."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = TooLarge),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ))]
+fn read_notifications() {}
 
 /// Include an own-branch visit in the rating
 ///

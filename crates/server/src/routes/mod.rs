@@ -9,6 +9,7 @@ mod auth;
 mod calibration;
 mod cases;
 mod meta;
+mod notifications;
 mod presence;
 mod rating;
 mod security;
@@ -34,6 +35,8 @@ use crate::{
 
 /// An assignment is a few short fields and a note.
 const MAX_ASSIGNMENT_BYTES: usize = 64 * 1024;
+/// A read mark is at most `MAX_READ_BATCH` ids of 20 digits.
+const MAX_READ_BYTES: usize = 16 * 1024;
 
 /// What a server is run with besides its database and web app: the clock sign-ins are
 /// judged by and their throttles, and the [`Limits`] of requests and quotas. Tests use a
@@ -175,6 +178,10 @@ fn api() -> Router<AppState> {
         .route(
             "/photos/{sha256}",
             put(sync::put_photo).get(sync::get_photo),
+        )
+        .route(
+            "/notifications/read",
+            post(notifications::read).layer(limit(MAX_READ_BYTES)),
         )
         .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::detail))

@@ -15,6 +15,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/visits/{id}/revisions"),
     ("post", "/api/v1/visits/{id}/review"),
     ("post", "/api/v1/visits/{id}/include"),
+    ("post", "/api/v1/notifications/read"),
     ("get", "/api/v1/presence/auditors"),
     ("get", "/api/v1/rating"),
     ("get", "/api/v1/rating/quarters"),

@@ -29,6 +29,7 @@ enum Endpoint {
     ManagerVisitPhoto,
     StaleReview,
     Include,
+    ReadNotifications,
     AuditorFlags,
     Rating,
     RatingQuarters,
@@ -151,6 +152,11 @@ const MATRIX: &[(Endpoint, [u16; 8])] = &[
     // Including auditor1's visit in the rating: for those who may decide it, 409 (it is
     // not left out: auditor1 works for no branch).
     (Endpoint::Include, [401, 403, 403, 409, 409, 404, 403, 403]),
+    // Marking notifications read: anyone signed in, their own (others' ids change nothing).
+    (
+        Endpoint::ReadNotifications,
+        [401, 204, 204, 204, 204, 204, 204, 204],
+    ),
     // Each auditor's share of flagged visits: supervisors and admins.
     (
         Endpoint::AuditorFlags,
@@ -527,6 +533,11 @@ async fn every_endpoint_answers_each_role_as_it_should() {
                         &body,
                     )
                     .await
+                }
+                Endpoint::ReadNotifications => {
+                    let body = serde_json::json!({ "ids": [1, 2] });
+                    s.post_json("/api/v1/notifications/read", token, &body)
+                        .await
                 }
                 Endpoint::AuditorFlags => {
                     s.get("/api/v1/presence/auditors?quarter=2026-Q1", token)
