@@ -107,7 +107,13 @@ fn target(state: &AppState, n: &Notification) -> Option<Screen> {
         | Notification::AssignmentDueSoon { .. }
         | Notification::AssignmentOverdue { .. } => Some(Screen::Home),
         Notification::AppealToDecide { visit_id, .. } => Some(Screen::ReviewVisit(*visit_id)),
-        _ => None,
+        Notification::ActionToVerify { action_id, .. }
+        | Notification::ActionDueSoon { action_id, .. }
+        | Notification::ActionOverdue { action_id, .. } => Some(Screen::Action(*action_id)),
+        // The manager's «Недочёты» are on home; their appeals with the decisions on theirs.
+        Notification::FindingsNew { .. } => Some(Screen::Home),
+        Notification::AppealDecided { .. } => Some(Screen::Appeals),
+        Notification::Unknown => None,
     }
 }
 

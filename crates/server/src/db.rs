@@ -568,6 +568,14 @@ CREATE INDEX changes_by_auditor ON changes (auditor, seq);
 -- A notification's one entry in the feed, found when it is read or pruned.
 CREATE INDEX changes_notifications ON changes (ref) WHERE kind = 'notification';
 "#,
+    r#"
+-- When an action was announced as coming due and as overdue (actions/due.rs), so the
+-- hourly sweep tells each once.
+ALTER TABLE actions ADD COLUMN due_soon_told_at TEXT;
+ALTER TABLE actions ADD COLUMN overdue_told_at TEXT;
+CREATE INDEX actions_to_announce ON actions (due)
+    WHERE overdue_told_at IS NULL AND state IN ('open', 'planned');
+"#,
 ];
 
 /// The schema version this server writes (`PRAGMA user_version`).

@@ -184,11 +184,12 @@ pub struct Swept {
     pub pruned: usize,
 }
 
-/// Announces assignments due within [`DUE_SOON_DAYS`] and those overdue (each once), and
-/// prunes old notifications; one transaction.
+/// Announces assignments and corrective actions due within [`DUE_SOON_DAYS`] and those
+/// overdue (each once; actions in `actions/due.rs`), and prunes old notifications; one
+/// transaction.
 pub fn sweep(conn: &mut Connection, now: DateTime<Utc>) -> Result<Swept, AppError> {
     let tx = conn.transaction()?;
-    let made = assignments_due(&tx, now)?;
+    let made = assignments_due(&tx, now)? + crate::actions::due::announce(&tx, now)?;
     let pruned = prune(&tx, now)?;
     tx.commit()?;
     Ok(Swept { made, pruned })

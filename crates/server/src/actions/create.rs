@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 use uuid::Uuid;
 use zakupka_core::Visit;
 use zakupka_core::actions::{due_date, failed_items};
-use zakupka_core::wire::{ActionPhoto, Finding};
+use zakupka_core::wire::{ActionPhoto, Finding, Notification};
 
 use crate::error::AppError;
 use crate::sql::Json;
@@ -80,6 +80,15 @@ pub fn create_for_visit(
             ],
         )?;
         made += added;
+    }
+    if made > 0 {
+        let managers = crate::notifications::managers_of(tx, &office.branch_id)?;
+        let findings = Notification::FindingsNew {
+            visit_id: visit.id,
+            office_id: office.id.clone(),
+            actions: made as u32,
+        };
+        crate::notifications::notify_all(tx, &managers, &findings)?;
     }
     Ok(made)
 }

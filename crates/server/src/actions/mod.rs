@@ -5,6 +5,7 @@
 //! all; for anyone else an action does not exist. No answer names the auditor.
 
 mod create;
+pub mod due;
 mod figures;
 mod photos;
 mod recheck;

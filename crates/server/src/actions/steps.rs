@@ -191,9 +191,24 @@ pub fn done(
              WHERE id = ?1",
                 params![id.to_string(), evidence, photos, by, ts(now)],
             )?;
-            Ok(())
+            to_verify(tx, id)
         },
     )
+}
+
+/// Tells the supervisors of the action's branch that it waits for their verification.
+fn to_verify(tx: &Transaction, id: Uuid) -> Result<(), AppError> {
+    let (office_id, branch_id): (String, String) = tx.query_row(
+        "SELECT office_id, branch_id FROM actions WHERE id = ?1",
+        [id.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let supervisors = crate::notifications::supervisors_of(tx, &branch_id)?;
+    let n = zakupka_core::wire::Notification::ActionToVerify {
+        action_id: id,
+        office_id,
+    };
+    crate::notifications::notify_all(tx, &supervisors, &n)
 }
 
 /// A supervisor accepts the evidence: done → verified, never by the one who closed it.

@@ -114,6 +114,13 @@ pub fn decide(
         ),
     )?;
     let decided = get(&tx, id, &viewer)?;
+    let managers = crate::notifications::managers_of(&tx, &decided.branch_id)?;
+    let n = zakupka_core::wire::Notification::AppealDecided {
+        appeal_id: decided.id,
+        visit_id: decided.visit_id,
+        upheld: outcome.is_some(),
+    };
+    crate::notifications::notify_all(&tx, &managers, &n)?;
     tx.commit()?;
     Ok(decided)
 }

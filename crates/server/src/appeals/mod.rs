@@ -14,7 +14,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
-    Appeal, AppealRequest, AppealState, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS, Refusal,
+    Appeal, AppealRequest, AppealState, MAX_APPEAL_PHOTOS, MAX_APPEAL_REASON_CHARS, Notification,
+    Refusal,
 };
 use zakupka_core::{AppealOutcome, Visit};
 
@@ -366,6 +367,34 @@ pub fn file(
         serde_json::json!({ "appeal": id, "visit": visit_id, "item": request.item_id, "reason": reason }),
     )?;
     let appeal = get(&tx, &id, &viewer)?;
+    to_decide(&tx, &appeal)?;
     tx.commit()?;
     Ok((true, appeal))
+}
+
+/// Tells those who may decide `appeal` about it: the supervisors of its branch and the
+/// admins, but not the one who approved the visit (they may not decide it).
+fn to_decide(tx: &Connection, appeal: &Appeal) -> Result<(), AppError> {
+    let approver: Option<String> = tx
+        .query_row(
+            "SELECT by_login FROM review_log WHERE visit_id = ?1 AND revision = ?2
+             AND to_state = 'approved' ORDER BY seq DESC LIMIT 1",
+            params![appeal.visit_id.to_string(), appeal.revision],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut deciders = crate::notifications::supervisors_of(tx, &appeal.branch_id)?;
+    // Admins decide appeals too (the second pair of eyes where a branch has one supervisor).
+    let admins = tx
+        .prepare_cached("SELECT login FROM users WHERE role = 'admin' AND disabled_at IS NULL")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    deciders.extend(admins);
+    deciders.retain(|s| Some(s) != approver.as_ref());
+    let n = Notification::AppealToDecide {
+        appeal_id: appeal.id,
+        visit_id: appeal.visit_id,
+        office_id: appeal.office_id.clone(),
+    };
+    crate::notifications::notify_all(tx, &deciders, &n)
 }

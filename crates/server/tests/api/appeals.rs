@@ -184,6 +184,22 @@ async fn an_upheld_appeal_rescores_the_visit_and_moves_the_branch_up_the_rating(
         .expect(StatusCode::CREATED)
         .json();
     assert_eq!(appeal.state, AppealState::Pending);
+    // Those who may decide it hear of it; the approver, who may not, does not.
+    let to_decide = |inbox: Vec<zakupka_core::wire::NotificationEntry>| {
+        inbox
+            .iter()
+            .filter(|e| {
+                matches!(&e.notification,
+                    zakupka_core::wire::Notification::AppealToDecide { appeal_id, .. }
+                        if *appeal_id == appeal.id)
+            })
+            .count()
+    };
+    assert_eq!(to_decide(super::notifications::inbox(&s, &other).await), 1);
+    assert_eq!(
+        to_decide(super::notifications::inbox(&s, &supervisor).await),
+        0
+    );
     // The phone's outbox sends it again: the same appeal, nothing new.
     let again: Appeal = s
         .post_json("/api/v1/appeals", Some(&manager), &body)
@@ -235,6 +251,17 @@ async fn an_upheld_appeal_rescores_the_visit_and_moves_the_branch_up_the_rating(
         .expect(StatusCode::OK)
         .json();
     assert_eq!(decided.state, AppealState::Upheld);
+    // The manager hears of the decision.
+    let told = super::notifications::inbox(&s, &manager).await;
+    assert!(
+        told.iter().any(|e| e.notification
+            == zakupka_core::wire::Notification::AppealDecided {
+                appeal_id: appeal.id,
+                visit_id: va.id,
+                upheld: true,
+            }),
+        "{told:?}"
+    );
     assert_eq!(decided.score, Some(100.0), "the only failure now passes");
     assert!(decided.approved_score.unwrap() < 100.0);
     let after = places(&s, &supervisor, quarter).await;

@@ -31,6 +31,7 @@ mod cases;
 mod clocks;
 mod limits;
 mod login;
+mod loop_notices;
 mod notifications;
 mod openapi;
 mod pairs;

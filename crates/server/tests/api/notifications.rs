@@ -7,7 +7,7 @@ use zakupka_server::notifications;
 use super::*;
 
 /// Every notification `token`'s user gets pulling from cursor 0, in feed order.
-async fn inbox(s: &Server, token: &str) -> Vec<NotificationEntry> {
+pub async fn inbox(s: &Server, token: &str) -> Vec<NotificationEntry> {
     let mut cursor = 0;
     let mut all = Vec::new();
     loop {
