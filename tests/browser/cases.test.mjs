@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { SHOTS, phone, startServer, answerAllItems, signIn, quarterOf } from './harness.mjs';
 
 let server, auditor, sup;
@@ -91,4 +92,36 @@ test('a supervisor pairs two auditors on one office; the auditor sees no partner
   const mine = (await server.api('GET', '/assignments', await server.login('auditor2'))).body.filter((a) => a.office_id === office);
   assert.equal(mine.length, 1);
   assert.equal(mine[0].pair_id, undefined, 'the auditor is not told of a pair');
+});
+
+test('a case published with a photo shows the photo above the checklist', async () => {
+  const token = await server.login('supervisor');
+  const [demo] = (await server.api('GET', '/cases', token)).body;
+  // A photo of the situation, drawn in the browser: a PNG the server recognises.
+  const page = await auditor.context.newPage();
+  const png = Buffer.from(await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 64; c.height = 48;
+    const g = c.getContext('2d');
+    g.fillStyle = '#c03'; g.fillRect(0, 0, 64, 48);
+    return c.toDataURL('image/png').split(',')[1];
+  }), 'base64');
+  const sha = createHash('sha256').update(png).digest('hex');
+  const put = await fetch(`${server.url}api/v1/cases/photos/${sha}`, {
+    method: 'PUT',
+    headers: { 'x-zakupka-protocol': '1', 'content-type': 'image/png', authorization: `Bearer ${token}` },
+    body: png,
+  });
+  assert.equal(put.status, 201);
+  const published = await server.api('POST', '/cases', token, {
+    title: 'Очередь у окна', text: 'Посмотрите на фото зала.', template_id: demo.template_id,
+    template_version: demo.template_version, scenario: demo.scenario, photos: [sha], key: demo.key,
+  });
+  assert.equal(published.status, 201, JSON.stringify(published.body));
+
+  await signIn(page, server.url, 'auditor2');
+  await page.click('[data-testid="to-cases"]');
+  await page.click(`[data-testid="case-list"] [data-case="${published.body.id}"]`);
+  const img = await page.waitForSelector('[data-testid="case-situation"] [data-testid="case-photo"]');
+  await page.waitForFunction((el) => el.complete && el.naturalWidth === 64, img);
 });

@@ -310,6 +310,14 @@ impl Api {
         Self::send(self.request(reqwest::Method::GET, "/cases")).await
     }
 
+    /// A photo of a calibration case's situation: its bytes.
+    pub async fn case_photo(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        let path = format!("/cases/photos/{sha256}");
+        Ok(Self::fetch(self.request(reqwest::Method::GET, &path))
+            .await?
+            .1)
+    }
+
     /// Publishes a calibration case (supervisors).
     pub async fn publish_case(
         &self,
