@@ -94,11 +94,14 @@ test('a supervisor pairs two auditors on one office; the auditor sees no partner
   assert.equal(mine[0].pair_id, undefined, 'the auditor is not told of a pair');
 });
 
-test('a case published with a photo shows the photo above the checklist', async () => {
+test('a case published with a photo shows the photo above the checklist', async (t) => {
   const token = await server.login('supervisor');
   const [demo] = (await server.api('GET', '/cases', token)).body;
+  // A phone of its own: the first test's is signed in already.
+  const fresh = await phone();
+  t.after(() => fresh.browser.close());
   // A photo of the situation, drawn in the browser: a PNG the server recognises.
-  const page = await auditor.context.newPage();
+  const page = await fresh.context.newPage();
   const png = Buffer.from(await page.evaluate(() => {
     const c = document.createElement('canvas');
     c.width = 64; c.height = 48;
