@@ -14,7 +14,7 @@ use crate::state::{AppState, Screen};
 pub fn CalibrationScreen() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let mut chosen = use_signal(|| None::<String>);
+    let chosen = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
     let api2 = api.clone();
     let quarters = super::use_quarters(api);
@@ -50,17 +50,29 @@ pub fn CalibrationScreen() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
                 h1 { "{i18n::CALIBRATION_TITLE.get(lang)}" }
             }
-            div { class: "chips", "data-testid": "quarters",
-                for q in quarter_list.iter() {
-                    button { key: "{q.quarter}",
-                        class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
-                        "data-quarter": "{q.quarter}",
-                        onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
-                        "{q.quarter}"
-                    }
+            QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
+            {body}
+        }
+    }
+}
+
+/// The quarters to choose from, the one shown marked; a tap sets `chosen`.
+#[component]
+pub(super) fn QuarterChips(
+    quarters: Vec<QuarterInfo>,
+    current: Option<String>,
+    chosen: Signal<Option<String>>,
+) -> Element {
+    rsx! {
+        div { class: "chips", "data-testid": "quarters",
+            for q in quarters.iter() {
+                button { key: "{q.quarter}",
+                    class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
+                    "data-quarter": "{q.quarter}",
+                    onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
+                    "{q.quarter}"
                 }
             }
-            {body}
         }
     }
 }

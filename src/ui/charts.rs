@@ -7,6 +7,7 @@
 use dioxus::prelude::*;
 use zakupka_core::wire::{FailedItems, QuarterInfo, TimeToFix};
 
+use super::calibration::QuarterChips;
 use crate::i18n::{self, appeals as t};
 use crate::state::{AppState, Screen};
 
@@ -17,7 +18,7 @@ const SHOWN: usize = 12;
 pub fn ChartsScreen() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let mut chosen = use_signal(|| None::<String>);
+    let chosen = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
     let api2 = api.clone();
     let quarters = super::use_quarters(api);
@@ -56,16 +57,7 @@ pub fn ChartsScreen() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
                 h1 { "{t::CHARTS.get(lang)}" }
             }
-            div { class: "chips", "data-testid": "quarters",
-                for q in quarter_list.iter() {
-                    button { key: "{q.quarter}",
-                        class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
-                        "data-quarter": "{q.quarter}",
-                        onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
-                        "{q.quarter}"
-                    }
-                }
-            }
+            QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
             {body}
         }
     }

@@ -3,7 +3,7 @@
 //! rejects it, with a reason. Upholding rescores the visit for the rating.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use zakupka_core::wire::{Appeal, AppealDecision, AppealDecisionRequest, Refusal};
 use zakupka_core::{AppealOutcome, Visit};
 
@@ -35,14 +35,7 @@ pub fn decide(
         return Ok(appeal);
     }
     crate::scope::may_decide(&tx, by, &visit_id)?;
-    let approver: Option<String> = tx
-        .query_row(
-            "SELECT by_login FROM review_log WHERE visit_id = ?1 AND revision = ?2
-             AND to_state = 'approved' ORDER BY seq DESC LIMIT 1",
-            params![visit_id, appeal.revision],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let approver = super::approver(&tx, &visit_id, appeal.revision)?;
     if approver.as_deref() == Some(by) {
         return Err(AppError::Forbidden(crate::error::Refused {
             code: Refusal::OwnApproval,

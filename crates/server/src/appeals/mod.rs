@@ -372,17 +372,22 @@ pub fn file(
     Ok((true, appeal))
 }
 
-/// Tells those who may decide `appeal` about it: the supervisors of its branch and the
-/// admins, but not the one who approved the visit (they may not decide it).
-fn to_decide(tx: &Connection, appeal: &Appeal) -> Result<(), AppError> {
-    let approver: Option<String> = tx
+/// Who approved `revision` of the visit: they may not decide its appeals.
+fn approver(tx: &Connection, visit_id: &str, revision: u32) -> Result<Option<String>, AppError> {
+    Ok(tx
         .query_row(
             "SELECT by_login FROM review_log WHERE visit_id = ?1 AND revision = ?2
              AND to_state = 'approved' ORDER BY seq DESC LIMIT 1",
-            params![appeal.visit_id.to_string(), appeal.revision],
+            params![visit_id, revision],
             |r| r.get(0),
         )
-        .optional()?;
+        .optional()?)
+}
+
+/// Tells those who may decide `appeal` about it: the supervisors of its branch and the
+/// admins, but not the one who approved the visit (they may not decide it).
+fn to_decide(tx: &Connection, appeal: &Appeal) -> Result<(), AppError> {
+    let approver = approver(tx, &appeal.visit_id.to_string(), appeal.revision)?;
     let mut deciders = crate::notifications::supervisors_of(tx, &appeal.branch_id)?;
     // Admins decide appeals too (the second pair of eyes where a branch has one supervisor).
     let admins = tx
