@@ -216,3 +216,28 @@ export async function startServer() {
   const login = async (user) => (await api('POST', '/login', null, { login: user, password: 'demo', device_id: '0190a000-0000-7000-8000-000000000001' })).body.token;
   return { url, api, login, start, stop, close: () => child.kill('SIGTERM') };
 }
+
+const AXE = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA, and best practice) on what the page shows now and fails
+ * with every violation named: its rule, impact and the elements at fault. `screen` names the
+ * screen in the message.
+ */
+export async function expectAccessible(page, screen) {
+  // Evaluated as a whole script by DevTools, so the page's CSP (no eval) does not stop it.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' — ' + n.failureSummary.split('\n').slice(1, 2).join('')),
+    }));
+  });
+  if (violations.length) {
+    const text = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n  ');
+    throw new Error(`axe finds ${violations.length} violation(s) on «${screen}»:\n  ${text}`);
+  }
+}
