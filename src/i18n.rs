@@ -250,6 +250,7 @@ pub mod appeals;
 mod errors;
 pub mod inbox;
 pub mod presence;
+pub mod staff;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 
 /// A text worded in both languages when it was made, for state that outlives a switch of

@@ -75,7 +75,7 @@ pub fn ActionsBoard() -> Element {
         main { class: "screen actions-board", "data-testid": "actions-board",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::BACK.get(lang)}" }
-                h1 { "{words::TO_VERIFY.get(lang)}" }
+                h1 { tabindex: "-1", "{words::TO_VERIFY.get(lang)}" }
                 SaveIndicator {}
                 LangSwitch {}
             }
@@ -164,6 +164,7 @@ pub fn ActionScreen(action_id: Uuid) -> Element {
                 header { class: "bar",
                     button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::BACK.get(lang)}" }
                 }
+                h1 { tabindex: "-1", "{words::ACTIONS.get(lang)}" }
                 p { class: "empty", "{words::ACTIONS_NONE.get(lang)}" }
             }
         };
@@ -190,7 +191,7 @@ pub fn ActionScreen(action_id: Uuid) -> Element {
                 span { class: "office", "{state.office_name(&a.office_id)}" }
                 SaveIndicator {}
             }
-            h1 { class: "question", "{question(&state, lang, &a.item_id)}" }
+            h1 { class: "question", tabindex: "-1", "{question(&state, lang, &a.item_id)}" }
             if a.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
             p { class: if overdue { "meta overdue" } else { "meta" }, "data-testid": "action-state",
                 "{meta.join(\" · \")}"

@@ -110,7 +110,7 @@ pub fn RatingScreen() -> Element {
         main { class: "screen rating", "data-testid": "rating",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::RATING.get(lang)}" }
+                h1 { tabindex: "-1", "{i18n::RATING.get(lang)}" }
                 if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
             }
             if can_appeal || can_chart {
@@ -119,14 +119,22 @@ pub fn RatingScreen() -> Element {
                     if can_chart { button { class: "ghost", "data-testid": "to-charts", onclick: move |_| state.go(Screen::Charts), "{i18n::appeals::CHARTS.get(lang)}" } }
                 }
             }
-            div { class: "chips", "data-testid": "quarters",
+            div { class: "chips", "data-testid": "quarters", role: "group", "aria-label": "{i18n::staff::QUARTERS.get(lang)}",
                 for (n, q) in quarter_list.iter().enumerate() {
-                    button { key: "{q.quarter}",
-                        class: if chosen().as_deref() == Some(&q.quarter.to_string()) || (chosen().is_none() && n == 0) { "chip selected" } else { "chip" },
-                        "data-quarter": "{q.quarter}",
-                        onclick: { let q = q.quarter.to_string(); move |_| { chosen.set(Some(q.clone())); open.set(None); } },
-                        "{q.quarter}"
-                        if !q.published { " *" }
+                    {
+                        let on = chosen().as_deref() == Some(&q.quarter.to_string()) || (chosen().is_none() && n == 0);
+                        rsx! {
+                            button { key: "{q.quarter}", class: if on { "chip selected" } else { "chip" }, "aria-pressed": "{on}",
+                                "data-quarter": "{q.quarter}",
+                                onclick: { let q = q.quarter.to_string(); move |_| { chosen.set(Some(q.clone())); open.set(None); } },
+                                "{q.quarter}"
+                                // The star says "not published" to the eye only.
+                                if !q.published {
+                                    span { "aria-hidden": "true", " *" }
+                                    span { class: "sr-only", " ({i18n::staff::NOT_PUBLISHED_MARK.get(lang)})" }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -303,7 +311,8 @@ fn Trend(points: Vec<(Quarter, f64)>) -> Element {
     rsx! {
         figure { class: "trend", "data-testid": "trend",
             figcaption { class: "muted", "{i18n::TREND.get(lang)}" }
-            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{i18n::TREND.get(lang)}",
+            // The figures are in the table below it.
+            svg { width: "100%", view_box: "0 0 {w} {h}", "aria-hidden": "true",
                 polyline { points: "{line}", class: "trend-line" }
                 for (x, y, q, s) in xy.iter() {
                     g { key: "{q}",
@@ -312,6 +321,10 @@ fn Trend(points: Vec<(Quarter, f64)>) -> Element {
                         text { x: "{x}", y: "{y - 6.0}", class: "trend-value", "text-anchor": "middle", "{s:.1}" }
                     }
                 }
+            }
+            super::charts::ChartTable {
+                head: vec![i18n::QUARTER.get(lang).to_owned(), i18n::SCORE.get(lang).to_owned()],
+                rows: points.iter().map(|(q, s)| vec![q.to_string(), format!("{s:.1}")]).collect::<Vec<_>>(),
             }
         }
     }

@@ -60,6 +60,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Ok::<_, String>((d, log, changed))
         }
     });
+    // The screen's heading, focused again once a decision is taken: the buttons that had
+    // the focus are gone then, and the heading's screen says what became of the visit.
+    let mut heading = use_signal(|| None::<std::rc::Rc<MountedData>>);
     let decide = move |decision: Decision| async move {
         let Some(api) = state.account().map(|a| a.api()) else {
             return;
@@ -85,11 +88,19 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Ok(_) => {
                 error.set(None);
                 reload += 1;
+                let heading = heading.peek().clone();
+                if let Some(h) = heading {
+                    let _ = h.set_focus(true).await;
+                }
             }
             Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
     };
     keys::use_page_keys(decide);
+    let title = match &*detail.read() {
+        Some(Ok((d, _, _))) => state.office_name(&d.visit.office_id),
+        _ => i18n::staff::VISIT_IN_REVIEW.get(lang).to_owned(),
+    };
     let body = match &*detail.read() {
         None => rsx! { p { class: "muted", "…" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
@@ -225,6 +236,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Review), "← {i18n::REVIEW.get(lang)}" }
             }
+            h1 { tabindex: "-1", "data-testid": "review-title", onmounted: move |e: MountedEvent| heading.set(Some(e.data())), "{title}" }
             {body}
         }
     }
@@ -237,10 +249,8 @@ fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: 
     let state = detail.state;
     let app = use_context::<AppState>();
     let lang = (app.lang)();
-    let office = app.office_name(&visit.office_id);
     rsx! {
-        h2 { "{office}" }
-        p { class: "muted", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
+        p { class: "muted", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
         p { class: "muted", "data-testid": "visit-times",
             "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
             if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
