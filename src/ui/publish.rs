@@ -49,10 +49,18 @@ pub fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
         }
     };
     let shown = preview();
+    // The button and the preview take each other's place: the focus follows to what
+    // replaced the control that had it (the preview's heading, or the button again after
+    // «Отмена»), rather than dropping to the page.
+    let mut cancelled = use_signal(|| false);
+    let focus = |e: MountedEvent| async move {
+        let _ = e.set_focus(true).await;
+    };
     rsx! {
         match shown {
             None => rsx! {
                 button { class: "secondary big", "data-testid": "publish", onclick: ask,
+                    onmounted: move |e: MountedEvent| async move { if *cancelled.peek() { focus(e).await } },
                     "{i18n::PUBLISH.get(lang)}"
                 }
             },
@@ -60,7 +68,7 @@ pub fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
                 let leagues = [(League::Large, i18n::LARGE_LEAGUE, p.cup_large.clone()), (League::Small, i18n::SMALL_LEAGUE, p.cup_small.clone())];
                 rsx! {
                     section { class: "preview", "data-testid": "publish-preview",
-                        p { strong { "{i18n::PUBLISH_PREVIEW.get(lang)}" } }
+                        h2 { tabindex: "-1", onmounted: focus, "{i18n::PUBLISH_PREVIEW.get(lang)}" }
                         for (league, label, cup) in leagues {
                             h3 { key: "{label.ru}", "{label.get(lang)}" }
                             ol { class: "places",
@@ -73,7 +81,7 @@ pub fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
                         button { class: "primary big", "data-testid": "publish-confirm", onclick: confirm,
                             "{i18n::PUBLISH_CONFIRM.get(lang)}"
                         }
-                        button { class: "ghost", "data-testid": "publish-cancel", onclick: move |_| preview.set(None),
+                        button { class: "ghost", "data-testid": "publish-cancel", onclick: move |_| { cancelled.set(true); preview.set(None); },
                             "{i18n::CANCEL.get(lang)}"
                         }
                     }

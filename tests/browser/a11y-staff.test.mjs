@@ -132,7 +132,7 @@ test('a supervisor\'s screens: no axe violation, chips with their state, named b
   await check(page, '[data-testid="inbox"]', 'уведомления');
 });
 
-test('an admin\'s rating with the publication\'s preview', async () => {
+test('an admin\'s rating: the unpublished quarter said in words, the publication refused aloud', async () => {
   const page = await newPage();
   await signIn(page, server.url, 'admin');
   await page.click('[data-testid="to-rating"]');
@@ -140,8 +140,10 @@ test('an admin\'s rating with the publication\'s preview', async () => {
   // The newest quarter is not published yet: the star says so in words as well.
   const unpublished = page.locator('[data-testid="quarters"] button:has(.sr-only)');
   assert.match(await unpublished.first().textContent(), /не опубликован/);
+  // The demo's only unpublished quarter is the running one: the server refuses its
+  // preview, and the refusal is an alert.
   await page.click('[data-testid="publish"]');
-  await check(page, '[data-testid="publish-preview"]', 'публикация рейтинга');
+  await check(page, '[data-testid="publish-error"][role="alert"]', 'публикация рейтинга');
 });
 
 test('a manager\'s screens: no axe violation', async () => {
@@ -155,6 +157,11 @@ test('a manager\'s screens: no axe violation', async () => {
   await check(page, '[data-testid="rating-status"]', 'рейтинг (руководитель)');
   await page.click('[data-testid="to-appeals"]');
   await check(page, '[data-testid="appeals"] [data-appeal]', 'мои апелляции');
+  // The form of a new appeal, for the visit of the demo's appeals.
+  const appealed = (await server.api('GET', '/appeals', await server.login('manager'))).body[0].visit_id;
+  await page.fill('[data-testid="appeal-visit"]', appealed);
+  await page.click('[data-testid="appeal-open-form"]');
+  await check(page, '[data-testid="appeal-send"]', 'новая апелляция');
   await backToHome(page);
   await page.click('[data-testid="to-cases"]');
   await check(page, '[data-testid="cases"]', 'калибровочные случаи');
