@@ -17,5 +17,6 @@ texts! {
     MEDIAN_DAYS = "Медиана, дней", "Median, days";
     FIXED_OF = "Устранено из", "Fixed of";
     FLAGGED_SHARE = "Доля с отметками", "Flagged share";
+    LEAGUES = "Лиги", "Leagues";
     FLAGGED_OF = "С отметками из всех", "Flagged of all";
 }

@@ -18,6 +18,8 @@ pub fn RatingScreen() -> Element {
     let account = state.account();
     let mut chosen = use_signal(|| None::<String>);
     let mut league = use_signal(|| League::Large);
+    // The league tabs, for the arrow keys to move the focus between them.
+    let mut tabs = use_signal(|| [None::<std::rc::Rc<MountedData>>, None]);
     let mut open = use_signal(|| None::<String>);
     let mut version = use_signal(|| 0u32);
     let api = account.as_ref().map(|a| a.api());
@@ -138,16 +140,35 @@ pub fn RatingScreen() -> Element {
                     }
                 }
             }
-            div { class: "tabs", role: "tablist",
-                for (l, label) in [(League::Large, i18n::LARGE_LEAGUE), (League::Small, i18n::SMALL_LEAGUE)] {
-                    button { key: "{label.ru}", role: "tab", class: if league() == l { "tab selected" } else { "tab" },
-                        "aria-selected": "{league() == l}", "data-league": if l == League::Large { "large" } else { "small" },
+            // Tabs as ARIA has them: one stop for Tab, the arrows (Home, End) between leagues.
+            div { class: "tabs", role: "tablist", "aria-label": "{i18n::staff::LEAGUES.get(lang)}",
+                onkeydown: move |e: KeyboardEvent| {
+                    let to = match e.key() {
+                        Key::ArrowLeft | Key::Home => League::Large,
+                        Key::ArrowRight | Key::End => League::Small,
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    league.set(to);
+                    open.set(None);
+                    if let Some(tab) = tabs.peek()[usize::from(to == League::Small)].clone() {
+                        spawn(async move { let _ = tab.set_focus(true).await; });
+                    }
+                },
+                for (n, (l, label)) in [(League::Large, i18n::LARGE_LEAGUE), (League::Small, i18n::SMALL_LEAGUE)].into_iter().enumerate() {
+                    button { key: "{label.ru}", role: "tab", id: "league-{n}", class: if league() == l { "tab selected" } else { "tab" },
+                        "aria-selected": "{league() == l}", "aria-controls": "league-panel",
+                        tabindex: if league() == l { "0" } else { "-1" },
+                        "data-league": if l == League::Large { "large" } else { "small" },
+                        onmounted: move |e: MountedEvent| tabs.write()[n] = Some(e.data()),
                         onclick: move |_| { league.set(l); open.set(None); },
                         "{label.get(lang)}"
                     }
                 }
             }
-            {body}
+            div { role: "tabpanel", id: "league-panel", "aria-labelledby": if league() == League::Large { "league-0" } else { "league-1" },
+                {body}
+            }
         }
     }
 }

@@ -96,6 +96,15 @@ test('a supervisor\'s screens: no axe violation, chips with their state, named b
   assert.equal(await page.locator('[data-testid="quarters"] [aria-pressed="true"]').count(), 1, 'one quarter chosen');
   assert.equal(await page.getAttribute('[data-testid="quarters"] button:not(:has(.sr-only))', 'aria-pressed'), 'true');
   await expectAccessible(page, 'рейтинг, опубликованный квартал');
+  // The league tabs: one Tab stop, the arrows move between them, the panel follows.
+  assert.deepEqual(await page.$$eval('[role="tab"]', (t) => t.map((e) => e.tabIndex)), [0, -1]);
+  await page.focus('[data-league="large"]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.activeElement?.dataset.league === 'small'
+    && document.activeElement.getAttribute('aria-selected') === 'true');
+  assert.equal(await page.getAttribute('[role="tabpanel"]', 'aria-labelledby'), await page.getAttribute('[data-league="small"]', 'id'));
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.activeElement?.dataset.league === 'large');
   await page.click('[data-testid="places"] li button');
   await check(page, '[data-testid="explain"]', 'рейтинг, филиал');
   await page.click('[data-testid="to-calibration"]');

@@ -250,7 +250,8 @@ fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: 
     let app = use_context::<AppState>();
     let lang = (app.lang)();
     rsx! {
-        p { class: "muted", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
+        // A status: after a decision, its new state is said without moving the focus.
+        p { class: "muted", role: "status", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
         p { class: "muted", "data-testid": "visit-times",
             "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
             if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
