@@ -113,10 +113,12 @@ pub fn RatingScreen() -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
                 h1 { tabindex: "-1", "{i18n::RATING.get(lang)}" }
-                if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
             }
-            if can_appeal || can_chart {
-                nav { class: "actions",
+            // A row of its own under the header, wrapping: in the header «Калибровка» ran off a
+            // 360 px screen, and as a fixed bar at the foot «Графики» fell below a 740 px one.
+            if can_calibrate || can_appeal || can_chart {
+                nav { class: "screen-links",
+                    if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
                     if can_appeal { button { class: "ghost", "data-testid": "to-appeals", onclick: move |_| state.go(Screen::Appeals), "{i18n::appeals::APPEALS.get(lang)}" } }
                     if can_chart { button { class: "ghost", "data-testid": "to-charts", onclick: move |_| state.go(Screen::Charts), "{i18n::appeals::CHARTS.get(lang)}" } }
                 }
