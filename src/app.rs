@@ -154,6 +154,8 @@ fn Shell() -> Element {
         Screen::ActionsBoard => rsx! { ui::ActionsBoard {} },
         Screen::Appeals => rsx! { ui::AppealsScreen {} },
         Screen::AppealForm(id) => rsx! { ui::AppealForm { visit_id: id } },
+        Screen::BranchVisits => rsx! { ui::BranchVisits {} },
+        Screen::BranchVisit(id) => rsx! { ui::BranchVisit { visit_id: id } },
         Screen::Charts => rsx! { ui::ChartsScreen {} },
         Screen::Inbox => rsx! { ui::InboxScreen {} },
     };

@@ -33,6 +33,10 @@ pub enum Screen {
     ActionsBoard,
     Appeals,
     AppealForm(Uuid),
+    /// The manager's list of the approved visits to their branch.
+    BranchVisits,
+    /// One of them, item by item, with «Обжаловать» on its findings.
+    BranchVisit(Uuid),
     Charts,
     Inbox,
 }
@@ -52,6 +56,8 @@ impl Screen {
             Screen::Action(id) => format!("action:{id}"),
             Screen::Appeals => "appeals".into(),
             Screen::AppealForm(id) => format!("appeal:{id}"),
+            Screen::BranchVisits => "branch-visits".into(),
+            Screen::BranchVisit(id) => format!("branch-visit:{id}"),
             Screen::Charts => "charts".into(),
             Screen::Inbox => "inbox".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
@@ -76,6 +82,8 @@ impl Screen {
             ("actions", _) => Screen::ActionsBoard,
             ("appeals", _) => Screen::Appeals,
             ("appeal", Ok(id)) => Screen::AppealForm(id),
+            ("branch-visits", _) => Screen::BranchVisits,
+            ("branch-visit", Ok(id)) => Screen::BranchVisit(id),
             ("charts", _) => Screen::Charts,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
