@@ -11,10 +11,13 @@ mod calibration;
 mod cases;
 mod charts;
 mod checklist;
+mod dialog;
 mod error;
 mod flags;
 mod home;
+pub mod icons;
 mod inbox;
+mod live;
 mod location;
 mod publish;
 mod rating;
@@ -32,9 +35,11 @@ pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use charts::ChartsScreen;
 pub use checklist::Checklist;
+pub use dialog::Dialog;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;
 pub use inbox::InboxScreen;
+pub use live::LiveRegion;
 pub use rating::RatingScreen;
 pub use remote_photo::{PhotoAt, RemotePhoto};
 pub use review::{ReviewQueue, ReviewVisit};
@@ -123,7 +128,8 @@ pub fn PrintButton() -> Element {
             onclick: move |_| {
                 crate::page::print_report();
             },
-            "⎙ {i18n::PRINT.get(lang)}"
+            icons::Print {}
+            " {i18n::PRINT.get(lang)}"
         }
     }
 }
