@@ -245,6 +245,7 @@ texts! {
     FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
+pub mod a11y;
 pub mod actions;
 pub mod appeals;
 mod errors;

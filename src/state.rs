@@ -33,6 +33,10 @@ pub enum Screen {
     ActionsBoard,
     Appeals,
     AppealForm(Uuid),
+    /// The manager's list of the approved visits to their branch.
+    BranchVisits,
+    /// One of them, item by item, with «Обжаловать» on its findings.
+    BranchVisit(Uuid),
     Charts,
     Inbox,
 }
@@ -52,6 +56,8 @@ impl Screen {
             Screen::Action(id) => format!("action:{id}"),
             Screen::Appeals => "appeals".into(),
             Screen::AppealForm(id) => format!("appeal:{id}"),
+            Screen::BranchVisits => "branch-visits".into(),
+            Screen::BranchVisit(id) => format!("branch-visit:{id}"),
             Screen::Charts => "charts".into(),
             Screen::Inbox => "inbox".into(),
             Screen::ReviewVisit(id) => format!("review:{id}"),
@@ -76,6 +82,8 @@ impl Screen {
             ("actions", _) => Screen::ActionsBoard,
             ("appeals", _) => Screen::Appeals,
             ("appeal", Ok(id)) => Screen::AppealForm(id),
+            ("branch-visits", _) => Screen::BranchVisits,
+            ("branch-visit", Ok(id)) => Screen::BranchVisit(id),
             ("charts", _) => Screen::Charts,
             ("checklist", Ok(id)) => Screen::Checklist(id),
             ("summary", Ok(id)) => Screen::Summary(id),
@@ -111,6 +119,9 @@ pub struct AppState {
     /// The browser's last word on keeping the store through storage pressure: asked at
     /// sign-in, refreshed by the account screen; None where there is nothing to ask.
     pub storage_persistent: Signal<Option<bool>>,
+    /// What the polite live region says (`ui::live`); the count makes a repeated message
+    /// a new one.
+    pub announcement: Signal<(u64, String)>,
 }
 
 const LANG_KEY: &str = "lang";
@@ -158,6 +169,7 @@ impl AppState {
             sync_status: Signal::new(SyncStatus::Idle),
             trigger: Signal::new(None),
             storage_persistent: Signal::new(None),
+            announcement: Signal::new((0, String::new())),
         })
     }
 

@@ -8,6 +8,18 @@ use super::Tr;
 
 texts! {
     APPEALS = "Апелляции", "Appeals";
+    BRANCH_VISITS = "Проверки филиала", "Branch visits";
+    NO_BRANCH_VISITS = "Принятых проверок пока нет", "No approved visits yet";
+    VISIT = "Проверка", "Visit";
+    SCORE = "Оценка", "Score";
+    FINDINGS = "недочётов", "findings";
+    FINDING = "Недочёт", "Finding";
+    VISIT_COMMENT = "Общий комментарий", "General comment";
+    TO_ACTION = "К устранению", "To the action";
+    APPEAL_ITEM = "Обжаловать", "Appeal";
+    APPEALED = "Апелляция", "Appeal";
+    PHOTOS_CLEAR = "Убрать фото", "Remove the photos";
+    PHOTOS_CHOSEN = "Фото к апелляции", "Photos for the appeal";
     MY_APPEALS = "Мои апелляции", "My appeals";
     NO_APPEALS = "Апелляций нет", "No appeals";
     LOADING = "Загрузка…", "Loading…";

@@ -25,7 +25,12 @@ pub fn HomeEntry() -> Element {
         return rsx! {};
     };
     match account.role {
-        Role::Manager => rsx! { ActionsByOffice { list: state.actions() } },
+        Role::Manager => rsx! {
+            button { class: "secondary", "data-testid": "to-branch-visits", onclick: move |_| state.go(Screen::BranchVisits),
+                "{i18n::appeals::BRANCH_VISITS.get(lang)}"
+            }
+            ActionsByOffice { list: state.actions() }
+        },
         Role::Supervisor | Role::Admin => {
             let n = state.actions_to_verify().len();
             rsx! {

@@ -93,34 +93,8 @@ pub fn CaseSituation(case_id: Uuid) -> Element {
                 p { key: "{n}", "{para}" }
             }
             for sha256 in case.photos {
-                CasePhoto { key: "{sha256}", sha256: sha256.clone() }
+                super::RemotePhoto { key: "{sha256}", at: super::PhotoAt::Case(sha256.clone()) }
             }
         }
-    }
-}
-
-/// A photo of the situation, fetched from the server with the caller's token (an `img`
-/// cannot send it); a note in its place offline.
-#[component]
-fn CasePhoto(sha256: String) -> Element {
-    let state = use_context::<AppState>();
-    let lang = (state.lang)();
-    let source = use_resource(move || {
-        let sha256 = sha256.clone();
-        async move {
-            let account = state.account()?;
-            let bytes = account.api().case_photo(&sha256).await.ok()?;
-            let mime = zakupka_core::photo_type(&bytes)?;
-            Some(crate::photos::data_url(mime, &bytes))
-        }
-    });
-    match source() {
-        Some(Some(src)) => rsx! {
-            img { class: "case-photo", "data-testid": "case-photo", alt: "{i18n::PHOTO.get(lang)}", src }
-        },
-        Some(None) => rsx! {
-            p { class: "photo-placeholder", "{i18n::actions::PHOTO_OFFLINE.get(lang)}" }
-        },
-        None => rsx! { p { class: "photo-placeholder", "…" } },
     }
 }

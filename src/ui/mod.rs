@@ -6,17 +6,22 @@ mod actions;
 pub(crate) mod appeals;
 mod assign;
 mod auditors;
+mod branch_visits;
 mod calibration;
 mod cases;
 mod charts;
 mod checklist;
+mod dialog;
 mod error;
 mod flags;
 mod home;
+pub mod icons;
 mod inbox;
+mod live;
 mod location;
 mod publish;
 mod rating;
+mod remote_photo;
 mod review;
 mod start;
 pub(crate) mod summary;
@@ -25,14 +30,18 @@ pub use account::AccountScreen;
 pub use actions::{ActionScreen, ActionsBoard};
 pub use appeals::{AppealForm, AppealsScreen};
 pub use assign::AssignScreen;
+pub use branch_visits::{BranchVisit, BranchVisits};
 pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use charts::ChartsScreen;
 pub use checklist::Checklist;
+pub use dialog::Dialog;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;
 pub use inbox::InboxScreen;
+pub use live::LiveRegion;
 pub use rating::RatingScreen;
+pub use remote_photo::{PhotoAt, RemotePhoto};
 pub use review::{ReviewQueue, ReviewVisit};
 pub use start::StartVisit;
 pub use summary::Summary;
@@ -119,7 +128,8 @@ pub fn PrintButton() -> Element {
             onclick: move |_| {
                 crate::page::print_report();
             },
-            "⎙ {i18n::PRINT.get(lang)}"
+            icons::Print {}
+            " {i18n::PRINT.get(lang)}"
         }
     }
 }

@@ -385,43 +385,6 @@ impl Api {
             .1)
     }
 
-    /// Leaders, cups and trends over the published quarters.
-    /// Appeals the caller sees (a manager their branch's; supervisors their scope's),
-    /// pending first; only those in `state` if given.
-    pub async fn appeals(
-        &self,
-        state: Option<zakupka_core::wire::AppealState>,
-    ) -> Result<Vec<zakupka_core::wire::Appeal>, SyncError> {
-        let path = match state {
-            Some(s) => format!("/appeals?state={}", s.as_str()),
-            None => "/appeals".to_owned(),
-        };
-        Self::send(self.request(reqwest::Method::GET, &path)).await
-    }
-
-    pub async fn file_appeal(
-        &self,
-        request: &zakupka_core::wire::AppealRequest,
-    ) -> Result<zakupka_core::wire::Appeal, SyncError> {
-        Self::send(
-            self.request(reqwest::Method::POST, "/appeals")
-                .json(request),
-        )
-        .await
-    }
-
-    pub async fn decide_appeal(
-        &self,
-        id: Uuid,
-        request: &zakupka_core::wire::AppealDecisionRequest,
-    ) -> Result<zakupka_core::wire::Appeal, SyncError> {
-        Self::send(
-            self.request(reqwest::Method::POST, &format!("/appeals/{id}/decide"))
-                .json(request),
-        )
-        .await
-    }
-
     /// The median time to fix by branch, network-wide.
     pub async fn time_to_fix(
         &self,

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod appeals;
 #[cfg(all(feature = "downscale", not(target_arch = "wasm32")))]
 pub mod downscale;
 mod error;

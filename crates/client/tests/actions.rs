@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 use zakupka_client::actions::sync_actions;
 use zakupka_client::api::Api;
-use zakupka_client::{Store, StoreError};
+use zakupka_client::{ActionOpOutcome, Store, StoreError};
 use zakupka_core::AnswerValue;
 use zakupka_core::wire::{Action, ActionFilter, ActionPhoto, ActionState, Finding};
 use zakupka_server::{Db, demo};
@@ -387,4 +387,71 @@ fn a_visit_of_an_assigned_office_knows_the_items_to_recheck_and_others_none() {
     );
     store.replace_assignments(&[]).unwrap();
     assert!(store.recheck_items(visit.id).unwrap().is_empty());
+}
+
+/// `action(id)` as the server has it in `state`.
+fn in_state(id: Uuid, state: ActionState) -> Action {
+    Action {
+        state,
+        ..action(id)
+    }
+}
+
+#[test]
+fn evidence_photos_leave_the_device_once_the_server_has_them_and_the_fix_is_verified_or_old() {
+    let store = Store::open_in_memory().unwrap();
+    let (waiting, verified) = (Uuid::now_v7(), Uuid::now_v7());
+    store
+        .replace_actions(&[action(waiting), action(verified)])
+        .unwrap();
+    let now = Utc::now();
+    let mut sha = std::collections::BTreeMap::new();
+    for (id, seed) in [(waiting, 1), (verified, 2)] {
+        let photo = store
+            .add_action_photo(id, "fix.jpg", &common::jpeg(500, seed), now)
+            .unwrap();
+        sha.insert(id, photo.sha256);
+        store.close_action(id, "Убрано", now).unwrap();
+    }
+    // Verified on the server, but the photos were never uploaded: nothing leaves.
+    store
+        .replace_actions(&[
+            in_state(waiting, ActionState::Done),
+            in_state(verified, ActionState::Verified),
+        ])
+        .unwrap();
+    assert_eq!(store.expire_photos(now).unwrap().rows, 0);
+    for op in store.action_ops_waiting().unwrap() {
+        let done = in_state(op.action_id, ActionState::Done);
+        store
+            .record_action_op(op.op_id, &ActionOpOutcome::Stored(Box::new(done)), now)
+            .unwrap();
+    }
+    assert_eq!(store.action_photos_to_upload().unwrap().len(), 2);
+    assert_eq!(
+        store.expire_photos(now).unwrap().rows,
+        0,
+        "not uploaded yet"
+    );
+    for s in sha.values() {
+        store.action_photo_uploaded(s, now).unwrap();
+    }
+    // Uploaded: the verified action's photo goes; the one still to verify stays.
+    store
+        .replace_actions(&[
+            in_state(waiting, ActionState::Done),
+            in_state(verified, ActionState::Verified),
+        ])
+        .unwrap();
+    assert_eq!(store.expire_photos(now).unwrap().rows, 1);
+    assert_eq!(store.photo_kept(&sha[&verified]).unwrap(), None);
+    assert!(store.photo_kept(&sha[&waiting]).unwrap().is_some());
+    assert!(
+        store.action_photos_to_upload().unwrap().is_empty(),
+        "nothing to send again"
+    );
+    // After the retention time the other goes too.
+    let later = now + chrono::Duration::days(31);
+    assert_eq!(store.expire_photos(later).unwrap().rows, 1);
+    assert_eq!(store.photo_kept(&sha[&waiting]).unwrap(), None);
 }

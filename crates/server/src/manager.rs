@@ -49,18 +49,16 @@ fn actions_of(conn: &Connection, visit: &str) -> Result<BTreeMap<String, Uuid>, 
 
 /// The approved visits to the offices of `branch`, newest first.
 pub fn list(conn: &Connection, branch: &str) -> Result<Vec<ManagerVisit>, AppError> {
-    let sql = format!("SELECT v.payload, v.score {APPROVED} ORDER BY v.started_at DESC, v.id");
+    let sql = format!(
+        "SELECT v.payload, v.score, (SELECT count(*) FROM actions a WHERE a.visit_id = v.id)
+         {APPROVED} ORDER BY v.started_at DESC, v.id"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([offices(conn, branch)?], |r| {
-        Ok((r.get::<_, Json<Visit>>(0)?.0, r.get::<_, Option<f64>>(1)?))
+        let visit = r.get::<_, Json<Visit>>(0)?.0;
+        Ok(summary(&visit, r.get(1)?, r.get(2)?))
     })?;
-    let mut list = Vec::new();
-    for row in rows {
-        let (visit, percent) = row?;
-        let actions = actions_of(conn, &visit.id.to_string())?.len() as u32;
-        list.push(summary(&visit, percent, actions));
-    }
-    Ok(list)
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The approved visit `id` of an office of `branch` in full, anonymous; "not found" for

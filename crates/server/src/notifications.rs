@@ -26,12 +26,8 @@ pub const KEEP_UNREAD_DAYS: i64 = 365;
 /// became overdue); bounded so a pruned notification is never made again.
 const OVERDUE_WINDOW_DAYS: u64 = 30;
 
-/// Tells `login` about `notification`, as part of the caller's transaction `tx`.
-pub fn notify(tx: &Connection, login: &str, notification: &Notification) -> Result<i64, AppError> {
-    notify_at(tx, login, notification, Utc::now())
-}
-
-/// [`notify`] at a given time (the sweep's clock, tests).
+/// Tells `login` about `notification` at `now` (the server's clock, which tests move), as
+/// part of the caller's transaction `tx`.
 pub fn notify_at(
     tx: &Connection,
     login: &str,
@@ -55,9 +51,10 @@ pub fn notify_all(
     tx: &Connection,
     logins: &[String],
     notification: &Notification,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     for login in logins {
-        notify(tx, login, notification)?;
+        notify_at(tx, login, notification, now)?;
     }
     Ok(())
 }

@@ -69,7 +69,7 @@ impl Store {
 
     /// Removes from the device the bytes of photos of visits the server has approved or
     /// rejected, started more than the retention setting before `now`, that the server has
-    /// said it holds; their rows stay, so the visit still lists them (shown from the
+    /// said it holds (and evidence photos of actions as said below); visits' rows stay, so the visit still lists them (shown from the
     /// server). Answers how many rows changed and the photos now kept nowhere on the
     /// device, whose Blobs the browser is to delete. Nothing the server has not acknowledged
     /// is ever removed.
@@ -88,8 +88,27 @@ impl Store {
             )?
             .query_map([ts(before)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        let rows = expired.len();
+        let mut rows = expired.len();
         let mut gone = BTreeSet::new();
+        // Evidence photos of actions the server holds, once the action is verified or the
+        // upload is older than the setting: the rows go (the action names its photos, shown
+        // from the server), so a done action's photos do not stay on the phone for good.
+        let evidence: Vec<(i64, String, String)> = tx
+            .prepare(
+                "SELECT p.rowid, p.sha256, p.kept FROM media.action_photos p
+                 WHERE p.uploaded_at IS NOT NULL
+                   AND (p.uploaded_at < ?1 OR EXISTS (SELECT 1 FROM actions a
+                        WHERE a.id = p.action_id AND json_extract(a.body, '$.state') = 'verified'))",
+            )?
+            .query_map([ts(before)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        rows += evidence.len();
+        for (rowid, sha, kept) in evidence {
+            tx.execute("DELETE FROM media.action_photos WHERE rowid = ?1", [rowid])?;
+            if kept == "blob" {
+                gone.insert(sha);
+            }
+        }
         for (rowid, sha, kept) in expired {
             tx.execute(
                 "UPDATE media.photos SET kept = 'server', bytes = x'' WHERE rowid = ?1",
@@ -103,7 +122,8 @@ impl Store {
         let mut gone: Vec<String> = gone.into_iter().collect();
         gone.retain(|sha| {
             !tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM media.photos WHERE sha256 = ?1 AND kept = 'blob')",
+                "SELECT EXISTS (SELECT 1 FROM media.photos WHERE sha256 = ?1 AND kept = 'blob')
+                 OR EXISTS (SELECT 1 FROM media.action_photos WHERE sha256 = ?1 AND kept = 'blob')",
                 [sha],
                 |r| r.get::<_, bool>(0),
             )

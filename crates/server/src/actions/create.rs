@@ -88,7 +88,7 @@ pub fn create_for_visit(
             office_id: office.id.clone(),
             actions: made as u32,
         };
-        crate::notifications::notify_all(tx, &managers, &findings)?;
+        crate::notifications::notify_all(tx, &managers, &findings, now)?;
     }
     Ok(made)
 }

@@ -191,13 +191,13 @@ pub fn done(
              WHERE id = ?1",
                 params![id.to_string(), evidence, photos, by, ts(now)],
             )?;
-            to_verify(tx, id)
+            to_verify(tx, id, now)
         },
     )
 }
 
 /// Tells the supervisors of the action's branch that it waits for their verification.
-fn to_verify(tx: &Transaction, id: Uuid) -> Result<(), AppError> {
+fn to_verify(tx: &Transaction, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let (office_id, branch_id): (String, String) = tx.query_row(
         "SELECT office_id, branch_id FROM actions WHERE id = ?1",
         [id.to_string()],
@@ -208,7 +208,7 @@ fn to_verify(tx: &Transaction, id: Uuid) -> Result<(), AppError> {
         action_id: id,
         office_id,
     };
-    crate::notifications::notify_all(tx, &supervisors, &n)
+    crate::notifications::notify_all(tx, &supervisors, &n, now)
 }
 
 /// A supervisor accepts the evidence: done → verified, never by the one who closed it.

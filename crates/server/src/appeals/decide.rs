@@ -113,7 +113,7 @@ pub fn decide(
         visit_id: decided.visit_id,
         upheld: outcome.is_some(),
     };
-    crate::notifications::notify_all(&tx, &managers, &n)?;
+    crate::notifications::notify_all(&tx, &managers, &n, now)?;
     tx.commit()?;
     Ok(decided)
 }

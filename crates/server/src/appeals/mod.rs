@@ -367,7 +367,7 @@ pub fn file(
         serde_json::json!({ "appeal": id, "visit": visit_id, "item": request.item_id, "reason": reason }),
     )?;
     let appeal = get(&tx, &id, &viewer)?;
-    to_decide(&tx, &appeal)?;
+    to_decide(&tx, &appeal, now)?;
     tx.commit()?;
     Ok((true, appeal))
 }
@@ -386,7 +386,7 @@ fn approver(tx: &Connection, visit_id: &str, revision: u32) -> Result<Option<Str
 
 /// Tells those who may decide `appeal` about it: the supervisors of its branch and the
 /// admins, but not the one who approved the visit (they may not decide it).
-fn to_decide(tx: &Connection, appeal: &Appeal) -> Result<(), AppError> {
+fn to_decide(tx: &Connection, appeal: &Appeal, now: DateTime<Utc>) -> Result<(), AppError> {
     let approver = approver(tx, &appeal.visit_id.to_string(), appeal.revision)?;
     let mut deciders = crate::notifications::supervisors_of(tx, &appeal.branch_id)?;
     // Admins decide appeals too (the second pair of eyes where a branch has one supervisor).
@@ -401,5 +401,5 @@ fn to_decide(tx: &Connection, appeal: &Appeal) -> Result<(), AppError> {
         visit_id: appeal.visit_id,
         office_id: appeal.office_id.clone(),
     };
-    crate::notifications::notify_all(tx, &deciders, &n)
+    crate::notifications::notify_all(tx, &deciders, &n, now)
 }

@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use serde::Deserialize;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{
@@ -24,9 +23,10 @@ pub async fn file(
     Manager { user, branch }: Manager,
     Json(request): Json<AppealRequest>,
 ) -> Result<(StatusCode, Json<Appeal>), AppError> {
+    let now = state.clock.now();
     let (created, appeal) = state
         .db
-        .call(move |conn| appeals::file(conn, &request, &user.login, &branch, Utc::now()))
+        .call(move |conn| appeals::file(conn, &request, &user.login, &branch, now))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -80,11 +80,12 @@ pub async fn decide(
 ) -> Result<Json<Appeal>, AppError> {
     let id = visits::key(&id)?;
     let references = state.references.clone();
+    let now = state.clock.now();
     let appeal = state
         .db
         .call(move |conn| {
             let scope = Scope::of(conn, &user, &references)?;
-            appeals::decide(conn, &id, &request, &user.login, &scope, Utc::now())
+            appeals::decide(conn, &id, &request, &user.login, &scope, now)
         })
         .await?;
     Ok(Json(appeal))
@@ -99,9 +100,10 @@ pub async fn put_photo(
     let id = visits::key(&id)?;
     photos::check_address(&sha256)?;
     let mime = photos::check_upload(&sha256, &body)?;
+    let now = state.clock.now();
     let created = state
         .db
-        .call(move |conn| appeals::put_photo(conn, &id, &sha256, mime, &body, &branch, Utc::now()))
+        .call(move |conn| appeals::put_photo(conn, &id, &sha256, mime, &body, &branch, now))
         .await?;
     Ok(if created {
         StatusCode::CREATED

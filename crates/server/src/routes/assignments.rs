@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use uuid::Uuid;
 use zakupka_core::wire::{
     Assignment, AssignmentRequest, AssignmentResponse, AssignmentStatus, Auditor, PairRequest,
@@ -52,11 +51,12 @@ pub async fn create(
     Json(request): Json<AssignmentRequest>,
 ) -> Result<(StatusCode, Json<AssignmentResponse>), AppError> {
     let references = state.references.clone();
+    let now = state.clock.now();
     let (assignment, warnings) = state
         .db
         .call(move |conn| {
             let directory = references.directory(conn)?;
-            assignments::create(conn, &request, &directory, &user.login, Utc::now())
+            assignments::create(conn, &request, &directory, &user.login, now)
         })
         .await?;
     let status = if assignment.is_some() {
@@ -80,11 +80,12 @@ pub async fn pair(
     Json(request): Json<PairRequest>,
 ) -> Result<(StatusCode, Json<PairResponse>), AppError> {
     let references = state.references.clone();
+    let now = state.clock.now();
     let (assignments, warnings) = state
         .db
         .call(move |conn| {
             let directory = references.directory(conn)?;
-            pairs::create(conn, &request, &directory, &user.login, Utc::now())
+            pairs::create(conn, &request, &directory, &user.login, now)
         })
         .await?;
     let status = if assignments.is_empty() {
@@ -108,9 +109,10 @@ pub async fn cancel(
 ) -> Result<StatusCode, AppError> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::bad(Refusal::Invalid, "id", "not an assignment id"))?;
+    let now = state.clock.now();
     state
         .db
-        .call(move |conn| assignments::cancel(conn, id, Utc::now()))
+        .call(move |conn| assignments::cancel(conn, id, now))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

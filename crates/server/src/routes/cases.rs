@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use zakupka_core::wire::{CalibrationCase, CaseRequest};
 
 use crate::error::AppError;
@@ -29,9 +28,10 @@ pub async fn publish(
     Supervisor(user): Supervisor,
     Json(request): Json<CaseRequest>,
 ) -> Result<(StatusCode, Json<CalibrationCase>), AppError> {
+    let now = state.clock.now();
     let case = state
         .db
-        .call(move |conn| cases::publish(conn, &request, &user.login, Utc::now()))
+        .call(move |conn| cases::publish(conn, &request, &user.login, now))
         .await?;
     Ok((StatusCode::CREATED, Json(case)))
 }
@@ -43,9 +43,10 @@ pub async fn put_photo(
     Bytes(body): Bytes,
 ) -> Result<StatusCode, AppError> {
     let mime = photos::check_upload(&sha256, &body)?;
+    let now = state.clock.now();
     let created = state
         .db
-        .call(move |conn| cases::put_photo(conn, &sha256, mime, &body, &user.login, Utc::now()))
+        .call(move |conn| cases::put_photo(conn, &sha256, mime, &body, &user.login, now))
         .await?;
     Ok(if created {
         StatusCode::CREATED

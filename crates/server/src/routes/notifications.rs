@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use zakupka_core::wire::ReadRequest;
 
 use crate::auth::AuthUser;
@@ -16,9 +15,10 @@ pub async fn read(
     user: AuthUser,
     Json(request): Json<ReadRequest>,
 ) -> Result<StatusCode, AppError> {
+    let now = state.clock.now();
     state
         .db
-        .call(move |conn| notifications::mark_read(conn, &user.login, &request.ids, Utc::now()))
+        .call(move |conn| notifications::mark_read(conn, &user.login, &request.ids, now))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

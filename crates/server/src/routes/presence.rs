@@ -2,7 +2,6 @@
 //! share of flagged visits in a quarter. Supervisors and admins.
 
 use axum::extract::State;
-use chrono::Utc;
 use zakupka_core::rating::Quarter;
 use zakupka_core::wire::{AuditorFlags, IncludeRequest, Inclusion};
 
@@ -18,9 +17,10 @@ pub async fn include(
     Json(request): Json<IncludeRequest>,
 ) -> Result<Json<Inclusion>, AppError> {
     let id = visits::key(&id)?;
+    let now = state.clock.now();
     let inclusion = state
         .db
-        .call(move |conn| presence::include(conn, &id, &request, &user.login, Utc::now()))
+        .call(move |conn| presence::include(conn, &id, &request, &user.login, now))
         .await?;
     Ok(Json(inclusion))
 }

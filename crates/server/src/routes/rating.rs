@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -79,11 +78,12 @@ pub async fn preview(
     Path(q): Path<String>,
 ) -> Result<Json<PublishPreview>, AppError> {
     let q = quarter(&q)?;
+    let now = state.clock.now();
     let p = state
         .db
         .read(move |conn| {
             let m = domain::latest_methodology(conn)?;
-            domain::preview(conn, q, &m, Utc::now())
+            domain::preview(conn, q, &m, now)
         })
         .await?;
     Ok(Json(p))
@@ -95,11 +95,12 @@ pub async fn publish(
     Path(q): Path<String>,
 ) -> Result<Json<Rating>, AppError> {
     let q = quarter(&q)?;
+    let now = state.clock.now();
     let r = state
         .db
         .call(move |conn| {
             let m = domain::latest_methodology(conn)?;
-            domain::publish(conn, q, &m, &user.login, Utc::now())
+            domain::publish(conn, q, &m, &user.login, now)
         })
         .await?;
     Ok(Json(r))

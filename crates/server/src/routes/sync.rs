@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use zakupka_core::wire::{PullResponse, PushResponse};
 
@@ -92,7 +91,7 @@ pub async fn put_photo(
     Bytes(body): Bytes,
 ) -> Result<StatusCode, AppError> {
     let mime = photos::check_upload(&sha256, &body)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let quota = state.limits.photo_bytes_per_day;
     let created = state
         .db

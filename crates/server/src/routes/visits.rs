@@ -1,7 +1,6 @@
 //! The review queue, a visit in full, its history and revisions, and review decisions.
 
 use axum::extract::State;
-use chrono::Utc;
 use rusqlite::Connection;
 use zakupka_core::Visit;
 use zakupka_core::wire::{LogEntry, ReviewRequest, VisitDetail, VisitPage, VisitUpdate};
@@ -91,9 +90,10 @@ pub async fn review(
     Json(request): Json<ReviewRequest>,
 ) -> Result<Json<VisitUpdate>, AppError> {
     let id = visits::key(&id)?;
+    let now = state.clock.now();
     let update = state
         .db
-        .call(move |conn| review::decide(conn, &id, &request, &user.login, Utc::now()))
+        .call(move |conn| review::decide(conn, &id, &request, &user.login, now))
         .await?;
     Ok(Json(update))
 }

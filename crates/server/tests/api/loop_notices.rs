@@ -100,3 +100,27 @@ async fn findings_closed_and_overdue_actions_reach_the_branchs_people_once() {
         .unwrap();
     assert_eq!(events, 2);
 }
+
+/// Every notice is dated by the server's clock (the one its sweep and its tests move), not
+/// by the machine's: a finding told on a server whose clock stands two days ahead says so.
+#[tokio::test]
+async fn notices_are_dated_by_the_servers_clock() {
+    let mut s = Server::new();
+    // Whole seconds: notices are dated to the millisecond.
+    let ahead = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 2 * 86_400, 0).unwrap();
+    let settings = zakupka_server::Settings::new(
+        zakupka_server::Clock::manual(ahead),
+        zakupka_server::auth::Throttle::default(),
+    );
+    s.app = zakupka_server::app_with(s.db.clone(), None, settings);
+    let office = s.directory.offices[3].clone();
+    add_manager(&s, "masha", &office.branch_id);
+    let (a1, sup) = (s.login("auditor1").await, s.login("supervisor").await);
+    let mut visit = with_failures(&s, s.visit("auditor1"), &FAILED);
+    visit.office_id = office.id.clone();
+    s.push_ok(&a1, &visit).await;
+    approve(&s, &sup, &visit).await;
+    let told = inbox(&s, &s.login("masha").await).await;
+    assert_eq!(kinds(&told), ["findings_new"]);
+    assert_eq!(told[0].created_at, ahead, "dated by the server's clock");
+}
