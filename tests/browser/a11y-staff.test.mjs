@@ -230,4 +230,6 @@ test('keyboard only: a supervisor signs in, opens a submitted visit, writes a re
   assert.equal(log.at(-1).item_comments['office.signage'], 'Вывеска в порядке, уточнить');
   // The buttons are gone; the focus is on the screen's heading, not lost to the page.
   await page.waitForFunction(() => document.activeElement?.matches('[data-testid="review-title"]'));
+  // And the live region says what became of the visit.
+  await page.waitForFunction(() => /принята/.test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''));
 });

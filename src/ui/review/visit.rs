@@ -88,6 +88,13 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Ok(_) => {
                 error.set(None);
                 reload += 1;
+                // Said through the live region: the state line is redrawn, not changed in place.
+                let now = match decision {
+                    Decision::Approve => ReviewState::Approved,
+                    Decision::Return => ReviewState::Returned,
+                    Decision::Reject => ReviewState::Rejected,
+                };
+                state.announce(state_label(lang, now));
                 let heading = heading.peek().clone();
                 if let Some(h) = heading {
                     let _ = h.set_focus(true).await;
@@ -250,8 +257,7 @@ fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: 
     let app = use_context::<AppState>();
     let lang = (app.lang)();
     rsx! {
-        // A status: after a decision, its new state is said without moving the focus.
-        p { class: "muted", role: "status", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
+        p { class: "muted", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
         p { class: "muted", "data-testid": "visit-times",
             "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
             if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
