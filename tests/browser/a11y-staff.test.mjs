@@ -26,10 +26,19 @@ async function newPage() {
   return context.newPage();
 }
 
-/** Waits for `selector`, then runs axe on the page as it is. */
+/** Waits for `selector`, then runs axe on the page as it is and measures every control
+ *  shown: none smaller than 44 x 44 px. */
 async function check(page, selector, screen) {
   await page.waitForSelector(selector);
   await expectAccessible(page, screen);
+  const small = await page.$$eval('button, input, select, textarea, summary, a[href], [tabindex="0"]', (els) => els
+    .filter((e) => e.offsetParent !== null && !e.closest('.sr-only'))
+    // A file input is hidden in the label the user taps: the label is the target.
+    .map((e) => (e.matches('input[type="file"]') && e.closest('label')) || e)
+    .map((e) => ({ e: e.outerHTML.slice(0, 80), b: e.getBoundingClientRect() }))
+    .filter(({ b }) => b.width < 44 || b.height < 44)
+    .map(({ e, b }) => `${e} (${Math.round(b.width)} x ${Math.round(b.height)})`));
+  assert.deepEqual(small, [], `controls under 44 x 44 px on «${screen}»`);
 }
 
 /** A fresh UUID v7, as a device makes one. */
@@ -90,6 +99,13 @@ test('a supervisor\'s screens: no axe violation, chips with their state, named b
   await backToHome(page);
   await page.click('[data-testid="to-rating"]');
   await check(page, '[data-testid="rating-status"]', 'рейтинг');
+  // At 360 x 740 the ways on (calibration, appeals, charts) are all on the screen.
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const to of ['to-calibration', 'to-appeals', 'to-charts']) {
+    const b = await page.locator(`[data-testid="${to}"]`).boundingBox();
+    assert.ok(b.x >= 0 && b.x + b.width <= 360 && b.y + b.height <= 740, `${to} is within 360 x 740 (${JSON.stringify(b)})`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
   // A published quarter, where branches have places.
   await page.click('[data-testid="quarters"] button:not(:has(.sr-only))');
   await page.waitForSelector('[data-testid="places"] li');
