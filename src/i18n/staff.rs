@@ -18,5 +18,6 @@ texts! {
     FIXED_OF = "Устранено из", "Fixed of";
     FLAGGED_SHARE = "Доля с отметками", "Flagged share";
     LEAGUES = "Лиги", "Leagues";
+    METRES = "м", "m";
     FLAGGED_OF = "С отметками из всех", "Flagged of all";
 }

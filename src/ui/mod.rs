@@ -96,7 +96,9 @@ pub fn LangSwitch() -> Element {
     let lang = (state.lang)();
     let other = if lang == Lang::Ru { Lang::En } else { Lang::Ru };
     rsx! {
+        // Its word is the other language's name, in that language: read with its voice.
         button { class: "lang", "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
+            lang: if other == Lang::Ru { "ru" } else { "en" },
             "{i18n::LANGUAGE.get(lang)}"
         }
     }

@@ -249,3 +249,50 @@ test('keyboard only: a supervisor signs in, opens a submitted visit, writes a re
   // And the live region says what became of the visit.
   await page.waitForFunction(() => /принята/.test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''));
 });
+
+/** Text on the page in Cyrillic that is neither marked `lang="ru"` nor data: the
+ *  checklist's own item labels (seed text; their quoted Russian words, like “вы”, are the
+ *  auditor screens' part to mark) and what people wrote. */
+async function russianOutsideData(page) {
+  return page.evaluate(() => {
+    const data = 'li[data-item] .title, li[data-item] .answer, tr[data-item] > td:first-child, [data-testid="chart-table"] tbody th, g[data-item] text, [lang="ru"]';
+    const out = [];
+    const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode());) {
+      if (/[А-Яа-яЁё]/.test(n.textContent) && !n.parentElement.closest(data)) out.push(n.textContent.trim());
+    }
+    for (const e of document.querySelectorAll('main [aria-label], main [placeholder], main [title]')) {
+      for (const a of ['aria-label', 'placeholder', 'title']) {
+        if (/[А-Яа-яЁё]/.test(e.getAttribute(a) ?? '') && !e.closest(data)) out.push(`${a}=${e.getAttribute(a)}`);
+      }
+    }
+    return out;
+  });
+}
+
+test('in English, the supervisor\'s screens show no Russian outside data, and pass axe', async () => {
+  const page = await newPage();
+  await signIn(page, server.url, 'supervisor');
+  await page.click('[data-testid="lang-switch"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  const go = (...ids) => async () => { for (const id of ids) await page.click(`[data-testid="${id}"]`); };
+  const home = async () => backToHome(page);
+  const screens = [
+    [go('to-review'), '[data-testid="queue"] [data-visit]', 'review queue'],
+    [() => page.click('[data-testid="queue"] [data-visit]'), '[data-testid="review-flags"]', 'visit in review'],
+    [async () => { await page.click('header .ghost'); await home(); await go('to-rating')(); }, '[data-testid="rating-status"]', 'rating'],
+    [go('to-calibration'), '[data-testid="calibration-basis"]', 'calibration'],
+    [async () => { await page.click('header .ghost'); await go('to-charts')(); }, '[data-testid="pareto"] g[data-item]', 'charts'],
+    [async () => { await home(); await go('to-assign')(); }, '[data-testid="assign-scenarios"] [data-scenario]', 'assignments'],
+    [async () => { await home(); await go('to-actions-board')(); }, '[data-testid="actions-board"] [data-action]', 'to verify'],
+    [async () => { await home(); await go('to-inbox')(); }, '[data-testid="inbox"]', 'inbox'],
+  ];
+  for (const [open, ready, screen] of screens) {
+    await open();
+    await page.waitForSelector(ready);
+    // Whatever the screen fetches has come: its text is what stays.
+    await page.waitForLoadState('networkidle');
+    await expectAccessible(page, `${screen} (en)`);
+    assert.deepEqual(await russianOutsideData(page), [], `no Russian words on «${screen}» in English`);
+  }
+});
