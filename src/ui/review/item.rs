@@ -83,7 +83,7 @@ pub fn ReviewItem(props: ItemProps) -> Element {
             if !props.photos.is_empty() {
                 div { class: "photos",
                     for p in props.photos.iter() {
-                        ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone() }
+                        ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone(), item: props.label.clone() }
                     }
                 }
             }
@@ -124,7 +124,7 @@ pub fn ReviewItem(props: ItemProps) -> Element {
 /// A photo of the visit under review, fetched from the server with the supervisor's token
 /// (an `<img src>` cannot carry it), shown as a data URL.
 #[component]
-fn ServerPhoto(sha256: String, mime: String) -> Element {
+fn ServerPhoto(sha256: String, mime: String, item: String) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let sha = sha256.clone();
@@ -142,7 +142,8 @@ fn ServerPhoto(sha256: String, mime: String) -> Element {
     match &*photo.read() {
         Some(Some(data)) => rsx! {
             figure { "data-photo": "{sha256}",
-                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}" }
+                // Named by its item: a list of photos all called «Фото» tells nothing.
+                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}: {item}" }
             }
         },
         Some(None) => {

@@ -264,6 +264,8 @@ fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: 
             if let Some(w) = visit.waiting_seconds { " · {i18n::WAITING_TIME.get(lang)}: {w.div_ceil(60)} {i18n::MINUTES.get(lang)}" }
         }
         div { class: "review-head",
+            // The figure alone on screen; its name for the ear.
+            span { class: "sr-only", "{i18n::SCORE.get(lang)}:" }
             div { class: "total", "data-testid": "review-score",
                 span { class: "value", "{crate::ui::percent(lang, percent)}" }
             }
