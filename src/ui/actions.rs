@@ -285,6 +285,8 @@ fn ManagerForms(action: Action, draft_photos: Vec<String>) -> Element {
                 onclick: move |_| {
                     if state.close_action(id, &evidence.peek()) {
                         evidence.set(String::new());
+                        // This form goes with the step: the focus to the screen's heading.
+                        crate::page::focus_first("main h1");
                     }
                 },
                 "✓ {words::FIXED.get(lang)}"
@@ -318,7 +320,7 @@ fn VerifyForms(action: Action) -> Element {
             if mine {
                 p { class: "muted", "data-testid": "closed-by-you", "{words::CLOSED_BY_YOU.get(lang)}" }
             } else {
-                button { class: "primary big", "data-testid": "verify", onclick: move |_| { state.verify_action(id); },
+                button { class: "primary big", "data-testid": "verify", onclick: move |_| { if state.verify_action(id) { crate::page::focus_first("main h1"); } },
                     "✓ {words::VERIFY.get(lang)}"
                 }
             }
@@ -326,7 +328,7 @@ fn VerifyForms(action: Action) -> Element {
                 placeholder: "{words::REOPEN_REASON.get(lang)}", value: "{reason}",
                 oninput: move |e: FormEvent| reason.set(e.value())
             }
-            button { class: "secondary big", "data-testid": "reopen", onclick: move |_| { state.reopen_action(id, &reason.peek()); },
+            button { class: "secondary big", "data-testid": "reopen", onclick: move |_| { if state.reopen_action(id, &reason.peek()) { crate::page::focus_first("main h1"); } },
                 "{words::REOPEN.get(lang)}"
             }
         }

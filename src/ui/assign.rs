@@ -288,7 +288,8 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                     value: "{query}", oninput: move |e| { query.set(e.value()); outcome.set(None); } }
             }
             if let Some(name) = chosen {
-                p { class: "muted", "data-testid": "assign-office", "✓ {name}" }
+                // Said when chosen: the list it was chosen from is gone then.
+                p { class: "muted", role: "status", "data-testid": "assign-office", "✓ {name}" }
             }
             if !query().trim().is_empty() {
                 ul { class: "offices", "data-testid": "assign-offices",
@@ -297,7 +298,12 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                             button {
                                 class: if office().as_deref() == Some(o.id.as_str()) { "row selected" } else { "row" },
                                 "data-office": "{o.id}",
-                                onclick: { let id = o.id.clone(); move |_| { office.set(Some(id.clone())); query.set(String::new()); } },
+                                onclick: { let id = o.id.clone(); move |_| {
+                                    office.set(Some(id.clone()));
+                                    query.set(String::new());
+                                    // The list goes with the button that had the focus: back to the search box.
+                                    crate::page::focus_first("[data-testid=\"assign-office-search\"]");
+                                } },
                                 span { class: "title", "{o.name.get(lang)}" }
                                 span { class: "meta", "{state.branch_name(&o.branch_id)}" }
                             }

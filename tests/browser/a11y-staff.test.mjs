@@ -145,6 +145,15 @@ test('a supervisor\'s screens: no axe violation, chips with their state, named b
   await page.click('[data-testid="assign-scenarios"] [data-scenario]');
   assert.equal(await page.getAttribute('[data-testid="assign-scenarios"] [data-scenario]', 'aria-pressed'), 'true');
   await expectAccessible(page, 'задания, сценарий выбран');
+  // An office chosen from the search with the keyboard: its button goes with the list, the
+  // focus comes back to the search box and the choice is a status.
+  await page.focus('[data-testid="assign-office-search"]');
+  await page.keyboard.type('Клин');
+  await page.keyboard.press('Tab');
+  assert.ok(await page.evaluate(() => document.activeElement?.matches('[data-testid="assign-offices"] [data-office]')));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'assign-office-search');
+  assert.equal(await page.getAttribute('[data-testid="assign-office"]', 'role'), 'status');
 
   // The board of fixes to verify, a fix, the inbox.
   await backToHome(page);

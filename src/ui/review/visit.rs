@@ -60,9 +60,6 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Ok::<_, String>((d, log, changed))
         }
     });
-    // The screen's heading, focused again once a decision is taken: the buttons that had
-    // the focus are gone then, and the heading's screen says what became of the visit.
-    let mut heading = use_signal(|| None::<std::rc::Rc<MountedData>>);
     let decide = move |decision: Decision| async move {
         let Some(api) = state.account().map(|a| a.api()) else {
             return;
@@ -95,10 +92,9 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                     Decision::Reject => ReviewState::Rejected,
                 };
                 state.announce(state_label(lang, now));
-                let heading = heading.peek().clone();
-                if let Some(h) = heading {
-                    let _ = h.set_focus(true).await;
-                }
+                // The buttons that had the focus are gone: it goes to the screen's heading
+                // rather than dropping to the page.
+                crate::page::focus_first("main h1");
             }
             Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
@@ -243,7 +239,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Review), "← {i18n::REVIEW.get(lang)}" }
             }
-            h1 { tabindex: "-1", "data-testid": "review-title", onmounted: move |e: MountedEvent| heading.set(Some(e.data())), "{title}" }
+            h1 { tabindex: "-1", "data-testid": "review-title", "{title}" }
             {body}
         }
     }
