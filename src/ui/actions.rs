@@ -128,7 +128,7 @@ fn ActionRow(item: LocalAction) -> Element {
             button { class: "row", "data-action": "{id}", "data-state": "{a.state.as_str()}", "data-status": "{status}",
                 "data-waiting": "{item.waiting > 0}",
                 onclick: move |_| state.go(Screen::Action(id)),
-                span { class: "title", "{question(&state, lang, &a.item_id)}" }
+                span { class: "title", super::Marked { text: question(&state, lang, &a.item_id) } }
                 if a.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
                 span { class: "meta", "{meta.join(\" · \")}" }
             }
@@ -196,7 +196,7 @@ pub fn ActionScreen(action_id: Uuid) -> Element {
                 span { class: "office", "{state.office_name(&a.office_id)}" }
                 SaveIndicator {}
             }
-            h1 { class: "question", tabindex: "-1", "{question(&state, lang, &a.item_id)}" }
+            h1 { class: "question", tabindex: "-1", super::Marked { text: question(&state, lang, &a.item_id) } }
             if a.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
             p { class: if overdue { "meta overdue" } else { "meta" }, "data-testid": "action-state",
                 "{meta.join(\" · \")}"

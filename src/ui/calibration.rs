@@ -122,7 +122,7 @@ fn SectionView(section: SectionAgreement) -> Element {
     rsx! {
         details { class: "agreement", "data-section": "{s.section_id}", open: s.unreliable || s.items.iter().any(|i| i.unreliable),
             summary {
-                strong { "{s.title.get(lang)}" }
+                strong { super::Marked { text: s.title.get(lang) } }
                 " α {alpha(lang, s.alpha)}"
                 if s.unreliable { span { class: "badge failed", " {i18n::UNRELIABLE_WORDING.get(lang)}" } }
             }
@@ -130,7 +130,7 @@ fn SectionView(section: SectionAgreement) -> Element {
                 tbody {
                     for i in s.items.iter() {
                         tr { key: "{i.item_id}", "data-item": "{i.item_id}", "data-unreliable": "{i.unreliable}",
-                            td { "{i.label.get(lang)}" }
+                            td { super::Marked { text: i.label.get(lang) } }
                             td { class: "muted", "{level(lang, i.level)}" }
                             td { "α {alpha(lang, i.alpha)}" }
                             td { class: "muted", "{i.units} {i18n::PAIRED_UNITS.get(lang)}" }

@@ -212,7 +212,7 @@ pub(super) fn ChartTable(head: Vec<String>, rows: Vec<Vec<String>>) -> Element {
                     for (n, row) in rows.iter().enumerate() {
                         tr { key: "{n}",
                             for (c, cell) in row.iter().enumerate() {
-                                if c == 0 { th { key: "{c}", scope: "row", "{cell}" } } else { td { key: "{c}", "{cell}" } }
+                                if c == 0 { th { key: "{c}", scope: "row", super::Marked { text: cell.clone() } } } else { td { key: "{c}", "{cell}" } }
                             }
                         }
                     }

@@ -12,8 +12,15 @@ use crate::state::{AppState, Screen};
 pub fn Checklist(visit_id: Uuid) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    // Set by «Далее» and «Назад»: the new section's heading then takes the focus.
+    // Set by «Далее» and «Назад»; once the new section is drawn its heading takes the
+    // focus: a screen reader says which section opened, and Tab goes on from its top.
     let mut moved = use_signal(|| false);
+    use_effect(move || {
+        if moved() {
+            crate::page::focus_first("[data-testid=\"section-title\"]");
+            moved.set(false);
+        }
+    });
     let Some(visit) = state.visit(visit_id) else {
         return rsx! { p { class: "loading", "…" } };
     };
@@ -69,7 +76,9 @@ pub fn Checklist(visit_id: Uuid) -> Element {
             }
             if let Some(case_id) = visit.case_id { super::CaseSituation { case_id } }
             p { class: "muted", "{i18n::SECTION.get(lang)} {index + 1} / {sections} · {answered} / {total} {i18n::ANSWERED.get(lang)}" }
-            SectionTitle { key: "{section.id}", title: section.title.get(lang).to_owned(), focus: moved() }
+            h1 { class: "section-title", tabindex: "-1", "data-testid": "section-title",
+                super::Marked { text: section.title.get(lang) }
+            }
             for item in section.items.iter() {
                 ItemCard {
                     key: "{item.id}",
@@ -112,23 +121,6 @@ fn scroll_top() {
     crate::page::scroll_to_top();
 }
 
-/// The section's title, the screen's one heading of the first rank. Keyed by the section,
-/// so a new section mounts a new one, which takes the focus when the user moved there: a
-/// screen reader says which section opened, and Tab goes on from its top.
-#[component]
-fn SectionTitle(title: String, focus: bool) -> Element {
-    rsx! {
-        h1 { class: "section-title", tabindex: "-1", "data-testid": "section-title",
-            onmounted: move |e: MountedEvent| async move {
-                if focus {
-                    let _ = e.set_focus(true).await;
-                }
-            },
-            "{title}"
-        }
-    }
-}
-
 #[component]
 fn ItemCard(
     visit_id: Uuid,
@@ -158,45 +150,47 @@ fn ItemCard(
     rsx! {
         // A group named by the question: a screen reader says what «Да» answers.
         article { class: if answered { "item answered" } else { "item" }, "data-item": "{item.id}",
-            role: "group", "aria-labelledby": "q-{item.id}",
-            div { class: "label",
-                span { id: "q-{item.id}", "{item.label.get(lang)}" }
-                if item.required {
-                    span { class: "req", title: "{i18n::REQUIRED.get(lang)}", "aria-hidden": "true", " *" }
-                    span { class: "sr-only", " ({i18n::REQUIRED.get(lang)})" }
-                }
-            }
-            if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
-            if recheck { span { class: "badge recheck", "data-testid": "recheck", "{i18n::actions::RECHECK.get(lang)}" } }
-            if let Some(hint) = &item.hint { p { class: "hint", "{hint.get(lang)}" } }
-            if !remark.is_empty() {
-                p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
-            }
-            AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
-            div { class: "tools",
-                if item.allow_na {
-                    AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::NotApplicable,
-                        selected: value == Some(AnswerValue::NotApplicable), label: i18n::NA.get(lang).to_owned(), class: "na" }
-                }
-                if item.allow_comment {
-                    button { class: "ghost", "aria-expanded": "{show_comment}", onclick: move |_| comment_open.toggle(),
-                        "✎ {i18n::COMMENT.get(lang)}"
+            // An article may not be a group itself; its content is.
+            div { role: "group", "aria-labelledby": "q-{item.id}",
+                div { class: "label",
+                    span { id: "q-{item.id}", super::Marked { text: item.label.get(lang) } }
+                    if item.required {
+                        span { class: "req", title: "{i18n::REQUIRED.get(lang)}", "aria-hidden": "true", " *" }
+                        span { class: "sr-only", " ({i18n::REQUIRED.get(lang)})" }
                     }
                 }
-                if answered {
-                    button { class: "ghost", "data-testid": "clear",
-                        onclick: { let id = id.clone(); move |_| state.clear_answer(visit_id, &id) },
-                        "{i18n::CLEAR.get(lang)}"
+                if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
+                if recheck { span { class: "badge recheck", "data-testid": "recheck", "{i18n::actions::RECHECK.get(lang)}" } }
+                if let Some(hint) = &item.hint { p { class: "hint", super::Marked { text: hint.get(lang) } } }
+                if !remark.is_empty() {
+                    p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
+                }
+                AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
+                div { class: "tools",
+                    if item.allow_na {
+                        AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::NotApplicable,
+                            selected: value == Some(AnswerValue::NotApplicable), label: i18n::NA.get(lang).to_owned(), class: "na" }
+                    }
+                    if item.allow_comment {
+                        button { class: "ghost", "aria-expanded": "{show_comment}", onclick: move |_| comment_open.toggle(),
+                            "✎ {i18n::COMMENT.get(lang)}"
+                        }
+                    }
+                    if answered {
+                        button { class: "ghost", "data-testid": "clear",
+                            onclick: { let id = id.clone(); move |_| state.clear_answer(visit_id, &id) },
+                            "{i18n::CLEAR.get(lang)}"
+                        }
                     }
                 }
-            }
-            if item.allow_comment && show_comment {
-                textarea { class: "comment", rows: "2", "aria-label": "{i18n::COMMENT.get(lang)}: {item.label.get(lang)}", value: "{comment}",
-                    oninput: { let id = id.clone(); move |e: FormEvent| state.comment(visit_id, &id, &e.value()) }
+                if item.allow_comment && show_comment {
+                    textarea { class: "comment", rows: "2", "aria-label": "{i18n::COMMENT.get(lang)}: {item.label.get(lang)}", value: "{comment}",
+                        oninput: { let id = id.clone(); move |e: FormEvent| state.comment(visit_id, &id, &e.value()) }
+                    }
                 }
-            }
-            if item.allow_photo {
-                Photos { visit_id, item_id: id.clone(), photos, question: item.label.get(lang).to_owned() }
+                if item.allow_photo {
+                    Photos { visit_id, item_id: id.clone(), photos, question: item.label.get(lang).to_owned() }
+                }
             }
         }
     }
@@ -226,7 +220,7 @@ fn AnswerButton(
             "aria-pressed": "{selected}",
             "data-value": "{tag}",
             onclick: move |_| state.answer(visit_id, &item_id, value.clone()),
-            "{label}"
+            super::Marked { text: label }
         }
     }
 }

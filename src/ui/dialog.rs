@@ -15,10 +15,11 @@ pub fn Dialog(id: String, title: String, on_close: EventHandler<()>, children: E
     let opened = id.clone();
     let trapped = id.clone();
     let closing = id.clone();
+    // An effect, not `onmounted`: it runs once the dialog is on the page.
+    use_effect(move || page::open_dialog(&opened));
     use_drop(move || page::close_dialog(&closing));
     rsx! {
         dialog { id: "{id}", class: "dialog", "aria-labelledby": "{heading}", "data-testid": "dialog",
-            onmounted: move |_| page::open_dialog(&opened),
             onkeydown: move |e: KeyboardEvent| {
                 match e.key() {
                     Key::Escape => {

@@ -96,9 +96,8 @@ pub fn LangSwitch() -> Element {
     let lang = (state.lang)();
     let other = if lang == Lang::Ru { Lang::En } else { Lang::Ru };
     rsx! {
-        // Its word is the other language's name, in that language: read with its voice.
-        button { class: "lang", "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
-            lang: if other == Lang::Ru { "ru" } else { "en" },
+        // Named in its own language, and marked so: «English» is read with an English voice.
+        button { class: "lang", lang: other.code(), "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
             "{i18n::LANGUAGE.get(lang)}"
         }
     }
@@ -199,4 +198,27 @@ pub fn use_quarters(
                 .map_err(|e| i18n::explain_sync(lang, &e))
         }
     })
+}
+
+/// Text in the interface language with any Russian in English text marked `lang="ru"`, so
+/// a screen reader reads a quotation with a Russian voice.
+#[component]
+pub fn Marked(text: String) -> Element {
+    let state = use_context::<AppState>();
+    if (state.lang)() == Lang::Ru {
+        return rsx! { "{text}" };
+    }
+    let runs: Vec<(bool, String)> = i18n::a11y::russian_runs(&text)
+        .into_iter()
+        .map(|(ru, s)| (ru, s.to_owned()))
+        .collect();
+    rsx! {
+        for (ru, s) in runs {
+            if ru {
+                span { lang: "ru", "{s}" }
+            } else {
+                "{s}"
+            }
+        }
+    }
 }

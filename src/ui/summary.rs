@@ -70,7 +70,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
                 details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
                     summary {
                         div { class: "head",
-                            span { class: "title", "{section.title.get(lang)}" }
+                            span { class: "title", super::Marked { text: section.title.get(lang) } }
                             span { class: "value", "{percent(lang, s.percent)}" }
                         }
                         // Outside the folded part: a zeroed section must explain itself at a glance.
@@ -83,7 +83,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
                     ul { class: "breakdown",
                         for (item, i) in section.items.iter().zip(s.items.iter()) {
                             li { key: "{item.id}",
-                                span { class: "title", "{item.label.get(lang)}" }
+                                span { class: "title", super::Marked { text: item.label.get(lang) } }
                                 span { class: "answer", "{answer_text(lang, &template, &item.id, values.get(&item.id))}" }
                                 span { class: "pts",
                                     match i.outcome {

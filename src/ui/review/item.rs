@@ -75,7 +75,7 @@ pub fn ReviewItem(props: ItemProps) -> Element {
     let title_id = format!("review-item-{item_id}");
     rsx! {
         li { "data-item": "{item_id}", class: class.join(" "),
-            span { class: "title", id: "{title_id}", "{props.label}" }
+            span { class: "title", id: "{title_id}", crate::ui::Marked { text: props.label.clone() } }
             span { class: "answer",
                 "{props.answer}"
                 if !props.comment.is_empty() { " · «{props.comment}»" }

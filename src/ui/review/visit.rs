@@ -203,7 +203,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                         rsx! {
                             details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
                                 summary { div { class: "head",
-                                    span { class: "title", "{section.title.get(lang)} ({rest.len()})" }
+                                    span { class: "title", crate::ui::Marked { text: section.title.get(lang) } " ({rest.len()})" }
                                     span { class: "value", "{percent(lang, s.percent)}" }
                                 } }
                                 ul { class: "breakdown",
