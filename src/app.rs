@@ -159,12 +159,52 @@ fn Shell() -> Element {
         Screen::Charts => rsx! { ui::ChartsScreen {} },
         Screen::Inbox => rsx! { ui::InboxScreen {} },
     };
+    // Where the user is, said after each screen change: the title (read out and shown in
+    // the tab) and the page's language follow; the focus goes to the new screen's heading,
+    // not left on a button that is gone. Not on the first screen: nothing moved there.
+    let shown = use_hook(|| Rc::new(std::cell::Cell::new(None::<Screen>)));
+    use_effect(move || {
+        let screen = (state.screen)();
+        let lang = (state.lang)();
+        crate::page::set_title_and_lang(&title(screen, lang), lang.code());
+        if shown.replace(Some(screen)).is_some_and(|was| was != screen) {
+            crate::page::focus_first("main h1, h1");
+        }
+    });
     rsx! {
         div { class: "app", lang: lang.code(),
             {screen}
             ui::Notice {}
+            ui::LiveRegion {}
         }
     }
+}
+
+/// The document's title on `screen`: «Проверка — Закупка», "Checklist — Zakupka".
+pub fn title(screen: Screen, lang: Lang) -> String {
+    use i18n::a11y::*;
+    let place = match screen {
+        Screen::Home => TITLE_HOME,
+        Screen::Start => TITLE_START,
+        Screen::Checklist(_) => TITLE_CHECKLIST,
+        Screen::Summary(_) => TITLE_SUMMARY,
+        Screen::Account => TITLE_ACCOUNT,
+        Screen::Rating => TITLE_RATING,
+        Screen::Calibration => TITLE_CALIBRATION,
+        Screen::Review => TITLE_REVIEW,
+        Screen::ReviewVisit(_) => TITLE_REVIEW_VISIT,
+        Screen::Assignments => TITLE_ASSIGNMENTS,
+        Screen::Cases => TITLE_CASES,
+        Screen::Action(_) => TITLE_ACTION,
+        Screen::ActionsBoard => TITLE_ACTIONS_BOARD,
+        Screen::Appeals => TITLE_APPEALS,
+        Screen::AppealForm(_) => TITLE_APPEAL_FORM,
+        Screen::BranchVisits => TITLE_BRANCH_VISITS,
+        Screen::BranchVisit(_) => TITLE_BRANCH_VISIT,
+        Screen::Charts => TITLE_CHARTS,
+        Screen::Inbox => TITLE_INBOX,
+    };
+    format!("{} — {}", place.get(lang), TITLE_SUFFIX.get(lang))
 }
 
 #[cfg(feature = "desktop")]

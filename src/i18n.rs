@@ -245,11 +245,13 @@ texts! {
     FLAG_LONG_BEFORE_RECEIPT = "начата более трёх месяцев до отправки — часы телефона отстают?", "started over three months before it was sent: is the phone's clock behind?";
 }
 
+pub mod a11y;
 pub mod actions;
 pub mod appeals;
 mod errors;
 pub mod inbox;
 pub mod presence;
+pub mod staff;
 pub use errors::{explain, explain_sync, unsent_work, visit_refused};
 
 /// A text worded in both languages when it was made, for state that outlives a switch of

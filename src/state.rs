@@ -119,6 +119,9 @@ pub struct AppState {
     /// The browser's last word on keeping the store through storage pressure: asked at
     /// sign-in, refreshed by the account screen; None where there is nothing to ask.
     pub storage_persistent: Signal<Option<bool>>,
+    /// What the polite live region says (`ui::live`); the count makes a repeated message
+    /// a new one.
+    pub announcement: Signal<(u64, String)>,
 }
 
 const LANG_KEY: &str = "lang";
@@ -166,6 +169,7 @@ impl AppState {
             sync_status: Signal::new(SyncStatus::Idle),
             trigger: Signal::new(None),
             storage_persistent: Signal::new(None),
+            announcement: Signal::new((0, String::new())),
         })
     }
 

@@ -10,6 +10,7 @@ texts! {
     INBOX = "Уведомления", "Notifications";
     INBOX_EMPTY = "Уведомлений нет", "No notifications";
     UNREAD = "непрочитанных", "unread";
+    UNREAD_MARK = "не прочитано", "unread";
     N_VISIT_RETURNED = "Проверка возвращена на доработку", "Visit returned for correction";
     N_ASSIGNMENT_NEW = "Новое задание", "New assignment";
     N_ASSIGNMENT_DUE_SOON = "Скоро срок задания", "Assignment due soon";

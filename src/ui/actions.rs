@@ -80,7 +80,7 @@ pub fn ActionsBoard() -> Element {
         main { class: "screen actions-board", "data-testid": "actions-board",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::BACK.get(lang)}" }
-                h1 { "{words::TO_VERIFY.get(lang)}" }
+                h1 { tabindex: "-1", "{words::TO_VERIFY.get(lang)}" }
                 SaveIndicator {}
                 LangSwitch {}
             }
@@ -128,7 +128,7 @@ fn ActionRow(item: LocalAction) -> Element {
             button { class: "row", "data-action": "{id}", "data-state": "{a.state.as_str()}", "data-status": "{status}",
                 "data-waiting": "{item.waiting > 0}",
                 onclick: move |_| state.go(Screen::Action(id)),
-                span { class: "title", "{question(&state, lang, &a.item_id)}" }
+                span { class: "title", super::Marked { text: question(&state, lang, &a.item_id) } }
                 if a.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
                 span { class: "meta", "{meta.join(\" · \")}" }
             }
@@ -169,6 +169,7 @@ pub fn ActionScreen(action_id: Uuid) -> Element {
                 header { class: "bar",
                     button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::BACK.get(lang)}" }
                 }
+                h1 { tabindex: "-1", "{words::ACTIONS.get(lang)}" }
                 p { class: "empty", "{words::ACTIONS_NONE.get(lang)}" }
             }
         };
@@ -195,7 +196,7 @@ pub fn ActionScreen(action_id: Uuid) -> Element {
                 span { class: "office", "{state.office_name(&a.office_id)}" }
                 SaveIndicator {}
             }
-            h1 { class: "question", "{question(&state, lang, &a.item_id)}" }
+            h1 { class: "question", tabindex: "-1", super::Marked { text: question(&state, lang, &a.item_id) } }
             if a.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
             p { class: if overdue { "meta overdue" } else { "meta" }, "data-testid": "action-state",
                 "{meta.join(\" · \")}"
@@ -284,6 +285,8 @@ fn ManagerForms(action: Action, draft_photos: Vec<String>) -> Element {
                 onclick: move |_| {
                     if state.close_action(id, &evidence.peek()) {
                         evidence.set(String::new());
+                        // This form goes with the step: the focus to the screen's heading.
+                        crate::page::focus_first("main h1");
                     }
                 },
                 "✓ {words::FIXED.get(lang)}"
@@ -317,7 +320,7 @@ fn VerifyForms(action: Action) -> Element {
             if mine {
                 p { class: "muted", "data-testid": "closed-by-you", "{words::CLOSED_BY_YOU.get(lang)}" }
             } else {
-                button { class: "primary big", "data-testid": "verify", onclick: move |_| { state.verify_action(id); },
+                button { class: "primary big", "data-testid": "verify", onclick: move |_| { if state.verify_action(id) { crate::page::focus_first("main h1"); } },
                     "✓ {words::VERIFY.get(lang)}"
                 }
             }
@@ -325,7 +328,7 @@ fn VerifyForms(action: Action) -> Element {
                 placeholder: "{words::REOPEN_REASON.get(lang)}", value: "{reason}",
                 oninput: move |e: FormEvent| reason.set(e.value())
             }
-            button { class: "secondary big", "data-testid": "reopen", onclick: move |_| { state.reopen_action(id, &reason.peek()); },
+            button { class: "secondary big", "data-testid": "reopen", onclick: move |_| { if state.reopen_action(id, &reason.peek()) { crate::page::focus_first("main h1"); } },
                 "{words::REOPEN.get(lang)}"
             }
         }

@@ -49,7 +49,7 @@ pub fn AppealsScreen() -> Element {
         main { class: "screen appeals", "data-testid": "appeals",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
-                h1 { if manager { "{t::MY_APPEALS.get(lang)}" } else { "{t::APPEALS.get(lang)}" } }
+                h1 { tabindex: "-1", if manager { "{t::MY_APPEALS.get(lang)}" } else { "{t::APPEALS.get(lang)}" } }
             }
             if manager { NewAppeal {} }
             {body}
@@ -220,7 +220,7 @@ pub fn AppealForm(visit_id: Uuid) -> Element {
         main { class: "screen appeal-form", "data-testid": "appeal-form",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Appeals), "← {t::APPEALS.get(lang)}" }
-                h1 { "{t::NEW_APPEAL.get(lang)}" }
+                h1 { tabindex: "-1", "{t::NEW_APPEAL.get(lang)}" }
             }
             p { class: "muted", "{t::VISIT_NUMBER.get(lang)}: {visit_id}" }
             label { class: "field",

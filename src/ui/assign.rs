@@ -63,7 +63,7 @@ pub fn AssignScreen() -> Element {
         main { class: "screen assign", "data-testid": "assign",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::ASSIGN_TITLE.get(lang)}" }
+                h1 { tabindex: "-1", "{i18n::ASSIGN_TITLE.get(lang)}" }
             }
             label { class: "field",
                 span { "{i18n::QUARTER.get(lang)}" }
@@ -288,7 +288,8 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                     value: "{query}", oninput: move |e| { query.set(e.value()); outcome.set(None); } }
             }
             if let Some(name) = chosen {
-                p { class: "muted", "data-testid": "assign-office", "✓ {name}" }
+                // Said when chosen: the list it was chosen from is gone then.
+                p { class: "muted", role: "status", "data-testid": "assign-office", "✓ {name}" }
             }
             if !query().trim().is_empty() {
                 ul { class: "offices", "data-testid": "assign-offices",
@@ -297,7 +298,12 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                             button {
                                 class: if office().as_deref() == Some(o.id.as_str()) { "row selected" } else { "row" },
                                 "data-office": "{o.id}",
-                                onclick: { let id = o.id.clone(); move |_| { office.set(Some(id.clone())); query.set(String::new()); } },
+                                onclick: { let id = o.id.clone(); move |_| {
+                                    office.set(Some(id.clone()));
+                                    query.set(String::new());
+                                    // The list goes with the button that had the focus: back to the search box.
+                                    crate::page::focus_first("[data-testid=\"assign-office-search\"]");
+                                } },
                                 span { class: "title", "{o.name.get(lang)}" }
                                 span { class: "meta", "{state.branch_name(&o.branch_id)}" }
                             }
@@ -305,10 +311,11 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
                     }
                 }
             }
-            div { class: "choices", "data-testid": "assign-scenarios",
+            div { class: "choices", "data-testid": "assign-scenarios", role: "group", "aria-label": "{i18n::staff::SCENARIOS.get(lang)}",
                 for s in template.scenarios.iter() {
                     button { key: "{s.id}",
                         class: if scenario().as_deref() == Some(s.id.as_str()) { "choice selected" } else { "choice" },
+                        "aria-pressed": "{scenario().as_deref() == Some(s.id.as_str())}",
                         "data-scenario": "{s.id}",
                         onclick: { let id = s.id.clone(); move |_| scenario.set(Some(id.clone())) },
                         "{s.label.get(lang)}"
@@ -340,7 +347,7 @@ fn AssignForm(quarter: Quarter, auditors: Vec<Auditor>, on_assigned: EventHandle
             }
             if request().is_none() { p { class: "muted", "{i18n::ASSIGN_NEED.get(lang)}" } }
             match outcome() {
-                Some(Ok(m)) => rsx! { p { class: "saved", "data-testid": "assign-done", "{m}" } },
+                Some(Ok(m)) => rsx! { p { class: "saved", role: "status", "data-testid": "assign-done", "{m}" } },
                 Some(Err(e)) => rsx! { p { class: "failed", role: "alert", "data-testid": "assign-error", "{e}" } },
                 None => rsx! {},
             }

@@ -27,10 +27,15 @@ pub fn AuditorFlagsSection(quarter: Option<Quarter>) -> Element {
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
         Some(Ok(list)) => rsx! {
             table { class: "auditor-flags",
+                thead { tr {
+                    th { scope: "col", "{i18n::AUDITOR.get(lang)}" }
+                    th { scope: "col", "{i18n::staff::FLAGGED_OF.get(lang)}" }
+                    th { scope: "col", "{i18n::staff::FLAGGED_SHARE.get(lang)}" }
+                } }
                 tbody {
                     for a in list.iter() {
                         tr { key: "{a.auditor}", "data-auditor": "{a.auditor}",
-                            td { "{a.auditor}" }
+                            th { scope: "row", "{a.auditor}" }
                             td { "{a.flagged} {words::FLAGGED.get(lang)} / {a.visits} {words::VISITS.get(lang)}" }
                             td { class: "share", "data-testid": "flag-share", "{(a.share() * 100.0).round()} %" }
                         }

@@ -48,7 +48,7 @@ pub fn CalibrationScreen() -> Element {
         main { class: "screen calibration", "data-testid": "calibration",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
-                h1 { "{i18n::CALIBRATION_TITLE.get(lang)}" }
+                h1 { tabindex: "-1", "{i18n::CALIBRATION_TITLE.get(lang)}" }
             }
             QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
             {body}
@@ -63,11 +63,13 @@ pub(super) fn QuarterChips(
     current: Option<String>,
     chosen: Signal<Option<String>>,
 ) -> Element {
+    let lang = (use_context::<AppState>().lang)();
     rsx! {
-        div { class: "chips", "data-testid": "quarters",
+        div { class: "chips", "data-testid": "quarters", role: "group", "aria-label": "{i18n::staff::QUARTERS.get(lang)}",
             for q in quarters.iter() {
                 button { key: "{q.quarter}",
                     class: if current.as_deref() == Some(&q.quarter.to_string()) { "chip selected" } else { "chip" },
+                    "aria-pressed": "{current.as_deref() == Some(&q.quarter.to_string())}",
                     "data-quarter": "{q.quarter}",
                     onclick: { let q = q.quarter.to_string(); move |_| chosen.set(Some(q.clone())) },
                     "{q.quarter}"
@@ -120,7 +122,7 @@ fn SectionView(section: SectionAgreement) -> Element {
     rsx! {
         details { class: "agreement", "data-section": "{s.section_id}", open: s.unreliable || s.items.iter().any(|i| i.unreliable),
             summary {
-                strong { "{s.title.get(lang)}" }
+                strong { super::Marked { text: s.title.get(lang) } }
                 " α {alpha(lang, s.alpha)}"
                 if s.unreliable { span { class: "badge failed", " {i18n::UNRELIABLE_WORDING.get(lang)}" } }
             }
@@ -128,7 +130,7 @@ fn SectionView(section: SectionAgreement) -> Element {
                 tbody {
                     for i in s.items.iter() {
                         tr { key: "{i.item_id}", "data-item": "{i.item_id}", "data-unreliable": "{i.unreliable}",
-                            td { "{i.label.get(lang)}" }
+                            td { super::Marked { text: i.label.get(lang) } }
                             td { class: "muted", "{level(lang, i.level)}" }
                             td { "α {alpha(lang, i.alpha)}" }
                             td { class: "muted", "{i.units} {i18n::PAIRED_UNITS.get(lang)}" }

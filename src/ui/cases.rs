@@ -21,7 +21,7 @@ pub fn CasesScreen() -> Element {
         main { class: "screen cases", "data-testid": "cases",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::CASES.get(lang)}" }
+                h1 { tabindex: "-1", "{i18n::CASES.get(lang)}" }
             }
             p { class: "muted", "{i18n::CASES_ABOUT.get(lang)}" }
             if cases.is_empty() {

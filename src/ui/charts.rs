@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use zakupka_core::wire::{FailedItems, QuarterInfo, TimeToFix};
 
 use super::calibration::QuarterChips;
-use crate::i18n::{self, appeals as t};
+use crate::i18n::{self, appeals as t, staff as words};
 use crate::state::{AppState, Screen};
 
 /// Bars shown: the rest of a long tail says little.
@@ -55,7 +55,7 @@ pub fn ChartsScreen() -> Element {
         main { class: "screen charts", "data-testid": "charts",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
-                h1 { "{t::CHARTS.get(lang)}" }
+                h1 { tabindex: "-1", "{t::CHARTS.get(lang)}" }
             }
             QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
             {body}
@@ -94,6 +94,7 @@ fn Pareto(figures: FailedItems) -> Element {
                 " · {t::FAILURES.get(lang)}: {f.total} · {t::IN_VISITS.get(lang)}: {f.visits}"
             }
             svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::PARETO.get(lang)}",
+                "aria-describedby": "pareto-hint",
                 for (n, i) in items.iter().enumerate() {
                     {
                         let y = row * n as f64;
@@ -111,7 +112,11 @@ fn Pareto(figures: FailedItems) -> Element {
                 }
                 polyline { points: "{line}", class: "chart-line" }
             }
-            p { class: "muted", "{t::PARETO_HINT.get(lang)}" }
+            p { class: "muted", id: "pareto-hint", "{t::PARETO_HINT.get(lang)}" }
+            ChartTable {
+                head: vec![words::ITEM.get(lang).to_owned(), words::FAILURES_COUNT.get(lang).to_owned(), words::CUMULATIVE.get(lang).to_owned()],
+                rows: items.iter().map(|i| vec![i.label.get(lang).to_owned(), i.count.to_string(), format!("{} %", (i.cumulative_share * 100.0).round())]).collect::<Vec<_>>(),
+            }
         }
     }
 }
@@ -142,14 +147,15 @@ fn FixTimes(figures: TimeToFix) -> Element {
         figure { class: "chart fix-times", "data-testid": "time-to-fix",
             figcaption { strong { "{t::TIME_TO_FIX.get(lang)}" } }
             svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{t::TIME_TO_FIX.get(lang)}",
+                "aria-describedby": "time-to-fix-hint",
                 for (n, b) in rows.iter().enumerate() {
                     {
                         let y = row * n as f64;
-                        let days = b.median_days.unwrap_or_default();
-                        let len = (bar_w * days / max).max(1.0);
-                        let figure = format!("{days:.1}").replace('.', if lang == zakupka_core::Lang::Ru { "," } else { "." });
+                        let days_of = b.median_days.unwrap_or_default();
+                        let len = (bar_w * days_of / max).max(1.0);
+                        let figure = days(lang, days_of);
                         rsx! {
-                            g { key: "{b.branch_id}", "data-branch": "{b.branch_id}", "data-median": "{days}",
+                            g { key: "{b.branch_id}", "data-branch": "{b.branch_id}", "data-median": "{days_of}",
                                 text { x: "{left}", y: "{y + 12.0}", class: "chart-label",
                                     "{short(&state.branch_name(&b.branch_id))} · {b.fixed} / {b.fixed + b.open}" }
                                 rect { x: "{left}", y: "{y + 16.0}", width: "{len:.1}", height: "12", class: "chart-bar" }
@@ -160,7 +166,15 @@ fn FixTimes(figures: TimeToFix) -> Element {
                     }
                 }
             }
-            p { class: "muted", "{t::TIME_TO_FIX_HINT.get(lang)}" }
+            p { class: "muted", id: "time-to-fix-hint", "{t::TIME_TO_FIX_HINT.get(lang)}" }
+            ChartTable {
+                head: vec![i18n::BRANCH.get(lang).to_owned(), words::MEDIAN_DAYS.get(lang).to_owned(), words::FIXED_OF.get(lang).to_owned()],
+                rows: rows.iter().map(|b| vec![
+                    state.branch_name(&b.branch_id),
+                    days(lang, b.median_days.unwrap_or_default()),
+                    format!("{} / {}", b.fixed, b.fixed + b.open),
+                ]).collect::<Vec<_>>(),
+            }
         }
     }
 }
@@ -172,5 +186,38 @@ fn short(label: &str) -> String {
         label.to_owned()
     } else {
         label.chars().take(FITS - 1).chain(['…']).collect()
+    }
+}
+
+/// Days with one decimal, in the language's decimal mark.
+fn days(lang: zakupka_core::Lang, value: f64) -> String {
+    let s = format!("{value:.1}");
+    match lang {
+        zakupka_core::Lang::Ru => s.replace('.', ","),
+        zakupka_core::Lang::En => s,
+    }
+}
+
+/// A chart's figures as a table, folded under the chart: what a screen reader reads, and
+/// what anyone can read exactly, instead of the bars' lengths and the labels cut short.
+#[component]
+pub(super) fn ChartTable(head: Vec<String>, rows: Vec<Vec<String>>) -> Element {
+    let lang = (use_context::<AppState>().lang)();
+    rsx! {
+        details { class: "chart-table", "data-testid": "chart-table",
+            summary { "{words::AS_TABLE.get(lang)}" }
+            table { class: "explain",
+                thead { tr { for h in head.iter() { th { key: "{h}", scope: "col", "{h}" } } } }
+                tbody {
+                    for (n, row) in rows.iter().enumerate() {
+                        tr { key: "{n}",
+                            for (c, cell) in row.iter().enumerate() {
+                                if c == 0 { th { key: "{c}", scope: "row", super::Marked { text: cell.clone() } } } else { td { key: "{c}", "{cell}" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,15 @@ use crate::state::{AppState, Screen};
 pub fn Checklist(visit_id: Uuid) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
+    // Set by «Далее» and «Назад»; once the new section is drawn its heading takes the
+    // focus: a screen reader says which section opened, and Tab goes on from its top.
+    let mut moved = use_signal(|| false);
+    use_effect(move || {
+        if moved() {
+            crate::page::focus_first("[data-testid=\"section-title\"]");
+            moved.set(false);
+        }
+    });
     let Some(visit) = state.visit(visit_id) else {
         return rsx! { p { class: "loading", "…" } };
     };
@@ -60,13 +69,16 @@ pub fn Checklist(visit_id: Uuid) -> Element {
             }
             div { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "{total}",
                 "aria-valuenow": "{answered}", "data-testid": "progress",
+                "aria-label": "{i18n::a11y::PROGRESS.get(lang)}", "aria-valuetext": "{answered} / {total}",
                 // Through the CSSOM (a style property), not a `style` attribute, which the page's
                 // Content-Security-Policy refuses.
                 div { class: "fill", width: "{progress}%" }
             }
             if let Some(case_id) = visit.case_id { super::CaseSituation { case_id } }
             p { class: "muted", "{i18n::SECTION.get(lang)} {index + 1} / {sections} · {answered} / {total} {i18n::ANSWERED.get(lang)}" }
-            h2 { "{section.title.get(lang)}" }
+            h1 { class: "section-title", tabindex: "-1", "data-testid": "section-title",
+                super::Marked { text: section.title.get(lang) }
+            }
             for item in section.items.iter() {
                 ItemCard {
                     key: "{item.id}",
@@ -82,14 +94,14 @@ pub fn Checklist(visit_id: Uuid) -> Element {
             footer { class: "actions nav",
                 if let Some(p) = prev {
                     button { class: "secondary big", "data-testid": "prev",
-                        onclick: move |_| { state.set_position(visit_id, &p); scroll_top(); },
+                        onclick: move |_| { state.set_position(visit_id, &p); moved.set(true); scroll_top(); },
                         "← {i18n::BACK.get(lang)}"
                     }
                 }
                 match next {
                     Some(n) => rsx! {
                         button { class: "primary big", "data-testid": "next",
-                            onclick: move |_| { state.set_position(visit_id, &n); scroll_top(); },
+                            onclick: move |_| { state.set_position(visit_id, &n); moved.set(true); scroll_top(); },
                             "{i18n::NEXT.get(lang)} →"
                         }
                     },
@@ -136,42 +148,49 @@ fn ItemCard(
     let answered = value.is_some();
 
     rsx! {
+        // A group named by the question: a screen reader says what «Да» answers.
         article { class: if answered { "item answered" } else { "item" }, "data-item": "{item.id}",
-            div { class: "label",
-                "{item.label.get(lang)}"
-                if item.required { span { class: "req", title: "{i18n::REQUIRED.get(lang)}", " *" } }
-            }
-            if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
-            if recheck { span { class: "badge recheck", "data-testid": "recheck", "{i18n::actions::RECHECK.get(lang)}" } }
-            if let Some(hint) = &item.hint { p { class: "hint", "{hint.get(lang)}" } }
-            if !remark.is_empty() {
-                p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
-            }
-            AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
-            div { class: "tools",
-                if item.allow_na {
-                    AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::NotApplicable,
-                        selected: value == Some(AnswerValue::NotApplicable), label: i18n::NA.get(lang).to_owned(), class: "na" }
-                }
-                if item.allow_comment {
-                    button { class: "ghost", "aria-expanded": "{show_comment}", onclick: move |_| comment_open.toggle(),
-                        "✎ {i18n::COMMENT.get(lang)}"
+            // An article may not be a group itself; its content is.
+            div { role: "group", "aria-labelledby": "q-{item.id}",
+                div { class: "label",
+                    span { id: "q-{item.id}", super::Marked { text: item.label.get(lang) } }
+                    if item.required {
+                        span { class: "req", title: "{i18n::REQUIRED.get(lang)}", "aria-hidden": "true", " *" }
+                        span { class: "sr-only", " ({i18n::REQUIRED.get(lang)})" }
                     }
                 }
-                if answered {
-                    button { class: "ghost", "data-testid": "clear",
-                        onclick: { let id = id.clone(); move |_| state.clear_answer(visit_id, &id) },
-                        "{i18n::CLEAR.get(lang)}"
+                if item.critical { span { class: "badge critical", "{i18n::CRITICAL.get(lang)}" } }
+                if recheck { span { class: "badge recheck", "data-testid": "recheck", "{i18n::actions::RECHECK.get(lang)}" } }
+                if let Some(hint) = &item.hint { p { class: "hint", super::Marked { text: hint.get(lang) } } }
+                if !remark.is_empty() {
+                    p { class: "remark", "data-testid": "remark", "⚑ {i18n::REVIEW_ON_ITEM.get(lang)}: {remark}" }
+                }
+                AnswerInput { visit_id, item: item.clone(), value: value.clone(), timer_running, timer_since }
+                div { class: "tools",
+                    if item.allow_na {
+                        AnswerButton { visit_id, item_id: id.clone(), value: AnswerValue::NotApplicable,
+                            selected: value == Some(AnswerValue::NotApplicable), label: i18n::NA.get(lang).to_owned(), class: "na" }
+                    }
+                    if item.allow_comment {
+                        button { class: "ghost", "aria-expanded": "{show_comment}", onclick: move |_| comment_open.toggle(),
+                            "✎ {i18n::COMMENT.get(lang)}"
+                        }
+                    }
+                    if answered {
+                        button { class: "ghost", "data-testid": "clear",
+                            onclick: { let id = id.clone(); move |_| state.clear_answer(visit_id, &id) },
+                            "{i18n::CLEAR.get(lang)}"
+                        }
                     }
                 }
-            }
-            if item.allow_comment && show_comment {
-                textarea { class: "comment", rows: "2", "aria-label": "{i18n::COMMENT.get(lang)}", value: "{comment}",
-                    oninput: { let id = id.clone(); move |e: FormEvent| state.comment(visit_id, &id, &e.value()) }
+                if item.allow_comment && show_comment {
+                    textarea { class: "comment", rows: "2", "aria-label": "{i18n::COMMENT.get(lang)}: {item.label.get(lang)}", value: "{comment}",
+                        oninput: { let id = id.clone(); move |e: FormEvent| state.comment(visit_id, &id, &e.value()) }
+                    }
                 }
-            }
-            if item.allow_photo {
-                Photos { visit_id, item_id: id.clone(), photos }
+                if item.allow_photo {
+                    Photos { visit_id, item_id: id.clone(), photos, question: item.label.get(lang).to_owned() }
+                }
             }
         }
     }
@@ -201,7 +220,7 @@ fn AnswerButton(
             "aria-pressed": "{selected}",
             "data-value": "{tag}",
             onclick: move |_| state.answer(visit_id, &item_id, value.clone()),
-            "{label}"
+            super::Marked { text: label }
         }
     }
 }
@@ -295,7 +314,12 @@ fn number_changed(state: AppState, visit_id: Uuid, item: &str, text: &str, lang:
 }
 
 #[component]
-fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) -> Element {
+fn Photos(
+    visit_id: Uuid,
+    item_id: String,
+    photos: Vec<zakupka_core::PhotoRef>,
+    question: String,
+) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     // An id of its own, for the browser to take the chosen files from the input itself.
@@ -317,7 +341,7 @@ fn Photos(visit_id: Uuid, item_id: String, photos: Vec<zakupka_core::PhotoRef>) 
             label { class: "secondary photo-add",
                 "+ {i18n::ADD_PHOTO.get(lang)}"
                 input { r#type: "file", accept: "image/jpeg,image/png,image/webp", "capture": "environment", class: "hidden-input",
-                    id: "{input_id}",
+                    id: "{input_id}", "aria-label": "{i18n::ADD_PHOTO.get(lang)}: {question}",
                     onchange: {
                         let item = item_id.clone();
                         let input_id = input_id.clone();

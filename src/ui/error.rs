@@ -10,10 +10,11 @@ use crate::platform::{self, OpenFailure};
 pub fn DatabaseError(failure: OpenFailure, on_reset: EventHandler<()>) -> Element {
     let mut copied = use_signal(|| None::<Result<String, String>>);
     let lang = Lang::Ru;
+    use_title(i18n::DB_ERROR_TITLE.get(lang));
     rsx! {
         main { class: "screen error-screen", "data-testid": "db-error",
             h1 { "{i18n::DB_ERROR_TITLE.get(lang)}" }
-            p { class: "muted", "{i18n::DB_ERROR_TITLE.get(Lang::En)}" }
+            p { class: "muted", lang: "en", "{i18n::DB_ERROR_TITLE.get(Lang::En)}" }
             p { "{i18n::DB_ERROR_TEXT.get(lang)}" }
             pre { class: "error-detail", "{failure.location}\n{failure.message}" }
             button { class: "primary big", "data-testid": "save-copy",
@@ -49,12 +50,13 @@ pub fn OpenElsewhere(on_retry: EventHandler<()>) -> Element {
         on_retry.call(());
     });
     let lang = Lang::Ru;
+    use_title(i18n::OPEN_ELSEWHERE_TITLE.get(lang));
     rsx! {
         main { class: "screen error-screen", "data-testid": "open-elsewhere",
             h1 { "{i18n::OPEN_ELSEWHERE_TITLE.get(lang)}" }
-            p { class: "muted", "{i18n::OPEN_ELSEWHERE_TITLE.get(Lang::En)}" }
+            p { class: "muted", lang: "en", "{i18n::OPEN_ELSEWHERE_TITLE.get(Lang::En)}" }
             p { "{i18n::OPEN_ELSEWHERE_TEXT.get(lang)}" }
-            p { class: "muted", "{i18n::OPEN_ELSEWHERE_TEXT.get(Lang::En)}" }
+            p { class: "muted", lang: "en", "{i18n::OPEN_ELSEWHERE_TEXT.get(Lang::En)}" }
             button { class: "primary big", "data-testid": "retry",
                 onclick: move |_| on_retry.call(()),
                 "{i18n::RETRY.get(lang)}"
@@ -65,10 +67,18 @@ pub fn OpenElsewhere(on_retry: EventHandler<()>) -> Element {
 
 #[component]
 pub fn Fatal(title: String, message: String) -> Element {
+    use_title(&title);
     rsx! {
         main { class: "screen error-screen", "data-testid": "fatal",
             h1 { "{title}" }
             pre { class: "error-detail", "{message}" }
         }
     }
+}
+
+/// These screens come before the app's state (and its language): Russian, and the title
+/// says what went wrong.
+fn use_title(what: &str) {
+    let title = format!("{what} — {}", i18n::a11y::TITLE_SUFFIX.get(Lang::Ru));
+    use_hook(move || crate::page::set_title_and_lang(&title, Lang::Ru.code()));
 }

@@ -86,7 +86,7 @@ pub fn PresenceBox(detail: VisitDetail, reload: Signal<u32>) -> Element {
                 p { key: "{when}", class: "muted", "data-testid": "location",
                     "{words::LOCATION_TITLE.get(lang)} {when}: "
                     if let Some(d) = distance(&at) { "{d} {words::METRES_FROM_OFFICE.get(lang)}, " }
-                    "{words::ACCURACY.get(lang)} {at.accuracy_m.round()} м"
+                    "{words::ACCURACY.get(lang)} {at.accuracy_m.round()} {i18n::staff::METRES.get(lang)}"
                 }
             }
             if let Some(inc) = &detail.included {

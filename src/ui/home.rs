@@ -114,7 +114,7 @@ fn SyncBar() -> Element {
     }
 }
 
-fn failure_text(lang: Lang, failure: &SyncFailure) -> String {
+pub(crate) fn failure_text(lang: Lang, failure: &SyncFailure) -> String {
     match failure {
         SyncFailure::Offline => i18n::SYNC_OFFLINE.get(lang).to_owned(),
         SyncFailure::SignInAgain => i18n::SYNC_SIGN_IN_AGAIN.get(lang).to_owned(),

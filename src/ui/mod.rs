@@ -11,10 +11,13 @@ mod calibration;
 mod cases;
 mod charts;
 mod checklist;
+mod dialog;
 mod error;
 mod flags;
 mod home;
+pub mod icons;
 mod inbox;
+mod live;
 mod location;
 mod publish;
 mod rating;
@@ -32,9 +35,11 @@ pub use calibration::CalibrationScreen;
 pub use cases::{CaseSituation, CasesScreen, case_title};
 pub use charts::ChartsScreen;
 pub use checklist::Checklist;
+pub use dialog::Dialog;
 pub use error::{DatabaseError, Fatal, OpenElsewhere};
 pub use home::Home;
 pub use inbox::InboxScreen;
+pub use live::LiveRegion;
 pub use rating::RatingScreen;
 pub use remote_photo::{PhotoAt, RemotePhoto};
 pub use review::{ReviewQueue, ReviewVisit};
@@ -91,7 +96,8 @@ pub fn LangSwitch() -> Element {
     let lang = (state.lang)();
     let other = if lang == Lang::Ru { Lang::En } else { Lang::Ru };
     rsx! {
-        button { class: "lang", "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
+        // Named in its own language, and marked so: «English» is read with an English voice.
+        button { class: "lang", lang: other.code(), "data-testid": "lang-switch", onclick: move |_| state.set_lang(other),
             "{i18n::LANGUAGE.get(lang)}"
         }
     }
@@ -123,7 +129,8 @@ pub fn PrintButton() -> Element {
             onclick: move |_| {
                 crate::page::print_report();
             },
-            "⎙ {i18n::PRINT.get(lang)}"
+            icons::Print {}
+            " {i18n::PRINT.get(lang)}"
         }
     }
 }
@@ -191,4 +198,27 @@ pub fn use_quarters(
                 .map_err(|e| i18n::explain_sync(lang, &e))
         }
     })
+}
+
+/// Text in the interface language with any Russian in English text marked `lang="ru"`, so
+/// a screen reader reads a quotation with a Russian voice.
+#[component]
+pub fn Marked(text: String) -> Element {
+    let state = use_context::<AppState>();
+    if (state.lang)() == Lang::Ru {
+        return rsx! { "{text}" };
+    }
+    let runs: Vec<(bool, String)> = i18n::a11y::russian_runs(&text)
+        .into_iter()
+        .map(|(ru, s)| (ru, s.to_owned()))
+        .collect();
+    rsx! {
+        for (ru, s) in runs {
+            if ru {
+                span { lang: "ru", "{s}" }
+            } else {
+                "{s}"
+            }
+        }
+    }
 }

@@ -50,36 +50,35 @@ pub fn PublishButton(quarter: String, on_done: EventHandler<()>) -> Element {
     };
     let shown = preview();
     rsx! {
-        match shown {
-            None => rsx! {
-                button { class: "secondary big", "data-testid": "publish", onclick: ask,
-                    "{i18n::PUBLISH.get(lang)}"
-                }
-            },
-            Some(p) => {
-                let leagues = [(League::Large, i18n::LARGE_LEAGUE, p.cup_large.clone()), (League::Small, i18n::SMALL_LEAGUE, p.cup_small.clone())];
-                rsx! {
-                    section { class: "preview", "data-testid": "publish-preview",
-                        p { strong { "{i18n::PUBLISH_PREVIEW.get(lang)}" } }
-                        for (league, label, cup) in leagues {
-                            h3 { key: "{label.ru}", "{label.get(lang)}" }
-                            ol { class: "places",
-                                for row in p.rating.tables.iter().filter(|t| t.league == league).flat_map(|t| t.rows.iter()) {
-                                    li { key: "{row.branch_id}", "data-branch": "{row.branch_id}", "{row.place}. {name(&row.branch_id)}" }
-                                }
+        button { class: "secondary big", "data-testid": "publish", onclick: ask,
+            "{i18n::PUBLISH.get(lang)}"
+        }
+        // A decision for good, so a modal dialog: the focus goes into it, stays there, and
+        // comes back to the button when it closes (Escape or «Отмена»).
+        if let Some(p) = shown {
+            super::Dialog { id: "publish-dialog", title: i18n::PUBLISH_PREVIEW.get(lang), on_close: move |_| preview.set(None),
+                section { class: "preview", "data-testid": "publish-preview",
+                    for (league, label, cup) in [(League::Large, i18n::LARGE_LEAGUE, p.cup_large.clone()), (League::Small, i18n::SMALL_LEAGUE, p.cup_small.clone())] {
+                        h3 { key: "{label.ru}", "{label.get(lang)}" }
+                        ol { class: "places",
+                            for row in p.rating.tables.iter().filter(|t| t.league == league).flat_map(|t| t.rows.iter()) {
+                                li { key: "{row.branch_id}", "data-branch": "{row.branch_id}", "{row.place}. {name(&row.branch_id)}" }
                             }
-                            p { class: "cup", "{i18n::PUBLISH_CUPS.get(lang)}: {cup.iter().map(|id| name(id)).collect::<Vec<_>>().join(\", \")}" }
                         }
+                        p { class: "cup", "{i18n::PUBLISH_CUPS.get(lang)}: {cup.iter().map(|id| name(id)).collect::<Vec<_>>().join(\", \")}" }
+                    }
+                    if let Some(e) = error() { p { class: "failed", role: "alert", "{e}" } }
+                    div { class: "actions column",
                         button { class: "primary big", "data-testid": "publish-confirm", onclick: confirm,
                             "{i18n::PUBLISH_CONFIRM.get(lang)}"
                         }
-                        button { class: "ghost", "data-testid": "publish-cancel", onclick: move |_| preview.set(None),
+                        button { class: "secondary big", "data-testid": "publish-cancel", onclick: move |_| preview.set(None),
                             "{i18n::CANCEL.get(lang)}"
                         }
                     }
                 }
             }
         }
-        if let Some(e) = error() { p { class: "failed", role: "alert", "data-testid": "publish-error", "{e}" } }
+        if let (None, Some(e)) = (preview(), error()) { p { class: "failed", role: "alert", "data-testid": "publish-error", "{e}" } }
     }
 }

@@ -18,6 +18,8 @@ pub fn RatingScreen() -> Element {
     let account = state.account();
     let mut chosen = use_signal(|| None::<String>);
     let mut league = use_signal(|| League::Large);
+    // The league tabs, for the arrow keys to move the focus between them.
+    let mut tabs = use_signal(|| [None::<std::rc::Rc<MountedData>>, None]);
     let mut open = use_signal(|| None::<String>);
     let mut version = use_signal(|| 0u32);
     let api = account.as_ref().map(|a| a.api());
@@ -110,36 +112,65 @@ pub fn RatingScreen() -> Element {
         main { class: "screen rating", "data-testid": "rating",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::RATING.get(lang)}" }
-                if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
+                h1 { tabindex: "-1", "{i18n::RATING.get(lang)}" }
             }
-            if can_appeal || can_chart {
-                nav { class: "actions",
+            // A row of its own under the header, wrapping: in the header «Калибровка» ran off a
+            // 360 px screen, and as a fixed bar at the foot «Графики» fell below a 740 px one.
+            if can_calibrate || can_appeal || can_chart {
+                nav { class: "screen-links",
+                    if can_calibrate { button { class: "ghost", "data-testid": "to-calibration", onclick: move |_| state.go(Screen::Calibration), "{i18n::CALIBRATION.get(lang)}" } }
                     if can_appeal { button { class: "ghost", "data-testid": "to-appeals", onclick: move |_| state.go(Screen::Appeals), "{i18n::appeals::APPEALS.get(lang)}" } }
                     if can_chart { button { class: "ghost", "data-testid": "to-charts", onclick: move |_| state.go(Screen::Charts), "{i18n::appeals::CHARTS.get(lang)}" } }
                 }
             }
-            div { class: "chips", "data-testid": "quarters",
+            div { class: "chips", "data-testid": "quarters", role: "group", "aria-label": "{i18n::staff::QUARTERS.get(lang)}",
                 for (n, q) in quarter_list.iter().enumerate() {
-                    button { key: "{q.quarter}",
-                        class: if chosen().as_deref() == Some(&q.quarter.to_string()) || (chosen().is_none() && n == 0) { "chip selected" } else { "chip" },
-                        "data-quarter": "{q.quarter}",
-                        onclick: { let q = q.quarter.to_string(); move |_| { chosen.set(Some(q.clone())); open.set(None); } },
-                        "{q.quarter}"
-                        if !q.published { " *" }
+                    {
+                        let on = chosen().as_deref() == Some(&q.quarter.to_string()) || (chosen().is_none() && n == 0);
+                        rsx! {
+                            button { key: "{q.quarter}", class: if on { "chip selected" } else { "chip" }, "aria-pressed": "{on}",
+                                "data-quarter": "{q.quarter}",
+                                onclick: { let q = q.quarter.to_string(); move |_| { chosen.set(Some(q.clone())); open.set(None); } },
+                                "{q.quarter}"
+                                // The star says "not published" to the eye only.
+                                if !q.published {
+                                    span { "aria-hidden": "true", " *" }
+                                    span { class: "sr-only", " ({i18n::staff::NOT_PUBLISHED_MARK.get(lang)})" }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            div { class: "tabs", role: "tablist",
-                for (l, label) in [(League::Large, i18n::LARGE_LEAGUE), (League::Small, i18n::SMALL_LEAGUE)] {
-                    button { key: "{label.ru}", role: "tab", class: if league() == l { "tab selected" } else { "tab" },
-                        "aria-selected": "{league() == l}", "data-league": if l == League::Large { "large" } else { "small" },
+            // Tabs as ARIA has them: one stop for Tab, the arrows (Home, End) between leagues.
+            div { class: "tabs", role: "tablist", "aria-label": "{i18n::staff::LEAGUES.get(lang)}",
+                onkeydown: move |e: KeyboardEvent| {
+                    let to = match e.key() {
+                        Key::ArrowLeft | Key::Home => League::Large,
+                        Key::ArrowRight | Key::End => League::Small,
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    league.set(to);
+                    open.set(None);
+                    if let Some(tab) = tabs.peek()[usize::from(to == League::Small)].clone() {
+                        spawn(async move { let _ = tab.set_focus(true).await; });
+                    }
+                },
+                for (n, (l, label)) in [(League::Large, i18n::LARGE_LEAGUE), (League::Small, i18n::SMALL_LEAGUE)].into_iter().enumerate() {
+                    button { key: "{label.ru}", role: "tab", id: "league-{n}", class: if league() == l { "tab selected" } else { "tab" },
+                        "aria-selected": "{league() == l}", "aria-controls": "league-panel",
+                        tabindex: if league() == l { "0" } else { "-1" },
+                        "data-league": if l == League::Large { "large" } else { "small" },
+                        onmounted: move |e: MountedEvent| tabs.write()[n] = Some(e.data()),
                         onclick: move |_| { league.set(l); open.set(None); },
                         "{label.get(lang)}"
                     }
                 }
             }
-            {body}
+            div { role: "tabpanel", id: "league-panel", "aria-labelledby": if league() == League::Large { "league-0" } else { "league-1" },
+                {body}
+            }
         }
     }
 }
@@ -303,7 +334,8 @@ fn Trend(points: Vec<(Quarter, f64)>) -> Element {
     rsx! {
         figure { class: "trend", "data-testid": "trend",
             figcaption { class: "muted", "{i18n::TREND.get(lang)}" }
-            svg { width: "100%", view_box: "0 0 {w} {h}", role: "img", "aria-label": "{i18n::TREND.get(lang)}",
+            // The figures are in the table below it.
+            svg { width: "100%", view_box: "0 0 {w} {h}", "aria-hidden": "true",
                 polyline { points: "{line}", class: "trend-line" }
                 for (x, y, q, s) in xy.iter() {
                     g { key: "{q}",
@@ -312,6 +344,10 @@ fn Trend(points: Vec<(Quarter, f64)>) -> Element {
                         text { x: "{x}", y: "{y - 6.0}", class: "trend-value", "text-anchor": "middle", "{s:.1}" }
                     }
                 }
+            }
+            super::charts::ChartTable {
+                head: vec![i18n::QUARTER.get(lang).to_owned(), i18n::SCORE.get(lang).to_owned()],
+                rows: points.iter().map(|(q, s)| vec![q.to_string(), format!("{s:.1}")]).collect::<Vec<_>>(),
             }
         }
     }

@@ -45,7 +45,9 @@ pub fn StartVisit() -> Element {
                             },
                             span { class: "title", "{o.name.get(lang)}" }
                             span { class: "meta",
-                                "{directory.branch(&o.branch_id).map_or(\"\", |b| b.name.get(lang))} · {o.address}"
+                                "{directory.branch(&o.branch_id).map_or(\"\", |b| b.name.get(lang))} · "
+                                // Addresses are kept in Russian only: read with a Russian voice.
+                                span { lang: "ru", "{o.address}" }
                             }
                         }
                     }
@@ -62,7 +64,7 @@ pub fn StartVisit() -> Element {
                             let id = s.id.clone();
                             move |_| scenario.set(Some(id.clone()))
                         },
-                        "{s.label.get(lang)}"
+                        super::Marked { text: s.label.get(lang) }
                     }
                 }
             }

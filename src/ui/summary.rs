@@ -70,7 +70,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
                 details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
                     summary {
                         div { class: "head",
-                            span { class: "title", "{section.title.get(lang)}" }
+                            span { class: "title", super::Marked { text: section.title.get(lang) } }
                             span { class: "value", "{percent(lang, s.percent)}" }
                         }
                         // Outside the folded part: a zeroed section must explain itself at a glance.
@@ -83,7 +83,7 @@ pub fn Summary(visit_id: Uuid) -> Element {
                     ul { class: "breakdown",
                         for (item, i) in section.items.iter().zip(s.items.iter()) {
                             li { key: "{item.id}",
-                                span { class: "title", "{item.label.get(lang)}" }
+                                span { class: "title", super::Marked { text: item.label.get(lang) } }
                                 span { class: "answer", "{answer_text(lang, &template, &item.id, values.get(&item.id))}" }
                                 span { class: "pts",
                                     match i.outcome {
@@ -102,27 +102,33 @@ pub fn Summary(visit_id: Uuid) -> Element {
                     textarea { rows: "3", value: "{visit.comment}", oninput: move |e| state.visit_comment(visit_id, &e.value()) }
                 }
                 footer { class: "actions column",
-                    if confirming() {
+                    button { class: "primary big", disabled: !missing.is_empty(), "data-testid": "submit",
+                        onclick: move |_| confirming.set(true), "{i18n::SUBMIT.get(lang)}"
+                    }
+                    button { class: "secondary big", "data-testid": "back-to-checklist",
+                        onclick: move |_| state.go(Screen::Checklist(visit_id)), "← {i18n::BACK.get(lang)}"
+                    }
+                    button { class: "ghost danger-text", onclick: move |_| confirming_delete.set(true), "{i18n::DELETE_DRAFT.get(lang)}" }
+                }
+                if confirming() {
+                    super::Dialog { id: "confirm-submit-dialog", title: i18n::SUBMIT.get(lang), on_close: move |_| confirming.set(false),
                         p { "{i18n::SUBMIT_CONFIRM.get(lang)}" }
-                        button { class: "primary big", "data-testid": "confirm-submit",
-                            // With where the device is now as the visit's finish (presence.rs).
-                            onclick: move |_| async move { if state.submit_at_finish(visit_id).await { state.go(Screen::Home); } confirming.set(false); },
-                            "{i18n::SUBMIT.get(lang)}"
+                        div { class: "actions column",
+                            button { class: "primary big", "data-testid": "confirm-submit",
+                                // With where the device is now as the visit's finish (presence.rs).
+                                onclick: move |_| async move { if state.submit_at_finish(visit_id).await { state.go(Screen::Home); } confirming.set(false); },
+                                "{i18n::SUBMIT.get(lang)}"
+                            }
+                            button { class: "secondary big", onclick: move |_| confirming.set(false), "{i18n::CANCEL.get(lang)}" }
                         }
-                        button { class: "secondary big", onclick: move |_| confirming.set(false), "{i18n::CANCEL.get(lang)}" }
-                    } else {
-                        button { class: "primary big", disabled: !missing.is_empty(), "data-testid": "submit",
-                            onclick: move |_| confirming.set(true), "{i18n::SUBMIT.get(lang)}"
-                        }
-                        button { class: "secondary big", "data-testid": "back-to-checklist",
-                            onclick: move |_| state.go(Screen::Checklist(visit_id)), "← {i18n::BACK.get(lang)}"
-                        }
-                        if confirming_delete() {
-                            p { "{i18n::DELETE_CONFIRM.get(lang)}" }
-                            button { class: "danger", onclick: move |_| state.delete_draft(visit_id), "{i18n::DELETE_DRAFT.get(lang)}" }
-                            button { class: "ghost", onclick: move |_| confirming_delete.set(false), "{i18n::CANCEL.get(lang)}" }
-                        } else {
-                            button { class: "ghost danger-text", onclick: move |_| confirming_delete.set(true), "{i18n::DELETE_DRAFT.get(lang)}" }
+                    }
+                }
+                if confirming_delete() {
+                    super::Dialog { id: "confirm-delete-dialog", title: i18n::DELETE_DRAFT.get(lang), on_close: move |_| confirming_delete.set(false),
+                        p { "{i18n::DELETE_CONFIRM.get(lang)}" }
+                        div { class: "actions column",
+                            button { class: "danger big", onclick: move |_| state.delete_draft(visit_id), "{i18n::DELETE_DRAFT.get(lang)}" }
+                            button { class: "secondary big", onclick: move |_| confirming_delete.set(false), "{i18n::CANCEL.get(lang)}" }
                         }
                     }
                 }

@@ -71,9 +71,11 @@ pub fn ReviewItem(props: ItemProps) -> Element {
     } else if props.reasons.is_some_and(|r| r.failed) {
         class.push("failed-item");
     }
+    // The item's title names its remark box and the button that opens it.
+    let title_id = format!("review-item-{item_id}");
     rsx! {
         li { "data-item": "{item_id}", class: class.join(" "),
-            span { class: "title", "{props.label}" }
+            span { class: "title", id: "{title_id}", crate::ui::Marked { text: props.label.clone() } }
             span { class: "answer",
                 "{props.answer}"
                 if !props.comment.is_empty() { " · «{props.comment}»" }
@@ -81,7 +83,7 @@ pub fn ReviewItem(props: ItemProps) -> Element {
             if !props.photos.is_empty() {
                 div { class: "photos",
                     for p in props.photos.iter() {
-                        ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone() }
+                        ServerPhoto { key: "{p.sha256}", sha256: p.sha256.clone(), mime: p.mime.clone(), item: props.label.clone() }
                     }
                 }
             }
@@ -97,12 +99,20 @@ pub fn ReviewItem(props: ItemProps) -> Element {
             }
             if props.decidable && open {
                 input { class: "remark-input", "data-remark": "{item_id}", placeholder: "{i18n::REVIEW_ON_ITEM.get(lang)}",
+                    "aria-label": "{i18n::REVIEW_ON_ITEM.get(lang)}: {props.label}",
                     value: "{remark}",
+                    // Opened from its button, which is gone now: the focus goes on into the box
+                    // rather than back to the page.
+                    onmounted: { let id = item_id.clone(); move |e: MountedEvent| {
+                        let asked = opened.peek().contains(&id) && remarks.peek().get(&id).is_none_or(String::is_empty);
+                        async move { if asked { let _ = e.set_focus(true).await; } }
+                    } },
                     // Letters typed here are words, not the decision shortcuts.
                     onkeydown: |e: KeyboardEvent| e.stop_propagation(),
                     oninput: { let id = item_id.clone(); move |e: FormEvent| { remarks.write().insert(id.clone(), e.value()); } } }
             } else if props.decidable {
                 button { class: "ghost remark-toggle", "data-remark-open": "{item_id}",
+                    "aria-describedby": "{title_id}",
                     onclick: { let id = item_id.clone(); move |_| { opened.write().insert(id.clone()); } },
                     "+ {i18n::REVIEW_ON_ITEM.get(lang)}"
                 }
@@ -114,7 +124,7 @@ pub fn ReviewItem(props: ItemProps) -> Element {
 /// A photo of the visit under review, fetched from the server with the supervisor's token
 /// (an `<img src>` cannot carry it), shown as a data URL.
 #[component]
-fn ServerPhoto(sha256: String, mime: String) -> Element {
+fn ServerPhoto(sha256: String, mime: String, item: String) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let sha = sha256.clone();
@@ -132,7 +142,8 @@ fn ServerPhoto(sha256: String, mime: String) -> Element {
     match &*photo.read() {
         Some(Some(data)) => rsx! {
             figure { "data-photo": "{sha256}",
-                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}" }
+                // Named by its item: a list of photos all called «Фото» tells nothing.
+                img { src: "data:{mime};base64,{data}", alt: "{i18n::PHOTO.get(lang)}: {item}" }
             }
         },
         Some(None) => {

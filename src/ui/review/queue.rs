@@ -120,12 +120,13 @@ pub fn ReviewQueue() -> Element {
         main { class: "screen review", "data-testid": "review-queue",
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Home), "← {i18n::HOME.get(lang)}" }
-                h1 { "{i18n::REVIEW.get(lang)}" }
+                h1 { tabindex: "-1", "{i18n::REVIEW.get(lang)}" }
             }
-            div { class: "chips",
+            div { class: "chips", role: "group", "aria-label": "{i18n::staff::REVIEW_STATES.get(lang)}",
                 for (f, label) in [(Some(ReviewState::Submitted), i18n::Q_SUBMITTED), (Some(ReviewState::Returned), i18n::STATE_RETURNED),
                                    (Some(ReviewState::Approved), i18n::STATE_APPROVED), (Some(ReviewState::Rejected), i18n::STATE_REJECTED), (None, i18n::ALL)] {
                     button { key: "{label.ru}", class: if filter() == f { "chip selected" } else { "chip" },
+                        "aria-pressed": "{filter() == f}",
                         onclick: move |_| filter.set(f), "{label.get(lang)}"
                     }
                 }
@@ -154,11 +155,16 @@ pub fn ReviewQueue() -> Element {
                 }
                 crate::ui::flags::FlagFilter { flag }
                 input { r#type: "search", placeholder: "{i18n::REVIEW_SEARCH.get(lang)}", value: "{query}", "data-testid": "filter-text",
+                    "aria-label": "{i18n::REVIEW_SEARCH.get(lang)}",
                     oninput: move |e| query.set(e.value()) }
             }
             if let Some(e) = error { p { class: "failed", role: "alert", "data-testid": "queue-error", "{e}" } }
             crate::ui::auditors::AuditorFlagsSection { quarter: quarter() }
-            p { class: "muted", "data-testid": "queue-count", "{list.len()}" }
+            // Said when the filters change what is shown; the figure alone on screen.
+            p { class: "muted", role: "status",
+                span { class: "sr-only", "{i18n::staff::VISITS_SHOWN.get(lang)}: " }
+                span { "data-testid": "queue-count", "{list.len()}" }
+            }
             ul { class: "visits", "data-testid": "queue",
                 for v in list.iter() {
                     li { key: "{v.visit_id}",

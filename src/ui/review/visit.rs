@@ -85,11 +85,25 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             Ok(_) => {
                 error.set(None);
                 reload += 1;
+                // Said through the live region: the state line is redrawn, not changed in place.
+                let now = match decision {
+                    Decision::Approve => ReviewState::Approved,
+                    Decision::Return => ReviewState::Returned,
+                    Decision::Reject => ReviewState::Rejected,
+                };
+                state.announce(state_label(lang, now));
+                // The buttons that had the focus are gone: it goes to the screen's heading
+                // rather than dropping to the page.
+                crate::page::focus_first("main h1");
             }
             Err(e) => error.set(Some(i18n::explain_sync(lang, &e))),
         }
     };
     keys::use_page_keys(decide);
+    let title = match &*detail.read() {
+        Some(Ok((d, _, _))) => state.office_name(&d.visit.office_id),
+        _ => i18n::staff::VISIT_IN_REVIEW.get(lang).to_owned(),
+    };
     let body = match &*detail.read() {
         None => rsx! { p { class: "muted", "…" } },
         Some(Err(e)) => rsx! { p { class: "failed", "{e}" } },
@@ -189,7 +203,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                         rsx! {
                             details { key: "{section.id}", class: "section-score", "data-section": "{section.id}",
                                 summary { div { class: "head",
-                                    span { class: "title", "{section.title.get(lang)} ({rest.len()})" }
+                                    span { class: "title", crate::ui::Marked { text: section.title.get(lang) } " ({rest.len()})" }
                                     span { class: "value", "{percent(lang, s.percent)}" }
                                 } }
                                 ul { class: "breakdown",
@@ -225,6 +239,7 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
             header { class: "bar",
                 button { class: "ghost", onclick: move |_| state.go(Screen::Review), "← {i18n::REVIEW.get(lang)}" }
             }
+            h1 { tabindex: "-1", "data-testid": "review-title", "{title}" }
             {body}
         }
     }
@@ -237,16 +252,16 @@ fn Top(detail: VisitDetail, reload: Signal<u32>, percent: Option<f64>, changed: 
     let state = detail.state;
     let app = use_context::<AppState>();
     let lang = (app.lang)();
-    let office = app.office_name(&visit.office_id);
     rsx! {
-        h2 { "{office}" }
-        p { class: "muted", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
+        p { class: "muted", "data-testid": "review-state", "{visit.auditor} · rev. {visit.revision} · {state_label(lang, state)}" }
         p { class: "muted", "data-testid": "visit-times",
             "{i18n::STARTED.get(lang)}: {local_time(visit.started_at)}"
             if let Some(f) = visit.finished_at { " · {i18n::FINISHED.get(lang)}: {local_time(f)} ({(f - visit.started_at).num_minutes()} {i18n::MINUTES.get(lang)})" }
             if let Some(w) = visit.waiting_seconds { " · {i18n::WAITING_TIME.get(lang)}: {w.div_ceil(60)} {i18n::MINUTES.get(lang)}" }
         }
         div { class: "review-head",
+            // The figure alone on screen; its name for the ear.
+            span { class: "sr-only", "{i18n::SCORE.get(lang)}:" }
             div { class: "total", "data-testid": "review-score",
                 span { class: "value", "{crate::ui::percent(lang, percent)}" }
             }
