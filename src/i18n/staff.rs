@@ -4,6 +4,8 @@
 use super::Tr;
 
 texts! {
+    REJECT_TITLE = "Отклонить проверку?", "Reject the visit?";
+    REJECT_CONFIRM = "Отклонённая проверка не войдёт в рейтинг, и аудитор не сможет её исправить.", "A rejected visit does not count in the rating, and the auditor cannot correct it.";
     REVIEW_STATES = "Состояние проверок", "Visit state";
     QUARTERS = "Кварталы", "Quarters";
     NOT_PUBLISHED_MARK = "не опубликован", "not published";

@@ -103,6 +103,12 @@ test('signing in: too many wrong passwords is said in Russian', async () => {
   await page.waitForSelector('[data-testid="to-review"]');
 });
 
+/** «Отклонить», then the dialog's «Отклонить». */
+async function reject() {
+  await page.click('[data-testid="reject"]');
+  await page.click('[data-testid="confirm-reject"]');
+}
+
 test('review: return and reject without words, over-long remarks, a visit decided meanwhile', async () => {
   await page.click('[data-testid="to-review"]');
   await page.waitForSelector('[data-testid="queue"] [data-state="submitted"]');
@@ -112,7 +118,24 @@ test('review: return and reject without words, over-long remarks, a visit decide
   const decide = { url: new RegExp(`/visits/${id}/review$`), selector: '[data-testid="review-error"]' };
 
   assertRussian(await refusal('return without a comment', decide, () => page.click('[data-testid="return"]')), 'return without a comment');
-  assertRussian(await refusal('reject without a reason', decide, () => page.click('[data-testid="reject"]')), 'reject without a reason');
+  // Rejecting is asked once more in a dialog that holds the focus; Escape leaves it, back
+  // on «Отклонить», with nothing sent.
+  let sent = 0;
+  const count = (req) => { if (decide.url.test(req.url())) sent += 1; };
+  page.on('request', count);
+  await page.click('[data-testid="reject"]');
+  await page.waitForSelector('#confirm-reject-dialog');
+  assert.ok(await page.evaluate(() => document.getElementById('confirm-reject-dialog').contains(document.activeElement)), 'the focus is in the dialog');
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => document.getElementById('confirm-reject-dialog').contains(document.activeElement)), 'Tab stays in the dialog');
+  }
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#confirm-reject-dialog', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'reject', 'the focus is back on «Отклонить»');
+  page.off('request', count);
+  assert.equal(sent, 0, 'nothing sent without the confirmation');
+  assertRussian(await refusal('reject without a reason', decide, reject), 'reject without a reason');
 
   // A remark box opens on tap, here in the first section.
   await page.click('details[data-section] summary');
@@ -123,13 +146,13 @@ test('review: return and reject without words, over-long remarks, a visit decide
   assertRussian(await refusal('a remark too long', decide, () => page.click('[data-testid="return"]')), 'a remark too long');
   await page.fill(`[data-remark="${item}"]`, '');
   await page.fill('[data-testid="review-comment"]', 'я'.repeat(4001));
-  assertRussian(await refusal('a comment too long', decide, () => page.click('[data-testid="reject"]')), 'a comment too long');
+  assertRussian(await refusal('a comment too long', decide, reject), 'a comment too long');
 
   // Another supervisor decides it first (here through the API); this screen still offers it.
   const approved = await server.api('POST', `/visits/${id}/review`, supToken, { decision: 'approve', revision: 1 });
   assert.equal(approved.status, 200, JSON.stringify(approved.body));
   await page.fill('[data-testid="review-comment"]', 'Нет фото стенда');
-  assertRussian(await refusal('already decided', decide, () => page.click('[data-testid="reject"]')), 'already decided');
+  assertRussian(await refusal('already decided', decide, reject), 'already decided');
 });
 
 let office, officeName;

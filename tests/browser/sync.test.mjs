@@ -190,6 +190,7 @@ test('a supervisor works through the queue: returns one visit with a remark, app
   await page.click(`[data-visit="${ids[0]}"]`);
   await page.waitForSelector('[data-testid="review-score"]');
   await page.click('[data-testid="reject"]');
+  await page.click('[data-testid="confirm-reject"]');
   // Worded from the refusal's code, never the server's English.
   assert.match(await (await page.waitForSelector('[data-testid="review-error"]')).textContent(), /Напишите в комментарии причину отклонения/);
   // A remark box opens on tap, here in the first section.

@@ -27,6 +27,8 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
     let remarks = use_signal(BTreeMap::<String, String>::new);
     let opened = use_signal(BTreeSet::<String>::new);
     let mut error = use_signal(|| None::<String>);
+    // Rejecting is final (the visit leaves the rating for good): it is asked once more.
+    let mut confirming_reject = use_signal(|| false);
     let api = state.account().map(|a| a.api());
     let detail = use_resource(move || {
         let api = api.clone();
@@ -182,7 +184,20 @@ pub fn ReviewVisit(visit_id: Uuid) -> Element {
                         button { class: "secondary big", "data-testid": "return", "aria-keyshortcuts": keys::RETURN_KEY,
                             onclick: move |_| decide(Decision::Return),
                             "{i18n::RETURN.get(lang)}" kbd { "{keys::RETURN_KEY}" } }
-                        button { class: "danger big", "data-testid": "reject", onclick: move |_| decide(Decision::Reject), "{i18n::REJECT.get(lang)}" }
+                        button { class: "danger big", "data-testid": "reject", "aria-haspopup": "dialog",
+                            onclick: move |_| confirming_reject.set(true), "{i18n::REJECT.get(lang)}" }
+                    }
+                    if confirming_reject() {
+                        crate::ui::Dialog { id: "confirm-reject-dialog", title: i18n::staff::REJECT_TITLE.get(lang),
+                            on_close: move |_| confirming_reject.set(false),
+                            p { "{i18n::staff::REJECT_CONFIRM.get(lang)}" }
+                            div { class: "actions column",
+                                button { class: "danger big", "data-testid": "confirm-reject",
+                                    onclick: move |_| async move { confirming_reject.set(false); decide(Decision::Reject).await; },
+                                    "{i18n::REJECT.get(lang)}" }
+                                button { class: "secondary big", onclick: move |_| confirming_reject.set(false), "{i18n::CANCEL.get(lang)}" }
+                            }
+                        }
                     }
                 }
                 details { class: "section-score attention", open: true, "data-testid": "attention",
