@@ -363,6 +363,10 @@ impl AppState {
     pub fn set_lang(&self, lang: Lang) {
         let mut l = self.lang;
         l.set(lang);
+        // What the live region said was in the other language: it is not left standing.
+        let mut announcement = self.announcement;
+        let count = announcement.peek().0;
+        announcement.set((count, String::new()));
         self.write(|store| store.set_setting(LANG_KEY, lang.code()));
     }
 

@@ -18,6 +18,7 @@ texts! {
     TO_ACTION = "К устранению", "To the action";
     APPEAL_ITEM = "Обжаловать", "Appeal";
     APPEALED = "Апелляция", "Appeal";
+    FILED = "Апелляция отправлена", "The appeal is sent";
     PHOTOS_CLEAR = "Убрать фото", "Remove the photos";
     PHOTOS_CHOSEN = "Фото к апелляции", "Photos for the appeal";
     MY_APPEALS = "Мои апелляции", "My appeals";

@@ -145,11 +145,11 @@ fn VisitBody(detail: ManagerVisitDetail, appeals: Vec<Appeal>, reload: Signal<u3
         p { class: "muted", "data-testid": "branch-visit-head", "{headline(&state, lang, v)}" }
         p { "{t::SCORE.get(lang)}: " strong { "{percent(lang, v.percent)}" } }
         if !detail.comment.is_empty() {
-            p { class: "remark", "{t::VISIT_COMMENT.get(lang)}: {detail.comment}" }
+            p { class: "remark", "{t::VISIT_COMMENT.get(lang)}: " super::Marked { text: detail.comment.clone() } }
         }
         for section in template.sections.iter() {
             section { key: "{section.id}", class: "section",
-                h2 { "{section.title.get(lang)}" }
+                h2 { super::Marked { text: section.title.get(lang).to_owned() } }
                 ul { class: "visits",
                     for item in section.items.iter().filter(|i| detail.answers.contains_key(&i.id)) {
                         BranchItem { key: "{item.id}", visit_id: v.visit_id, item: item.clone(),
@@ -188,37 +188,39 @@ fn BranchItem(
     let kept = action.is_some_and(|id| state.action(id).is_some());
     rsx! {
         li { class: "item", "data-item": "{item.id}", "data-failed": "{failed}",
-            p { class: "title", "{item.label.get(lang)}" }
-            p { "{i18n::actions::ANSWER.get(lang)}: " strong { "{said}" }
-                if failed { " " span { class: "badge critical", "{t::FINDING.get(lang)}" } }
-            }
-            if !answer.comment.is_empty() {
-                p { class: "remark", "{i18n::actions::AUDITOR_COMMENT.get(lang)}: {answer.comment}" }
-            }
-            if !answer.photos.is_empty() {
-                div { class: "photos",
-                    for p in answer.photos.iter() {
-                        super::RemotePhoto { key: "{p.sha256}", at: super::PhotoAt::BranchVisit(visit_id, p.sha256.clone()) }
+            div { role: "group", "aria-labelledby": "label-{item.id}",
+                p { class: "title", id: "label-{item.id}", super::Marked { text: item.label.get(lang).to_owned() } }
+                p { "{i18n::actions::ANSWER.get(lang)}: " strong { "{said}" }
+                    if failed { " " span { class: "badge critical", "{t::FINDING.get(lang)}" } }
+                }
+                if !answer.comment.is_empty() {
+                    p { class: "remark", "{i18n::actions::AUDITOR_COMMENT.get(lang)}: " super::Marked { text: answer.comment.clone() } }
+                }
+                if !answer.photos.is_empty() {
+                    div { class: "photos",
+                        for p in answer.photos.iter() {
+                            super::RemotePhoto { key: "{p.sha256}", at: super::PhotoAt::BranchVisit(visit_id, p.sha256.clone()) }
+                        }
                     }
                 }
-            }
-            if let (Some(id), true) = (action, kept) {
-                button { class: "secondary", "data-testid": "to-action", onclick: move |_| state.go(Screen::Action(id)),
-                    "{t::TO_ACTION.get(lang)}"
+                if let (Some(id), true) = (action, kept) {
+                    button { class: "secondary", "data-testid": "to-action", onclick: move |_| state.go(Screen::Action(id)),
+                        "{t::TO_ACTION.get(lang)}"
+                    }
                 }
-            }
-            if let Some(a) = appeal {
-                p { "data-testid": "item-appeal",
-                    "{t::APPEALED.get(lang)}: "
-                    span { class: "badge", "data-testid": "appeal-state", "{t::state(lang, a.state)}" }
-                    if let Some(o) = a.outcome { " · {t::outcome(lang, o)}" }
-                }
-            } else if failed && open() {
-                AppealItemForm { visit_id, item_id: item.id.clone(), reload, open }
-            } else if failed {
-                button { class: "secondary", "data-testid": "appeal-item", "aria-expanded": "false",
-                    onclick: move |_| open.set(true),
-                    "{t::APPEAL_ITEM.get(lang)}"
+                if let Some(a) = appeal {
+                    p { "data-testid": "item-appeal", role: "status",
+                        "{t::APPEALED.get(lang)}: "
+                        span { class: "badge", "data-testid": "appeal-state", "{t::state(lang, a.state)}" }
+                        if let Some(o) = a.outcome { " · {t::outcome(lang, o)}" }
+                    }
+                } else if failed && open() {
+                    AppealItemForm { visit_id, item_id: item.id.clone(), reload, open }
+                } else if failed {
+                    button { class: "secondary", "data-testid": "appeal-item", "aria-expanded": "false",
+                        onclick: move |_| open.set(true),
+                        "{t::APPEAL_ITEM.get(lang)}"
+                    }
                 }
             }
         }

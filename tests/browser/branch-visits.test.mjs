@@ -82,4 +82,29 @@ test('a manager reads a visit of the branch and appeals a finding with a photo',
   for (const text of answers) assert.doesNotMatch(text, new RegExp(`"${auditor}"`), 'no answer names the auditor');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the visit fits 360 px (${width})`);
+
+  // In English: the page says so, and Russian (the auditor's comments) only marked as such.
+  await page.click('[data-testid="branch-visit"] header button');
+  await page.waitForSelector('[data-testid="branch-visits-screen"]');
+  await page.click('[data-testid="branch-visits-screen"] header button');
+  await page.click('[data-testid="lang-switch"]');
+  await page.click('[data-testid="to-branch-visits"]');
+  await page.click(`[data-branch-visit="${visitId}"]`);
+  await page.waitForSelector(`${row} [data-testid="item-appeal"]`);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.match(await page.title(), /Zakupka/);
+  assert.match(await page.textContent(`${row} [data-testid="item-appeal"]`), /pending/);
+  const unmarked = await page.evaluate(() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const element = node.parentElement;
+      if (!/[\u0400-\u04FF]/.test(node.data) || !element?.checkVisibility()) continue;
+      if (element.closest('[lang]')?.lang === 'ru') continue;
+      found.push(node.data.trim());
+    }
+    return found;
+  });
+  assert.deepEqual(unmarked, [], 'no Russian shown unmarked in English');
+  await expectAccessible(page, 'branch visit, English');
 });

@@ -58,6 +58,7 @@ pub(super) fn AppealItemForm(
                 };
                 match file(state, &api, &request, &chosen).await {
                     Ok(()) => {
+                        state.announce(t::FILED.get(lang));
                         open.set(false);
                         reload += 1;
                     }
