@@ -285,7 +285,8 @@ fn AnswerInput(
                             }
                         } else {
                             button { class: "timer", "data-testid": "timer", onclick: move |_| state.start_timer(visit_id),
-                                "⏱ {i18n::TIMER_START.get(lang)}"
+                                super::icons::Stopwatch {}
+                                " {i18n::TIMER_START.get(lang)}"
                             }
                         }
                     }

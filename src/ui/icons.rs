@@ -14,3 +14,14 @@ pub fn Print() -> Element {
         }
     }
 }
+
+/// A stopwatch (the sign «⏱» has no glyph in common Linux fonts either).
+#[component]
+pub fn Stopwatch() -> Element {
+    rsx! {
+        svg { class: "icon", view_box: "0 0 24 24", "aria-hidden": "true", "focusable": "false",
+            circle { cx: "12", cy: "14", r: "7" }
+            path { d: "M12 14V10M10 3h4M12 3v4" }
+        }
+    }
+}

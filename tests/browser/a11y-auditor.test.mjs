@@ -5,7 +5,7 @@
 // screen's title says where the user is, and the focus goes to its heading.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerAllItems, expectAccessible, nextSection, phone, startServer } from './harness.mjs';
+import { answerAllItems, corruptStore, expectAccessible, nextSection, phone, startServer } from './harness.mjs';
 
 let server, browser, context, page;
 
@@ -92,32 +92,24 @@ test('every auditor screen passes axe and names itself', async () => {
 });
 
 test('the screens of a store that cannot open pass axe too', async () => {
+  // A browser profile of its own, signed out: no sync writes the store behind the test's back.
+  const fresh = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ru-RU' });
+  const first = await fresh.newPage();
+  await first.goto(server.url);
+  await first.waitForSelector('[data-testid="home"]');
   // A second tab of the same browser while the first holds the store.
-  const other = await context.newPage();
+  const other = await fresh.newPage();
   await other.goto(server.url);
   await other.waitForSelector('[data-testid="open-elsewhere"]');
   await other.waitForFunction(() => document.title.startsWith('Контрольная закупка уже открыта'));
   await expectAccessible(other, 'open elsewhere');
   await other.close();
 
-  // A store whose pages are no database (as faults.test.mjs makes it).
-  await page.goto(server.url);
-  await page.waitForSelector('main');
-  await page.evaluate((text) => new Promise((resolve, reject) => {
-    const req = indexedDB.open('zakupka');
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const tx = req.result.transaction(['pages', 'files'], 'readwrite');
-      const bytes = new TextEncoder().encode(text);
-      tx.objectStore('pages').delete(IDBKeyRange.bound(['zakupka', 0], ['zakupka', Infinity]));
-      tx.objectStore('pages').put(bytes, ['zakupka', 0]);
-      tx.objectStore('files').put({ size: bytes.length }, 'zakupka');
-      tx.oncomplete = () => { req.result.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  }), 'these bytes are not a database '.repeat(64));
-  await page.reload();
-  await page.waitForSelector('[data-testid="db-error"]');
-  await page.waitForFunction(() => document.title === 'Не удалось открыть базу проверок — Закупка');
-  await expectAccessible(page, 'database error');
+  // A store whose pages are no database.
+  await corruptStore(first, 'these bytes are not a database '.repeat(64));
+  await first.reload();
+  await first.waitForSelector('[data-testid="db-error"]');
+  await first.waitForFunction(() => document.title === 'Не удалось открыть базу проверок — Закупка');
+  await expectAccessible(first, 'database error');
+  await fresh.close();
 });

@@ -3,7 +3,7 @@
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serveDist, phone } from './harness.mjs';
+import { corruptStore, serveDist, phone } from './harness.mjs';
 
 let server, browser, page;
 let errors = [];
@@ -76,20 +76,7 @@ test('storage that does not open as a database is offered as a copy, never reset
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="home"]');
   const garbage = 'these bytes are not a database '.repeat(64);
-  // The main database's pages replaced by bytes that are no database (one page's worth).
-  await page.evaluate((text) => new Promise((resolve, reject) => {
-    const req = indexedDB.open('zakupka');
-    req.onerror = () => reject(req.error);
-    req.onsuccess = () => {
-      const tx = req.result.transaction(['pages', 'files'], 'readwrite');
-      const bytes = new TextEncoder().encode(text);
-      tx.objectStore('pages').delete(IDBKeyRange.bound(['zakupka', 0], ['zakupka', Infinity]));
-      tx.objectStore('pages').put(bytes, ['zakupka', 0]);
-      tx.objectStore('files').put({ size: bytes.length }, 'zakupka');
-      tx.oncomplete = () => { req.result.close(); resolve(); };
-      tx.onerror = () => reject(tx.error);
-    };
-  }), garbage);
+  await corruptStore(page, garbage);
   await page.reload();
   await page.waitForSelector('[data-testid="db-error"]');
   assert.equal(await page.$('[data-testid="home"]'), null);

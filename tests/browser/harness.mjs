@@ -241,3 +241,21 @@ export async function expectAccessible(page, screen) {
     throw new Error(`axe finds ${violations.length} violation(s) on «${screen}»:\n  ${text}`);
   }
 }
+
+/** Replaces the main database's pages in the page's IndexedDB by `text` (one page's
+ *  worth), bytes that are no database; the app sees it at its next start. */
+export async function corruptStore(page, text) {
+  await page.evaluate((text) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('zakupka');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction(['pages', 'files'], 'readwrite');
+      const bytes = new TextEncoder().encode(text);
+      tx.objectStore('pages').delete(IDBKeyRange.bound(['zakupka', 0], ['zakupka', Infinity]));
+      tx.objectStore('pages').put(bytes, ['zakupka', 0]);
+      tx.objectStore('files').put({ size: bytes.length }, 'zakupka');
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), text);
+}
