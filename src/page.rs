@@ -58,6 +58,9 @@ pub fn set_title_and_lang(title: &str, lang: &str) {
             "document.title = {title}; document.documentElement.lang = {lang};"
         ));
     }
+    // The desktop window's own title is what the system (and its screen reader) shows.
+    #[cfg(feature = "desktop")]
+    dioxus::desktop::window().set_title(title);
 }
 
 /// Puts the keyboard and screen-reader focus on the first element matching `selector`

@@ -1,5 +1,6 @@
 //! The desktop app starts in a real window (under Xvfb), shows the home screen with its
-//! store created in the data directory, and exits cleanly when asked to terminate.
+//! store created in the data directory and its title in the window's, and exits cleanly
+//! when asked to terminate.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -124,6 +125,25 @@ fn the_desktop_app_shows_home_and_exits_cleanly() {
     assert!(
         painted > 2000,
         "the start button is not on screen ({painted} accent pixels)"
+    );
+    // The window's title says where the user is, as the web page's does (issue 14): it is
+    // what the system and its screen reader show.
+    let mut names = String::new();
+    for _ in 0..20 {
+        let out = Command::new("xwininfo")
+            .args(["-display", &display, "-root", "-tree"])
+            .output()
+            .expect("xwininfo (x11-utils) is needed for the desktop test");
+        names = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        if names.contains("Главная — Закупка") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        names.contains("Главная — Закупка"),
+        "the window is titled by its screen: {names}"
     );
 
     let store = zakupka_client::Store::open(&data.path().join("zakupka.db")).unwrap();
