@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
 use uuid::Uuid;
-use zakupka_core::wire::{Appeal, ManagerVisit, ManagerVisitDetail};
+use zakupka_core::wire::{Appeal, ManagerAnswer, ManagerVisit, ManagerVisitDetail};
 use zakupka_core::{Item, Lang};
 
 use crate::i18n::{self, appeals as t};
@@ -151,9 +151,10 @@ fn VisitBody(detail: ManagerVisitDetail, appeals: Vec<Appeal>, reload: Signal<u3
             section { key: "{section.id}", class: "section",
                 h2 { super::Marked { text: section.title.get(lang).to_owned() } }
                 ul { class: "visits",
-                    for item in section.items.iter().filter(|i| detail.answers.contains_key(&i.id)) {
+                    for (item, answer) in section.items.iter().filter_map(|i| Some((i, detail.answers.get(&i.id)?))) {
                         BranchItem { key: "{item.id}", visit_id: v.visit_id, item: item.clone(),
-                            detail: detail.clone(), appeal: appealed.get(&item.id).cloned(), reload }
+                            answer: answer.clone(), action: detail.action_ids.get(&item.id).copied(),
+                            appeal: appealed.get(&item.id).cloned(), reload }
                     }
                 }
             }
@@ -167,18 +168,16 @@ fn VisitBody(detail: ManagerVisitDetail, appeals: Vec<Appeal>, reload: Signal<u3
 fn BranchItem(
     visit_id: Uuid,
     item: Item,
-    detail: ManagerVisitDetail,
+    answer: ManagerAnswer,
+    /// The action the finding made, if it made one.
+    action: Option<Uuid>,
     appeal: Option<Appeal>,
     reload: Signal<u32>,
 ) -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
     let mut open = use_signal(|| false);
-    let Some(answer) = detail.answers.get(&item.id) else {
-        return rsx! {};
-    };
     let template = state.template();
-    let action = detail.action_ids.get(&item.id).copied();
     let failed = action.is_some()
         || answer
             .value

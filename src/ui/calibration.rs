@@ -14,21 +14,11 @@ use crate::state::{AppState, Screen};
 pub fn CalibrationScreen() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let chosen = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
-    let api2 = api.clone();
-    let quarters = super::use_quarters(api);
-    let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
-        Some(Ok(q)) => q.clone(),
-        _ => Vec::new(),
-    };
-    let current = chosen().or_else(|| quarter_list.first().map(|q| q.quarter.to_string()));
+    let choice = super::use_quarter_choice(api.clone());
     let calibration = use_resource(move || {
-        let api = api2.clone();
-        let q = chosen().or_else(|| match &*quarters.read() {
-            Some(Ok(list)) => list.first().map(|q| q.quarter.to_string()),
-            _ => None,
-        });
+        let api = api.clone();
+        let q = (choice.current)();
         async move {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
             let Some(q) = q else { return Ok(None) };
@@ -50,7 +40,7 @@ pub fn CalibrationScreen() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
                 h1 { tabindex: "-1", "{i18n::CALIBRATION_TITLE.get(lang)}" }
             }
-            QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
+            QuarterChips { quarters: choice.list(), current: (choice.current)(), chosen: choice.chosen }
             {body}
         }
     }

@@ -5,7 +5,7 @@
 //! failures runs down beside them.
 
 use dioxus::prelude::*;
-use zakupka_core::wire::{FailedItems, QuarterInfo, TimeToFix};
+use zakupka_core::wire::{FailedItems, TimeToFix};
 
 use super::calibration::QuarterChips;
 use crate::i18n::{self, appeals as t, staff as words};
@@ -18,21 +18,11 @@ const SHOWN: usize = 12;
 pub fn ChartsScreen() -> Element {
     let state = use_context::<AppState>();
     let lang = (state.lang)();
-    let chosen = use_signal(|| None::<String>);
     let api = state.account().map(|a| a.api());
-    let api2 = api.clone();
-    let quarters = super::use_quarters(api);
-    let quarter_list: Vec<QuarterInfo> = match &*quarters.read() {
-        Some(Ok(q)) => q.clone(),
-        _ => Vec::new(),
-    };
-    let current = chosen().or_else(|| quarter_list.first().map(|q| q.quarter.to_string()));
+    let choice = super::use_quarter_choice(api.clone());
     let figures = use_resource(move || {
-        let api = api2.clone();
-        let q = chosen().or_else(|| match &*quarters.read() {
-            Some(Ok(list)) => list.first().map(|q| q.quarter.to_string()),
-            _ => None,
-        });
+        let api = api.clone();
+        let q = (choice.current)();
         async move {
             let api = api.ok_or_else(|| i18n::RATING_SIGN_IN.get(lang).to_owned())?;
             let Some(q) = q else { return Ok(None) };
@@ -57,7 +47,7 @@ pub fn ChartsScreen() -> Element {
                 button { class: "ghost", onclick: move |_| state.go(Screen::Rating), "← {i18n::RATING_SHORT.get(lang)}" }
                 h1 { tabindex: "-1", "{t::CHARTS.get(lang)}" }
             }
-            QuarterChips { quarters: quarter_list.clone(), current: current.clone(), chosen }
+            QuarterChips { quarters: choice.list(), current: (choice.current)(), chosen: choice.chosen }
             {body}
         }
     }

@@ -200,6 +200,43 @@ pub fn use_quarters(
     })
 }
 
+/// The quarters to choose from and the one shown: the user's choice, else the newest.
+#[derive(Clone, Copy)]
+pub struct QuarterChoice {
+    pub quarters: Resource<Result<Vec<zakupka_core::wire::QuarterInfo>, String>>,
+    /// What the user tapped; `None` until then.
+    pub chosen: Signal<Option<String>>,
+    /// The quarter shown, derived from the two above.
+    pub current: Memo<Option<String>>,
+}
+
+impl QuarterChoice {
+    /// The quarters listed so far (none while loading or after an error).
+    pub fn list(&self) -> Vec<zakupka_core::wire::QuarterInfo> {
+        match &*self.quarters.read() {
+            Some(Ok(list)) => list.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// [`use_quarters`] with the choice among them (calibration and charts).
+pub fn use_quarter_choice(api: Option<zakupka_client::api::Api>) -> QuarterChoice {
+    let quarters = use_quarters(api);
+    let chosen = use_signal(|| None::<String>);
+    let current = use_memo(move || {
+        chosen().or_else(|| match &*quarters.read() {
+            Some(Ok(list)) => list.first().map(|q| q.quarter.to_string()),
+            _ => None,
+        })
+    });
+    QuarterChoice {
+        quarters,
+        chosen,
+        current,
+    }
+}
+
 /// Text in the interface language with any Russian in English text marked `lang="ru"`, so
 /// a screen reader reads a quotation with a Russian voice.
 #[component]

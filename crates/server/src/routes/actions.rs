@@ -126,11 +126,7 @@ pub async fn put_photo(
             actions::put_photo(conn, &branches, id, &sha256, mime, &body, by, now)
         })
         .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(super::stored(created))
 }
 
 /// A photo of the finding (without its metadata) or of the evidence.

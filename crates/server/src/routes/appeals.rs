@@ -28,12 +28,7 @@ pub async fn file(
         .db
         .call(move |conn| appeals::file(conn, &request, &user.login, &branch, now))
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(appeal)))
+    Ok((super::stored(created), Json(appeal)))
 }
 
 #[derive(Deserialize)]
@@ -105,11 +100,7 @@ pub async fn put_photo(
         .db
         .call(move |conn| appeals::put_photo(conn, &id, &sha256, mime, &body, &branch, now))
         .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(super::stored(created))
 }
 
 pub async fn get_photo(

@@ -59,11 +59,7 @@ pub async fn create(
             assignments::create(conn, &request, &directory, &user.login, now)
         })
         .await?;
-    let status = if assignment.is_some() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = super::stored(assignment.is_some());
     Ok((
         status,
         Json(AssignmentResponse {
@@ -88,11 +84,7 @@ pub async fn pair(
             pairs::create(conn, &request, &directory, &user.login, now)
         })
         .await?;
-    let status = if assignments.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = super::stored(!assignments.is_empty());
     Ok((
         status,
         Json(PairResponse {

@@ -48,11 +48,7 @@ pub async fn put_photo(
         .db
         .call(move |conn| cases::put_photo(conn, &sha256, mime, &body, &user.login, now))
         .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(super::stored(created))
 }
 
 pub async fn get_photo(

@@ -160,6 +160,16 @@ async fn cache_headers(uri: Uri, mut response: Response) -> Response {
 }
 
 /// Whether the file name ends in `-` and 16 hex digits before its extension.
+/// The status of an idempotent create (a photo's bytes, an appeal by `op_id`): 201 the
+/// first time, 200 when the server had it already (the same request again changes nothing).
+fn stored(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
 fn content_addressed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let stem = name.split_once('.').map_or(name, |(stem, _)| stem);

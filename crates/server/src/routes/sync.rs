@@ -97,9 +97,5 @@ pub async fn put_photo(
         .db
         .call(move |conn| photos::put(conn, &sha256, mime, &body, &user.login, quota, now))
         .await?;
-    Ok(if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    })
+    Ok(super::stored(created))
 }
