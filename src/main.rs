@@ -8,6 +8,7 @@ mod page;
 mod photos;
 mod platform;
 mod presence;
+mod screen;
 mod seeds;
 mod state;
 mod sync;
